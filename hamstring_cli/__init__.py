@@ -1,0 +1,6 @@
+"""hamstring: a command-line triage questionnaire for posterior thigh and buttock pain.
+
+Decision support for clinicians and students, not a diagnosis.
+"""
+
+__version__ = "0.1.0"

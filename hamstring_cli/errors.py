@@ -1,0 +1,204 @@
+"""Diagnostics with a place, the catalogue of their codes, and the exceptions that carry them.
+
+Layer 0: standard library only. Exceptions carry data and have no side effects; the command
+line decides how to print them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where something stands in a file: 1-based line and column, when known."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One entry of the catalogue: a stable code and a message template."""
+
+    code: str
+    template: str
+    severity: Severity = "error"
+
+
+class Code:
+    """The catalogue of diagnostics. Tests assert codes, not wording."""
+
+    # Reading files
+    FILE_MISSING = Detail("E001", "file not found")
+    FILE_UNREADABLE = Detail("E002", "cannot read the file: {detail}")
+    NOT_TEXT = Detail("E003", "not a UTF-8 text file (is it binary?)")
+    YAML_SYNTAX = Detail("E004", "YAML syntax error: {detail}")
+    DUPLICATE_KEY = Detail("E005", "duplicate key '{key}' (first at line {first_line})")
+    UNSAFE_TAG = Detail("E006", "tag '{tag}' is not allowed: only plain YAML data is read")
+    EMPTY = Detail("E007", "the file is empty")
+    MULTIPLE_DOCUMENTS = Detail("E008", "more than one YAML document in the file")
+    # Shape of a questionnaire
+    WRONG_TYPE = Detail("E010", "{what} must be {expected}, not {actual}")
+    MISSING_KEY = Detail("E011", "{what} is missing the required key '{key}'")
+    UNKNOWN_KEY = Detail("E012", "unknown key '{key}' in {what}{hint}; allowed: {allowed}")
+    BAD_VALUE = Detail("E013", "{what} is '{value}'; allowed: {allowed}")
+    DUPLICATE_ID = Detail("E014", "duplicate {what} id '{id}' (first at line {first_line})")
+    BAD_CONDITION = Detail("E015", "condition {detail}")
+    UNSUPPORTED_FORMAT = Detail("E016", "format {value} is not supported; this version reads format 1")
+    # Checker: the questionnaire as a whole
+    UNKNOWN_NEXT = Detail("E101", "{where} points to unknown question '{target}'{hint}")
+    UNKNOWN_QUESTION_REF = Detail("E102", "condition refers to unknown question '{target}'{hint}")
+    VALUE_NOT_OPTION = Detail("E103", "'{value}' is not an option of '{question}'{hint}; allowed: {allowed}")
+    NUMERIC_ON_NON_INTEGER = Detail("E104", "numeric comparison on '{question}', which is a {type} question")
+    CYCLE = Detail("E105", "the routes form a cycle: {cycle}")
+    NEVER_ENDS = Detail("E106", "a path from '{question}' never ends")
+    UNREACHABLE_QUESTION = Detail("W107", "question '{question}' is never reached", "warning")
+    UNREACHABLE_OUTCOME = Detail("W108", "{what} can never apply on any path", "warning")
+    REQUIRED_SKIPPED = Detail("E109", "required question '{question}' is skipped by the path {path}")
+    CONTAINS_ON_NON_MULTI = Detail("E110", "'contains' on '{question}', which is a {type} question")
+    UNKNOWN_REFERENCE = Detail("E111", "source '{source}' is not in the references{hint}")
+    UNKNOWN_CONDITION = Detail("E112", "unknown condition '{target}'{hint}; allowed: {allowed}")
+    OUT_OF_RANGE_IN_CONDITION = Detail(
+        "W113", "{value} is outside the range of '{question}' ({low} to {high})", "warning"
+    )
+    LEADING_IN_ROUTE = Detail("E114", "'leading' cannot be used in routing: it is known only at the end")
+    UNKNOWN_PLACEHOLDER = Detail("E115", "placeholder '{{{name}}}' names no question{hint}")
+    NO_QUESTIONS = Detail("E116", "the questionnaire has no questions")
+    LEVEL_WITHOUT_DEFAULT = Detail("E117", "condition '{condition}' has no triage rule without 'when'")
+    # Answers
+    UNKNOWN_ANSWER_ID = Detail("E201", "unknown question id '{key}'{hint}")
+    ANSWER_NOT_ALLOWED = Detail("E202", "'{value}' is not allowed for '{question}'{hint}; allowed: {allowed}")
+    ANSWER_WRONG_TYPE = Detail("E203", "'{question}' needs {expected}, not {actual}")
+    ANSWER_OUT_OF_RANGE = Detail("E204", "{value} is out of range for '{question}'; allowed: {low} to {high}")
+    ANSWERS_NOT_MAPPING = Detail("E205", "an answer file must be a mapping of question id to answer, not {actual}")
+    ANSWER_UNUSED = Detail("W206", "answer to '{question}' is not used: the path does not reach it", "warning")
+    ANSWER_MISSING = Detail("E207", "no answer for '{question}' ({prompt}); allowed: {allowed}")
+    ANSWER_DUPLICATE = Detail("E208", "'{value}' is listed twice for '{question}'")
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found, with its code, its place and, where it concerns one, the question."""
+
+    code: str
+    message: str
+    severity: Severity = "error"
+    place: Place | None = None
+    question: str | None = None
+    allowed: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.place}: " if self.place is not None else ""
+        return f"{where}{self.severity} {self.code}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The diagnostic as JSON-ready data."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.place.file if self.place else None,
+            "line": self.place.line if self.place else None,
+            "column": self.place.column if self.place else None,
+            "question": self.question,
+            "allowed": list(self.allowed),
+        }
+
+
+def diagnostic(
+    detail: Detail,
+    place: Place | None = None,
+    *,
+    question: str | None = None,
+    allowed: Sequence[str] = (),
+    **fields: object,
+) -> Diagnostic:
+    """Build a diagnostic from a catalogue entry, filling its template."""
+    return Diagnostic(
+        code=detail.code,
+        message=detail.template.format(**fields),
+        severity=detail.severity,
+        place=place,
+        question=question,
+        allowed=tuple(allowed),
+    )
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ``" (did you mean 'x'?)"`` hint for a near miss, or an empty string."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def allowed_text(values: Iterable[str], limit: int = 12) -> str:
+    """Values for a message: ``a, b, c`` (cut short after ``limit``)."""
+    items = list(values)
+    shown = ", ".join(items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+class HamstringError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class UserError(HamstringError):
+    """A problem in what the user gave (a file, an answer): printed as it is, never a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """Only the diagnostics that are errors."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+class QuestionnaireError(UserError):
+    """A questionnaire that cannot be loaded or fails its checks."""
+
+
+class AnswerError(UserError):
+    """An answer file or an answer that the questionnaire does not allow."""
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """Why one answer value was refused: the detail and its template fields."""
+
+    detail: Detail
+    fields: dict[str, object] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()
+
+
+class InvalidAnswer(HamstringError):
+    """An answer value refused by its question (no place: the caller adds it)."""
+
+    def __init__(self, invalid: Invalid) -> None:
+        self.invalid = invalid
+        super().__init__(invalid.detail.template.format(**invalid.fields))
+
+
+class MissingAnswers(HamstringError):
+    """The answers end before the path does. Carries what was answered, so nothing is lost."""
+
+    def __init__(self, question_id: str, answers: dict[str, object]) -> None:
+        self.question_id = question_id
+        self.answers = answers
+        super().__init__(f"no answer for '{question_id}'")

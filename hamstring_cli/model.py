@@ -1,0 +1,561 @@
+"""The questionnaire as data: questions, routes, conditions and outcome rules.
+
+Layer 0: standard library only, frozen and slotted. Conditions are evaluated here by
+walking their data; nothing in a questionnaire is ever run as code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Union
+
+from hamstring_cli.errors import Code, Invalid, InvalidAnswer, Place, allowed_text, did_you_mean
+
+QuestionType = Literal["choice", "multi", "integer"]
+QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "integer")
+
+#: Answers as the engine holds them: a choice value, a tuple of multi values, or a whole number.
+Answer = Union[str, tuple[str, ...], int]
+Answers = Mapping[str, Answer]
+
+#: Triage levels, most pressing first (the contract fixes them).
+LEVELS: tuple[str, ...] = ("emergency", "urgent", "soon", "routine")
+LEVEL_RANK: Mapping[str, int] = MappingProxyType({name: i for i, name in enumerate(LEVELS)})
+MODALITIES: tuple[str, ...] = ("MRI", "X-ray", "ultrasound")
+#: The name that ends a path when used as a ``next`` target.
+END = "end"
+
+
+def most_pressing(levels: list[str]) -> str | None:
+    """The most pressing of some levels, or ``None`` for none."""
+    return min(levels, key=LEVEL_RANK.__getitem__) if levels else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions
+
+
+@dataclass(frozen=True, slots=True)
+class Equals:
+    """The answer to ``question`` is ``value``."""
+
+    question: str
+    value: str | int
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """The answer to ``question`` is one of ``values``."""
+
+    question: str
+    values: tuple[str | int, ...]
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Contains:
+    """A ``multi`` answer includes ``value``, or (with several values) any of them."""
+
+    question: str
+    values: tuple[str, ...]
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """A numeric comparison of an ``integer`` answer: ``op`` is lt, lte, gt or gte."""
+
+    question: str
+    op: Literal["lt", "lte", "gt", "gte"]
+    value: int
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The question was answered on the path taken."""
+
+    question: str
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    """Every one of ``items`` holds."""
+
+    items: tuple[Condition, ...]
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one of ``items`` holds."""
+
+    items: tuple[Condition, ...]
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """``item`` does not hold."""
+
+    item: Condition
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """At least ``count`` of ``items`` hold."""
+
+    count: int
+    items: tuple[Condition, ...]
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Leading:
+    """The leading condition of the differential is ``condition`` (outcome rules only)."""
+
+    condition: str
+    at: Place | None = field(default=None, compare=False)
+
+
+Condition = Union[Equals, OneOf, Contains, Compare, Answered, All, AnyOf, Not, AtLeast, Leading]
+
+_COMPARE = MappingProxyType(
+    {
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+    }
+)
+
+
+def holds(condition: Condition, answers: Answers, leading: str | None = None) -> bool:
+    """Whether ``condition`` holds for ``answers`` (and the leading condition, once known).
+
+    A condition on a question that was not answered is false; ``not`` of it is true.
+    """
+    if isinstance(condition, Equals):
+        return condition.question in answers and answers[condition.question] == condition.value
+    if isinstance(condition, OneOf):
+        return condition.question in answers and answers[condition.question] in condition.values
+    if isinstance(condition, Contains):
+        given = answers.get(condition.question)
+        return isinstance(given, tuple) and any(v in given for v in condition.values)
+    if isinstance(condition, Compare):
+        given = answers.get(condition.question)
+        return isinstance(given, int) and bool(_COMPARE[condition.op](given, condition.value))
+    if isinstance(condition, Answered):
+        return condition.question in answers
+    if isinstance(condition, All):
+        return all(holds(c, answers, leading) for c in condition.items)
+    if isinstance(condition, AnyOf):
+        return any(holds(c, answers, leading) for c in condition.items)
+    if isinstance(condition, Not):
+        return not holds(condition.item, answers, leading)
+    if isinstance(condition, AtLeast):
+        return sum(holds(c, answers, leading) for c in condition.items) >= condition.count
+    return leading == condition.condition
+
+
+def walk_condition(condition: Condition) -> list[Condition]:
+    """The condition and every condition nested in it, depth first."""
+    out: list[Condition] = [condition]
+    if isinstance(condition, (All, AnyOf, AtLeast)):
+        for item in condition.items:
+            out.extend(walk_condition(item))
+    elif isinstance(condition, Not):
+        out.extend(walk_condition(condition.item))
+    return out
+
+
+def questions_in(condition: Condition) -> set[str]:
+    """The question ids a condition reads."""
+    return {c.question for c in walk_condition(condition) if hasattr(c, "question")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One answer a ``choice`` or ``multi`` question offers."""
+
+    value: str
+    label: str
+    help: str = ""
+    next: str | None = None
+    uncertain: bool = False
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Go to ``next`` when ``when`` holds (routes are tried in order)."""
+
+    when: Condition
+    next: str
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question of the tree."""
+
+    id: str
+    type: QuestionType
+    prompt: str
+    help: str = ""
+    section: str = ""
+    options: tuple[Option, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: str = ""
+    routes: tuple[Route, ...] = ()
+    next: str | None = None
+    at: Place | None = field(default=None, compare=False)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The option values, in order."""
+        return tuple(o.value for o in self.options)
+
+    def option(self, value: str) -> Option | None:
+        """The option with this value, if there is one."""
+        for o in self.options:
+            if o.value == value:
+                return o
+        return None
+
+    def allowed(self) -> tuple[str, ...]:
+        """What this question accepts, as words for a message."""
+        if self.type == "integer":
+            return (f"a whole number from {self.minimum} to {self.maximum}",)
+        return self.values
+
+    def validate(self, raw: object) -> Answer:
+        """Turn a raw answer (from a file or a prompt) into a valid answer, or raise.
+
+        Raises:
+            InvalidAnswer: the value is of the wrong type, not an option, or out of range.
+        """
+        if self.type == "integer":
+            return self._validate_integer(raw)
+        if self.type == "choice":
+            if not isinstance(raw, str):
+                raise InvalidAnswer(self._wrong_type("one of the option values (a string)", raw))
+            return self._validate_value(raw)
+        if isinstance(raw, str):
+            raw = [raw] if raw else []
+        if not isinstance(raw, (list, tuple)):
+            raise InvalidAnswer(self._wrong_type("a list of option values ([] for none)", raw))
+        chosen: list[str] = []
+        for item in raw:
+            if not isinstance(item, str):
+                raise InvalidAnswer(self._wrong_type("a list of option values (strings)", item))
+            value = self._validate_value(item)
+            if value in chosen:
+                raise InvalidAnswer(
+                    Invalid(Code.ANSWER_DUPLICATE, {"value": value, "question": self.id})
+                )
+            chosen.append(value)
+        # Hold multi answers in option order, so equal choices compare equal.
+        return tuple(v for v in self.values if v in chosen)
+
+    def _validate_value(self, raw: str) -> str:
+        if self.option(raw) is None:
+            return self._refuse_value(raw)
+        return raw
+
+    def _refuse_value(self, raw: str) -> str:
+        raise InvalidAnswer(
+            Invalid(
+                Code.ANSWER_NOT_ALLOWED,
+                {
+                    "value": raw,
+                    "question": self.id,
+                    "hint": did_you_mean(raw, self.values),
+                    "allowed": allowed_text(self.values, limit=20),
+                },
+                self.values,
+            )
+        )
+
+    def _validate_integer(self, raw: object) -> int:
+        value: int
+        if isinstance(raw, bool):
+            raise InvalidAnswer(self._wrong_type("a whole number", raw))
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+            value = int(raw)
+        else:
+            raise InvalidAnswer(self._wrong_type("a whole number", raw))
+        low = self.minimum if self.minimum is not None else value
+        high = self.maximum if self.maximum is not None else value
+        if not low <= value <= high:
+            raise InvalidAnswer(
+                Invalid(
+                    Code.ANSWER_OUT_OF_RANGE,
+                    {"value": value, "question": self.id, "low": low, "high": high},
+                    self.allowed(),
+                )
+            )
+        return value
+
+    def _wrong_type(self, expected: str, raw: object) -> Invalid:
+        return Invalid(
+            Code.ANSWER_WRONG_TYPE,
+            {"question": self.id, "expected": expected, "actual": describe_type(raw)},
+            self.allowed(),
+        )
+
+    def words(self, answer: Answer) -> str:
+        """The answer in plain words, as the report shows it."""
+        if isinstance(answer, int):
+            return f"{answer} {self.unit}".strip()
+        if isinstance(answer, tuple):
+            if not answer:
+                return "none of these"
+            return "; ".join(self._label(v) for v in answer)
+        return self._label(answer)
+
+    def _label(self, value: str) -> str:
+        option = self.option(value)
+        return option.label if option else value
+
+    def is_uncertain(self, answer: Answer) -> bool:
+        """Whether the answer is an 'unsure' or 'not done' kind of answer."""
+        if isinstance(answer, str):
+            option = self.option(answer)
+            return option is not None and option.uncertain
+        return False
+
+
+def describe_type(raw: object) -> str:
+    """A value's type in words for messages: ``a list``, ``the text 'abc'``."""
+    if raw is None:
+        return "nothing (null)"
+    if isinstance(raw, bool):
+        return f"the boolean {str(raw).lower()}"
+    if isinstance(raw, int):
+        return f"the number {raw}"
+    if isinstance(raw, float):
+        return f"the number {raw}"
+    if isinstance(raw, str):
+        return f"the text '{raw}'"
+    if isinstance(raw, (list, tuple)):
+        return "a list"
+    if isinstance(raw, dict):
+        return "a mapping"
+    return type(raw).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A source that rules cite."""
+
+    id: str
+    citation: str
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRule:
+    """The level a condition gives when it leads (first matching rule wins)."""
+
+    level: str
+    advice: str
+    source: str
+    when: Condition | None = None
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionDef:
+    """One condition of the differential."""
+
+    id: str
+    label: str
+    description: str = ""
+    triage: tuple[TriageRule, ...] = ()
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRule:
+    """Adds ``weight`` to ``condition`` when ``when`` holds; ``reason`` goes to 'for' or 'against'."""
+
+    condition: str
+    when: Condition
+    weight: float
+    reason: str
+    source: str
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlagRule:
+    """A red flag raised when ``when`` holds."""
+
+    id: str
+    when: Condition
+    level: str
+    advice: str
+    source: str
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ImagingRule:
+    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'."""
+
+    when: Condition
+    modality: str | None
+    urgency: str | None
+    reason: str
+    source: str
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LevelText:
+    """The plain words for a triage level."""
+
+    label: str
+    timeframe: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An evidence note for the report, with its source."""
+
+    text: str
+    source: str
+    when: Condition | None = None
+    at: Place | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceRule:
+    """How sure the ranking is: margins between the top two scores, and the uncertain share."""
+
+    high_margin: float = 4.0
+    moderate_margin: float = 2.0
+    max_uncertain_fraction: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """Everything that turns a transcript into a result."""
+
+    conditions: tuple[ConditionDef, ...]
+    scores: tuple[ScoreRule, ...] = ()
+    red_flags: tuple[RedFlagRule, ...] = ()
+    imaging: tuple[ImagingRule, ...] = ()
+    no_imaging_reason: str = "No imaging is needed now."
+    levels: Mapping[str, LevelText] = field(default_factory=lambda: MappingProxyType({}))
+    notes: tuple[Note, ...] = ()
+    confidence: ConfidenceRule = ConfidenceRule()
+
+    def condition(self, condition_id: str) -> ConditionDef | None:
+        """The condition with this id, if there is one."""
+        for c in self.conditions:
+            if c.id == condition_id:
+                return c
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    """A whole questionnaire, checked and ready to run."""
+
+    id: str
+    version: str
+    title: str
+    questions: tuple[Question, ...]
+    outcomes: Outcomes
+    description: str = ""
+    disclaimer: str = ""
+    references: tuple[Reference, ...] = ()
+    start: str = ""
+    required: tuple[str, ...] = ()
+    source: str = "<memory>"
+    content_hash: str = ""
+    by_id: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_id:
+            object.__setattr__(self, "by_id", MappingProxyType({q.id: q for q in self.questions}))
+        if not self.start and self.questions:
+            object.__setattr__(self, "start", self.questions[0].id)
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id (``KeyError`` when there is none)."""
+        return self.by_id[question_id]
+
+    def reference(self, reference_id: str) -> Reference | None:
+        """The reference with this id, if there is one."""
+        for r in self.references:
+            if r.id == reference_id:
+                return r
+        return None
+
+    def successors(self, question: Question) -> list[str]:
+        """Every target a question can route to, in order, with the fall-through last."""
+        targets = [o.next for o in question.options if o.next]
+        targets += [r.next for r in question.routes]
+        targets.append(self.default_next(question))
+        return list(dict.fromkeys(targets))
+
+    def default_next(self, question: Question) -> str:
+        """Where a question goes when no option or route says otherwise."""
+        if question.next:
+            return question.next
+        index = self.questions.index(question)
+        return self.questions[index + 1].id if index + 1 < len(self.questions) else END
+
+    def next_after(self, question: Question, answers: Answers) -> str:
+        """Where the path goes after ``question``, given the answers so far."""
+        answer = answers.get(question.id)
+        if question.type == "choice" and isinstance(answer, str):
+            option = question.option(answer)
+            if option is not None and option.next:
+                return option.next
+        for route in question.routes:
+            if holds(route.when, answers):
+                return route.next
+        return self.default_next(question)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{question_id}`` placeholders in a piece of advice."""
+    return _PLACEHOLDER.findall(text)
+
+
+def fill(text: str, questionnaire: Questionnaire, answers: Answers) -> str:
+    """Put answers into ``{question_id}`` placeholders (plain substitution, never code)."""
+
+    def one(match: re.Match[str]) -> str:
+        qid = match.group(1)
+        if qid in answers and qid in questionnaire.by_id:
+            value = answers[qid]
+            return str(value) if isinstance(value, int) else questionnaire.by_id[qid].words(value)
+        return match.group(0)
+
+    return _PLACEHOLDER.sub(one, text)
