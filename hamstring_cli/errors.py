@@ -58,34 +58,54 @@ class Code:
     BAD_VALUE = Detail("E013", "{what} is '{value}'; allowed: {allowed}")
     DUPLICATE_ID = Detail("E014", "duplicate {what} id '{id}' (first at line {first_line})")
     BAD_CONDITION = Detail("E015", "condition {detail}")
-    UNSUPPORTED_FORMAT = Detail("E016", "format {value} is not supported; this version reads format 1")
+    UNSUPPORTED_FORMAT = Detail(
+        "E016", "format {value} is not supported; this version reads format 1"
+    )
     # Checker: the questionnaire as a whole
     UNKNOWN_NEXT = Detail("E101", "{where} points to unknown question '{target}'{hint}")
     UNKNOWN_QUESTION_REF = Detail("E102", "condition refers to unknown question '{target}'{hint}")
-    VALUE_NOT_OPTION = Detail("E103", "'{value}' is not an option of '{question}'{hint}; allowed: {allowed}")
-    NUMERIC_ON_NON_INTEGER = Detail("E104", "numeric comparison on '{question}', which is a {type} question")
+    VALUE_NOT_OPTION = Detail(
+        "E103", "'{value}' is not an option of '{question}'{hint}; allowed: {allowed}"
+    )
+    NUMERIC_ON_NON_INTEGER = Detail(
+        "E104", "numeric comparison on '{question}', which is a {type} question"
+    )
     CYCLE = Detail("E105", "the routes form a cycle: {cycle}")
     NEVER_ENDS = Detail("E106", "a path from '{question}' never ends")
     UNREACHABLE_QUESTION = Detail("W107", "question '{question}' is never reached", "warning")
     UNREACHABLE_OUTCOME = Detail("W108", "{what} can never apply on any path", "warning")
-    REQUIRED_SKIPPED = Detail("E109", "required question '{question}' is skipped by the path {path}")
+    REQUIRED_SKIPPED = Detail(
+        "E109", "required question '{question}' is skipped by the path {path}"
+    )
     CONTAINS_ON_NON_MULTI = Detail("E110", "'contains' on '{question}', which is a {type} question")
     UNKNOWN_REFERENCE = Detail("E111", "source '{source}' is not in the references{hint}")
     UNKNOWN_CONDITION = Detail("E112", "unknown condition '{target}'{hint}; allowed: {allowed}")
     OUT_OF_RANGE_IN_CONDITION = Detail(
         "W113", "{value} is outside the range of '{question}' ({low} to {high})", "warning"
     )
-    LEADING_IN_ROUTE = Detail("E114", "'leading' cannot be used in routing: it is known only at the end")
+    LEADING_IN_ROUTE = Detail(
+        "E114", "'leading' cannot be used in routing: it is known only at the end"
+    )
     UNKNOWN_PLACEHOLDER = Detail("E115", "placeholder '{{{name}}}' names no question{hint}")
     NO_QUESTIONS = Detail("E116", "the questionnaire has no questions")
-    LEVEL_WITHOUT_DEFAULT = Detail("E117", "condition '{condition}' has no triage rule without 'when'")
+    LEVEL_WITHOUT_DEFAULT = Detail(
+        "E117", "condition '{condition}' has no triage rule without 'when'"
+    )
     # Answers
     UNKNOWN_ANSWER_ID = Detail("E201", "unknown question id '{key}'{hint}")
-    ANSWER_NOT_ALLOWED = Detail("E202", "'{value}' is not allowed for '{question}'{hint}; allowed: {allowed}")
+    ANSWER_NOT_ALLOWED = Detail(
+        "E202", "'{value}' is not allowed for '{question}'{hint}; allowed: {allowed}"
+    )
     ANSWER_WRONG_TYPE = Detail("E203", "'{question}' needs {expected}, not {actual}")
-    ANSWER_OUT_OF_RANGE = Detail("E204", "{value} is out of range for '{question}'; allowed: {low} to {high}")
-    ANSWERS_NOT_MAPPING = Detail("E205", "an answer file must be a mapping of question id to answer, not {actual}")
-    ANSWER_UNUSED = Detail("W206", "answer to '{question}' is not used: the path does not reach it", "warning")
+    ANSWER_OUT_OF_RANGE = Detail(
+        "E204", "{value} is out of range for '{question}'; allowed: {low} to {high}"
+    )
+    ANSWERS_NOT_MAPPING = Detail(
+        "E205", "an answer file must be a mapping of question id to answer, not {actual}"
+    )
+    ANSWER_UNUSED = Detail(
+        "W206", "answer to '{question}' is not used: the path does not reach it", "warning"
+    )
     ANSWER_MISSING = Detail("E207", "no answer for '{question}' ({prompt}); allowed: {allowed}")
     ANSWER_DUPLICATE = Detail("E208", "'{value}' is listed twice for '{question}'")
 

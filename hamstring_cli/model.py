@@ -6,11 +6,12 @@ walking their data; nothing in a questionnaire is ever run as code.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Union
+from typing import Literal
 
 from hamstring_cli.errors import Code, Invalid, InvalidAnswer, Place, allowed_text, did_you_mean
 
@@ -18,7 +19,7 @@ QuestionType = Literal["choice", "multi", "integer"]
 QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "integer")
 
 #: Answers as the engine holds them: a choice value, a tuple of multi values, or a whole number.
-Answer = Union[str, tuple[str, ...], int]
+Answer = str | tuple[str, ...] | int
 Answers = Mapping[str, Answer]
 
 #: Triage levels, most pressing first (the contract fixes them).
@@ -124,15 +125,10 @@ class Leading:
     at: Place | None = field(default=None, compare=False)
 
 
-Condition = Union[Equals, OneOf, Contains, Compare, Answered, All, AnyOf, Not, AtLeast, Leading]
+Condition = Equals | OneOf | Contains | Compare | Answered | All | AnyOf | Not | AtLeast | Leading
 
-_COMPARE = MappingProxyType(
-    {
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-    }
+_COMPARE: Mapping[str, Callable[[int, int], bool]] = MappingProxyType(
+    {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}
 )
 
 
@@ -150,7 +146,7 @@ def holds(condition: Condition, answers: Answers, leading: str | None = None) ->
         return isinstance(given, tuple) and any(v in given for v in condition.values)
     if isinstance(condition, Compare):
         given = answers.get(condition.question)
-        return isinstance(given, int) and bool(_COMPARE[condition.op](given, condition.value))
+        return isinstance(given, int) and _COMPARE[condition.op](given, condition.value)
     if isinstance(condition, Answered):
         return condition.question in answers
     if isinstance(condition, All):
@@ -395,7 +391,7 @@ class ConditionDef:
 
 @dataclass(frozen=True, slots=True)
 class ScoreRule:
-    """Adds ``weight`` to ``condition`` when ``when`` holds; ``reason`` goes to 'for' or 'against'."""
+    """Adds ``weight`` to ``condition`` when ``when`` holds; ``reason`` is a for/against finding."""
 
     condition: str
     when: Condition
@@ -478,9 +474,9 @@ class Outcomes:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Questionnaire:
-    """A whole questionnaire, checked and ready to run."""
+    """A whole questionnaire, checked and ready to run (equal only to itself)."""
 
     id: str
     version: str
@@ -494,7 +490,9 @@ class Questionnaire:
     required: tuple[str, ...] = ()
     source: str = "<memory>"
     content_hash: str = ""
-    by_id: Mapping[str, Question] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+    by_id: Mapping[str, Question] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.by_id:

@@ -1,0 +1,287 @@
+"""Turn the answers on a path into the result of ``contract.md``.
+
+Layer 1: standard library only. :func:`score` is pure; :meth:`Result.to_dict` gives the JSON
+contract (schema version 1), with a few extra keys that the contract allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hamstring_cli.model import (
+    LEVEL_RANK,
+    Answer,
+    ConditionDef,
+    Note,
+    Questionnaire,
+    Reference,
+    TriageRule,
+    fill,
+    holds,
+    most_pressing,
+)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule that moved a condition's score, in plain words, with its source."""
+
+    text: str
+    weight: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One condition of the differential with its score and the findings for and against."""
+
+    id: str
+    label: str
+    score: float
+    findings: tuple[Finding, ...]
+
+    @property
+    def for_(self) -> tuple[Finding, ...]:
+        """Findings that raised the score."""
+        return tuple(f for f in self.findings if f.weight > 0)
+
+    @property
+    def against(self) -> tuple[Finding, ...]:
+        """Findings that lowered the score."""
+        return tuple(f for f in self.findings if f.weight < 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedFlag:
+    """A red flag raised by the answers."""
+
+    id: str
+    level: str
+    advice: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """How soon to act, in plain words, and what decided it."""
+
+    level: str
+    label: str
+    timeframe: str
+    advice: str
+    condition_advice: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Imaging:
+    """The first imaging study to order, if any."""
+
+    advised: bool
+    modality: str | None
+    urgency: str | None
+    reason: str
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Everything a report shows; :meth:`to_dict` is the JSON contract."""
+
+    questionnaire: Questionnaire
+    answers: tuple[tuple[str, Answer], ...]
+    differential: tuple[Ranked, ...]
+    confidence: str
+    triage: Triage
+    imaging: Imaging
+    red_flags: tuple[RaisedFlag, ...]
+    notes: tuple[Note, ...]
+
+    @property
+    def leading(self) -> str:
+        """The id of the condition ranked first."""
+        return self.differential[0].id
+
+    def cited(self) -> tuple[Reference, ...]:
+        """The references that this result cites, in the questionnaire's order."""
+        ids: set[str] = set(self.triage.sources)
+        ids.update(f.source for r in self.differential for f in r.findings)
+        ids.update(flag.source for flag in self.red_flags)
+        ids.update(note.source for note in self.notes)
+        if self.imaging.source:
+            ids.add(self.imaging.source)
+        return tuple(r for r in self.questionnaire.references if r.id in ids)
+
+    def to_dict(self) -> dict[str, object]:
+        """The result as the JSON of ``contract.md``."""
+        q = self.questionnaire
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "questionnaire": {
+                "id": q.id,
+                "version": q.version,
+                "title": q.title,
+                "content_hash": q.content_hash,
+            },
+            "answers": {qid: list(a) if isinstance(a, tuple) else a for qid, a in self.answers},
+            "leading": self.leading,
+            "confidence": self.confidence,
+            "differential": [
+                {
+                    "id": r.id,
+                    "label": r.label,
+                    "score": r.score,
+                    "for": [f.text for f in r.for_],
+                    "against": [f.text for f in r.against],
+                    "evidence": [
+                        {"text": f.text, "weight": f.weight, "source": f.source} for f in r.findings
+                    ],
+                }
+                for r in self.differential
+            ],
+            "triage": {
+                "level": self.triage.level,
+                "label": self.triage.label,
+                "timeframe": self.triage.timeframe,
+                "advice": self.triage.advice,
+                "condition_advice": self.triage.condition_advice,
+                "sources": list(self.triage.sources),
+            },
+            "imaging": {
+                "advised": self.imaging.advised,
+                "modality": self.imaging.modality,
+                "urgency": self.imaging.urgency,
+                "reason": self.imaging.reason,
+                "source": self.imaging.source,
+            },
+            "red_flags": [
+                {"id": f.id, "level": f.level, "advice": f.advice, "source": f.source}
+                for f in self.red_flags
+            ],
+            "notes": [{"text": n.text, "source": n.source} for n in self.notes],
+            "references": [{"id": r.id, "citation": r.citation} for r in self.cited()],
+            "disclaimer": q.disclaimer,
+        }
+
+
+def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result:
+    """Score the answers on a path (in the order asked) into a result.
+
+    ``answers`` must hold only answers on the path taken (``Session.path_answers``), so that
+    a rule never reads an answer the patient was not asked about.
+    """
+    q = questionnaire
+    out = q.outcomes
+    differential = _rank(q, answers)
+    leading = differential[0].id
+    raised = tuple(
+        RaisedFlag(rule.id, rule.level, fill(rule.advice, q, answers), rule.source)
+        for rule in out.red_flags
+        if holds(rule.when, answers, leading)
+    )
+    condition = out.condition(leading)
+    assert condition is not None  # the differential lists only known conditions
+    return Result(
+        questionnaire=q,
+        answers=tuple(answers.items()),
+        differential=differential,
+        confidence=_confidence(q, answers, differential),
+        triage=_triage(q, answers, condition, raised),
+        imaging=_imaging(q, answers, leading),
+        red_flags=tuple(sorted(raised, key=lambda f: LEVEL_RANK[f.level])),
+        notes=tuple(
+            Note(fill(n.text, q, answers), n.source)
+            for n in out.notes
+            if n.when is None or holds(n.when, answers, leading)
+        ),
+    )
+
+
+def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]:
+    findings: dict[str, list[Finding]] = {c.id: [] for c in q.outcomes.conditions}
+    for rule in q.outcomes.scores:
+        if holds(rule.when, answers):
+            findings[rule.condition].append(
+                Finding(fill(rule.reason, q, answers), rule.weight, rule.source)
+            )
+    ranked = [
+        Ranked(
+            c.id, c.label, round(sum(f.weight for f in findings[c.id]), 2), tuple(findings[c.id])
+        )
+        for c in q.outcomes.conditions
+    ]
+    # sorted() is stable: equal scores keep the order of the conditions in the file.
+    return tuple(sorted(ranked, key=lambda r: -r.score))
+
+
+def _confidence(
+    q: Questionnaire, answers: Mapping[str, Answer], differential: tuple[Ranked, ...]
+) -> str:
+    rule = q.outcomes.confidence
+    margin = differential[0].score - differential[1].score if len(differential) > 1 else 0.0
+    choices = [qid for qid in answers if q.question(qid).type == "choice"]
+    uncertain = sum(q.question(qid).is_uncertain(answers[qid]) for qid in choices)
+    if choices and uncertain / len(choices) > rule.max_uncertain_fraction:
+        return "low"
+    if len(differential) > 1 and margin < rule.moderate_margin:
+        return "low"
+    if len(differential) == 1 or margin >= rule.high_margin:
+        return "high"
+    return "moderate"
+
+
+def _condition_rule(
+    condition: ConditionDef, answers: Mapping[str, Answer], leading: str
+) -> TriageRule:
+    for rule in condition.triage:
+        if rule.when is None or holds(rule.when, answers, leading):
+            return rule
+    raise LookupError(f"condition '{condition.id}' has no default triage rule")
+
+
+def _triage(
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    condition: ConditionDef,
+    raised: tuple[RaisedFlag, ...],
+) -> Triage:
+    rule = _condition_rule(condition, answers, condition.id)
+    condition_advice = fill(rule.advice, q, answers)
+    level = most_pressing([rule.level, *(f.level for f in raised)])
+    assert level is not None
+    deciding = [f for f in raised if f.level == level]
+    parts = [f.advice for f in deciding]
+    sources = [f.source for f in deciding]
+    if rule.level == level:
+        parts.append(condition_advice)
+        sources.append(rule.source)
+    words = q.outcomes.levels.get(level)
+    label, timeframe, general = (
+        (words.label, words.timeframe, words.advice)
+        if words
+        else (
+            level.capitalize(),
+            "",
+            "",
+        )
+    )
+    advice = " ".join(p for p in [general, *parts] if p)
+    return Triage(level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources)))
+
+
+def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> Imaging:
+    matched = [r for r in q.outcomes.imaging if holds(r.when, answers, leading)]
+    candidates = [r for r in matched if r.modality is not None]
+    if candidates:
+        # min() returns the first of equals: file order breaks ties between equal urgencies.
+        best = min(candidates, key=lambda r: LEVEL_RANK[r.urgency or "routine"])
+        return Imaging(
+            True, best.modality, best.urgency, fill(best.reason, q, answers), best.source
+        )
+    none = next((r for r in matched if r.modality is None), None)
+    if none is not None:
+        return Imaging(False, None, None, fill(none.reason, q, answers), none.source)
+    return Imaging(False, None, None, q.outcomes.no_imaging_reason, None)

@@ -1,0 +1,168 @@
+"""Scoring turns a path's answers into the contract's result, with no terminal at all."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from hamstring_cli.model import (
+    Compare,
+    ConditionDef,
+    Contains,
+    Equals,
+    ImagingRule,
+    LevelText,
+    Note,
+    Option,
+    Outcomes,
+    Question,
+    Questionnaire,
+    RedFlagRule,
+    Reference,
+    ScoreRule,
+    TriageRule,
+)
+from hamstring_cli.scoring import score
+
+CONTRACT_KEYS = {
+    "schema_version",
+    "questionnaire",
+    "answers",
+    "leading",
+    "confidence",
+    "differential",
+    "triage",
+    "imaging",
+    "red_flags",
+    "disclaimer",
+}
+
+
+def questionnaire() -> Questionnaire:
+    yes_no_unsure = (
+        Option("yes", "Yes"),
+        Option("no", "No"),
+        Option("unsure", "Unsure", uncertain=True),
+    )
+    levels = {
+        name: LevelText(name.capitalize(), f"{name} time", f"{name} words.")
+        for name in ("emergency", "urgent", "soon", "routine")
+    }
+    return Questionnaire(
+        id="t",
+        version="1.0.0",
+        title="T",
+        disclaimer="Not a diagnosis.",
+        references=(Reference("R1", "One"), Reference("R2", "Two"), Reference("R3", "Three")),
+        questions=(
+            Question(
+                "flags",
+                "multi",
+                "Flags?",
+                options=(Option("saddle", "Saddle"), Option("lump", "Lump")),
+            ),
+            Question("pop", "choice", "Pop?", options=yes_no_unsure),
+            Question("sit", "choice", "Sitting?", options=yes_no_unsure),
+            Question("days", "integer", "Days?", minimum=0, maximum=100, unit="days"),
+        ),
+        outcomes=Outcomes(
+            conditions=(
+                ConditionDef(
+                    "rupture",
+                    "Rupture",
+                    triage=(
+                        TriageRule(
+                            "urgent",
+                            "Day {days}: act within the window.",
+                            "R1",
+                            Compare("days", "lte", 42),
+                        ),
+                        TriageRule("soon", "Late.", "R1"),
+                    ),
+                ),
+                ConditionDef("tendon", "Tendon", triage=(TriageRule("routine", "Load it.", "R2"),)),
+            ),
+            scores=(
+                ScoreRule("rupture", Equals("pop", "yes"), 5, "a pop", "R1"),
+                ScoreRule("rupture", Equals("pop", "no"), -1, "no pop", "R1"),
+                ScoreRule("tendon", Equals("sit", "yes"), 3, "pain sitting", "R2"),
+            ),
+            red_flags=(
+                RedFlagRule("cauda", Contains("flags", ("saddle",)), "emergency", "Go now.", "R3"),
+                RedFlagRule("lump", Contains("flags", ("lump",)), "soon", "Ultrasound.", "R3"),
+            ),
+            imaging=(
+                ImagingRule(
+                    Contains("flags", ("lump",)), "ultrasound", "soon", "For the lump.", "R3"
+                ),
+                ImagingRule(Equals("pop", "yes"), "MRI", "urgent", "For the tendon.", "R1"),
+                ImagingRule(Equals("sit", "yes"), None, None, "Not needed for a tendon.", "R2"),
+            ),
+            levels=MappingProxyType(levels),
+            notes=(Note("No validated rule.", "R2"),),
+        ),
+    )
+
+
+def test_a_pop_leads_to_rupture_with_its_reasons_and_day_count() -> None:
+    result = score(questionnaire(), {"flags": (), "pop": "yes", "sit": "no", "days": 12}).to_dict()
+    assert result.keys() >= CONTRACT_KEYS
+    assert result["leading"] == "rupture"
+    assert result["differential"][0]["for"] == ["a pop"]  # type: ignore[index]
+    assert result["triage"]["level"] == "urgent"  # type: ignore[index]
+    assert "Day 12: act within the window." in result["triage"]["advice"]  # type: ignore[index]
+    assert result["imaging"] == {
+        "advised": True,
+        "modality": "MRI",
+        "urgency": "urgent",
+        "reason": "For the tendon.",
+        "source": "R1",
+    }
+    assert result["red_flags"] == []
+    assert result["confidence"] == "high"
+
+
+def test_a_red_flag_raises_the_level_above_the_leading_condition() -> None:
+    result = score(questionnaire(), {"flags": ("saddle",), "pop": "no", "sit": "yes", "days": 1})
+    assert result.leading == "tendon"
+    assert result.triage.level == "emergency"
+    assert result.triage.advice.startswith("emergency words. Go now.")
+    assert result.triage.condition_advice == "Load it."
+    assert [f.id for f in result.red_flags] == ["cauda"]
+
+
+def test_the_most_urgent_imaging_wins_and_none_explains_itself() -> None:
+    both = score(questionnaire(), {"flags": ("lump",), "pop": "yes", "sit": "no", "days": 1})
+    assert (both.imaging.modality, both.imaging.urgency) == ("MRI", "urgent")
+    none = score(questionnaire(), {"flags": (), "pop": "no", "sit": "yes", "days": 1})
+    assert (none.imaging.advised, none.imaging.modality, none.imaging.urgency) == (
+        False,
+        None,
+        None,
+    )
+    assert none.imaging.reason == "Not needed for a tendon."
+
+
+def test_negative_weights_count_against_and_ties_keep_file_order() -> None:
+    result = score(questionnaire(), {"flags": (), "pop": "no", "sit": "no", "days": 1}).to_dict()
+    rupture = next(d for d in result["differential"] if d["id"] == "rupture")  # type: ignore[attr-defined]
+    assert rupture["against"] == ["no pop"]
+    tie = score(questionnaire(), {"flags": (), "pop": "unsure", "sit": "unsure", "days": 1})
+    assert [r.id for r in tie.differential] == ["rupture", "tendon"]
+    assert tie.confidence == "low"
+
+
+def test_confidence_is_moderate_between_the_margins() -> None:
+    result = score(questionnaire(), {"flags": (), "pop": "no", "sit": "yes", "days": 1})
+    # tendon 3, rupture -1: margin 4 is high; without the 'no pop' finding it would be 3.
+    assert result.confidence == "high"
+    result = score(questionnaire(), {"flags": (), "pop": "unsure", "sit": "yes", "days": 1})
+    assert result.confidence == "moderate"
+
+
+def test_answers_in_the_result_are_the_path_in_order_and_json_ready() -> None:
+    result = score(
+        questionnaire(), {"flags": ("lump",), "pop": "no", "sit": "no", "days": 50}
+    ).to_dict()
+    assert result["answers"] == {"flags": ["lump"], "pop": "no", "sit": "no", "days": 50}
+    assert result["triage"]["level"] == "soon"  # type: ignore[index]
+    assert [r["id"] for r in result["references"]] == ["R1", "R2", "R3"]  # type: ignore[attr-defined]
