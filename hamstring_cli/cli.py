@@ -1,0 +1,265 @@
+"""The command line: arguments, exit codes, and the one funnel that prints errors.
+
+Layer 3. Nothing imports this module. Heavy imports (rich, questionary) happen inside the
+commands that draw on a terminal, so ``hamstring --version`` and scripted runs stay lean.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from hamstring_cli import __version__
+from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError
+
+if TYPE_CHECKING:
+    from hamstring_cli.model import Questionnaire
+
+
+class Exit(enum.IntEnum):
+    """Exit statuses, as the README documents them."""
+
+    OK = 0
+    BAD_INPUT = 1
+    USAGE = 2
+    FAIL_ON = 3
+    INTERRUPTED = 130
+
+
+DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
+
+app = typer.Typer(
+    name="hamstring",
+    help=(
+        "Triage questionnaire for pain at the back of the thigh and buttock: acute proximal "
+        "hamstring rupture or tendinopathy, the other differentials, red flags and imaging. "
+        "Decision support for clinicians and students, not a diagnosis."
+    ),
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+QuestionnaireOption = Annotated[
+    str,
+    typer.Option(
+        "--questionnaire",
+        "-q",
+        help="A questionnaire file, or the id of a bundled one (see 'hamstring list').",
+        metavar="PATH|ID",
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"hamstring {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Run the intake questionnaire when no command is given."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(triage)
+
+
+def load(name: str) -> Questionnaire:
+    """Load a questionnaire by path or bundled id (errors reach the funnel)."""
+    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.resources import resolve_questionnaire
+
+    return load_questionnaire(resolve_questionnaire(name))
+
+
+def print_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    """Print diagnostics to standard error, one a line, compiler style."""
+    for d in diagnostics:
+        sys.stderr.write(f"{d}\n")
+
+
+def fail(message: str, status: Exit = Exit.BAD_INPUT) -> NoReturn:
+    """Print an error message to standard error and exit with ``status``."""
+    sys.stderr.write(f"hamstring: {message}\n")
+    raise typer.Exit(int(status))
+
+
+@app.command("list")
+def list_questionnaires() -> None:
+    """List the bundled questionnaires: id, version and title."""
+    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.resources import bundled_questionnaires
+
+    for path in bundled_questionnaires():
+        q = load_questionnaire(path)
+        sys.stdout.write(f"{q.id}\t{q.version}\t{q.title}\n")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the questionnaire format (for editors)."""
+    import json
+
+    from hamstring_cli.schema import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def check(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Questionnaire files (default: the bundled questionnaire).", metavar="[FILE]..."
+        ),
+    ] = None,
+) -> None:
+    """Check questionnaires as a whole: exit 0 when clean, 1 with errors (warnings do not fail)."""
+    from hamstring_cli.checks import check as check_questionnaire
+    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.resources import resolve_questionnaire
+
+    paths = files or [resolve_questionnaire(DEFAULT_QUESTIONNAIRE)]
+    failed = False
+    for path in paths:
+        try:
+            q = load_questionnaire(path)
+        except UserError as error:
+            print_diagnostics(error.diagnostics)
+            failed = True
+            continue
+        warnings = [d for d in check_questionnaire(q) if d.severity == "warning"]
+        print_diagnostics(warnings)
+        sys.stderr.write(f"{path}: ok: {len(q.questions)} questions, {len(warnings)} warnings\n")
+    if failed:
+        raise typer.Exit(int(Exit.BAD_INPUT))
+
+
+class Format(str, enum.Enum):
+    """Report formats of ``triage``."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class Level(str, enum.Enum):
+    """Triage levels for ``--fail-on``, most pressing first."""
+
+    emergency = "emergency"
+    urgent = "urgent"
+    soon = "soon"
+    routine = "routine"
+
+
+@app.command()
+def triage(
+    answers: Annotated[
+        str | None,
+        typer.Option(
+            "--answers", "-a", help="An answer file (YAML or JSON); '-' reads standard input."
+        ),
+    ] = None,
+    questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="The report format.")
+    ] = Format.text,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file (private, 0600)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
+    fail_on: Annotated[
+        Level | None,
+        typer.Option("--fail-on", help="Exit 3 when the triage level is at least this pressing."),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Continue an interrupted intake from its session file."),
+    ] = None,
+    session: Annotated[
+        Path | None,
+        typer.Option("--session", help="Save the intake as it goes to this file."),
+    ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="Line-by-line prompts with numbered options (screen readers, piped input).",
+        ),
+    ] = False,
+) -> None:
+    """Run the intake: ask the questions (or read an answer file) and print the summary."""
+    from hamstring_cli.answers import read_answers
+    from hamstring_cli.report import emit, reaches
+    from hamstring_cli.scoring import score
+
+    q = load(questionnaire)
+    given = read_answers(resume, q) if resume is not None else {}
+    if answers is not None:
+        given.update(read_answers(answers, q))
+    if plain or sys.stdin.isatty():
+        from hamstring_cli.interactive import intake
+
+        path_answers = intake(
+            q, given, plain=plain, session_file=session or resume, shown_format=format.value
+        )
+    else:
+        path_answers = scripted_answers(q, given)
+    result = score(q, path_answers)
+    emit(result, format.value, output=output, force=force)
+    if fail_on is not None and reaches(result, fail_on.value):
+        raise typer.Exit(int(Exit.FAIL_ON))
+
+
+def scripted_answers(q: Questionnaire, given: dict[str, object]) -> dict[str, object]:
+    """Walk the tree with the given answers only; a missing answer is an error, never a prompt."""
+    from hamstring_cli.engine import PresetAnswers, Session, drive
+
+    try:
+        session = drive(Session(q, given), PresetAnswers())  # type: ignore[arg-type]
+    except MissingAnswers as missing:
+        question = q.question(missing.question_id)
+        allowed = ", ".join(question.allowed())
+        fail(
+            f"no answer for '{question.id}' ({question.prompt}); allowed: {allowed}. "
+            "Add it to the --answers file, or run in a terminal to be asked."
+        )
+    for qid in session.unused:
+        sys.stderr.write(
+            f"hamstring: warning: answer to '{qid}' is not used: the path does not reach it\n"
+        )
+    return dict(session.path_answers)
+
+
+def run() -> None:
+    """The console entry point: run the app and turn every known error into a clean exit."""
+    try:
+        app()
+    except UserError as error:
+        print_diagnostics(error.diagnostics)
+        sys.exit(int(Exit.BAD_INPUT))
+    except MissingAnswers as missing:
+        sys.stderr.write(f"hamstring: {missing}\n")
+        sys.exit(int(Exit.BAD_INPUT))
+    except HamstringError as error:
+        sys.stderr.write(f"hamstring: {error}\n")
+        sys.exit(int(Exit.BAD_INPUT))
+    except KeyboardInterrupt:
+        sys.stderr.write("\nhamstring: interrupted\n")
+        sys.exit(int(Exit.INTERRUPTED))
