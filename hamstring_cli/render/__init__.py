@@ -1,0 +1,51 @@
+"""Renderers of a result: Markdown (pure strings) and the rich summary for a terminal.
+
+Importing this package imports nothing heavy: :mod:`hamstring_cli.render.markdown` uses the
+standard library only, and rich is imported by :mod:`hamstring_cli.render.text` and by
+:func:`progress` when they are used, so scripted JSON and Markdown runs never load it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+
+class Advance(Protocol):
+    """Moves a progress display on by one step."""
+
+    def __call__(self) -> None:
+        """Count one more item done."""
+
+
+def _nothing() -> None:
+    """Count nothing: the progress display is off."""
+
+
+@contextmanager
+def progress(total: int, description: str, *, show: bool | None = None) -> Iterator[Advance]:
+    """A progress bar on standard error, yielding a function that counts one item done.
+
+    Args:
+        total: how many items there are.
+        description: a few words before the bar.
+        show: draw the bar; by default only when standard error is a terminal.
+    """
+    if show is None:
+        show = sys.stderr.isatty()
+    if not show:
+        yield _nothing
+        return
+    # Lazy: the bar is the only part of a batch that needs rich.
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def advance() -> None:
+            bar.advance(task)
+
+        yield advance

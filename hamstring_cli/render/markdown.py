@@ -1,0 +1,116 @@
+"""The Markdown report: a result written out to paste into clinical notes.
+
+Pure string building (standard library only), so the report can be tested without a terminal
+and a scripted ``--format markdown`` run never imports rich.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from hamstring_cli.scoring import Imaging, Ranked, Result
+
+
+def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
+    """The result as a Markdown report.
+
+    Args:
+        result: the scored result.
+        today: the date printed on the report (default: the local date now).
+
+    Returns:
+        The report, ending with a newline.
+    """
+    q = result.questionnaire
+    date = (today or _dt.date.today()).isoformat()
+    out: list[str] = [f"# {_inline(q.title)}", ""]
+    out.append(f"- Date: {date}")
+    questionnaire = f"`{q.id}` version {_inline(q.version)}"
+    if q.content_hash:
+        questionnaire += f" (content hash `{q.content_hash}`)"
+    out.append(f"- Questionnaire: {questionnaire}")
+    leading = result.differential[0]
+    out.append(f"- Leading: {_inline(leading.label)} (confidence {result.confidence})")
+    out.append(f"- Triage: **{_inline(result.triage.label)}**{_timeframe(result)}")
+    out.append("")
+
+    out += ["## Answers", "", "| Question | Answer |", "|---|---|"]
+    for qid, answer in result.answers:
+        question = q.question(qid)
+        out.append(f"| {_cell(question.prompt)} | {_cell(question.words(answer))} |")
+    out.append("")
+
+    out += [f"## Differential (confidence {result.confidence})", ""]
+    for rank, condition in enumerate(result.differential, start=1):
+        out += _condition(rank, condition)
+    out.append("")
+
+    triage = result.triage
+    out += ["## Triage", "", f"**{_inline(triage.label)}**{_timeframe(result)}.", ""]
+    out.append(_inline(triage.advice) + _cite(triage.sources))
+    out.append("")
+
+    imaging = result.imaging
+    out += ["## Imaging", ""]
+    if imaging.advised:
+        urgency = f", {imaging.urgency}" if imaging.urgency else ""
+        out.append(
+            f"**{imaging.modality}**{urgency}: {_inline(imaging.reason)}{_cite_one(imaging)}"
+        )
+    else:
+        out.append(f"Not advised now: {_inline(imaging.reason)}{_cite_one(imaging)}")
+    out.append("")
+
+    out += ["## Red flags", ""]
+    if result.red_flags:
+        out += [
+            f"- **{flag.id}** ({flag.level}): {_inline(flag.advice)}{_cite((flag.source,))}"
+            for flag in result.red_flags
+        ]
+    else:
+        out.append("None raised.")
+    out.append("")
+
+    if result.notes:
+        out += ["## Evidence notes", ""]
+        out += [f"- {_inline(note.text)}{_cite((note.source,))}" for note in result.notes]
+        out.append("")
+
+    cited = result.cited()
+    if cited:
+        out += ["## References", ""]
+        out += [f"- [{ref.id}] {_inline(ref.citation)}" for ref in cited]
+        out.append("")
+
+    out += ["---", "", f"*{_inline(q.disclaimer)}*" if q.disclaimer else ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _condition(rank: int, condition: Ranked) -> list[str]:
+    lines = [f"{rank}. **{_inline(condition.label)}**, score {condition.score:g}"]
+    lines += [f"   - For: {_inline(f.text)}{_cite((f.source,))}" for f in condition.for_]
+    lines += [f"   - Against: {_inline(f.text)}{_cite((f.source,))}" for f in condition.against]
+    return lines
+
+
+def _timeframe(result: Result) -> str:
+    return f" ({_inline(result.triage.timeframe)})" if result.triage.timeframe else ""
+
+
+def _cite(sources: tuple[str, ...]) -> str:
+    ids = [s for s in sources if s]
+    return f" [{', '.join(ids)}]" if ids else ""
+
+
+def _cite_one(imaging: Imaging) -> str:
+    return _cite((imaging.source,)) if imaging.source else ""
+
+
+def _inline(text: str) -> str:
+    # A line break inside a list item or heading would end it early; fold to one line.
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    # A bare '|' would split the table cell in two.
+    return _inline(text).replace("|", "\\|")

@@ -1,0 +1,186 @@
+"""The summary for a terminal, drawn with rich: the triage banner, the differential, imaging.
+
+Layer 2. rich is imported here and nowhere on the scripted JSON or Markdown paths: this module
+is imported only when a text summary is drawn. The interactive intake draws its closing summary
+with :func:`render_summary` on its own console.
+
+On a terminal the summary has colour, a panel and a table. When the output is not a terminal, or
+``NO_COLOR`` is set, it is plain: no colour and no box drawing, so it survives a pipe, a log
+file and a paste into notes. Below :data:`WIDE` columns the differential is a list, not a table.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import IO
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from hamstring_cli.scoring import Finding, Ranked, Result
+
+#: Narrower than this, the differential is a list rather than a table of four columns.
+WIDE = 80
+
+#: The banner's style for each triage level, most pressing first.
+LEVEL_STYLES = {
+    "emergency": "bold white on red",
+    "urgent": "bold red",
+    "soon": "bold yellow",
+    "routine": "bold green",
+}
+
+
+def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Console:
+    """A console for a summary: standard output by default, honouring ``NO_COLOR`` and pipes.
+
+    Args:
+        file: where to write (default: standard output, looked up when writing).
+        width: a fixed width (default: the terminal's, or 80 when not a terminal).
+    """
+    # highlight and markup off: questionnaire text is data, and '[R1]' must print as written.
+    return Console(file=file, width=width, highlight=False, markup=False, emoji=False)
+
+
+def is_plain(console: Console) -> bool:
+    """Whether to draw without colour or boxes: not a terminal, or ``NO_COLOR`` set."""
+    return not console.is_terminal or console.no_color
+
+
+def render_summary(result: Result, console: Console) -> None:
+    """Print the summary of a result on ``console``, plain or coloured as the console allows."""
+    plain = is_plain(console)
+    parts: list[RenderableType] = [_banner(result, plain), Text("")]
+    parts += _differential(result, plain, console.width)
+    parts += _imaging(result)
+    parts += _red_flags(result)
+    parts += _notes(result)
+    parts += _references(result)
+    if result.questionnaire.disclaimer:
+        parts.append(Text(result.questionnaire.disclaimer, style="" if plain else "dim italic"))
+    console.print(Group(*parts))
+
+
+def render_text(result: Result, *, width: int = WIDE) -> str:
+    """The plain summary as a string (for ``--output`` files): no colour, no boxes."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=False,
+        no_color=True,
+        color_system=None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    render_summary(result, console)
+    return buffer.getvalue()
+
+
+def _banner(result: Result, plain: bool) -> RenderableType:
+    triage = result.triage
+    heading = triage.label.upper() + (f": {triage.timeframe}" if triage.timeframe else "")
+    leading = result.differential[0]
+    body = Text()
+    body.append(triage.advice)
+    body.append(f"\nMost likely: {leading.label} (confidence {result.confidence})")
+    if plain:
+        return Group(Text(heading), Text("=" * len(heading)), body)
+    style = LEVEL_STYLES.get(triage.level, "bold")
+    return Panel(
+        body,
+        title=Text(f" {heading} ", style=style),
+        title_align="left",
+        border_style=style.replace(" on red", "").replace("white", "red"),
+        box=box.ROUNDED,
+    )
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold")
+
+
+def _findings(findings: tuple[Finding, ...]) -> str:
+    return "; ".join(f"{f.text} [{f.source}]" for f in findings)
+
+
+def _differential(result: Result, plain: bool, width: int) -> list[RenderableType]:
+    title = f"Differential (confidence {result.confidence})"
+    if plain or width < WIDE:
+        return [_heading(title), *_differential_list(result.differential), Text("")]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Condition", ratio=3)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("For", ratio=4, style="green")
+    table.add_column("Against", ratio=3, style="red")
+    for rank, condition in enumerate(result.differential, start=1):
+        table.add_row(
+            str(rank),
+            Text(condition.label, style="bold" if rank == 1 else ""),
+            f"{condition.score:g}",
+            _findings(condition.for_) or "-",
+            _findings(condition.against) or "-",
+        )
+    return [_heading(title), table, Text("")]
+
+
+def _differential_list(differential: tuple[Ranked, ...]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for rank, condition in enumerate(differential, start=1):
+        out.append(Text(f"{rank}. {condition.label} (score {condition.score:g})"))
+        if condition.for_:
+            out.append(_indent(f"for: {_findings(condition.for_)}"))
+        if condition.against:
+            out.append(_indent(f"against: {_findings(condition.against)}"))
+    return out
+
+
+def _indent(text: str) -> RenderableType:
+    # expand=False: padding to the full width would leave trailing spaces in pasted text.
+    return Padding(Text(text), (0, 0, 0, 3), expand=False)
+
+
+def _imaging(result: Result) -> list[RenderableType]:
+    imaging = result.imaging
+    source = f" [{imaging.source}]" if imaging.source else ""
+    if imaging.advised:
+        urgency = f", {imaging.urgency}" if imaging.urgency else ""
+        line = f"{imaging.modality}{urgency}: {imaging.reason}{source}"
+    else:
+        line = f"not advised now: {imaging.reason}{source}"
+    return [_heading("Imaging"), Text(line), Text("")]
+
+
+def _red_flags(result: Result) -> list[RenderableType]:
+    if not result.red_flags:
+        return [_heading("Red flags"), Text("none raised"), Text("")]
+    lines: list[RenderableType] = [_heading("Red flags")]
+    for flag in result.red_flags:
+        line = Text("- ")
+        line.append(f"{flag.id} ({flag.level})", style="bold red")
+        line.append(f": {flag.advice} [{flag.source}]")
+        lines.append(line)
+    return [*lines, Text("")]
+
+
+def _notes(result: Result) -> list[RenderableType]:
+    if not result.notes:
+        return []
+    lines: list[RenderableType] = [_heading("Notes")]
+    lines += [Text(f"- {note.text} [{note.source}]") for note in result.notes]
+    return [*lines, Text("")]
+
+
+def _references(result: Result) -> list[RenderableType]:
+    cited = result.cited()
+    if not cited:
+        return []
+    lines: list[RenderableType] = [_heading("References")]
+    lines += [Text(f"[{ref.id}] {ref.citation}") for ref in cited]
+    return [*lines, Text("")]
