@@ -1,0 +1,377 @@
+"""The clinical logic of a questionnaire as a Markdown document, generated from its rules.
+
+Layer 1: standard library only; :func:`render_clinical_logic` is pure. It lists every question
+(with its routing), every rule (triage, score, red flag, imaging, evidence note) with its
+condition in plain words and its source, and the references, so a clinician can review the
+logic without reading YAML. ``docs/clinical-logic.md`` is this document for the bundled
+questionnaire; regenerate it after changing the questionnaire::
+
+    python -m hamstring_cli.clinical_doc > docs/clinical-logic.md
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from hamstring_cli.model import (
+    END,
+    LEVELS,
+    All,
+    Answered,
+    AnyOf,
+    AtLeast,
+    Compare,
+    Condition,
+    Contains,
+    Equals,
+    Leading,
+    Not,
+    OneOf,
+    Question,
+    Questionnaire,
+)
+
+#: The command that regenerates the bundled questionnaire's document.
+REGENERATE = "python -m hamstring_cli.clinical_doc > docs/clinical-logic.md"
+
+_COMPARE_WORDS = {"lt": "under", "lte": "at most", "gt": "over", "gte": "at least"}
+
+
+def render_clinical_logic(questionnaire: Questionnaire) -> str:
+    """The clinical logic of ``questionnaire`` as Markdown (ends with a newline)."""
+    q = questionnaire
+    out: list[str] = [
+        f"# Clinical logic: {q.title}",
+        "",
+        f"<!-- Generated from questionnaires/{Path(q.source).name} by `{REGENERATE}`."
+        " Do not edit by hand: change the questionnaire and regenerate. -->",
+        "",
+        f"Questionnaire `{q.id}`, version {q.version}. {_count(len(q.questions), 'question')};"
+        f" a path asks at most {_longest_path(q)}.",
+        "",
+    ]
+    if q.description:
+        out += [q.description, ""]
+    out += ["**Disclaimer.** " + q.disclaimer, ""]
+    out += _conventions()
+    out += _questions(q)
+    out += _levels(q)
+    out += _conditions(q)
+    out += _scores(q)
+    out += _red_flags(q)
+    out += _imaging(q)
+    out += _notes(q)
+    out += _references(q)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions in plain words
+
+
+def describe(condition: Condition, questionnaire: Questionnaire) -> str:
+    """A condition as one line of plain words (nested groups in brackets)."""
+    group = _group(condition)
+    if group is None:
+        return _simple(condition, questionnaire)
+    heading, items = group
+    inner = "; ".join(describe(item, questionnaire) for item in items)
+    return f"{heading.rstrip(':')} ({inner})"
+
+
+def _lines(condition: Condition, q: Questionnaire, depth: int) -> list[str]:
+    """The condition as Markdown list lines: simple ones on one line, groups nested below."""
+    pad = "  " * depth
+    group = _group(condition)
+    if group is None:
+        return [f"{pad}- {_simple(condition, q)}"]
+    heading, items = group
+    lines = [f"{pad}- {heading}"]
+    for item in items:
+        lines += _lines(item, q, depth + 1)
+    return lines
+
+
+def _group(condition: Condition) -> tuple[str, tuple[Condition, ...]] | None:
+    if isinstance(condition, All) and not _is_range(condition):
+        return "all of:", condition.items
+    if isinstance(condition, AnyOf):
+        return "any of:", condition.items
+    if isinstance(condition, AtLeast):
+        return f"at least {condition.count} of:", condition.items
+    if isinstance(condition, Not) and isinstance(condition.item, AnyOf):
+        return "none of:", condition.item.items
+    if isinstance(condition, Not) and isinstance(condition.item, All):
+        return "not all of:", condition.item.items
+    return None
+
+
+def _is_range(condition: All) -> bool:
+    """Several comparisons of one integer answer, as ``{question: age, gte: 18, lte: 25}`` loads."""
+    items = condition.items
+    return (
+        len(items) > 1
+        and all(isinstance(c, Compare) for c in items)
+        and len({c.question for c in items if isinstance(c, Compare)}) == 1
+    )
+
+
+def _simple(condition: Condition, q: Questionnaire, negate: bool = False) -> str:
+    if isinstance(condition, Not):
+        return _simple(condition.item, q, not negate)
+    if isinstance(condition, Leading):
+        label = _condition_label(q, condition.condition)
+        return f"the leading condition is {'not ' if negate else ''}{label}"
+    if isinstance(condition, Answered):
+        return f"{_name(condition.question)} was {'not ' if negate else ''}asked"
+    if isinstance(condition, All):  # a range of one integer answer
+        parts = [c for c in condition.items if isinstance(c, Compare)]
+        words = " and ".join(f"{_COMPARE_WORDS[c.op]} {c.value}" for c in parts)
+        return f"{_name(parts[0].question)} is {'not ' if negate else ''}{words}"
+    if isinstance(condition, Compare):
+        verb = "is not" if negate else "is"
+        return f"{_name(condition.question)} {verb} {_COMPARE_WORDS[condition.op]} {condition.value}"
+    if isinstance(condition, Equals):
+        verb = "is not" if negate else "is"
+        return f"{_name(condition.question)} {verb} {_value(condition.value)}"
+    if isinstance(condition, OneOf):
+        verb = "is neither" if negate else "is"
+        joiner = " nor " if negate else " or "
+        return f"{_name(condition.question)} {verb} {_join(condition.values, joiner)}"
+    if isinstance(condition, Contains):
+        if negate:
+            verb = "include none of" if len(condition.values) > 1 else "do not include"
+        else:
+            verb = "include any of" if len(condition.values) > 1 else "include"
+        return f"{_name(condition.question)} {verb} {_join(condition.values, ', ')}"
+    # Groups only reach here under `not` of a group that _group does not name.
+    inner = describe(condition, q)
+    return f"not ({inner})" if negate else inner
+
+
+def _name(question_id: str) -> str:
+    return question_id.replace("_", " ")
+
+
+def _value(value: str | int) -> str:
+    return str(value).replace("_", " ")
+
+
+def _join(values: Iterable[str | int], joiner: str) -> str:
+    return joiner.join(_value(v) for v in values)
+
+
+def _condition_label(q: Questionnaire, condition_id: str) -> str:
+    found = q.outcomes.condition(condition_id)
+    return f"{found.label} (`{condition_id}`)" if found else f"`{condition_id}`"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+
+def _conventions() -> list[str]:
+    return [
+        "How to read this document: conditions on answers are written in plain words with the"
+        " question ids and answer values of the contract (`sit_bone` reads 'sit bone'). A"
+        " condition on a question that was not asked on the path does not hold. Sources in"
+        " square brackets refer to the references at the end.",
+        "",
+    ]
+
+
+def _questions(q: Questionnaire) -> list[str]:
+    out = ["## Questions", ""]
+    if q.required:
+        out += [
+            "Asked on every path: " + ", ".join(f"`{r}`" for r in q.required) + ".",
+            "",
+        ]
+    section = None
+    for number, question in enumerate(q.questions, start=1):
+        if question.section and question.section != section:
+            section = question.section
+            out += [f"### {section}", ""]
+        out += [f"**{number}. `{question.id}`** ({_type_words(question)}): {question.prompt}", ""]
+        if question.help:
+            out += [f"Why: {question.help}", ""]
+        for option in question.options:
+            line = f"- `{option.value}`: {option.label}"
+            if option.uncertain:
+                line += " *(counts as an uncertain answer)*"
+            if option.next:
+                line += f" → {_target(option.next)}"
+            out.append(line)
+        if question.options:
+            out.append("")
+        out += _routing(q, question)
+    return out
+
+
+def _type_words(question: Question) -> str:
+    if question.type == "integer":
+        unit = f" {question.unit}" if question.unit else ""
+        return f"a whole number, {question.minimum} to {question.maximum}{unit}"
+    if question.type == "multi":
+        return "choose any that apply"
+    return "choose one"
+
+
+def _routing(q: Questionnaire, question: Question) -> list[str]:
+    lines = [
+        f"- when {describe(route.when, q)} → {_target(route.next)}" for route in question.routes
+    ]
+    after = _target(q.default_next(question))
+    options_route = question.options and all(o.next for o in question.options)
+    if options_route:
+        return [*lines, ""] if lines else []
+    prefix = "otherwise" if lines or any(o.next for o in question.options) else "then"
+    lines.append(f"- {prefix} → {after}")
+    return ["Next:", "", *lines, ""]
+
+
+def _target(target: str) -> str:
+    return "end of the questionnaire" if target == END else f"`{target}`"
+
+
+def _levels(q: Questionnaire) -> list[str]:
+    out = ["## Triage levels", "", "| level | words | timeframe | advice |", "|---|---|---|---|"]
+    for level in LEVELS:
+        words = q.outcomes.levels.get(level)
+        if words is not None:
+            out.append(
+                f"| `{level}` | {_cell(words.label)} | {_cell(words.timeframe)}"
+                f" | {_cell(words.advice)} |"
+            )
+    return [*out, ""]
+
+
+def _conditions(q: Questionnaire) -> list[str]:
+    out = [
+        "## Conditions and their triage",
+        "",
+        "When a condition leads the differential, the first of its triage rules that holds gives"
+        " its level; the result's level is the most pressing of that and the red flags raised."
+        " Ties in score keep the order below.",
+        "",
+    ]
+    for condition in q.outcomes.conditions:
+        out += [f"### {condition.label} (`{condition.id}`)", ""]
+        if condition.description:
+            out += [condition.description, ""]
+        for number, rule in enumerate(condition.triage, start=1):
+            when = "otherwise" if rule.when is None else f"when {describe(rule.when, q)}"
+            out.append(f"{number}. {when}: **{rule.level}**. {rule.advice} [{rule.source}]")
+        out.append("")
+    return out
+
+
+def _scores(q: Questionnaire) -> list[str]:
+    out = [
+        "## Score rules",
+        "",
+        "A condition's score is the sum of the weights of its rules that hold; positive weights"
+        " are reasons for it, negative weights reasons against it.",
+        "",
+    ]
+    for condition in q.outcomes.conditions:
+        rules = [r for r in q.outcomes.scores if r.condition == condition.id]
+        out += [f"### {condition.label} (`{condition.id}`)", ""]
+        for rule in rules:
+            sign = "for" if rule.weight > 0 else "against"
+            out.append(f"- **{rule.weight:+g}** ({sign}) {rule.reason} [{rule.source}], when:")
+            out += _lines(rule.when, q, 1)
+        out.append("")
+    return out
+
+
+def _red_flags(q: Questionnaire) -> list[str]:
+    out = [
+        "## Red flags",
+        "",
+        "Every red flag whose condition holds is raised, whatever the differential.",
+        "",
+    ]
+    for rule in q.outcomes.red_flags:
+        out.append(f"- `{rule.id}`, **{rule.level}**: {rule.advice} [{rule.source}] When:")
+        out += _lines(rule.when, q, 1)
+    return [*out, ""]
+
+
+def _imaging(q: Questionnaire) -> list[str]:
+    out = [
+        "## Imaging",
+        "",
+        "Of the rules that hold and name a study, the most urgent wins; among equally urgent ones"
+        " the first below wins (X-ray rules come first where a fracture or a bony avulsion must"
+        " be excluded). When none names a study, the first matching 'no imaging' rule explains"
+        f" why; otherwise: {q.outcomes.no_imaging_reason}",
+        "",
+    ]
+    for number, rule in enumerate(q.outcomes.imaging, start=1):
+        study = (
+            f"**{rule.modality}, {rule.urgency}**" if rule.modality else "**no imaging now**"
+        )
+        out.append(f"{number}. {study}: {rule.reason} [{rule.source}] When:")
+        out += _lines(rule.when, q, 1)
+    return [*out, ""]
+
+
+def _notes(q: Questionnaire) -> list[str]:
+    out = ["## Evidence notes", "", "Shown with the result when their condition holds.", ""]
+    for note in q.outcomes.notes:
+        when = "always" if note.when is None else f"when {describe(note.when, q)}"
+        out.append(f"- {note.text} [{note.source}] *({when})*")
+    return [*out, ""]
+
+
+def _references(q: Questionnaire) -> list[str]:
+    out = ["## References", ""]
+    out += [f"- **{r.id}** {r.citation}" for r in q.references]
+    return [*out, ""]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _longest_path(q: Questionnaire) -> str:
+    """The most questions any path can ask, following every route the tree allows."""
+    memo: dict[str, int] = {}
+
+    def longest(qid: str, stack: frozenset[str]) -> int:
+        if qid == END or qid in stack:
+            return 0
+        if qid not in memo:
+            question = q.question(qid)
+            memo[qid] = 1 + max(longest(t, stack | {qid}) for t in q.successors(question))
+        return memo[qid]
+
+    return _count(longest(q.start, frozenset()), "question") if q.questions else "no questions"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the clinical logic of a questionnaire (default: the bundled one) to stdout."""
+    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.resources import resolve_questionnaire
+
+    args = sys.argv[1:] if argv is None else argv
+    questionnaire = load_questionnaire(resolve_questionnaire(args[0] if args else None))
+    text = render_clinical_logic(questionnaire)
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
