@@ -51,15 +51,19 @@ class Code:
     UNSAFE_TAG = Detail("E006", "tag '{tag}' is not allowed: only plain YAML data is read")
     EMPTY = Detail("E007", "the file is empty")
     MULTIPLE_DOCUMENTS = Detail("E008", "more than one YAML document in the file")
+    TOO_COMPLEX = Detail("E009", "the document is too complex to read safely: {detail}")
     # Shape of a questionnaire
     WRONG_TYPE = Detail("E010", "{what} must be {expected}, not {actual}")
     MISSING_KEY = Detail("E011", "{what} is missing the required key '{key}'")
     UNKNOWN_KEY = Detail("E012", "unknown key '{key}' in {what}{hint}; allowed: {allowed}")
-    BAD_VALUE = Detail("E013", "{what} is '{value}'; allowed: {allowed}")
+    BAD_VALUE = Detail("E013", "{what} is '{value}'{hint}; allowed: {allowed}")
     DUPLICATE_ID = Detail("E014", "duplicate {what} id '{id}' (first at line {first_line})")
     BAD_CONDITION = Detail("E015", "condition {detail}")
     UNSUPPORTED_FORMAT = Detail(
         "E016", "format {value} is not supported; this version reads format 1"
+    )
+    UNKNOWN_QUESTIONNAIRE = Detail(
+        "E017", "'{name}' is neither a file nor a bundled questionnaire{hint}; bundled: {allowed}"
     )
     # Checker: the questionnaire as a whole
     UNKNOWN_NEXT = Detail("E101", "{where} points to unknown question '{target}'{hint}")
@@ -91,6 +95,10 @@ class Code:
     LEVEL_WITHOUT_DEFAULT = Detail(
         "E117", "condition '{condition}' has no triage rule without 'when'"
     )
+    EQUALS_ON_MULTI = Detail(
+        "E118", "'{form}' on '{question}', a multi question, never holds: use contains_any"
+    )
+    UNKNOWN_REQUIRED = Detail("E119", "required question '{target}' does not exist{hint}")
     # Answers
     UNKNOWN_ANSWER_ID = Detail("E201", "unknown question id '{key}'{hint}")
     ANSWER_NOT_ALLOWED = Detail(
@@ -142,15 +150,22 @@ class Diagnostic:
 def diagnostic(
     detail: Detail,
     place: Place | None = None,
+    /,
     *,
     question: str | None = None,
     allowed: Sequence[str] = (),
     **fields: object,
 ) -> Diagnostic:
-    """Build a diagnostic from a catalogue entry, filling its template."""
+    """Build a diagnostic from a catalogue entry, filling its template.
+
+    ``detail`` and ``place`` are positional-only, so a template may have a ``{detail}`` field.
+    A template's ``{allowed}`` is filled from ``allowed`` unless a field gives it.
+    """
+    # ``allowed`` is a keyword of this function, so it cannot also arrive as a field.
+    values = {"allowed": allowed_text(allowed), **fields}
     return Diagnostic(
         code=detail.code,
-        message=detail.template.format(**fields),
+        message=detail.template.format(**values),
         severity=detail.severity,
         place=place,
         question=question,

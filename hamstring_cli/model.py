@@ -493,10 +493,20 @@ class Questionnaire:
     by_id: Mapping[str, Question] = field(
         default_factory=lambda: MappingProxyType({}), compare=False
     )
+    #: Where ``start`` and each ``required`` entry stand in the file, for diagnostics.
+    start_at: Place | None = field(default=None, compare=False)
+    required_at: tuple[Place | None, ...] = field(default=(), compare=False)
+    _following: Mapping[str, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.by_id:
             object.__setattr__(self, "by_id", MappingProxyType({q.id: q for q in self.questions}))
+        # Where each question falls through to, by id: finding a question with tuple.index
+        # compares questions field by field, on every step of every walk.
+        ids = [q.id for q in self.questions]
+        object.__setattr__(self, "_following", dict(zip(ids, [*ids[1:], END], strict=True)))
         if not self.start and self.questions:
             object.__setattr__(self, "start", self.questions[0].id)
 
@@ -522,8 +532,7 @@ class Questionnaire:
         """Where a question goes when no option or route says otherwise."""
         if question.next:
             return question.next
-        index = self.questions.index(question)
-        return self.questions[index + 1].id if index + 1 < len(self.questions) else END
+        return self._following.get(question.id, END)
 
     def next_after(self, question: Question, answers: Answers) -> str:
         """Where the path goes after ``question``, given the answers so far."""

@@ -1,0 +1,630 @@
+"""Check a questionnaire as a whole: targets, conditions, references, paths and rules.
+
+Layer 1, pure: it reads the model only, and places come from the model's ``at`` fields.
+:func:`check` returns every finding; the loader raises on the errors.
+
+What is checked, and how:
+
+- **Targets.** Every ``next`` (of an option, a route, a question) and ``start`` names a question
+  or ``end`` (``E101``); every ``required`` id is a question (``E119``).
+- **Conditions.** Question ids exist (``E102``); values are options of the question
+  (``E103``); ``lt``/``lte``/``gt``/``gte`` only on integer questions (``E104``) and
+  ``contains`` only on multi ones (``E110``); ``equals``/``one_of`` on a multi question never
+  hold (``E118``); numbers outside the question's range are a warning (``W113``);
+  ``leading`` names a condition (``E112``) and is not used in routes (``E114``).
+- **Outcomes.** Score rules name conditions (``E112``); every ``source`` is a reference
+  (``E111``); ``{placeholder}`` names a question (``E115``); each condition ends its triage
+  with a rule without ``when`` (``E117``), and rules after that one are dead (``W108``).
+- **Paths**, on the static graph where every option ``next``, route and fall-through is taken
+  to be possible (a choice question whose options all have ``next`` never falls through).
+  This over-approximates the paths a user can take, which is the safe side for these checks:
+  cycles (``E105``, with the cycle), loops with no way to the end (``E106``), questions never
+  reached (``W107``), and required questions that some path skips (``E109``, naming the
+  shortest such path). The question ids of the model must be unique (the loader sees to it).
+- **Rules no path can satisfy** (``W108``), for the ``when`` of every triage, score, red flag,
+  imaging and note rule; only when everything above is free of errors. For each rule a
+  depth-first walk follows the real routing (:meth:`Questionnaire.next_after`), trying one
+  answer for each group of answers that the routes and the rule itself cannot tell apart,
+  so the search is exact for the rule. It prunes with three-valued logic: a question not yet
+  answered is *unknown* while the static graph can still reach it, and unanswered (false)
+  once it cannot. ``leading`` is always unknown (it depends on the scores), so a rule is
+  reported only when it is false on every path whatever condition leads. A rule whose search
+  passes :data:`SEARCH_BUDGET` steps is not reported: a warning here is always a proof.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+
+from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
+from hamstring_cli.model import (
+    END,
+    All,
+    Answer,
+    Answered,
+    AnyOf,
+    AtLeast,
+    Compare,
+    Condition,
+    Contains,
+    Equals,
+    Leading,
+    Not,
+    OneOf,
+    Question,
+    Questionnaire,
+    TriageRule,
+    holds,
+    placeholders,
+    walk_condition,
+)
+from hamstring_cli.paths import (
+    Atom,
+    atoms_by_question,
+    question_candidates,
+    route_conditions,
+)
+
+#: The most steps the search for one rule takes before giving up (and saying nothing).
+SEARCH_BUDGET = 20_000
+
+Graph = dict[str, list[str]]
+
+
+def check(questionnaire: Questionnaire) -> list[Diagnostic]:
+    """Every error and warning about a questionnaire as a whole (see the module docstring).
+
+    Args:
+        questionnaire: the model, as the loader builds it (or built in code).
+
+    Returns:
+        The diagnostics, errors and warnings, in the order the checks run.
+    """
+    return _Checker(questionnaire).run()
+
+
+def static_graph(questionnaire: Questionnaire) -> Graph:
+    """Every target each question can lead to (known or not), ``end`` included.
+
+    A choice question whose options all have a ``next`` never falls through to its routes or
+    its default; otherwise every option ``next``, every route, and the default are possible.
+    """
+    ids = [q.id for q in questionnaire.questions]
+    following = dict(zip(ids, [*ids[1:], END], strict=True))
+    graph: Graph = {}
+    for question in questionnaire.questions:
+        option_targets = (
+            [o.next for o in question.options if o.next] if question.type == "choice" else []
+        )
+        if question.type == "choice" and question.options and all(o.next for o in question.options):
+            targets = option_targets
+        else:
+            default = question.next or following[question.id]
+            targets = [*option_targets, *(r.next for r in question.routes), default]
+        graph[question.id] = list(dict.fromkeys(t for t in targets if t))
+    return graph
+
+
+class _Checker:
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.q = questionnaire
+        self.out: list[Diagnostic] = []
+        self.ids = tuple(questionnaire.by_id)
+        self.condition_ids = tuple(c.id for c in questionnaire.outcomes.conditions)
+        self.reference_ids = tuple(r.id for r in questionnaire.references)
+
+    def place(self, at: Place | None) -> Place:
+        return at if at is not None else Place(self.q.source)
+
+    def add(self, detail: Detail, at: Place | None, /, **fields: object) -> None:
+        self.out.append(diagnostic(detail, self.place(at), question=None, allowed=(), **fields))
+
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.out)
+
+    def run(self) -> list[Diagnostic]:
+        if not self.q.questions:
+            self.add(Code.NO_QUESTIONS, None)
+            return self.out
+        self.targets()
+        self.conditions()
+        self.outcomes()
+        graph = static_graph(self.q)
+        acyclic = self.cycles(graph)
+        self.reachability(graph)
+        self.required(graph)
+        if acyclic and not self.has_errors():
+            self.feasibility(graph)
+        return self.out
+
+    # -- targets -------------------------------------------------------------------------------
+
+    def target(self, target: str | None, where: str, at: Place | None) -> None:
+        if target is None or target == END or target in self.q.by_id:
+            return
+        self.add(
+            Code.UNKNOWN_NEXT,
+            at,
+            where=where,
+            target=target,
+            hint=did_you_mean(target, (*self.ids, END)),
+        )
+
+    def targets(self) -> None:
+        self.target(self.q.start, "start", self.q.start_at)
+        for question in self.q.questions:
+            if question.type == "choice":
+                for option in question.options:
+                    where = f"option '{option.value}' of '{question.id}'"
+                    self.target(option.next, where, option.at or question.at)
+            for i, route in enumerate(question.routes):
+                self.target(route.next, f"route {i + 1} of '{question.id}'", route.at)
+            self.target(question.next, f"next of '{question.id}'", question.at)
+        places = self.q.required_at
+        for i, qid in enumerate(self.q.required):
+            if qid not in self.q.by_id:
+                at = places[i] if i < len(places) else None
+                self.add(Code.UNKNOWN_REQUIRED, at, target=qid, hint=did_you_mean(qid, self.ids))
+
+    # -- conditions ----------------------------------------------------------------------------
+
+    def all_conditions(self) -> Iterator[tuple[Condition, bool, Place | None]]:
+        """Every condition with whether it routes, and the place of its rule."""
+        for question in self.q.questions:
+            for route in question.routes:
+                yield route.when, True, route.at
+        outcomes = self.q.outcomes
+        for definition in outcomes.conditions:
+            for rule in definition.triage:
+                if rule.when is not None:
+                    yield rule.when, False, rule.at
+        for score in outcomes.scores:
+            yield score.when, False, score.at
+        for flag in outcomes.red_flags:
+            yield flag.when, False, flag.at
+        for imaging in outcomes.imaging:
+            yield imaging.when, False, imaging.at
+        for note in outcomes.notes:
+            if note.when is not None:
+                yield note.when, False, note.at
+
+    def conditions(self) -> None:
+        for condition, in_route, rule_at in self.all_conditions():
+            for part in walk_condition(condition):
+                at = part.at or rule_at
+                if isinstance(part, Leading):
+                    self.leading(part, in_route, at)
+                elif isinstance(part, (Equals, OneOf, Contains, Compare, Answered)):
+                    self.on_question(part, at)
+
+    def leading(self, part: Leading, in_route: bool, at: Place | None) -> None:
+        if in_route:
+            self.add(Code.LEADING_IN_ROUTE, at)
+        elif part.condition not in self.condition_ids:
+            self.unknown_condition(part.condition, at)
+
+    def unknown_condition(self, target: str, at: Place | None) -> None:
+        self.out.append(
+            diagnostic(
+                Code.UNKNOWN_CONDITION,
+                self.place(at),
+                allowed=self.condition_ids,
+                target=target,
+                hint=did_you_mean(target, self.condition_ids),
+            )
+        )
+
+    def on_question(self, part: Atom | Answered, at: Place | None) -> None:
+        question = self.q.by_id.get(part.question)
+        if question is None:
+            self.add(
+                Code.UNKNOWN_QUESTION_REF,
+                at,
+                target=part.question,
+                hint=did_you_mean(part.question, self.ids),
+            )
+            return
+        if isinstance(part, Answered):
+            return
+        kind = question.type
+        if isinstance(part, Compare):
+            if kind != "integer":
+                self.add(Code.NUMERIC_ON_NON_INTEGER, at, question=question.id, type=kind)
+            else:
+                self.in_range(question, part.value, at)
+            return
+        if isinstance(part, Contains):
+            if kind != "multi":
+                self.add(Code.CONTAINS_ON_NON_MULTI, at, question=question.id, type=kind)
+                return
+            self.are_options(question, part.values, at)
+            return
+        if kind == "multi":
+            form = "equals" if isinstance(part, Equals) else "one_of"
+            self.add(Code.EQUALS_ON_MULTI, at, form=form, question=question.id)
+            return
+        values = (part.value,) if isinstance(part, Equals) else part.values
+        if kind == "integer":
+            for value in values:
+                if isinstance(value, int):
+                    self.in_range(question, value, at)
+                else:
+                    self.not_option(question, value, at)
+            return
+        self.are_options(question, values, at)
+
+    def are_options(
+        self, question: Question, values: Sequence[str | int], at: Place | None
+    ) -> None:
+        for value in values:
+            if not isinstance(value, str) or question.option(value) is None:
+                self.not_option(question, value, at)
+
+    def not_option(self, question: Question, value: str | int, at: Place | None) -> None:
+        self.out.append(
+            diagnostic(
+                Code.VALUE_NOT_OPTION,
+                self.place(at),
+                question=question.id,
+                allowed=question.allowed(),
+                value=value,
+                hint=did_you_mean(str(value), question.values),
+            )
+        )
+
+    def in_range(self, question: Question, value: int, at: Place | None) -> None:
+        low, high = question.minimum, question.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.out.append(
+                diagnostic(
+                    Code.OUT_OF_RANGE_IN_CONDITION,
+                    self.place(at),
+                    question=question.id,
+                    value=value,
+                    low=low,
+                    high=high,
+                )
+            )
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def outcomes(self) -> None:
+        outcomes = self.q.outcomes
+        for score in outcomes.scores:
+            if score.condition not in self.condition_ids:
+                self.unknown_condition(score.condition, score.at)
+        sourced: list[tuple[str, Place | None]] = []
+        texts: list[tuple[str, Place | None]] = [(outcomes.no_imaging_reason, None)]
+        texts += [(level.advice, None) for level in outcomes.levels.values()]
+        for definition in outcomes.conditions:
+            self.triage_order(definition.id, definition.triage, definition.at)
+            for rule in definition.triage:
+                sourced.append((rule.source, rule.at))
+                texts.append((rule.advice, rule.at))
+        for score in outcomes.scores:
+            sourced.append((score.source, score.at))
+            texts.append((score.reason, score.at))
+        for flag in outcomes.red_flags:
+            sourced.append((flag.source, flag.at))
+            texts.append((flag.advice, flag.at))
+        for imaging in outcomes.imaging:
+            sourced.append((imaging.source, imaging.at))
+            texts.append((imaging.reason, imaging.at))
+        for note in outcomes.notes:
+            sourced.append((note.source, note.at))
+            texts.append((note.text, note.at))
+        for source, at in sourced:
+            if source and source not in self.reference_ids:
+                self.add(
+                    Code.UNKNOWN_REFERENCE,
+                    at,
+                    source=source,
+                    hint=did_you_mean(source, self.reference_ids),
+                )
+        for text, at in texts:
+            for name in placeholders(text):
+                if name not in self.q.by_id:
+                    self.add(
+                        Code.UNKNOWN_PLACEHOLDER, at, name=name, hint=did_you_mean(name, self.ids)
+                    )
+
+    def triage_order(self, cid: str, rules: Sequence[TriageRule], at: Place | None) -> None:
+        whens = [rule.when for rule in rules]
+        if None not in whens:
+            self.add(Code.LEVEL_WITHOUT_DEFAULT, at, condition=cid)
+            return
+        default = whens.index(None)
+        for j in range(default + 1, len(rules)):
+            self.add(
+                Code.UNREACHABLE_OUTCOME,
+                rules[j].at or at,
+                what=f"triage rule {j + 1} of '{cid}' (it follows the rule without 'when')",
+            )
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def cycles(self, graph: Graph) -> bool:
+        """Report each cycle, and loops with no way out; whether the graph is acyclic."""
+        components = _strongly_connected(graph)
+        cyclic = [c for c in components if len(c) > 1 or c[0] in graph.get(c[0], ())]
+        if not cyclic:
+            return True
+        can_end = _can_end(graph)
+        order = {qid: i for i, qid in enumerate(self.q.by_id)}
+        for component in cyclic:
+            members = set(component)
+            first = min(component, key=order.__getitem__)
+            loop = _cycle_through(graph, first, members)
+            at = self.q.by_id[first].at
+            self.add(Code.CYCLE, at, cycle=" -> ".join(loop))
+            if not members & can_end:
+                self.add(Code.NEVER_ENDS, at, question=first)
+        return False
+
+    def reachability(self, graph: Graph) -> None:
+        start = self.q.start
+        if start not in graph:
+            return
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            for target in graph[queue.popleft()]:
+                if target in graph and target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        for question in self.q.questions:
+            if question.id not in seen:
+                self.add(Code.UNREACHABLE_QUESTION, question.at, question=question.id)
+
+    def required(self, graph: Graph) -> None:
+        start = self.q.start
+        places = self.q.required_at
+        for i, qid in enumerate(self.q.required):
+            if qid not in graph or start not in graph or qid == start:
+                continue
+            path = _path_avoiding(graph, start, qid)
+            if path is not None:
+                at = places[i] if i < len(places) else self.q.by_id[qid].at
+                self.add(Code.REQUIRED_SKIPPED, at, question=qid, path=" -> ".join(path))
+
+    # -- rules no path can satisfy -------------------------------------------------------------
+
+    def feasibility(self, graph: Graph) -> None:
+        search = _Search(self.q, graph)
+        outcomes = self.q.outcomes
+        rules: list[tuple[str, Condition | None, Place | None]] = []
+        for definition in outcomes.conditions:
+            for j, rule in enumerate(definition.triage):
+                rules.append((f"triage rule {j + 1} of '{definition.id}'", rule.when, rule.at))
+        for i, score in enumerate(outcomes.scores):
+            rules.append((f"score rule {i + 1} ('{score.reason}')", score.when, score.at))
+        for flag in outcomes.red_flags:
+            rules.append((f"red flag '{flag.id}'", flag.when, flag.at))
+        for i, imaging in enumerate(outcomes.imaging):
+            what = f"imaging rule {i + 1} ({imaging.modality or 'none'})"
+            rules.append((what, imaging.when, imaging.at))
+        for i, note in enumerate(outcomes.notes):
+            rules.append((f"note {i + 1}", note.when, note.at))
+        for what, when, at in rules:
+            if when is not None and search.satisfiable(when) is False:
+                self.add(Code.UNREACHABLE_OUTCOME, at, what=what)
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph helpers (targets outside the graph are left out: they are reported on their own)
+
+
+def _strongly_connected(graph: Graph) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            advanced = False
+            for target in targets:
+                if target not in graph:
+                    continue
+                if target not in index:
+                    index[target] = low[target] = counter
+                    counter += 1
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(graph[target])))
+                    advanced = True
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                out.append(component)
+    return out
+
+
+def _cycle_through(graph: Graph, first: str, members: set[str]) -> list[str]:
+    """The shortest cycle from ``first`` back to itself inside a component."""
+    parents: dict[str, str] = {}
+    queue = deque([first])
+    while queue:
+        node = queue.popleft()
+        for target in graph[node]:
+            if target == first:
+                chain = [node]
+                while chain[-1] != first:
+                    chain.append(parents[chain[-1]])
+                return [*reversed(chain), first]
+            if target in members and target not in parents:
+                parents[target] = node
+                queue.append(target)
+    return [first, first]  # pragma: no cover - a component always has its cycle
+
+
+def _can_end(graph: Graph) -> set[str]:
+    """The questions from which some path reaches the end (an unknown target counts as one)."""
+    back: dict[str, list[str]] = {}
+    queue: deque[str] = deque()
+    for node, targets in graph.items():
+        for target in targets:
+            back.setdefault(target, []).append(node)
+            if target not in graph:
+                queue.append(node)
+    seen = set(queue)
+    while queue:
+        for source in back.get(queue.popleft(), ()):
+            if source not in seen:
+                seen.add(source)
+                queue.append(source)
+    return seen
+
+
+def _path_avoiding(graph: Graph, start: str, avoid: str) -> list[str] | None:
+    """The shortest path from ``start`` to the end that never passes ``avoid``, if any."""
+    parents: dict[str, str] = {start: ""}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for target in graph[node]:
+            if target == END:
+                path = [END, node]
+                while parents[path[-1]]:
+                    path.append(parents[path[-1]])
+                return path[::-1]
+            if target in graph and target != avoid and target not in parents:
+                parents[target] = node
+                queue.append(target)
+    return None
+
+
+def _descendants(graph: Graph, bit: dict[str, int]) -> dict[str, int]:
+    """For each question, a bit mask of itself and every question after it (acyclic graph)."""
+    masks: dict[str, int] = {}
+
+    def visit(root: str) -> None:
+        # Iterative post-order: a question's mask needs its targets' masks first.
+        work: list[tuple[str, bool]] = [(root, False)]
+        while work:
+            node, ready = work.pop()
+            if node in masks:
+                continue
+            targets = [t for t in graph[node] if t in graph]
+            if ready:
+                mask = bit[node]
+                for t in targets:
+                    mask |= masks[t]
+                masks[node] = mask
+                continue
+            work.append((node, True))
+            work.extend((t, False) for t in targets if t not in masks)
+
+    for node in graph:
+        visit(node)
+    return masks
+
+
+class _Search:
+    """Whether a rule's condition can hold on some path (see the module docstring)."""
+
+    def __init__(self, questionnaire: Questionnaire, graph: Graph) -> None:
+        self.q = questionnaire
+        self.route_atoms = atoms_by_question(route_conditions(questionnaire))
+        self.base = {
+            question.id: self.candidates(question, ()) for question in questionnaire.questions
+        }
+        bit = {qid: 1 << i for i, qid in enumerate(graph)}
+        self.bit = bit
+        self.later = _descendants(graph, bit)
+
+    def candidates(self, question: Question, extra: Sequence[Atom]) -> tuple[Answer, ...]:
+        atoms = [*self.route_atoms.get(question.id, ()), *extra]
+        return question_candidates(question, atoms, merge=True, uncertain=False, multi="subsets")
+
+    def may_come(self, mask: int) -> Callable[[str], bool]:
+        """Whether a question is still ahead, given the mask of what can come next."""
+        bit = self.bit
+        return lambda qid: bool(mask & bit[qid])
+
+    def satisfiable(self, condition: Condition) -> bool | None:
+        """True when some path satisfies it, False when none can, None when it cannot tell."""
+        own = atoms_by_question([condition])
+        reads = {p.question for p in walk_condition(condition) if hasattr(p, "question")}
+        if not reads:
+            return None
+        tried = dict(self.base)
+        for qid, atoms in own.items():
+            tried[qid] = self.candidates(self.q.by_id[qid], atoms)
+        by_id = self.q.by_id
+        first = by_id[self.q.start]
+        answers: dict[str, Answer] = {}
+        stack: list[tuple[Question, Iterator[Answer]]] = [(first, iter(tried[first.id]))]
+        done = object()
+        steps = 0
+        while stack:
+            question, options = stack[-1]
+            answer = next(options, done)
+            if answer is done:
+                stack.pop()
+                answers.pop(question.id, None)
+                continue
+            steps += 1
+            if steps > SEARCH_BUDGET:
+                return None
+            answers[question.id] = answer  # type: ignore[assignment]
+            target = self.q.next_after(question, answers)
+            if target == END or question.id in reads:
+                mask = 0 if target == END else self.later[target]
+                verdict = _holds3(condition, answers, self.may_come(mask))
+                if verdict is not False and (verdict is True or target == END):
+                    return True
+                if verdict is False or target == END:
+                    continue
+            stack.append((by_id[target], iter(tried[target])))
+        return False
+
+
+def _holds3(
+    condition: Condition, answers: dict[str, Answer], may_come: Callable[[str], bool]
+) -> bool | None:
+    """Kleene three-valued ``holds``: None when questions still to come could decide it."""
+    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
+        if condition.question in answers:
+            return holds(condition, answers)
+        return None if may_come(condition.question) else False
+    if isinstance(condition, Leading):
+        return None
+    if isinstance(condition, Not):
+        inner = _holds3(condition.item, answers, may_come)
+        return None if inner is None else not inner
+    results = [_holds3(item, answers, may_come) for item in condition.items]
+    if isinstance(condition, All):
+        return False if False in results else (None if None in results else True)
+    if isinstance(condition, AnyOf):
+        return True if True in results else (None if None in results else False)
+    assert isinstance(condition, AtLeast)
+    true, unknown = results.count(True), results.count(None)
+    if true >= condition.count:
+        return True
+    return False if true + unknown < condition.count else None

@@ -1,0 +1,1469 @@
+"""Read YAML safely into plain data with a source map, and build the questionnaire model.
+
+Layer 1, and the only module that imports PyYAML. A document is *composed* (parsed into a node
+tree, never constructed by PyYAML as a whole), then turned into plain Python data here, tag by
+tag: only the standard scalar, sequence and mapping tags are accepted, so a tag such as
+``!!python/object`` is refused before anything could construct it. The line and column of every
+key and value go into a :class:`SourceMap` beside the data, never into it.
+
+Two YAML 1.1 surprises are avoided on purpose: ``yes``/``no``/``on``/``off`` stay text (only
+``true``/``false`` are booleans, as in YAML 1.2 and in editors' YAML language servers), because
+``no`` is a value the contract's answer files use; and timestamps stay text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal, Protocol, TypeAlias, TypeVar, cast
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from hamstring_cli.checks import check
+from hamstring_cli.errors import (
+    Code,
+    Detail,
+    Diagnostic,
+    Place,
+    QuestionnaireError,
+    UserError,
+    diagnostic,
+    did_you_mean,
+)
+from hamstring_cli.model import (
+    END,
+    LEVELS,
+    MODALITIES,
+    QUESTION_TYPES,
+    All,
+    Answered,
+    AnyOf,
+    AtLeast,
+    Compare,
+    Condition,
+    ConditionDef,
+    ConfidenceRule,
+    Contains,
+    Equals,
+    ImagingRule,
+    Leading,
+    LevelText,
+    Not,
+    Note,
+    OneOf,
+    Option,
+    Outcomes,
+    Question,
+    Questionnaire,
+    QuestionType,
+    RedFlagRule,
+    Reference,
+    Route,
+    ScoreRule,
+    TriageRule,
+    describe_type,
+)
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_R = TypeVar("_R")
+Key: TypeAlias = str | int | float | bool | None
+#: A path into the data: mapping keys and sequence indexes, ``("questions", 3, "next")``.
+DataPath: TypeAlias = tuple[Key, ...]
+
+#: Refuse documents that expand (through aliases) to more values than this: an alias bomb.
+MAX_VALUES = 100_000
+#: Refuse documents nested deeper than this (no questionnaire needs a tenth of it).
+MAX_DEPTH = 100
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_SEQ, _MAP, _TIMESTAMP, _MERGE = (_TAG + t for t in ("seq", "map", "timestamp", "merge"))
+
+
+class _Loader(_BaseLoader):
+    """The safe loader with YAML 1.2 booleans: only true/false (any case), never yes/no/on/off."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain data with a source map
+
+
+class _Mark(Protocol):
+    line: int
+    column: int
+
+
+class SourceMap:
+    """Where each key and value of a document stands, by data path (1-based line and column).
+
+    ``value(path)`` is the place of a value, ``key(path)`` the place of the key that names it
+    (for a sequence item or the root, the value's place). A path the map does not hold falls
+    back to its nearest recorded ancestor, and then to the file alone.
+    """
+
+    __slots__ = ("_keys", "_values", "digest", "file")
+
+    def __init__(self, file: str, digest: str = "") -> None:
+        self.file = file
+        #: The first 12 hex digits of the SHA-256 of the document's bytes.
+        self.digest = digest
+        # PyYAML's own marks (0-based), turned into places only when asked: most never are.
+        self._keys: dict[DataPath, _Mark] = {}
+        self._values: dict[DataPath, _Mark] = {}
+
+    def _place(self, mark: _Mark) -> Place:
+        return Place(self.file, mark.line + 1, mark.column + 1)
+
+    def value(self, path: DataPath) -> Place:
+        """The place of the value at ``path``."""
+        while path not in self._values and path:
+            path = path[:-1]
+        mark = self._values.get(path)
+        return self._place(mark) if mark is not None else Place(self.file)
+
+    def key(self, path: DataPath) -> Place:
+        """The place of the mapping key that names ``path`` (else the value's place)."""
+        mark = self._keys.get(path)
+        return self._place(mark) if mark is not None else self.value(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class _Abort(Exception):
+    """Stop building: the document is too large or too deep to go on safely."""
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording places and collecting problems."""
+
+    def __init__(self, source_map: SourceMap, problems: list[Diagnostic]) -> None:
+        self.map = source_map
+        self.problems = problems
+        self.count = 0
+        # Nodes being built right now: an alias to one of them is a recursive document.
+        self.active: set[int] = set()
+        self.constructor = SafeConstructor()
+
+    def place(self, node: Node) -> Place:
+        mark = node.start_mark
+        return Place(self.map.file, mark.line + 1, mark.column + 1)
+
+    def refuse_tag(self, node: Node) -> None:
+        tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
+        self.problems.append(diagnostic(Code.UNSAFE_TAG, self.place(node), tag=tag))
+
+    def build(self, node: Node, path: DataPath, depth: int) -> object:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            self.too_complex(node, f"more than {MAX_VALUES} values once aliases are expanded")
+        self.map._values[path] = node.start_mark
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:  # the common case, first
+                return node.value
+            ok, value = self.scalar(node)
+            return value if ok else None
+        if depth >= MAX_DEPTH:
+            self.too_complex(node, f"nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self.active:
+            self.problems.append(
+                diagnostic(
+                    Code.TOO_COMPLEX,
+                    self.place(node),
+                    detail="an alias refers to a value that contains it",
+                )
+            )
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                if node.tag != _SEQ:
+                    self.refuse_tag(node)
+                    return None
+                return [
+                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+                ]
+            if isinstance(node, MappingNode):
+                if node.tag != _MAP:
+                    self.refuse_tag(node)
+                    return None
+                return self.mapping(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+        raise AssertionError(f"unexpected node {node!r}")  # pragma: no cover - composer nodes
+
+    def too_complex(self, node: Node, detail: str) -> None:
+        self.problems.append(diagnostic(Code.TOO_COMPLEX, self.place(node), detail=detail))
+        raise _Abort
+
+    def scalar(self, node: ScalarNode) -> tuple[bool, object]:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            return True, node.value
+        if tag in (_INT, _FLOAT, _BOOL, _NULL):
+            try:
+                return True, self.constructor.construct_object(node)
+            except (ValueError, yaml.YAMLError):
+                # An explicit tag on text that is not of that kind: '!!int abc'.
+                self.problems.append(
+                    diagnostic(
+                        Code.YAML_SYNTAX,
+                        self.place(node),
+                        detail=f"'{node.value}' cannot be read as {tag.removeprefix(_TAG)}",
+                    )
+                )
+                return False, None
+        self.refuse_tag(node)
+        return False, None
+
+    def mapping(self, node: MappingNode, path: DataPath, depth: int) -> dict[Key, object]:
+        result: dict[Key, object] = {}
+        first: dict[Key, _Mark] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            tag = key_node.tag
+            if tag == _MERGE:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(
+                    diagnostic(
+                        Code.WRONG_TYPE,
+                        self.place(key_node),
+                        what="a mapping key",
+                        expected="plain text",
+                        actual="a list" if isinstance(key_node, SequenceNode) else "a mapping",
+                    )
+                )
+                continue
+            if tag == _STR:
+                key: Key = key_node.value
+            else:
+                ok, raw_key = self.scalar(key_node)
+                if not ok:
+                    continue
+                key = cast(Key, raw_key)
+            if key in first:
+                self.problems.append(
+                    diagnostic(
+                        Code.DUPLICATE_KEY,
+                        self.place(key_node),
+                        key=key,
+                        first_line=first[key].line + 1,
+                    )
+                )
+                continue
+            first[key] = key_node.start_mark
+            sub = (*path, key)
+            self.map._keys[sub] = key_node.start_mark
+            result[key] = self.build(value_node, sub, depth + 1)
+        for source in merges:
+            self.merge(result, source, path, depth)
+        return result
+
+    def merge(self, result: dict[Key, object], source: Node, path: DataPath, depth: int) -> None:
+        """Apply a ``<<`` merge key: keys given explicitly win, then earlier merged mappings."""
+        sources = source.value if isinstance(source, SequenceNode) else [source]
+        for item in sources:
+            if not isinstance(item, MappingNode) or item.tag != _MAP:
+                self.problems.append(
+                    diagnostic(
+                        Code.WRONG_TYPE,
+                        self.place(item),
+                        what="a merge ('<<')",
+                        expected="a mapping or a list of mappings",
+                        actual="something else",
+                    )
+                )
+                continue
+            for key_node, value_node in item.value:
+                ok, raw_key = (
+                    self.scalar(key_node)
+                    if isinstance(key_node, ScalarNode)
+                    else (
+                        False,
+                        None,
+                    )
+                )
+                key = cast(Key, raw_key)
+                if ok and key not in result:
+                    sub = (*path, key)
+                    self.map._keys[sub] = key_node.start_mark
+                    result[key] = self.build(value_node, sub, depth + 1)
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _decode(raw: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
+    if b"\x00" in raw:
+        return None, [diagnostic(Code.NOT_TEXT, Place(name))]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return None, [diagnostic(Code.NOT_TEXT, Place(name, line))]
+
+
+def _compose(text: str, name: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Compose the one document of ``text`` (``None`` for an empty stream)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_node() if loader.check_node() else None
+        if node is not None and loader.check_node():
+            event = loader.peek_event()
+            mark = event.start_mark if event is not None else None
+            where = Place(name, mark.line + 1, mark.column + 1) if mark else Place(name)
+            return None, [diagnostic(Code.MULTIPLE_DOCUMENTS, where)]
+        return node, []
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = Place(name, mark.line + 1, mark.column + 1) if mark else Place(name)
+        context = error.context or ""
+        if context and error.context_mark and error.context_mark is not mark:
+            # Where the unfinished thing began: often far above the place of the error.
+            begun = error.context_mark
+            context += f" (from line {begun.line + 1}, column {begun.column + 1})"
+        detail = ": ".join(filter(None, [context, error.problem]))
+        return None, [diagnostic(Code.YAML_SYNTAX, where, detail=detail)]
+    except yaml.reader.ReaderError as error:
+        line, column = _line_column(text, error.position)
+        detail = f"character {error.character!r} is not allowed in YAML ({error.reason})"
+        return None, [diagnostic(Code.YAML_SYNTAX, Place(name, line, column), detail=detail)]
+    except yaml.YAMLError as error:  # pragma: no cover - every PyYAML error above has a place
+        return None, [diagnostic(Code.YAML_SYNTAX, Place(name), detail=str(error))]
+    except RecursionError:
+        # The pure-Python composer recurses once per nesting level.
+        return None, [diagnostic(Code.TOO_COMPLEX, Place(name), detail="nested too deep to read")]
+    finally:
+        loader.dispose()
+
+
+def read_document(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    text: str | bytes | None = None,
+    name: str | None = None,
+    error: type[UserError] = QuestionnaireError,
+) -> tuple[object, SourceMap]:
+    """Read one YAML (or JSON) document safely into plain data and a source map.
+
+    Give either ``path`` (a file) or ``text`` (the document itself, e.g. standard input read
+    by the caller). The data holds only dicts, lists, str, int, float, bool and None; mapping
+    keys keep their YAML order. Every problem found is collected, then all are raised at once
+    as ``error`` (a :class:`UserError` subclass, so the answer-file layer passes
+    ``error=AnswerError``): a missing (``E001``) or unreadable (``E002``) file, bytes that are
+    not UTF-8 text (``E003``), a syntax error (``E004``, at the mark PyYAML reports), duplicate
+    keys (``E005``, naming the first), tags other than the standard ones (``E006``, never
+    constructed), an empty document (``E007``: nothing, only comments, or a lone ``---``),
+    several documents (``E008``), and alias bombs or absurd nesting (``E009``).
+
+    Args:
+        path: the file to read.
+        text: the document's content, instead of a file.
+        name: how places name the document (default: ``path`` as given, or ``<text>``).
+        error: the exception class to raise.
+
+    Returns:
+        The data and its :class:`SourceMap` (whose ``digest`` is the content hash).
+
+    Raises:
+        UserError: the ``error`` class given, carrying every diagnostic found.
+    """
+    if (path is None) == (text is None):
+        raise TypeError("read_document needs exactly one of path and text")
+    if path is not None:
+        name = name or os.fspath(path)
+        try:
+            raw = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise error([diagnostic(Code.FILE_MISSING, Place(name))]) from None
+        except IsADirectoryError:
+            raise error(
+                [diagnostic(Code.FILE_UNREADABLE, Place(name), detail="it is a folder")]
+            ) from None
+        except OSError as problem:
+            detail = problem.strerror or str(problem)
+            raise error([diagnostic(Code.FILE_UNREADABLE, Place(name), detail=detail)]) from None
+    else:
+        name = name or "<text>"
+        raw = text.encode("utf-8") if isinstance(text, str) else cast(bytes, text)
+    decoded, problems = _decode(raw, name)
+    if decoded is None:
+        raise error(problems)
+    source_map = SourceMap(name, _digest(raw))
+    node, problems = _compose(decoded, name)
+    if problems:
+        raise error(problems)
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL and not node.value):
+        raise error([diagnostic(Code.EMPTY, Place(name))])
+    builder = _Builder(source_map, problems)
+    try:
+        data = builder.build(node, (), 0)
+    except _Abort:
+        data = None
+    if problems:
+        raise error(problems)
+    return data, source_map
+
+
+# ---------------------------------------------------------------------------------------------
+# The questionnaire format: the keys each part allows (the schema mirrors these)
+
+TOP_KEYS = (
+    "format",
+    "id",
+    "version",
+    "title",
+    "description",
+    "disclaimer",
+    "references",
+    "start",
+    "required",
+    "questions",
+    "outcomes",
+)
+TOP_REQUIRED = ("format", "id", "version", "title", "disclaimer", "questions", "outcomes")
+REFERENCE_KEYS = ("id", "citation")
+QUESTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "choice": ("id", "type", "section", "prompt", "help", "options", "routes", "next"),
+        "multi": ("id", "type", "section", "prompt", "help", "options", "routes", "next"),
+        "integer": (
+            "id",
+            "type",
+            "section",
+            "prompt",
+            "help",
+            "min",
+            "max",
+            "unit",
+            "routes",
+            "next",
+        ),
+    }
+)
+QUESTION_REQUIRED: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "choice": ("id", "type", "prompt", "options"),
+        "multi": ("id", "type", "prompt", "options"),
+        "integer": ("id", "type", "prompt", "min", "max"),
+    }
+)
+OPTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "choice": ("value", "label", "help", "next", "uncertain"),
+        "multi": ("value", "label", "help", "uncertain"),
+    }
+)
+OPTION_REQUIRED = ("value", "label")
+ROUTE_KEYS = ("when", "next")
+OUTCOME_KEYS = (
+    "levels",
+    "confidence",
+    "conditions",
+    "scores",
+    "red_flags",
+    "imaging",
+    "no_imaging_reason",
+    "notes",
+)
+OUTCOME_REQUIRED = ("levels", "conditions")
+LEVEL_KEYS = ("label", "timeframe", "advice")
+CONFIDENCE_KEYS = ("high_margin", "moderate_margin", "max_uncertain_fraction")
+CONDITION_DEF_KEYS = ("id", "label", "description", "triage")
+CONDITION_DEF_REQUIRED = ("id", "label", "triage")
+TRIAGE_KEYS = ("when", "level", "advice", "source")
+TRIAGE_REQUIRED = ("level", "advice", "source")
+SCORE_KEYS = ("condition", "when", "weight", "reason", "source")
+RED_FLAG_KEYS = ("id", "when", "level", "advice", "source")
+IMAGING_KEYS = ("when", "modality", "urgency", "reason", "source")
+IMAGING_REQUIRED = ("when", "modality", "reason", "source")
+IMAGING_MODALITIES = (*MODALITIES, "none")
+NOTE_KEYS = ("text", "source", "when")
+NOTE_REQUIRED = ("text", "source")
+#: The keys of a condition on one question: one test, or one or more comparisons.
+QUESTION_TESTS = ("equals", "one_of", "contains", "contains_any")
+COMPARISONS = ("lt", "lte", "gt", "gte")
+#: Every key a condition may have, whatever its form.
+CONDITION_KEYS = (
+    "question",
+    *QUESTION_TESTS,
+    *COMPARISONS,
+    "answered",
+    "all",
+    "any",
+    "not",
+    "at_least",
+    "of",
+    "leading",
+)
+
+QUESTIONNAIRE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+QUESTION_ID = re.compile(r"[a-z_][a-z0-9_]*")
+REFERENCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_ID_WORDS = "lower case letters, digits and _"
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the model
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """A questionnaire that loaded and passed its checks, with the checker's warnings."""
+
+    questionnaire: Questionnaire
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def load_questionnaire(path: str | os.PathLike[str]) -> Questionnaire:
+    """Read, build and check a questionnaire file; warnings are dropped (see :func:`load_report`).
+
+    Raises:
+        QuestionnaireError: every error found in the file (its ``diagnostics`` hold the
+            warnings too), each with ``file:line:column``.
+    """
+    return load_report(path).questionnaire
+
+
+def load_report(path: str | os.PathLike[str]) -> LoadReport:
+    """Read, build and check a questionnaire file, keeping the checker's warnings.
+
+    Args:
+        path: the questionnaire file.
+
+    Returns:
+        The questionnaire and the warnings of :func:`hamstring_cli.checks.check`.
+
+    Raises:
+        QuestionnaireError: as :func:`load_questionnaire`.
+    """
+    data, source_map = read_document(path)
+    return parse_report(data, source_map)
+
+
+def parse_questionnaire(
+    data: object, source_map: SourceMap, name: str | None = None
+) -> Questionnaire:
+    """Build and check a questionnaire from data read by :func:`read_document`.
+
+    Raises:
+        QuestionnaireError: as :func:`parse_report`.
+    """
+    return parse_report(data, source_map, name).questionnaire
+
+
+def parse_report(data: object, source_map: SourceMap, name: str | None = None) -> LoadReport:
+    """Build a questionnaire from plain data, check it, and return it with the warnings.
+
+    Shape comes first: wrong types, missing and unknown keys (with "did you mean"), bad enum
+    values, malformed ids, duplicate ids, malformed conditions. All of these are collected;
+    when there are any, they are raised together and the whole-questionnaire checks
+    (:func:`hamstring_cli.checks.check`: targets, cycles, references...) are not run, because
+    they would read a model with holes in it and report follow-on errors. Otherwise the checks
+    run, and their errors are raised together with their warnings.
+
+    Args:
+        data: the document's data.
+        source_map: the places of that data.
+        name: the questionnaire's ``source`` (default: the source map's file name).
+
+    Returns:
+        The questionnaire (``source`` and ``content_hash`` set) and the checker's warnings.
+
+    Raises:
+        QuestionnaireError: every error found, sorted by place (with the warnings, if the
+            checks ran).
+    """
+    parser = _Parser(source_map)
+    questionnaire = parser.questionnaire(data, name or source_map.file)
+    if parser.problems or questionnaire is None:
+        raise QuestionnaireError(_by_place(parser.problems))
+    found = check(questionnaire)
+    if any(d.severity == "error" for d in found):
+        raise QuestionnaireError(_by_place(found))
+    return LoadReport(questionnaire, tuple(_by_place(found)))
+
+
+def _by_place(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    def key(d: Diagnostic) -> tuple[int, int]:
+        place = d.place
+        return (place.line or 0, place.column or 0) if place else (0, 0)
+
+    return sorted(diagnostics, key=key)
+
+
+_MISSING = object()
+_Op: TypeAlias = Literal["lt", "lte", "gt", "gte"]
+_DEFAULT_OUTCOMES = Outcomes(conditions=())
+
+
+class _Parser:
+    """Checks the shape of the data and builds the model, collecting every problem."""
+
+    def __init__(self, source_map: SourceMap) -> None:
+        self.map = source_map
+        self.problems: list[Diagnostic] = []
+
+    # -- small tools ---------------------------------------------------------------------------
+
+    def at(self, path: DataPath) -> Place:
+        return self.map.value(path)
+
+    def report(self, detail: Detail, place: Place, /, **fields: object) -> None:
+        self.problems.append(diagnostic(detail, place, question=None, allowed=(), **fields))
+
+    def wrong_type(self, path: DataPath, what: str, expected: str, value: object) -> None:
+        self.report(
+            Code.WRONG_TYPE,
+            self.at(path),
+            what=what,
+            expected=expected,
+            actual=describe_type(value),
+        )
+
+    def mapping(
+        self,
+        value: object,
+        path: DataPath,
+        what: str,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+        hints: Mapping[str, str] | None = None,
+    ) -> dict[Key, object] | None:
+        """The value as a mapping with only allowed keys and every required one, or None."""
+        if not isinstance(value, dict):
+            self.wrong_type(path, what, "a mapping", value)
+            return None
+        for key in value:
+            if key not in allowed:
+                text = str(key)
+                hint = (hints or {}).get(text) or did_you_mean(text, allowed)
+                self.problems.append(
+                    diagnostic(
+                        Code.UNKNOWN_KEY,
+                        self.map.key((*path, key)),
+                        allowed=allowed,
+                        key=text,
+                        what=what,
+                        hint=hint,
+                    )
+                )
+        for key in required:
+            if key not in value:
+                self.report(Code.MISSING_KEY, self.at(path), what=what, key=key)
+        return value
+
+    def sequence(
+        self, value: object, path: DataPath, what: str, *, non_empty: bool = False
+    ) -> list[object]:
+        """The value as a list (empty, after a report, when it is not one)."""
+        if not isinstance(value, list):
+            self.wrong_type(path, what, "a list", value)
+            return []
+        if non_empty and not value:
+            self.report(
+                Code.WRONG_TYPE,
+                self.at(path),
+                what=what,
+                expected="a list with at least one item",
+                actual="an empty list",
+            )
+        return value
+
+    def text(
+        self, value: object, path: DataPath, what: str, default: str | None = None
+    ) -> str | None:
+        """Text: required (``default`` None) text must not be blank; optional text may be.
+
+        A missing key gives ``default`` (a missing required key is reported by ``mapping``).
+        """
+        if value is _MISSING:
+            return default
+        if isinstance(value, str):
+            if value.strip():
+                return value
+            if default is not None:
+                return default
+            self.report(
+                Code.WRONG_TYPE,
+                self.at(path),
+                what=what,
+                expected="some text",
+                actual="empty text",
+            )
+            return None
+        # A bare 1.0 or 12 is a number in YAML: say how to make it text.
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        self.wrong_type(path, what, 'text (in quotes, "1.0")' if number else "text", value)
+        return None
+
+    def ident(
+        self, value: object, path: DataPath, what: str, pattern: re.Pattern[str], words: str
+    ) -> str | None:
+        """An id of the given pattern."""
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str):
+            self.wrong_type(path, what, f"an id ({words})", value)
+            return None
+        if not pattern.fullmatch(value):
+            self.bad_value(path, what, value, words)
+            return None
+        return value
+
+    def bad_value(
+        self, path: DataPath, what: str, value: object, allowed: str, hint: str = ""
+    ) -> None:
+        """Report a value outside what is allowed (``allowed`` in words)."""
+        # ``allowed`` is a keyword of ``diagnostic``; format the message here.
+        detail = Code.BAD_VALUE
+        message = detail.template.format(what=what, value=value, hint=hint, allowed=allowed)
+        self.problems.append(Diagnostic(detail.code, message, detail.severity, self.at(path)))
+
+    def question_id(self, value: object, path: DataPath, what: str) -> str | None:
+        return self.ident(value, path, what, QUESTION_ID, _ID_WORDS)
+
+    def target(self, value: object, path: DataPath, what: str) -> str | None:
+        """A ``next`` target: a question id or ``end`` (whether it exists is the checker's)."""
+        return self.ident(value, path, what, QUESTION_ID, f"a question id or '{END}'")
+
+    def choice(
+        self, value: object, path: DataPath, what: str, allowed: Sequence[str]
+    ) -> str | None:
+        """One of a fixed set of words."""
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str) or value not in allowed:
+            shown = value if isinstance(value, str) else describe_type(value)
+            self.problems.append(
+                diagnostic(
+                    Code.BAD_VALUE,
+                    self.at(path),
+                    allowed=allowed,
+                    what=what,
+                    value=shown,
+                    hint=did_you_mean(str(value), allowed),
+                )
+            )
+            return None
+        return value
+
+    def integer(self, value: object, path: DataPath, what: str) -> int | None:
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.wrong_type(path, what, "a whole number", value)
+            return None
+        return value
+
+    def number(self, value: object, path: DataPath, what: str) -> float | None:
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            self.wrong_type(path, what, "a number", value)
+            return None
+        return float(value)
+
+    def boolean(self, value: object, path: DataPath, what: str) -> bool:
+        if value is _MISSING:
+            return False
+        if not isinstance(value, bool):
+            self.wrong_type(path, what, "true or false", value)
+            return False
+        return value
+
+    def unique(
+        self, seen: dict[str, Place], item_id: str | None, path: DataPath, what: str
+    ) -> bool:
+        """Whether ``item_id`` is new (reports a duplicate, naming the first's line)."""
+        if item_id is None:
+            return False
+        if item_id in seen:
+            self.report(
+                Code.DUPLICATE_ID,
+                self.at(path),
+                what=what,
+                id=item_id,
+                first_line=seen[item_id].line,
+            )
+            return False
+        seen[item_id] = self.at(path)
+        return True
+
+    # -- the document --------------------------------------------------------------------------
+
+    def questionnaire(self, data: object, source: str) -> Questionnaire | None:
+        top = self.mapping(data, (), "the questionnaire", TOP_KEYS, TOP_REQUIRED)
+        if top is None:
+            return None
+        get = top.get
+        fmt = get("format", _MISSING)
+        if fmt is not _MISSING:
+            if isinstance(fmt, bool) or not isinstance(fmt, int):
+                self.wrong_type(("format",), "format", "the number 1", fmt)
+                return None
+            if fmt != 1:
+                self.report(Code.UNSUPPORTED_FORMAT, self.at(("format",)), value=fmt)
+                # A future format may mean anything: reading on would report noise.
+                return None
+        qid = self.ident(
+            get("id", _MISSING),
+            ("id",),
+            "the questionnaire id",
+            QUESTIONNAIRE_ID,
+            "lower case letters, digits, - and _",
+        )
+        version = self.text(get("version", _MISSING), ("version",), "version")
+        title = self.text(get("title", _MISSING), ("title",), "title")
+        description = self.text(get("description", _MISSING), ("description",), "description", "")
+        disclaimer = self.text(get("disclaimer", _MISSING), ("disclaimer",), "disclaimer")
+        references = self.references(get("references", []))
+        start = ""
+        if "start" in top:
+            start = self.target(top["start"], ("start",), "start") or ""
+        required: list[str] = []
+        required_at: list[Place | None] = []
+        for i, item in enumerate(self.sequence(get("required", []), ("required",), "required")):
+            found = self.question_id(item, ("required", i), "a required question")
+            if found is not None:
+                required.append(found)
+                required_at.append(self.at(("required", i)))
+        questions = self.questions(get("questions", []))
+        outcomes = self.outcomes(get("outcomes", _MISSING))
+        if (
+            qid is None
+            or version is None
+            or title is None
+            or disclaimer is None
+            or description is None
+            or outcomes is None
+        ):
+            return None
+        return Questionnaire(
+            id=qid,
+            version=version,
+            title=title,
+            questions=tuple(questions),
+            outcomes=outcomes,
+            description=description,
+            disclaimer=disclaimer,
+            references=tuple(references),
+            start=start,
+            required=tuple(required),
+            source=source,
+            content_hash=self.map.digest,
+            start_at=self.at(("start",)) if "start" in top else None,
+            required_at=tuple(required_at),
+        )
+
+    def references(self, value: object) -> list[Reference]:
+        out: list[Reference] = []
+        seen: dict[str, Place] = {}
+        for i, item in enumerate(self.sequence(value, ("references",), "references")):
+            path: DataPath = ("references", i)
+            ref = self.mapping(item, path, f"reference {i + 1}", REFERENCE_KEYS, REFERENCE_KEYS)
+            if ref is None:
+                continue
+            rid = self.ident(
+                ref.get("id", _MISSING),
+                (*path, "id"),
+                "a reference id",
+                REFERENCE_ID,
+                "letters, digits, ., - and _",
+            )
+            citation = self.text(ref.get("citation", _MISSING), (*path, "citation"), "citation")
+            if self.unique(seen, rid, (*path, "id"), "reference") and citation and rid:
+                out.append(Reference(rid, citation, self.at(path)))
+        return out
+
+    # -- questions -----------------------------------------------------------------------------
+
+    def questions(self, value: object) -> list[Question]:
+        out: list[Question] = []
+        seen: dict[str, Place] = {}
+        for i, item in enumerate(self.sequence(value, ("questions",), "questions")):
+            question = self.question(item, ("questions", i), i)
+            if question is not None and self.unique(
+                seen, question.id, ("questions", i, "id"), "question"
+            ):
+                out.append(question)
+        return out
+
+    def question(self, value: object, path: DataPath, index: int) -> Question | None:
+        if not isinstance(value, dict):
+            self.wrong_type(path, f"question {index + 1}", "a mapping", value)
+            return None
+        raw_id = value.get("id", _MISSING)
+        label = f"question '{raw_id}'" if isinstance(raw_id, str) else f"question {index + 1}"
+        qtype: QuestionType | None = None
+        if "type" in value:
+            found = self.choice(
+                value["type"], (*path, "type"), f"the type of {label}", QUESTION_TYPES
+            )
+            qtype = cast(QuestionType | None, found)
+        if qtype is None:
+            all_keys = tuple(dict.fromkeys(k for keys in QUESTION_KEYS.values() for k in keys))
+            self.mapping(value, path, label, all_keys, ("id", "type", "prompt"))
+            return None
+        hints = (
+            {k: f" ({k} is for integer questions)" for k in ("min", "max", "unit")}
+            if qtype != "integer"
+            else {"options": " (integer questions take min and max, not options)"}
+        )
+        self.mapping(value, path, label, QUESTION_KEYS[qtype], QUESTION_REQUIRED[qtype], hints)
+        get = value.get
+        if raw_id is _MISSING:
+            qid = None
+        else:
+            qid = self.question_id(raw_id, (*path, "id"), "a question id")
+            if qid == END:
+                self.bad_value(
+                    (*path, "id"), "a question id", END, f"any id but '{END}', which ends a path"
+                )
+                qid = None
+        prompt = self.text(get("prompt", _MISSING), (*path, "prompt"), f"the prompt of {label}")
+        help_text = self.text(get("help", _MISSING), (*path, "help"), f"the help of {label}", "")
+        section = self.text(
+            get("section", _MISSING), (*path, "section"), f"the section of {label}", ""
+        )
+        options: list[Option] = []
+        minimum = maximum = None
+        unit = ""
+        if qtype == "integer":
+            minimum = self.integer(get("min", _MISSING), (*path, "min"), f"min of {label}")
+            maximum = self.integer(get("max", _MISSING), (*path, "max"), f"max of {label}")
+            if minimum is not None and maximum is not None and minimum > maximum:
+                self.bad_value(
+                    (*path, "max"),
+                    f"max of {label}",
+                    maximum,
+                    f"a whole number not below min ({minimum})",
+                )
+            unit = self.text(get("unit", _MISSING), (*path, "unit"), f"unit of {label}", "") or ""
+        elif "options" in value:
+            options = self.options(value["options"], (*path, "options"), label, qtype)
+        routes: list[Route] = []
+        for i, item in enumerate(
+            self.sequence(get("routes", []), (*path, "routes"), f"routes of {label}")
+        ):
+            route = self.route(item, (*path, "routes", i), f"route {i + 1} of {label}")
+            if route is not None:
+                routes.append(route)
+        nxt = None
+        if "next" in value:
+            nxt = self.target(value["next"], (*path, "next"), f"next of {label}")
+        if qid is None or prompt is None:
+            return None
+        return Question(
+            id=qid,
+            type=qtype,
+            prompt=prompt,
+            help=help_text or "",
+            section=section or "",
+            options=tuple(options),
+            minimum=minimum,
+            maximum=maximum,
+            unit=unit,
+            routes=tuple(routes),
+            next=nxt,
+            at=self.at(path),
+        )
+
+    def options(
+        self, value: object, path: DataPath, label: str, qtype: QuestionType
+    ) -> list[Option]:
+        out: list[Option] = []
+        seen: dict[str, Place] = {}
+        allowed = OPTION_KEYS[qtype]
+        hints = {"next": " (only choice options route)"} if qtype == "multi" else None
+        for i, item in enumerate(self.sequence(value, path, f"options of {label}", non_empty=True)):
+            opath = (*path, i)
+            what = f"option {i + 1} of {label}"
+            opt = self.mapping(item, opath, what, allowed, OPTION_REQUIRED, hints)
+            if opt is None:
+                continue
+            raw = opt.get("value", _MISSING)
+            if raw is _MISSING:
+                continue
+            if not isinstance(raw, str) or not raw:
+                expected = 'text (quote it: "1")' if isinstance(raw, (int, float)) else "text"
+                self.wrong_type((*opath, "value"), f"the value of {what}", expected, raw)
+                continue
+            what = f"option '{raw}' of {label}"
+            text = self.text(opt.get("label", _MISSING), (*opath, "label"), f"the label of {what}")
+            help_text = self.text(
+                opt.get("help", _MISSING), (*opath, "help"), f"the help of {what}", ""
+            )
+            nxt = None
+            if "next" in opt and qtype == "choice":
+                nxt = self.target(opt["next"], (*opath, "next"), f"next of {what}")
+            uncertain = self.boolean(
+                opt.get("uncertain", _MISSING), (*opath, "uncertain"), f"uncertain of {what}"
+            )
+            if self.unique(seen, raw, (*opath, "value"), "option") and text is not None:
+                out.append(
+                    Option(raw, text, help_text or "", nxt, uncertain, self.at((*opath, "value")))
+                )
+        return out
+
+    def route(self, value: object, path: DataPath, what: str) -> Route | None:
+        route = self.mapping(value, path, what, ROUTE_KEYS, ROUTE_KEYS)
+        if route is None:
+            return None
+        when = self.condition(route.get("when", _MISSING), (*path, "when"))
+        nxt = self.target(route.get("next", _MISSING), (*path, "next"), f"next of {what}")
+        if when is None or nxt is None:
+            return None
+        return Route(when, nxt, self.at(path))
+
+    # -- conditions ----------------------------------------------------------------------------
+
+    def condition(self, value: object, path: DataPath) -> Condition | None:
+        """One condition in any form of the format (``None``, after a report, when malformed)."""
+        if value is _MISSING:
+            return None
+        if not isinstance(value, dict):
+            self.wrong_type(path, "a condition", "a mapping", value)
+            return None
+        place = self.at(path)
+        keys = [k for k in value if isinstance(k, str)]
+        unknown = [k for k in value if k not in CONDITION_KEYS]
+        for key in unknown:
+            text = str(key)
+            self.problems.append(
+                diagnostic(
+                    Code.UNKNOWN_KEY,
+                    self.map.key((*path, key)),
+                    allowed=CONDITION_KEYS,
+                    key=text,
+                    what="a condition",
+                    hint=did_you_mean(text, CONDITION_KEYS),
+                )
+            )
+        if unknown:
+            return None
+        if not keys:
+            self.report(Code.BAD_CONDITION, place, detail="is empty")
+            return None
+        forms = {_FORM_OF[k] for k in keys}
+        if len(forms) > 1:
+            self.report(
+                Code.BAD_CONDITION,
+                place,
+                detail=f"mixes the keys {', '.join(keys)}: give one form per mapping "
+                "(wrap several in 'all')",
+            )
+            return None
+        form = forms.pop()
+        if form == "question":
+            return self.question_condition(value, path, place)
+        if form == "answered":
+            qid = self.question_id(value["answered"], (*path, "answered"), "'answered'")
+            return Answered(qid, place) if qid else None
+        if form == "leading":
+            cid = self.question_id(value["leading"], (*path, "leading"), "'leading'")
+            return Leading(cid, place) if cid else None
+        if form == "not":
+            item = self.condition(value["not"], (*path, "not"))
+            return Not(item, place) if item is not None else None
+        if form in ("all", "any"):
+            items = self.conditions(value[form], (*path, form), f"'{form}'")
+            if items is None:
+                return None
+            return All(items, place) if form == "all" else AnyOf(items, place)
+        return self.at_least(value, path, place)
+
+    def conditions(self, value: object, path: DataPath, what: str) -> tuple[Condition, ...] | None:
+        raw = self.sequence(value, path, f"the conditions of {what}", non_empty=True)
+        items = [self.condition(item, (*path, i)) for i, item in enumerate(raw)]
+        if not raw or any(item is None for item in items):
+            return None
+        return tuple(cast(list[Condition], items))
+
+    def at_least(self, value: dict[Key, object], path: DataPath, place: Place) -> Condition | None:
+        for key in ("at_least", "of"):
+            if key not in value:
+                self.report(Code.MISSING_KEY, place, what="an 'at_least' condition", key=key)
+        if "at_least" not in value or "of" not in value:
+            return None
+        count = self.integer(value["at_least"], (*path, "at_least"), "'at_least'")
+        items = self.conditions(value["of"], (*path, "of"), "'at_least'")
+        if count is None or items is None:
+            return None
+        if not 1 <= count <= len(items):
+            self.report(
+                Code.BAD_CONDITION,
+                self.at((*path, "at_least")),
+                detail=f"'at_least: {count}' needs a count from 1 to {len(items)}, "
+                "the number of conditions in 'of'",
+            )
+            return None
+        return AtLeast(count, items, place)
+
+    def question_condition(
+        self, value: dict[Key, object], path: DataPath, place: Place
+    ) -> Condition | None:
+        if "question" not in value:
+            self.report(Code.MISSING_KEY, place, what="a condition", key="question")
+            return None
+        qid = self.question_id(value["question"], (*path, "question"), "a condition's question")
+        tests = [k for k in value if k in QUESTION_TESTS]
+        comparisons = [k for k in value if k in COMPARISONS]
+        if len(tests) + bool(comparisons) != 1:
+            detail = (
+                f"on '{value['question']}' needs one of {', '.join(QUESTION_TESTS)}, "
+                f"or comparisons ({', '.join(COMPARISONS)})"
+                if not tests and not comparisons
+                else f"on '{value['question']}' mixes {', '.join(tests + comparisons)}: "
+                "give one test per mapping (wrap several in 'all')"
+            )
+            self.report(Code.BAD_CONDITION, place, detail=detail)
+            return None
+        if comparisons:
+            parts: list[Compare] = []
+            for op in comparisons:
+                bound = self.integer(value[op], (*path, op), f"'{op}'")
+                if bound is not None and qid is not None:
+                    parts.append(Compare(qid, cast(_Op, op), bound, self.map.key((*path, op))))
+            if qid is None or len(parts) != len(comparisons):
+                return None
+            return parts[0] if len(parts) == 1 else All(tuple(parts), place)
+        test = tests[0]
+        raw = value[test]
+        tpath = (*path, test)
+        if test == "equals":
+            single = self.value(raw, tpath, "'equals'")
+            return Equals(qid, single, place) if qid and single is not None else None
+        if test == "contains":
+            if not isinstance(raw, str):
+                self.wrong_type(tpath, "'contains'", "an option value (text)", raw)
+                return None
+            return Contains(qid, (raw,), place) if qid else None
+        raw_items = self.sequence(raw, tpath, f"'{test}'", non_empty=True)
+        values = [self.value(item, (*tpath, i), f"'{test}'") for i, item in enumerate(raw_items)]
+        if not qid or not raw_items or any(v is None for v in values):
+            return None
+        if test == "one_of":
+            return OneOf(qid, tuple(cast(list[str | int], values)), place)
+        if any(not isinstance(v, str) for v in values):
+            self.wrong_type(tpath, "'contains_any'", "a list of option values (text)", raw)
+            return None
+        return Contains(qid, tuple(cast(list[str], values)), place)
+
+    def value(self, raw: object, path: DataPath, what: str) -> str | int | None:
+        """A value a condition compares with: an option value (text) or a whole number."""
+        if isinstance(raw, str) or (isinstance(raw, int) and not isinstance(raw, bool)):
+            return raw
+        self.wrong_type(path, f"the value of {what}", "an option value or a whole number", raw)
+        return None
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def outcomes(self, value: object) -> Outcomes | None:
+        if value is _MISSING:
+            return None
+        path: DataPath = ("outcomes",)
+        out = self.mapping(value, path, "outcomes", OUTCOME_KEYS, OUTCOME_REQUIRED)
+        if out is None:
+            return None
+        get = out.get
+        levels = self.levels(get("levels", _MISSING))
+        confidence = self.confidence(get("confidence", _MISSING))
+        conditions = self.condition_defs(get("conditions", []))
+        scores = self.rules(get("scores", []), "scores", self.score)
+        red_flags = self.red_flags(get("red_flags", []))
+        imaging = self.rules(get("imaging", []), "imaging", self.imaging)
+        notes = self.rules(get("notes", []), "notes", self.note)
+        no_imaging = self.text(
+            get("no_imaging_reason", _MISSING),
+            (*path, "no_imaging_reason"),
+            "no_imaging_reason",
+            _DEFAULT_OUTCOMES.no_imaging_reason,
+        )
+        if levels is None or no_imaging is None:
+            return None
+        return Outcomes(
+            conditions=tuple(conditions),
+            scores=tuple(scores),
+            red_flags=tuple(red_flags),
+            imaging=tuple(imaging),
+            no_imaging_reason=no_imaging,
+            levels=MappingProxyType(levels),
+            notes=tuple(notes),
+            confidence=confidence,
+        )
+
+    def levels(self, value: object) -> dict[str, LevelText] | None:
+        if value is _MISSING:
+            return None
+        path: DataPath = ("outcomes", "levels")
+        raw = self.mapping(value, path, "levels", LEVELS, LEVELS)
+        if raw is None:
+            return None
+        out: dict[str, LevelText] = {}
+        for level in LEVELS:
+            if level not in raw:
+                continue
+            lpath = (*path, level)
+            what = f"level '{level}'"
+            entry = self.mapping(raw[level], lpath, what, LEVEL_KEYS, LEVEL_KEYS)
+            if entry is None:
+                continue
+            texts = [
+                self.text(entry.get(k, _MISSING), (*lpath, k), f"the {k} of {what}")
+                for k in LEVEL_KEYS
+            ]
+            if all(t is not None for t in texts):
+                out[level] = LevelText(*cast(list[str], texts))
+        return out if len(out) == len(LEVELS) else None
+
+    def confidence(self, value: object) -> ConfidenceRule:
+        default = ConfidenceRule()
+        if value is _MISSING:
+            return default
+        path: DataPath = ("outcomes", "confidence")
+        raw = self.mapping(value, path, "confidence", CONFIDENCE_KEYS)
+        if raw is None:
+            return default
+        numbers = {
+            key: self.number(raw.get(key, _MISSING), (*path, key), key) for key in CONFIDENCE_KEYS
+        }
+        high = numbers["high_margin"]
+        moderate = numbers["moderate_margin"]
+        fraction = numbers["max_uncertain_fraction"]
+        high = default.high_margin if high is None else high
+        moderate = default.moderate_margin if moderate is None else moderate
+        fraction = default.max_uncertain_fraction if fraction is None else fraction
+        if moderate > high:
+            self.bad_value(
+                (*path, "moderate_margin"),
+                "moderate_margin",
+                moderate,
+                f"a number not above high_margin ({high})",
+            )
+        if not 0 <= fraction <= 1:
+            self.bad_value(
+                (*path, "max_uncertain_fraction"),
+                "max_uncertain_fraction",
+                fraction,
+                "a number from 0 to 1",
+            )
+        return ConfidenceRule(high, moderate, fraction)
+
+    def rules(
+        self,
+        value: object,
+        key: str,
+        build: Callable[[dict[Key, object], DataPath, str], _R | None],
+    ) -> list[_R]:
+        out: list[_R] = []
+        path: DataPath = ("outcomes", key)
+        for i, item in enumerate(self.sequence(value, path, key)):
+            if not isinstance(item, dict):
+                self.wrong_type((*path, i), f"{key} rule {i + 1}", "a mapping", item)
+                continue
+            rule = build(item, (*path, i), f"{key} rule {i + 1}")
+            if rule is not None:
+                out.append(rule)
+        return out
+
+    def level(self, value: object, path: DataPath, what: str) -> str | None:
+        return self.choice(value, path, what, LEVELS)
+
+    def condition_defs(self, value: object) -> list[ConditionDef]:
+        out: list[ConditionDef] = []
+        seen: dict[str, Place] = {}
+        path: DataPath = ("outcomes", "conditions")
+        for i, item in enumerate(self.sequence(value, path, "conditions", non_empty=True)):
+            cpath = (*path, i)
+            what = f"condition {i + 1}"
+            raw = self.mapping(item, cpath, what, CONDITION_DEF_KEYS, CONDITION_DEF_REQUIRED)
+            if raw is None:
+                continue
+            cid = self.question_id(raw.get("id", _MISSING), (*cpath, "id"), "a condition id")
+            if cid:
+                what = f"condition '{cid}'"
+            label = self.text(raw.get("label", _MISSING), (*cpath, "label"), f"label of {what}")
+            description = self.text(
+                raw.get("description", _MISSING),
+                (*cpath, "description"),
+                f"description of {what}",
+                "",
+            )
+            triage: list[TriageRule] = []
+            tpath = (*cpath, "triage")
+            raw_triage = raw.get("triage", [])
+            for j, entry in enumerate(self.sequence(raw_triage, tpath, f"triage of {what}")):
+                rule = self.triage(entry, (*tpath, j), f"triage rule {j + 1} of {what}")
+                if rule is not None:
+                    triage.append(rule)
+            if self.unique(seen, cid, (*cpath, "id"), "condition") and cid and label:
+                out.append(
+                    ConditionDef(cid, label, description or "", tuple(triage), self.at(cpath))
+                )
+        return out
+
+    def triage(self, value: object, path: DataPath, what: str) -> TriageRule | None:
+        raw = self.mapping(value, path, what, TRIAGE_KEYS, TRIAGE_REQUIRED)
+        if raw is None:
+            return None
+        when = self.condition(raw["when"], (*path, "when")) if "when" in raw else None
+        level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
+        advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
+        source = self.source(raw, path, what)
+        if level is None or advice is None or source is None or ("when" in raw and not when):
+            return None
+        return TriageRule(level, advice, source, when, self.at(path))
+
+    def source(self, raw: dict[Key, object], path: DataPath, what: str) -> str | None:
+        return self.ident(
+            raw.get("source", _MISSING),
+            (*path, "source"),
+            f"the source of {what}",
+            REFERENCE_ID,
+            "a reference id",
+        )
+
+    def score(self, raw: dict[Key, object], path: DataPath, what: str) -> ScoreRule | None:
+        self.mapping(raw, path, what, SCORE_KEYS, SCORE_KEYS)
+        condition = self.question_id(
+            raw.get("condition", _MISSING), (*path, "condition"), f"the condition of {what}"
+        )
+        when = self.condition(raw.get("when", _MISSING), (*path, "when"))
+        weight = self.number(raw.get("weight", _MISSING), (*path, "weight"), f"weight of {what}")
+        reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
+        source = self.source(raw, path, what)
+        if None in (condition, when, weight, reason, source):
+            return None
+        return ScoreRule(
+            cast(str, condition),
+            cast(Condition, when),
+            cast(float, weight),
+            cast(str, reason),
+            cast(str, source),
+            self.at(path),
+        )
+
+    def red_flags(self, value: object) -> list[RedFlagRule]:
+        rules = self.rules(value, "red_flags", self.red_flag)
+        seen: dict[str, Place] = {}
+        out: list[RedFlagRule] = []
+        for rule in rules:
+            place = rule.at or Place(self.map.file)
+            if rule.id in seen:
+                self.report(
+                    Code.DUPLICATE_ID,
+                    place,
+                    what="red flag",
+                    id=rule.id,
+                    first_line=seen[rule.id].line,
+                )
+                continue
+            seen[rule.id] = place
+            out.append(rule)
+        return out
+
+    def red_flag(self, raw: dict[Key, object], path: DataPath, what: str) -> RedFlagRule | None:
+        self.mapping(raw, path, what, RED_FLAG_KEYS, RED_FLAG_KEYS)
+        rid = self.question_id(raw.get("id", _MISSING), (*path, "id"), f"the id of {what}")
+        when = self.condition(raw.get("when", _MISSING), (*path, "when"))
+        level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
+        advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
+        source = self.source(raw, path, what)
+        if None in (rid, when, level, advice, source):
+            return None
+        return RedFlagRule(
+            cast(str, rid),
+            cast(Condition, when),
+            cast(str, level),
+            cast(str, advice),
+            cast(str, source),
+            self.at(path),
+        )
+
+    def imaging(self, raw: dict[Key, object], path: DataPath, what: str) -> ImagingRule | None:
+        modality = self.choice(
+            raw.get("modality", _MISSING),
+            (*path, "modality"),
+            f"the modality of {what}",
+            IMAGING_MODALITIES,
+        )
+        if modality == "none":
+            allowed = tuple(k for k in IMAGING_KEYS if k != "urgency")
+            hints = {"urgency": " (left out with modality none)"}
+            self.mapping(raw, path, what, allowed, IMAGING_REQUIRED, hints)
+        else:
+            self.mapping(raw, path, what, IMAGING_KEYS, (*IMAGING_REQUIRED, "urgency"))
+        urgency = None
+        if modality != "none":
+            urgency = self.level(
+                raw.get("urgency", _MISSING), (*path, "urgency"), f"the urgency of {what}"
+            )
+        when = self.condition(raw.get("when", _MISSING), (*path, "when"))
+        reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
+        source = self.source(raw, path, what)
+        if None in (modality, when, reason, source) or (modality != "none" and urgency is None):
+            return None
+        return ImagingRule(
+            cast(Condition, when),
+            None if modality == "none" else modality,
+            urgency,
+            cast(str, reason),
+            cast(str, source),
+            self.at(path),
+        )
+
+    def note(self, raw: dict[Key, object], path: DataPath, what: str) -> Note | None:
+        self.mapping(raw, path, what, NOTE_KEYS, NOTE_REQUIRED)
+        text = self.text(raw.get("text", _MISSING), (*path, "text"), f"the text of {what}")
+        source = self.source(raw, path, what)
+        when = self.condition(raw["when"], (*path, "when")) if "when" in raw else None
+        if text is None or source is None or ("when" in raw and when is None):
+            return None
+        return Note(text, source, when, self.at(path))
+
+
+_FORM_OF: Mapping[str, str] = MappingProxyType(
+    {
+        **{k: "question" for k in ("question", *QUESTION_TESTS, *COMPARISONS)},
+        "answered": "answered",
+        "all": "all",
+        "any": "any",
+        "not": "not",
+        "at_least": "at_least",
+        "of": "at_least",
+        "leading": "leading",
+    }
+)
