@@ -1,0 +1,283 @@
+"""Session files: an intake saved as it goes, so that an interrupted intake is never lost.
+
+Layer 2, standard library only: no terminal, no prompt library and no PyYAML (only the loader
+reads YAML). A session file is an answer file (``docs/contract.md``): the answers on the path,
+in the order asked, then any answers held off the path, written as a small subset of YAML in
+which every string is a JSON string (JSON strings are valid YAML, and quoting keeps ``yes``
+and ``no`` from turning into booleans). ``--resume FILE`` and ``--answers FILE`` read it back
+through the answer-file reader, so a questionnaire changed since the file was written gives an
+error with places, never a silently different intake.
+
+Files hold patient answers: they are written atomically and private to the user (mode 0600,
+by :func:`hamstring_cli.report.write_private`), in folders private to the user (mode 0700).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+
+from hamstring_cli.errors import HamstringError
+from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.report import OutputError, write_private
+from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, bundled_id, bundled_questionnaires
+
+#: The first words of a session file: a file without them is never overwritten or removed.
+MARK = "# hamstring intake session"
+
+_PLAIN_KEY = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class SessionFileError(HamstringError):
+    """A session file that cannot be used: it cannot be written, or it is some other file."""
+
+
+class IntakeStopped(HamstringError):
+    """The intake stopped before its summary: interrupted (Ctrl-C) or its input ended.
+
+    Carries where the answers were saved and the command that resumes them; the command line
+    prints it and exits 130 (interrupted) or 1 (input ended).
+    """
+
+    def __init__(
+        self,
+        *,
+        interrupted: bool,
+        saved: Path | None,
+        resume: str | None,
+        answered: int,
+        pending: str | None = None,
+    ) -> None:
+        self.interrupted = interrupted
+        self.saved = saved
+        self.resume = resume
+        self.answered = answered
+        self.pending = pending
+        super().__init__(self._words())
+
+    def _words(self) -> str:
+        why = "interrupted" if self.interrupted else "the input ended"
+        where = f" at '{self.pending}'" if self.pending else ""
+        if self.saved is None or self.resume is None:
+            return f"{why}{where}; nothing was answered, so there is nothing to resume"
+        count = "1 answer is" if self.answered == 1 else f"{self.answered} answers are"
+        # The path and the commands each go on a line of their own, to copy whole.
+        lines = [
+            f"{why}{where}; {count} saved in",
+            f"  {self.saved}",
+            "resume with:",
+            f"  {self.resume}",
+        ]
+        if not self.interrupted:
+            # A closed input is usually a script: the session file is an answer file to complete.
+            lines += [
+                "or add the missing answers to that file and run:",
+                f"  hamstring triage --answers {shlex.quote(str(self.saved))}",
+            ]
+        return "\n".join(lines)
+
+
+def sessions_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder of session files: ``$XDG_STATE_HOME/hamstring/sessions``.
+
+    ``XDG_STATE_HOME`` defaults to ``~/.local/state``; the XDG spec says a relative value is
+    invalid and is ignored.
+    """
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_STATE_HOME", "")
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
+    return root / "hamstring" / "sessions"
+
+
+def new_session_path(directory: Path, now: _dt.datetime | None = None) -> Path:
+    """A new, timestamped file name in ``directory`` (``intake-20250314-093012.yaml``)."""
+    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path = directory / f"intake-{stamp}.yaml"
+    count = 2
+    while path.exists():
+        path = directory / f"intake-{stamp}-{count}.yaml"
+        count += 1
+    return path
+
+
+def resume_command(path: Path, questionnaire: Questionnaire) -> str:
+    """The exact command that resumes a session file, shell-quoted.
+
+    The questionnaire is named only when it is not the default one, by its bundled id, or by
+    its path when it is not bundled.
+    """
+    command = ["hamstring", "triage"]
+    source = Path(questionnaire.source)
+    bundled = {p.resolve(): p for p in bundled_questionnaires()}
+    if source.resolve() in bundled:
+        name = bundled_id(source)
+        if name != DEFAULT_QUESTIONNAIRE:
+            command += ["--questionnaire", name]
+    elif questionnaire.source != "<memory>":
+        command += ["--questionnaire", str(source.resolve())]
+    command += ["--resume", str(path)]
+    return shlex.join(command)
+
+
+def _scalar(value: str | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    # ensure_ascii: JSON's \u escapes are YAML escapes too, whatever the file's encoding.
+    return json.dumps(value)
+
+
+def _key(question_id: str) -> str:
+    return question_id if _PLAIN_KEY.fullmatch(question_id) else json.dumps(question_id)
+
+
+def _value(answer: Answer) -> str:
+    if isinstance(answer, tuple):
+        return "[" + ", ".join(_scalar(v) for v in answer) + "]"
+    return _scalar(answer)
+
+
+def dump_answers(
+    questionnaire: Questionnaire,
+    on_path: Mapping[str, Answer],
+    held: Mapping[str, Answer],
+    *,
+    path: Path,
+    now: _dt.datetime | None = None,
+) -> str:
+    """The text of a session file: a header saying how to resume, then the answers.
+
+    Args:
+        questionnaire: the questionnaire being answered (named in the header).
+        on_path: the answers on the path, in the order asked.
+        held: answers held off the path (kept in case an earlier answer is changed back).
+        path: where the file goes (the header names it in the resume command).
+        now: the time written in the header.
+
+    Returns:
+        YAML text (a mapping, ``{}`` when nothing is answered yet).
+    """
+    stamp = (now or _dt.datetime.now()).isoformat(timespec="seconds")
+    lines = [
+        f"{MARK}: {questionnaire.id} {questionnaire.version}, saved {stamp}",
+        f"# Resume it:  {resume_command(path, questionnaire)}",
+        f"# It is an answer file too: hamstring triage --answers {shlex.quote(str(path))}",
+        "# It holds patient answers: it is private (mode 0600) and is removed once the",
+        "# summary has been shown.",
+    ]
+    if not on_path and not held:
+        lines.append("{}")
+    lines += [f"{_key(qid)}: {_value(answer)}" for qid, answer in on_path.items()]
+    if held:
+        lines.append(
+            "# Answers off the current path, used again if an earlier answer changes back:"
+        )
+        lines += [f"{_key(qid)}: {_value(answer)}" for qid, answer in held.items()]
+    return "\n".join(lines) + "\n"
+
+
+def is_session_file(path: Path) -> bool:
+    """Whether ``path`` starts with the mark of a session file (so it may be replaced)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(MARK)) == MARK.encode("ascii")
+    except OSError:
+        return False
+
+
+def _make_private_dirs(directory: Path) -> None:
+    # Every folder made here is 0700, as the XDG spec asks of state folders; mkdir(parents=True)
+    # would make the parents with the umask's mode instead.
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+
+
+class SessionFile:
+    """Where one intake is saved as it goes.
+
+    Use :meth:`open` to choose or check the file; :meth:`save` writes it whole each time.
+    """
+
+    def __init__(self, path: Path, questionnaire: Questionnaire) -> None:
+        self.path = path
+        self.questionnaire = questionnaire
+        self._last: str | None = None
+
+    @classmethod
+    def open(
+        cls,
+        questionnaire: Questionnaire,
+        path: Path | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        now: _dt.datetime | None = None,
+    ) -> SessionFile:
+        """Choose the session file: ``path``, or a new timestamped one in :func:`sessions_dir`.
+
+        Raises:
+            SessionFileError: ``path`` exists and is not a session file (an answer file, say,
+                which the intake must not overwrite or remove), or its folder cannot be made.
+        """
+        if path is None:
+            directory = sessions_dir(environ)
+            try:
+                _make_private_dirs(directory)
+            except OSError as error:
+                raise SessionFileError(
+                    f"cannot make the session folder {directory}: {error.strerror or error}; "
+                    "give a session file with --session FILE"
+                ) from error
+            return cls(new_session_path(directory, now), questionnaire)
+        path = path.expanduser()
+        if path.exists() and not is_session_file(path):
+            raise SessionFileError(
+                f"{path} exists and is not a hamstring session file, so it is not overwritten; "
+                "give another --session FILE (an answer file is read with --answers)"
+            )
+        return cls(path, questionnaire)
+
+    @property
+    def resume(self) -> str:
+        """The command that resumes this session."""
+        return resume_command(self.path, self.questionnaire)
+
+    def save(
+        self,
+        on_path: Mapping[str, Answer],
+        held: Mapping[str, Answer],
+        *,
+        now: _dt.datetime | None = None,
+    ) -> bool:
+        """Write the answers (atomically, 0600) if they changed since the last save.
+
+        Returns:
+            Whether the file was written.
+
+        Raises:
+            SessionFileError: the file cannot be written.
+        """
+        body = dump_answers(self.questionnaire, on_path, held, path=self.path, now=now)
+        # Compare without the header's time stamp: an unchanged intake is not rewritten.
+        content = body.split("\n", 1)[1]
+        if content == self._last:
+            return False
+        try:
+            write_private(self.path, body.encode("utf-8"), force=True)
+        except OutputError as error:
+            raise SessionFileError(f"cannot save the session: {error}") from error
+        self._last = content
+        return True
+
+    def remove(self) -> None:
+        """Remove the file once the intake is done (only if it is a session file)."""
+        if is_session_file(self.path):
+            self.path.unlink()
