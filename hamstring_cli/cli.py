@@ -213,16 +213,31 @@ def triage(
     given = read_answers(resume, q) if resume is not None else {}
     if answers is not None:
         given.update(read_answers(answers, q))
-    if plain or sys.stdin.isatty():
+    interactive = plain or sys.stdin.isatty()
+    if interactive and output is not None and output.exists() and not force:
+        # Refuse now, not after the whole intake has been answered.
+        fail(f"{output} exists; use --force to overwrite it")
+    if interactive:
         from hamstring_cli.interactive import intake
+        from hamstring_cli.sessions import IntakeStopped
 
-        path_answers = intake(
-            q, given, plain=plain, session_file=session or resume, shown_format=format.value
-        )
+        try:
+            path_answers = intake(
+                q,
+                given,
+                plain=plain,
+                session_file=session or resume,
+                shown_format=format.value,
+                offer_save=output is None,
+            )
+        except IntakeStopped as stopped:
+            fail(str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT)
     else:
         path_answers = scripted_answers(q, given)
     result = score(q, path_answers)
-    emit(result, format.value, output=output, force=force)
+    # The intake has drawn the text summary on this terminal already: show it once.
+    if not (interactive and format is Format.text and output is None and sys.stdout.isatty()):
+        emit(result, format.value, output=output, force=force)
     if fail_on is not None and reaches(result, fail_on.value):
         raise typer.Exit(int(Exit.FAIL_ON))
 
@@ -234,6 +249,12 @@ def scripted_answers(q: Questionnaire, given: dict[str, object]) -> dict[str, ob
     try:
         session = drive(Session(q, given), PresetAnswers())  # type: ignore[arg-type]
     except MissingAnswers as missing:
+        if not given:
+            fail(
+                "no answers given, and standard input is not a terminal to ask them: give them "
+                "with --answers FILE ('-' reads standard input), or answer line by line with "
+                "--plain"
+            )
         question = q.question(missing.question_id)
         allowed = ", ".join(question.allowed())
         fail(

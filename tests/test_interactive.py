@@ -1,0 +1,644 @@
+"""The interactive intake, at two depths.
+
+(a) The one prompt function, ``interactive._ask``, is replaced by a script that answers each
+prompt by its key: whole intakes, back, review and change, red flags, saving on every answer,
+Ctrl-C and resume, the report offer, and ``--plain`` (which reads lines, not questionary).
+(b) Real questionary prompts fed keys through prompt_toolkit's pipe input with a dummy output.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from typer.testing import CliRunner
+
+from hamstring_cli import interactive
+from hamstring_cli.answers import read_answers
+from hamstring_cli.cli import app
+from hamstring_cli.engine import BACK
+from hamstring_cli.interactive import (
+    CHANGE,
+    CHANGE_ANSWER,
+    KEEP,
+    NO_REPORT,
+    NONE_OF_THESE,
+    OVERWRITE,
+    REVIEW,
+    SAVE,
+    SAVE_PATH,
+    SHOW_SUMMARY,
+    Ask,
+    intake,
+    interpret,
+    question_ask,
+    raised_flags,
+)
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
+
+MINI = """\
+format: 1
+id: mini
+version: 1.0.0
+title: A small intake
+disclaimer: Not a diagnosis.
+references:
+  - {id: R1, citation: Source one.}
+questions:
+  - id: flags
+    type: multi
+    section: Safety screen
+    prompt: Any warning signs?
+    help: Serious causes come first.
+    options:
+      - {value: numb, label: Saddle numbness, help: Cauda equina until proven otherwise.}
+      - {value: fever, label: Fever}
+  - id: onset
+    type: choice
+    section: History
+    prompt: How did the pain start?
+    help: The most useful question.
+    options:
+      - {value: sudden, label: Suddenly, next: pop}
+      - {value: gradual, label: Gradually, next: weeks}
+  - id: pop
+    type: choice
+    prompt: Was there a pop?
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+    next: age
+  - id: weeks
+    type: integer
+    prompt: How many weeks has it hurt?
+    min: 0
+    max: 52
+    unit: weeks
+  - id: age
+    type: integer
+    prompt: How old is the patient?
+    min: 5
+    max: 110
+    unit: years
+outcomes:
+  levels:
+    emergency: {label: Emergency, timeframe: now, advice: Go now.}
+    urgent: {label: Urgent, timeframe: within days, advice: Within days.}
+    soon: {label: Soon, timeframe: within two weeks, advice: Soon.}
+    routine: {label: Routine, timeframe: no time pressure, advice: Usual care.}
+  conditions:
+    - id: rupture
+      label: Tendon rupture
+      triage:
+        - {level: urgent, advice: See a surgeon., source: R1}
+    - id: tendinopathy
+      label: Tendinopathy
+      triage:
+        - {level: routine, advice: Load it gradually., source: R1}
+  scores:
+    - condition: rupture
+      when: {question: pop, equals: "yes"}
+      weight: 3
+      reason: a pop
+      source: R1
+    - condition: tendinopathy
+      when: {question: onset, equals: gradual}
+      weight: 3
+      reason: a gradual onset
+      source: R1
+  red_flags:
+    - id: cauda_equina
+      when: {question: flags, contains: numb}
+      level: emergency
+      advice: Possible cauda equina syndrome, emergency department now.
+      source: R1
+"""
+
+FLAG_HEADING = "RED FLAG: EMERGENCY"
+
+
+@pytest.fixture
+def mini_path(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def mini(mini_path: Path) -> Questionnaire:
+    return load_questionnaire(mini_path)
+
+
+@pytest.fixture(autouse=True)
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Session files go to a folder of the test's own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "hamstring" / "sessions"
+
+
+def session_files(state: Path) -> list[Path]:
+    return sorted(state.glob("*.yaml")) if state.exists() else []
+
+
+class Script:
+    """Stands in for ``interactive._ask``: answers each prompt by its key, in order.
+
+    Each step is ``(key, raw)``: what questionary would return (an option value, a list of
+    ticked values, typed text). A callable ``raw`` is called with the :class:`Ask` first (to
+    look at the session file at that moment, say); an exception class is raised.
+    """
+
+    def __init__(self, *steps: tuple[str, object]) -> None:
+        self.steps = list(steps)
+        self.asked: list[Ask] = []
+
+    def __call__(self, ask: Ask) -> object:
+        self.asked.append(ask)
+        assert self.steps, f"not scripted: {ask.key} ({ask.message})"
+        key, raw = self.steps.pop(0)
+        assert ask.key == key, f"asked {ask.key!r} where the script expects {key!r}"
+        if isinstance(raw, type) and issubclass(raw, BaseException):
+            raise raw
+        if callable(raw):
+            return raw(ask)
+        return raw
+
+    @property
+    def keys(self) -> list[str]:
+        return [a.key for a in self.asked]
+
+    def done(self) -> None:
+        assert not self.steps, f"not asked: {self.steps}"
+
+
+def use(monkeypatch: pytest.MonkeyPatch, *steps: tuple[str, object]) -> Script:
+    script = Script(*steps)
+    monkeypatch.setattr(interactive, "_ask", script)
+    return script
+
+
+FINISH = ((REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT))
+SUDDEN = (("flags", [NONE_OF_THESE]), ("onset", "sudden"), ("pop", "yes"), ("age", "34"))
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) whole intakes with the ask function scripted
+
+
+def test_a_full_intake_returns_the_path_answers_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    state: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = use(monkeypatch, *SUDDEN, *FINISH)
+    answers = intake(mini, {})
+    script.done()
+    assert answers == {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
+    assert list(answers) == ["flags", "onset", "pop", "age"]
+    shown = capsys.readouterr().err
+    # The conversation goes to stderr when stdout is not a terminal (as under pytest).
+    assert "Safety screen" in shown and "History" in shown
+    assert "Question 1, 3 to go" in shown
+    assert "Serious causes come first." in shown
+    assert "Review the answers" in shown and "34 years" in shown
+    assert "Most likely: Tendon rupture" in shown
+    assert session_files(state) == [], "the session file is removed once the summary is shown"
+
+
+def test_given_answers_are_not_asked_again(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+) -> None:
+    script = use(monkeypatch, ("pop", "no"), ("age", "60"), *FINISH)
+    answers = intake(mini, {"flags": (), "onset": "sudden"})
+    script.done()
+    assert answers == {"flags": (), "onset": "sudden", "pop": "no", "age": 60}
+
+
+def test_back_asks_the_previous_question_again_with_its_answer(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+) -> None:
+    script = use(
+        monkeypatch,
+        ("flags", [NONE_OF_THESE]),
+        ("onset", "sudden"),
+        ("pop", BACK),
+        ("onset", "gradual"),
+        ("weeks", "b"),
+        ("onset", "gradual"),
+        ("weeks", "10"),
+        ("age", "50"),
+        *FINISH,
+    )
+    answers = intake(mini, {})
+    script.done()
+    assert answers == {"flags": (), "onset": "gradual", "weeks": 10, "age": 50}
+    second_onset = script.asked[3]
+    assert second_onset.default == "sudden", "a question asked again shows its answer"
+    assert any(c.value is BACK for c in script.asked[2].choices)
+    assert not any(c.value is BACK for c in script.asked[0].choices), "nothing before the first"
+
+
+def test_review_can_change_an_answer_and_the_walk_goes_on(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+) -> None:
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, CHANGE_ANSWER),
+        (CHANGE, "onset"),
+        ("onset", "gradual"),
+        ("weeks", "8"),  # age is still on the path: it is not asked again
+        (REVIEW, CHANGE_ANSWER),
+        (CHANGE, BACK),  # back to the review without changing anything
+        *FINISH,
+    )
+    answers = intake(mini, {})
+    script.done()
+    assert answers == {"flags": (), "onset": "gradual", "weeks": 8, "age": 34}
+    change = next(a for a in script.asked if a.key == CHANGE)
+    assert [c.value for c in change.choices] == ["flags", "onset", "pop", "age", BACK]
+    assert "Suddenly" in change.choices[1].title
+
+
+def test_a_red_flag_interrupts_once_with_advice_level_and_source(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seen_before_onset: list[str] = []
+
+    def onset(ask: Ask) -> object:
+        seen_before_onset.append(capsys.readouterr().err)
+        return "gradual"
+
+    script = use(
+        monkeypatch,
+        ("flags", ["numb", "fever"]),
+        ("onset", onset),
+        ("weeks", "3"),
+        ("age", "40"),
+        *FINISH,
+    )
+    intake(mini, {})
+    script.done()
+    panel = seen_before_onset[0]
+    assert FLAG_HEADING in panel
+    assert "Possible cauda equina syndrome, emergency department now." in panel
+    assert "Level: Emergency, now" in panel
+    assert "Source R1: Source one." in panel
+    assert FLAG_HEADING not in capsys.readouterr().err.split("Review the answers")[0], (
+        "a flag already shown is not shown again at every question"
+    )
+
+
+def test_a_flag_is_shown_again_if_it_goes_and_comes_back(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = use(
+        monkeypatch,
+        ("flags", ["numb"]),
+        ("onset", BACK),
+        ("flags", [NONE_OF_THESE]),
+        ("onset", BACK),
+        ("flags", ["numb"]),
+        ("onset", "sudden"),
+        ("pop", "no"),
+        ("age", "40"),
+        *FINISH,
+    )
+    intake(mini, {})
+    script.done()
+    assert capsys.readouterr().err.count(FLAG_HEADING) == 2
+
+
+def test_every_answer_is_saved_as_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    seen: dict[str, dict[str, Answer]] = {}
+
+    def look(answer: object) -> object:
+        def step(ask: Ask) -> object:
+            (path,) = session_files(state)
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            seen[ask.key] = dict(read_answers(path, mini))
+            return answer
+
+        return step
+
+    script = use(
+        monkeypatch,
+        ("flags", look([NONE_OF_THESE])),
+        ("onset", look("sudden")),
+        ("pop", look("yes")),
+        ("age", look("34")),
+        (REVIEW, look(SHOW_SUMMARY)),
+        (SAVE, NO_REPORT),
+    )
+    intake(mini, {})
+    script.done()
+    assert seen["flags"] == {}
+    assert seen["onset"] == {"flags": ()}
+    assert seen["pop"] == {"flags": (), "onset": "sudden"}
+    assert seen[REVIEW] == {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
+
+
+def test_ctrl_c_saves_the_session_and_it_resumes_where_it_stopped(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    use(monkeypatch, ("flags", ["fever"]), ("onset", "sudden"), ("pop", KeyboardInterrupt))
+    with pytest.raises(IntakeStopped) as caught:
+        intake(mini, {})
+    stop = caught.value
+    assert stop.interrupted and stop.answered == 2 and stop.pending == "pop"
+    (saved,) = session_files(state)
+    assert stop.saved == saved
+    assert stop.resume is not None and f"--resume {saved}" in stop.resume
+
+    given = read_answers(saved, mini)
+    script = use(monkeypatch, ("pop", "no"), ("age", "70"), *FINISH)
+    answers = intake(mini, given, session_file=saved)
+    script.done()
+    assert answers == {"flags": ("fever",), "onset": "sudden", "pop": "no", "age": 70}
+    assert not saved.exists()
+
+
+def test_ctrl_c_before_any_answer_leaves_nothing_behind(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    use(monkeypatch, ("flags", KeyboardInterrupt))
+    with pytest.raises(IntakeStopped) as caught:
+        intake(mini, {})
+    assert caught.value.saved is None
+    assert session_files(state) == []
+
+
+def test_a_session_file_that_is_not_one_is_refused_before_asking(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, tmp_path: Path
+) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text("flags: []\n")
+    script = use(monkeypatch)
+    with pytest.raises(SessionFileError):
+        intake(mini, {}, session_file=case)
+    assert script.asked == []
+    assert case.read_text() == "flags: []\n"
+
+
+def test_a_report_can_be_saved_and_an_existing_file_is_kept_unless_confirmed(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, tmp_path: Path
+) -> None:
+    taken = tmp_path / "taken.md"
+    taken.write_text("keep me")
+    wanted = tmp_path / "report.md"
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, "markdown"),
+        (SAVE_PATH, str(taken)),
+        (OVERWRITE, KEEP),
+        (SAVE_PATH, str(wanted)),
+    )
+    intake(mini, {})
+    script.done()
+    assert taken.read_text() == "keep me"
+    assert wanted.read_text().startswith("# A small intake")
+    assert stat.S_IMODE(wanted.stat().st_mode) == 0o600
+
+
+def test_no_report_is_offered_when_the_command_line_writes_one(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+) -> None:
+    script = use(monkeypatch, *SUDDEN, (REVIEW, SHOW_SUMMARY))
+    intake(mini, {}, offer_save=False)
+    script.done()
+
+
+# ---------------------------------------------------------------------------------------------
+# Prompts as data
+
+
+def test_questions_become_prompts(mini: Questionnaire) -> None:
+    flags = question_ask(mini.question("flags"), (), can_back=False)
+    assert flags.kind == "checkbox"
+    assert [c.title for c in flags.choices] == ["Saddle numbness", "Fever", "None of these"]
+    assert flags.default == (NONE_OF_THESE,), "a 'none' answer asked again is ticked as such"
+    assert flags.choices[0].help == "Cauda equina until proven otherwise."
+
+    onset = question_ask(mini.question("onset"), "gradual", can_back=True)
+    assert onset.kind == "select" and onset.default == "gradual"
+    assert [c.key for c in onset.choices] == ["1", "2", "b"]
+
+    age = question_ask(mini.question("age"), None, can_back=True)
+    assert age.kind == "text" and age.hint == "5 to 110 years"
+    assert age.check is not None
+    assert age.check("34") is None and age.check("b") is None
+    assert age.check("200") == "Type a whole number from 5 to 110 years, or b to go back"
+    assert age.check("abc") == age.check("200")
+
+
+def test_checkbox_answers_need_a_tick_and_none_goes_alone(mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("flags"), None, can_back=True)
+    assert ask.check is not None
+    assert ask.check([]) is not None
+    assert ask.check([NONE_OF_THESE, "numb"]) is not None
+    assert ask.check([NONE_OF_THESE]) is None
+    assert interpret(ask, [NONE_OF_THESE]) == []
+    assert interpret(ask, ["numb", BACK]) is BACK
+    assert interpret(ask, ["fever"]) == ["fever"]
+
+
+def test_red_flags_are_read_from_the_rules_on_the_answers_so_far(mini: Questionnaire) -> None:
+    assert raised_flags(mini, {}) == []
+    assert [r.id for r in raised_flags(mini, {"flags": ("numb",)})] == ["cauda_equina"]
+    assert raised_flags(mini, {"flags": ("fever",)}) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# --plain: numbered lines read from standard input
+
+
+def plain(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, typed: str, **kwargs: object
+) -> dict[str, Answer]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(typed))
+    return intake(mini, {}, plain=True, **kwargs)  # type: ignore[arg-type]
+
+
+def test_plain_mode_reads_numbers_and_reasks_bad_input(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(interactive, "_ask", Script())  # questionary is never used
+    typed = "\n".join(["3", "1, 2", "9", "2", "abc", "200", "12", "b", "", "30", "", "1", ""])
+    answers = plain(monkeypatch, mini, typed + "\n")
+    assert answers == {"flags": ("numb", "fever"), "onset": "gradual", "weeks": 12, "age": 30}
+    shown = capsys.readouterr().err
+    assert "  1. Saddle numbness" in shown and "  0. None of these" in shown
+    assert "'3' is not one of the numbers shown" in shown
+    assert shown.count("Type a whole number from 0 to 52 weeks, or b to go back") == 2
+    assert "Enter alone keeps 12" in shown, "back shows the answer given"
+    assert "\x1b" not in shown, "plain mode writes no escape codes"
+
+
+def test_plain_mode_takes_enter_alone_as_none_of_these(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+) -> None:
+    answers = plain(monkeypatch, mini, "\n1\n1\n34\n\n1\n")
+    assert answers == {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
+
+
+def test_plain_mode_stops_cleanly_when_the_input_ends(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    with pytest.raises(IntakeStopped) as caught:
+        plain(monkeypatch, mini, "0\n1\n")
+    stop = caught.value
+    assert not stop.interrupted and stop.pending == "pop"
+    (saved,) = session_files(state)
+    assert f"hamstring triage --answers {saved}" in str(stop)
+    assert dict(read_answers(saved, mini)) == {"flags": (), "onset": "sudden"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line around the intake
+
+
+def test_the_command_exits_130_with_the_resume_command_and_resumes(
+    monkeypatch: pytest.MonkeyPatch, mini_path: Path, state: Path
+) -> None:
+    def interrupt(ask: Ask, *args: object) -> object:
+        if ask.key == "pop":
+            raise KeyboardInterrupt
+        return {"flags": [NONE_OF_THESE], "onset": "sudden"}[ask.key]
+
+    monkeypatch.setattr(interactive, "_ask_plain", interrupt)
+    runner = CliRunner()
+    stopped = runner.invoke(app, ["triage", "--plain", "-q", str(mini_path)])
+    assert stopped.exit_code == 130, stopped.output
+    (saved,) = session_files(state)
+    assert "interrupted at 'pop'; 2 answers are saved in" in stopped.stderr
+    assert f"hamstring triage --questionnaire {mini_path} --resume {saved}" in stopped.stderr
+
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_STATE_HOME", str(state.parent.parent))
+    resumed = runner.invoke(
+        app,
+        ["triage", "--plain", "-q", str(mini_path), "--resume", str(saved), "-f", "json"],
+        input="2\n70\n\n1\n",
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert '"pop": "no"' in resumed.stdout and '"age": 70' in resumed.stdout
+    assert not saved.exists()
+
+
+def test_the_command_refuses_an_existing_output_before_asking(
+    monkeypatch: pytest.MonkeyPatch, mini_path: Path, tmp_path: Path
+) -> None:
+    existing = tmp_path / "report.md"
+    existing.write_text("keep")
+    script = Script()
+    monkeypatch.setattr(interactive, "_ask_plain", script)
+    result = CliRunner().invoke(
+        app, ["triage", "--plain", "-q", str(mini_path), "-o", str(existing)]
+    )
+    assert result.exit_code == 1
+    assert "exists; use --force" in result.stderr
+    assert script.asked == []
+
+
+def test_a_session_file_is_an_answer_file(
+    mini_path: Path, mini: Questionnaire, tmp_path: Path
+) -> None:
+    saved = tmp_path / "s.yaml"
+    SessionFile(saved, mini).save({"flags": (), "onset": "sudden", "pop": "yes", "age": 34}, {})
+    result = CliRunner().invoke(
+        app, ["triage", "-q", str(mini_path), "--answers", str(saved), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"leading": "rupture"' in result.stdout
+
+
+def test_no_terminal_and_no_answers_is_a_clear_error(mini_path: Path) -> None:
+    result = CliRunner().invoke(app, ["triage", "-q", str(mini_path)], input="")
+    assert result.exit_code == 1
+    assert "--answers FILE" in result.stderr
+    assert result.stdout == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) real questionary prompts, keys through a pipe
+
+
+Keys = Callable[[str], None]
+
+
+@pytest.fixture
+def keys() -> Iterator[Keys]:
+    """Send keys to the next real prompt: ``keys("2\\r")`` then call ``interactive._ask``."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe.send_text
+
+
+def test_a_select_answers_by_shortcut_key(keys: Keys, mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("onset"), None, can_back=True)
+    keys("2\r")
+    assert interpret(ask, interactive._ask(ask)) == "gradual"
+
+
+def test_a_select_goes_back_with_b(keys: Keys, mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("onset"), "sudden", can_back=True)
+    keys("b\r")
+    assert interpret(ask, interactive._ask(ask)) is BACK
+
+
+def test_a_select_starts_on_the_current_answer(keys: Keys, mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("onset"), "gradual", can_back=False)
+    keys("\r")
+    assert interactive._ask(ask) == "gradual"
+
+
+def test_a_checkbox_refuses_nothing_ticked_then_takes_ticks(
+    keys: Keys, mini: Questionnaire
+) -> None:
+    ask = question_ask(mini.question("flags"), None, can_back=False)
+    # Enter with nothing ticked is refused; then tick the first and the second, and answer.
+    keys("\r \x1b[B \r")
+    assert interpret(ask, interactive._ask(ask)) == ["numb", "fever"]
+
+
+def test_a_checkbox_none_of_these(keys: Keys, mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("flags"), None, can_back=True)
+    keys("\x1b[B\x1b[B \r")
+    assert interpret(ask, interactive._ask(ask)) == []
+
+
+def test_an_integer_prompt_reasks_until_the_number_is_in_range(
+    keys: Keys, mini: Questionnaire
+) -> None:
+    ask = question_ask(mini.question("age"), None, can_back=True)
+    keys("abc\r" + "\x7f" * 3 + "200\r" + "\x7f" * 3 + "34\r")
+    assert interactive._ask(ask) == "34"
+
+
+def test_an_integer_prompt_goes_back_with_b(keys: Keys, mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("age"), 40, can_back=True)
+    keys("\x7f\x7fb\r")
+    assert interpret(ask, interactive._ask(ask)) is BACK
+
+
+def test_ctrl_c_in_a_prompt_is_a_keyboard_interrupt(keys: Keys, mini: Questionnaire) -> None:
+    ask = question_ask(mini.question("onset"), None, can_back=False)
+    keys("\x03")
+    with pytest.raises(KeyboardInterrupt):
+        interactive._ask(ask)
