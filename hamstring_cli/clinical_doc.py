@@ -132,7 +132,9 @@ def _simple(condition: Condition, q: Questionnaire, negate: bool = False) -> str
         return f"{_name(parts[0].question)} is {'not ' if negate else ''}{words}"
     if isinstance(condition, Compare):
         verb = "is not" if negate else "is"
-        return f"{_name(condition.question)} {verb} {_COMPARE_WORDS[condition.op]} {condition.value}"
+        return (
+            f"{_name(condition.question)} {verb} {_COMPARE_WORDS[condition.op]} {condition.value}"
+        )
     if isinstance(condition, Equals):
         verb = "is not" if negate else "is"
         return f"{_name(condition.question)} {verb} {_value(condition.value)}"
@@ -176,8 +178,10 @@ def _conventions() -> list[str]:
     return [
         "How to read this document: conditions on answers are written in plain words with the"
         " question ids and answer values of the contract (`sit_bone` reads 'sit bone'). A"
-        " condition on a question that was not asked on the path does not hold. Sources in"
-        " square brackets refer to the references at the end.",
+        " condition on a question that was not asked on the path does not hold, and 'is not'"
+        " of it does. `{question_id}` in advice is replaced by the answer. Sources in square"
+        " brackets refer to the references at the end; 'design choice' marks a threshold of"
+        " ours, not a validated one.",
         "",
     ]
 
@@ -311,9 +315,7 @@ def _imaging(q: Questionnaire) -> list[str]:
         "",
     ]
     for number, rule in enumerate(q.outcomes.imaging, start=1):
-        study = (
-            f"**{rule.modality}, {rule.urgency}**" if rule.modality else "**no imaging now**"
-        )
+        study = f"**{rule.modality}, {rule.urgency}**" if rule.modality else "**no imaging now**"
         out.append(f"{number}. {study}: {rule.reason} [{rule.source}] When:")
         out += _lines(rule.when, q, 1)
     return [*out, ""]

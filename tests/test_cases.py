@@ -48,7 +48,9 @@ def read_case(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_case(questionnaire: Questionnaire, answers: dict[str, Any]) -> tuple[Session, dict[str, Any]]:
+def run_case(
+    questionnaire: Questionnaire, answers: dict[str, Any]
+) -> tuple[Session, dict[str, Any]]:
     validated = {qid: questionnaire.question(qid).validate(raw) for qid, raw in answers.items()}
     session = Session(questionnaire, validated)
     return session, score(questionnaire, session.path_answers).to_dict()

@@ -1,0 +1,363 @@
+"""Every path through the bundled questionnaire ends in a complete, valid, safe result.
+
+Two walks of the tree, both with the engine's own routing (:func:`hamstring_cli.paths.iter_paths`):
+
+- **Every path.** Each distinct sequence of questions, with every integer question at the
+  boundary values the rules use (``min``, ``max``, and each number a condition compares with,
+  with its neighbours), run with every safety screen: no red flag, each red flag alone, all of
+  them, and each anticoagulant answer. Each result must be complete and valid, and every
+  emergency red flag must give an emergency on every path.
+- **Clinical invariants.** A seeded sample of the ``distinct`` answer space (one answer per
+  group of answers that no rule tells apart), which as a whole holds about 3 x 10^8 answer sets:
+  too many to score one by one here. The sample checks the rules the clinical brief fixes (a
+  rupture pattern in an adult leads with a rupture, under 18 with a bony avulsion and an X-ray
+  first, gradual pain never leads with an injury, the safety nets for bruising and strength).
+
+Run with ``-s`` to see the counts; they are also printed in the test summary.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hamstring_cli.engine import Session
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Questionnaire
+from hamstring_cli.paths import candidates, iter_paths
+from hamstring_cli.scoring import score
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
+MAX_QUESTIONS = 25
+CONTRACT_KEYS = {
+    "schema_version",
+    "questionnaire",
+    "answers",
+    "leading",
+    "confidence",
+    "differential",
+    "triage",
+    "imaging",
+    "red_flags",
+    "disclaimer",
+}
+CONDITIONS = {"acute_rupture", "tendinopathy", "muscle_strain", "bony_avulsion", "referred_pain"}
+#: Red flags that mean the emergency department now, whatever else is answered.
+EMERGENCY_FLAGS = ("saddle_or_bladder", "both_legs", "tense_thigh")
+PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
+SIT_BONE_SITES = ("sit_bone",)
+
+
+@pytest.fixture(scope="module")
+def questionnaire() -> Questionnaire:
+    return load_questionnaire(QUESTIONNAIRE)
+
+
+def every_path(q: Questionnaire) -> list[tuple[tuple[str, ...], dict[str, Answer]]]:
+    """Each sequence of questions, with the integer questions at their boundary values."""
+    boundaries = {
+        question.id: candidates(q, values="all")[question.id]
+        for question in q.questions
+        if question.type == "integer"
+    }
+    return [
+        (walk.path, walk.answers)
+        for walk in iter_paths(q, values="routing", integer_values=boundaries)
+    ]
+
+
+def safety_screens(q: Questionnaire) -> Iterator[dict[str, Answer]]:
+    """No red flag, each alone, all together; with each anticoagulant answer."""
+    flags = q.question("red_flags").values
+    screens: list[tuple[str, ...]] = [(), *((f,) for f in flags), tuple(flags)]
+    for red_flags in screens:
+        for anticoagulants in q.question("anticoagulants").values:
+            yield {"red_flags": red_flags, "anticoagulants": anticoagulants}
+
+
+def run(q: Questionnaire, answers: dict[str, Answer]) -> tuple[list[str], dict[str, Any]]:
+    """Walk the answers with the engine; the path taken and the result's JSON."""
+    session = Session(q, answers)
+    assert session.finished, f"the path stops at '{session.current.id}'"  # type: ignore[union-attr]
+    assert session.unused == [], session.unused
+    path = [step.question.id for step in session.transcript]
+    return path, score(q, session.path_answers).to_dict()
+
+
+def texts(result: dict[str, Any]) -> Iterator[str]:
+    """Every piece of words in a result that a placeholder could be left in."""
+    yield result["triage"]["advice"]
+    yield result["imaging"]["reason"]
+    for flag in result["red_flags"]:
+        yield flag["advice"]
+    for note in result["notes"]:
+        yield note["text"]
+    for condition in result["differential"]:
+        yield from condition["for"]
+        yield from condition["against"]
+
+
+def assert_valid(q: Questionnaire, path: list[str], result: dict[str, Any]) -> None:
+    """A complete result as the contract defines it."""
+    assert set(result) >= CONTRACT_KEYS
+    assert result["schema_version"] == 1
+    assert result["questionnaire"]["id"] == "proximal-hamstring"
+    assert list(result["answers"]) == path
+    assert path[: len(q.required)] == list(q.required), "the safety screen comes first"
+    assert len(path) <= MAX_QUESTIONS
+    ids = [c["id"] for c in result["differential"]]
+    assert sorted(ids) == sorted(CONDITIONS)
+    assert result["leading"] == ids[0]
+    scores = [c["score"] for c in result["differential"]]
+    assert scores == sorted(scores, reverse=True)
+    assert result["confidence"] in ("high", "moderate", "low")
+    for condition in result["differential"]:
+        assert condition["label"]
+        assert isinstance(condition["for"], list)
+        assert isinstance(condition["against"], list)
+    triage = result["triage"]
+    assert triage["level"] in LEVELS
+    assert triage["advice"].strip()
+    raised = result["red_flags"]
+    for flag in raised:
+        assert flag["level"] in LEVELS and flag["advice"] and flag["id"]
+        assert LEVEL_RANK[triage["level"]] <= LEVEL_RANK[flag["level"]]
+    imaging = result["imaging"]
+    if imaging["advised"]:
+        assert imaging["modality"] in MODALITIES
+        assert imaging["urgency"] in LEVELS
+    else:
+        assert imaging["modality"] is None and imaging["urgency"] is None
+    assert imaging["reason"].strip()
+    assert result["disclaimer"].strip()
+    for text in texts(result):
+        assert not PLACEHOLDER.search(text), f"a placeholder left unfilled: {text}"
+    cited = {r["id"] for r in result["references"]}
+    assert {n["source"] for n in result["notes"]} <= cited
+
+
+def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[str]) -> None:
+    q = questionnaire
+    paths = every_path(q)
+    lengths: list[int] = []
+    results = 0
+    for _, answers in paths:
+        for screen in safety_screens(q):
+            path, result = run(q, {**answers, **screen})
+            assert_valid(q, path, result)
+            lengths.append(len(path))
+            results += 1
+            flags = set(screen["red_flags"])  # type: ignore[arg-type]
+            if flags & set(EMERGENCY_FLAGS):
+                assert result["triage"]["level"] == "emergency", (screen, result["red_flags"])
+            if any(f["level"] == "emergency" for f in result["red_flags"]):
+                assert result["triage"]["level"] == "emergency"
+            if "major_trauma" in flags:
+                # A fracture is excluded first: X-ray, whatever the differential, unless a more
+                # pressing study is needed (an emergency MRI for cauda equina).
+                hip = result["answers"]["age"] >= 65 or result["answers"].get("walking") == "unable"
+                cauda = flags & {"saddle_or_bladder", "both_legs"}
+                if hip or not cauda:
+                    assert result["imaging"]["modality"] == "X-ray", result["imaging"]
+                if hip:
+                    assert result["triage"]["level"] == "emergency"
+                    assert result["imaging"]["urgency"] == "emergency"
+            if screen["anticoagulants"] in ("yes", "unsure") and "tense_thigh" in flags:
+                assert "compartment_syndrome_anticoagulated" in {
+                    f["id"] for f in result["red_flags"]
+                }
+    assert len(paths) > 0
+    assert max(lengths) <= MAX_QUESTIONS
+    with capsys.disabled():
+        print(
+            f"\n[exhaustive] {len(paths)} paths (each sequence of questions, integers at their"
+            f" boundaries) x {results // len(paths)} safety screens = {results} results;"
+            f" path length in questions: longest {max(lengths)},"
+            f" median {statistics.median(lengths):g}, shortest {min(lengths)}"
+        )
+
+
+def test_the_longest_path_is_at_most_25_questions(questionnaire: Questionnaire) -> None:
+    lengths = [len(path) for path, _ in every_path(questionnaire)]
+    assert max(lengths) <= MAX_QUESTIONS
+
+
+def test_an_unsure_onset_still_asks_about_a_pop_bruising_and_walking(
+    questionnaire: Questionnaire,
+) -> None:
+    for path, answers in every_path(questionnaire):
+        if answers["onset"] == "unsure":
+            assert {"pop", "bruising", "walking"} <= set(path)
+        if answers["onset"] != "gradual":
+            assert {"pop", "bruising", "walking"} <= set(path)
+        exam = {"ischial_tenderness", "palpable_gap", "knee_flexion_strength"}
+        assert (answers["examined"] == "yes") == exam.issubset(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clinical invariants over a sample of the distinct answer space
+
+SAMPLE = 6000
+
+
+def random_paths(q: Questionnaire, count: int, seed: int = 20240601) -> list[dict[str, Answer]]:
+    """``count`` random complete paths, one answer per distinct group at each question."""
+    tried = candidates(q, values="distinct", multi="singles")
+    rng = random.Random(seed)
+    out: list[dict[str, Answer]] = []
+    for _ in range(count):
+        answers: dict[str, Answer] = {}
+        current = q.start
+        while current != "end":
+            question = q.question(current)
+            answers[current] = rng.choice(tried[current])
+            current = q.next_after(question, answers)
+        out.append(answers)
+    return out
+
+
+def sit_bone_sign(a: dict[str, Answer]) -> bool:
+    return (
+        a.get("pain_site") in SIT_BONE_SITES
+        or a.get("ischial_tenderness") == "yes"
+        or a.get("palpable_gap") in ("yes", "obscured")
+    )
+
+
+def rupture_pattern(a: dict[str, Answer]) -> bool:
+    """The sudden-onset pattern of the brief, written out again independently of the YAML."""
+    if a["onset"] == "gradual" or not sit_bone_sign(a):
+        return False
+    signs = sum(
+        [
+            a.get("bruising") in ("local", "extensive"),
+            a.get("sitting_pain") in ("immediate", "cannot_sit"),
+            a.get("walking") in ("limp", "unable"),
+            a.get("palpable_gap") in ("yes", "obscured"),
+            a.get("knee_flexion_strength") in ("weak", "no_activation"),
+            a.get("pain_site") == "sit_bone",
+        ]
+    )
+    typical = a.get("mechanism") == "overstretch" or a.get("pop") == "yes"
+    return signs >= 2 if typical else signs >= 3
+
+
+@pytest.fixture(scope="module")
+def sample(questionnaire: Questionnaire) -> list[tuple[dict[str, Answer], dict[str, Any]]]:
+    out = []
+    for answers in random_paths(questionnaire, SAMPLE):
+        _, result = run(questionnaire, answers)
+        out.append((answers, result))
+    return out
+
+
+def test_the_sample_is_valid(
+    questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
+) -> None:
+    for answers, result in sample:
+        assert_valid(questionnaire, list(answers), result)
+
+
+def test_a_rupture_pattern_in_an_adult_leads_with_a_rupture_and_urgent_mri(
+    sample: list[tuple[dict[str, Answer], dict[str, Any]]],
+) -> None:
+    seen = 0
+    for answers, result in sample:
+        if answers["age"] >= 18 and rupture_pattern(answers):  # type: ignore[operator]
+            seen += 1
+            assert result["leading"] == "acute_rupture", (answers, result["differential"])
+            assert LEVEL_RANK[result["triage"]["level"]] <= LEVEL_RANK["urgent"]
+            imaging = result["imaging"]
+            assert LEVEL_RANK[imaging["urgency"]] <= LEVEL_RANK["urgent"]
+            if not set(answers["red_flags"]) & {  # type: ignore[arg-type]
+                "major_trauma",
+                "saddle_or_bladder",
+                "both_legs",
+            }:
+                assert imaging["modality"] == "MRI", imaging
+    assert seen > 100
+
+
+def test_under_18_an_injury_at_the_sit_bone_gets_an_x_ray_first(
+    sample: list[tuple[dict[str, Answer], dict[str, Any]]],
+) -> None:
+    seen = 0
+    for answers, result in sample:
+        if answers["age"] < 18 and answers["onset"] != "gradual" and sit_bone_sign(answers):  # type: ignore[operator]
+            seen += 1
+            imaging = result["imaging"]
+            if imaging["urgency"] != "emergency":
+                assert imaging["modality"] == "X-ray", (answers, imaging)
+            if rupture_pattern(answers):
+                assert result["leading"] == "bony_avulsion", (answers, result["differential"])
+    assert seen > 50
+
+
+def test_gradual_pain_never_leads_with_an_injury(
+    sample: list[tuple[dict[str, Answer], dict[str, Any]]],
+) -> None:
+    for answers, result in sample:
+        if answers["onset"] == "gradual":
+            assert result["leading"] in ("tendinopathy", "referred_pain"), answers
+
+
+def test_mid_thigh_pain_without_sit_bone_signs_is_a_strain(
+    sample: list[tuple[dict[str, Answer], dict[str, Any]]],
+) -> None:
+    seen = 0
+    for answers, result in sample:
+        if (
+            answers["onset"] == "sudden"
+            and answers["pain_site"] == "mid_thigh"
+            and not sit_bone_sign(answers)
+        ):
+            seen += 1
+            assert result["leading"] == "muscle_strain", (answers, result["differential"])
+    assert seen > 50
+
+
+def rupture_score(q: Questionnaire, answers: dict[str, Answer]) -> float:
+    _, result = run(q, answers)
+    return next(c["score"] for c in result["differential"] if c["id"] == "acute_rupture")
+
+
+def test_no_bruise_in_the_first_week_never_counts_against_a_rupture(
+    questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
+) -> None:
+    seen = 0
+    for answers, _ in sample:
+        if answers.get("bruising") == "none" and answers.get("days_since_injury", 99) < 7:  # type: ignore[operator]
+            seen += 1
+            # 'unsure' is the neutral answer: 'none' must not score lower than it.
+            neutral = {**answers, "bruising": "unsure"}
+            assert rupture_score(questionnaire, answers) >= rupture_score(questionnaire, neutral)
+    assert seen > 20
+
+
+def test_kept_strength_never_counts_against_a_rupture(
+    questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
+) -> None:
+    seen = 0
+    for answers, _ in sample:
+        if answers.get("knee_flexion_strength") == "normal":
+            seen += 1
+            untested = {**answers, "knee_flexion_strength": "not_done"}
+            assert rupture_score(questionnaire, answers) == rupture_score(questionnaire, untested)
+    assert seen > 20
+
+
+def test_anticoagulants_unsure_counts_as_yes(
+    questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
+) -> None:
+    for answers, _ in sample[:1500]:
+        _, unsure = run(questionnaire, {**answers, "anticoagulants": "unsure"})
+        _, yes = run(questionnaire, {**answers, "anticoagulants": "yes"})
+        assert [f["id"] for f in unsure["red_flags"]] == [f["id"] for f in yes["red_flags"]]
+        assert unsure["triage"]["level"] == yes["triage"]["level"]
