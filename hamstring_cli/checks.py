@@ -34,6 +34,7 @@ What is checked, and how:
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
@@ -91,7 +92,7 @@ def static_graph(questionnaire: Questionnaire) -> Graph:
     its default; otherwise every option ``next``, every route, and the default are possible.
     """
     ids = [q.id for q in questionnaire.questions]
-    following = dict(zip(ids, [*ids[1:], END], strict=True))
+    following = dict(itertools.pairwise(ids))
     graph: Graph = {}
     for question in questionnaire.questions:
         option_targets = (
@@ -100,7 +101,7 @@ def static_graph(questionnaire: Questionnaire) -> Graph:
         if question.type == "choice" and question.options and all(o.next for o in question.options):
             targets = option_targets
         else:
-            default = question.next or following[question.id]
+            default = question.next or following.get(question.id, END)
             targets = [*option_targets, *(r.next for r in question.routes), default]
         graph[question.id] = list(dict.fromkeys(t for t in targets if t))
     return graph
@@ -117,8 +118,10 @@ class _Checker:
     def place(self, at: Place | None) -> Place:
         return at if at is not None else Place(self.q.source)
 
-    def add(self, detail: Detail, at: Place | None, /, **fields: object) -> None:
-        self.out.append(diagnostic(detail, self.place(at), question=None, allowed=(), **fields))
+    def add(
+        self, detail: Detail, at: Place | None, /, *, question: str | None = None, **fields: object
+    ) -> None:
+        self.out.append(diagnostic(detail, self.place(at), question=question, allowed=(), **fields))
 
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.out)

@@ -159,10 +159,10 @@ def diagnostic(
     """Build a diagnostic from a catalogue entry, filling its template.
 
     ``detail`` and ``place`` are positional-only, so a template may have a ``{detail}`` field.
-    A template's ``{allowed}`` is filled from ``allowed`` unless a field gives it.
+    A template's ``{question}`` and ``{allowed}`` are filled from ``question`` and ``allowed``
+    (these are keywords here, so they cannot also arrive as fields).
     """
-    # ``allowed`` is a keyword of this function, so it cannot also arrive as a field.
-    values = {"allowed": allowed_text(allowed), **fields}
+    values = {"allowed": allowed_text(allowed), "question": question, **fields}
     return Diagnostic(
         code=detail.code,
         message=detail.template.format(**values),

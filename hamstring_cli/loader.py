@@ -343,8 +343,12 @@ def _compose(text: str, name: str) -> tuple[Node | None, list[Diagnostic]]:
         if node is not None and loader.check_node():
             event = loader.peek_event()
             mark = event.start_mark if event is not None else None
-            where = Place(name, mark.line + 1, mark.column + 1) if mark else Place(name)
-            return None, [diagnostic(Code.MULTIPLE_DOCUMENTS, where)]
+            line = mark.line if mark is not None else 0
+            # The C parser has already passed the '---' of the next document: find it.
+            lines = text.splitlines()
+            while 0 < line < len(lines) and not lines[line].startswith("---"):
+                line -= 1
+            return None, [diagnostic(Code.MULTIPLE_DOCUMENTS, Place(name, line + 1, 1))]
         return node, []
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

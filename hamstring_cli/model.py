@@ -506,7 +506,7 @@ class Questionnaire:
         # Where each question falls through to, by id: finding a question with tuple.index
         # compares questions field by field, on every step of every walk.
         ids = [q.id for q in self.questions]
-        object.__setattr__(self, "_following", dict(zip(ids, [*ids[1:], END], strict=True)))
+        object.__setattr__(self, "_following", dict(zip(ids, ids[1:], strict=False)))
         if not self.start and self.questions:
             object.__setattr__(self, "start", self.questions[0].id)
 

@@ -375,7 +375,11 @@ def json_schema() -> Schema:
             "references": _list(
                 _object(
                     {
-                        "id": {"type": "string", "pattern": _REFERENCE_ID},
+                        "id": {
+                            "type": "string",
+                            "pattern": _REFERENCE_ID,
+                            "description": "The id rules cite as their source (R1).",
+                        },
                         "citation": _text("The source, in full."),
                     },
                     ["id", "citation"],

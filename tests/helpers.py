@@ -1,0 +1,104 @@
+"""Shared test helpers: small valid questionnaires written inline, and diagnostics by code."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+from hamstring_cli.errors import Diagnostic, QuestionnaireError
+from hamstring_cli.loader import load_report
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "questionnaires" / "proximal_hamstring.yaml"
+
+# The outcomes a questionnaire needs to load, for tests about questions.
+_DEFAULT_OUTCOMES = """\
+outcomes:
+  conditions:
+    - id: c1
+      label: Condition one
+      triage:
+        - level: routine
+          advice: Usual care.
+          source: R1
+"""
+
+_LEVELS = """\
+  levels:
+    emergency: {label: Emergency, timeframe: now, advice: Go now.}
+    urgent: {label: Urgent, timeframe: within days, advice: Within days.}
+    soon: {label: Soon, timeframe: within two weeks, advice: Soon.}
+    routine: {label: Routine, timeframe: no time pressure, advice: Usual care.}
+"""
+
+_HEADER = """\
+format: 1
+id: test
+version: 1.0.0
+title: A test questionnaire
+disclaimer: Not advice.
+references:
+  - {id: R1, citation: Source one.}
+  - {id: R2, citation: Source two.}
+"""
+
+
+def questionnaire_text(body: str, *, header: bool = True) -> str:
+    """A whole questionnaire whose first lines are ``body`` (dedented), so its line numbers hold.
+
+    ``body`` holds ``questions:`` and, optionally, ``outcomes:`` as its last top-level key (block
+    style, two-space indent): the four levels are appended to it. Without ``outcomes:`` a
+    default one with the condition ``c1`` is appended. The metadata (and references ``R1``,
+    ``R2``) come last, unless ``header`` is false.
+    """
+    text = textwrap.dedent(body).strip("\n") + "\n"
+    if "\noutcomes:" not in "\n" + text:
+        text += _DEFAULT_OUTCOMES
+    text += _LEVELS
+    if header:
+        text += _HEADER
+    return text
+
+
+def write(tmp_path: Path, text: str, name: str = "q.yaml") -> Path:
+    """Write ``text`` (dedented) to a file in ``tmp_path`` and return its path."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def write_questionnaire(tmp_path: Path, body: str, name: str = "q.yaml") -> Path:
+    """Write :func:`questionnaire_text` of ``body`` to ``tmp_path``."""
+    path = tmp_path / name
+    path.write_text(questionnaire_text(body), encoding="utf-8")
+    return path
+
+
+def diagnostics_of(path: Path) -> list[Diagnostic]:
+    """Every diagnostic of loading ``path``: the error's, or the warnings of a clean load."""
+    try:
+        return list(load_report(path).warnings)
+    except QuestionnaireError as error:
+        return list(error.diagnostics)
+
+
+def codes(diagnostics: Iterable[Diagnostic]) -> list[str]:
+    """The codes, in order."""
+    return [d.code for d in diagnostics]
+
+
+def where(diagnostics: Iterable[Diagnostic], code: str) -> list[tuple[int | None, int | None]]:
+    """The (line, column) of each diagnostic with this code."""
+    return [
+        (d.place.line, d.place.column) if d.place else (None, None)
+        for d in diagnostics
+        if d.code == code
+    ]
+
+
+def only(diagnostics: Iterable[Diagnostic], code: str) -> Diagnostic:
+    """The one diagnostic with this code (fails when there are none or several)."""
+    found = [d for d in diagnostics if d.code == code]
+    assert len(found) == 1, f"expected one {code}, got {[str(d) for d in diagnostics]}"
+    return found[0]
