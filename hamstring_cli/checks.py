@@ -73,16 +73,19 @@ SEARCH_BUDGET = 20_000
 Graph = dict[str, list[str]]
 
 
-def check(questionnaire: Questionnaire) -> list[Diagnostic]:
+def check(questionnaire: Questionnaire, *, search: bool = True) -> list[Diagnostic]:
     """Every error and warning about a questionnaire as a whole (see the module docstring).
 
     Args:
         questionnaire: the model, as the loader builds it (or built in code).
+        search: whether to search for rules that no path can satisfy. That search yields
+            warnings only (``W108``) and is most of the checker's time, so a run that drops
+            warnings can leave it out: the errors are the same either way.
 
     Returns:
         The diagnostics, errors and warnings, in the order the checks run.
     """
-    return _Checker(questionnaire).run()
+    return _Checker(questionnaire).run(search)
 
 
 def static_graph(questionnaire: Questionnaire) -> Graph:
@@ -126,7 +129,7 @@ class _Checker:
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.out)
 
-    def run(self) -> list[Diagnostic]:
+    def run(self, search: bool) -> list[Diagnostic]:
         if not self.q.questions:
             self.add(Code.NO_QUESTIONS, None)
             return self.out
@@ -137,7 +140,7 @@ class _Checker:
         acyclic = self.cycles(graph)
         self.reachability(graph)
         self.required(graph)
-        if acyclic and not self.has_errors():
+        if search and acyclic and not self.has_errors():
             self.feasibility(graph)
         return self.out
 

@@ -17,7 +17,9 @@ from hamstring_cli import __version__
 from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError
 
 if TYPE_CHECKING:
-    from hamstring_cli.model import Questionnaire
+    from collections.abc import Mapping
+
+    from hamstring_cli.model import Answer, Questionnaire
 
 
 class Exit(enum.IntEnum):
@@ -79,10 +81,11 @@ def main(
 
 def load(name: str) -> Questionnaire:
     """Load a questionnaire by path or bundled id (errors reach the funnel)."""
-    from hamstring_cli.loader import load_questionnaire
+    # Through the cache: a run skips the YAML parse of a file already loaded and checked.
+    from hamstring_cli.cache import load_questionnaire_cached
     from hamstring_cli.resources import resolve_questionnaire
 
-    return load_questionnaire(resolve_questionnaire(name))
+    return load_questionnaire_cached(resolve_questionnaire(name))
 
 
 def print_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
@@ -205,12 +208,13 @@ def triage(
     ] = False,
 ) -> None:
     """Run the intake: ask the questions (or read an answer file) and print the summary."""
-    from hamstring_cli.answers import read_answers
+    from hamstring_cli.answers import AnswerSet, read_answers
     from hamstring_cli.report import emit, reaches
     from hamstring_cli.scoring import score
 
     q = load(questionnaire)
-    given = read_answers(resume, q) if resume is not None else {}
+    # An AnswerSet keeps where each answer was given, for the warnings about unused ones.
+    given = read_answers(resume, q) if resume is not None else AnswerSet()
     if answers is not None:
         given.update(read_answers(answers, q))
     interactive = plain or sys.stdin.isatty()
@@ -242,12 +246,12 @@ def triage(
         raise typer.Exit(int(Exit.FAIL_ON))
 
 
-def scripted_answers(q: Questionnaire, given: dict[str, object]) -> dict[str, object]:
+def scripted_answers(q: Questionnaire, given: Mapping[str, Answer]) -> dict[str, Answer]:
     """Walk the tree with the given answers only; a missing answer is an error, never a prompt."""
     from hamstring_cli.engine import PresetAnswers, Session, drive
 
     try:
-        session = drive(Session(q, given), PresetAnswers())  # type: ignore[arg-type]
+        session = drive(Session(q, given), PresetAnswers())
     except MissingAnswers as missing:
         if not given:
             fail(
@@ -261,11 +265,54 @@ def scripted_answers(q: Questionnaire, given: dict[str, object]) -> dict[str, ob
             f"no answer for '{question.id}' ({question.prompt}); allowed: {allowed}. "
             "Add it to the --answers file, or run in a terminal to be asked."
         )
-    for qid in session.unused:
-        sys.stderr.write(
-            f"hamstring: warning: answer to '{qid}' is not used: the path does not reach it\n"
-        )
+    from hamstring_cli.answers import unused_warnings
+
+    print_diagnostics(unused_warnings(given, session.unused))
     return dict(session.path_answers)
+
+
+class BatchFormat(str, enum.Enum):
+    """Output formats of ``batch``."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help=(
+                "Answer files; folders (their *.yaml, *.yml and *.json files, sorted); "
+                ".jsonl files (one answer mapping a line, each line an input)."
+            ),
+            metavar="FILE|DIR...",
+        ),
+    ],
+    questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
+    format: Annotated[
+        BatchFormat, typer.Option("--format", "-f", help="One JSON result a line, or CSV.")
+    ] = BatchFormat.jsonl,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the records to this file (private, 0600)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
+) -> None:
+    """Score many answer files: one record per input, in input order; never prompts.
+
+    A bad input becomes an error record (and a message on standard error); the others still
+    run, and the exit status is 1.
+    """
+    from hamstring_cli.batch import run_batch
+
+    q = load(questionnaire)
+    _, failed = run_batch(q, inputs, fmt=format.value, output=output, force=force)
+    if failed:
+        raise typer.Exit(int(Exit.BAD_INPUT))
 
 
 def run() -> None:

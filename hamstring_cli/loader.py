@@ -554,11 +554,15 @@ class LoadReport:
 def load_questionnaire(path: str | os.PathLike[str]) -> Questionnaire:
     """Read, build and check a questionnaire file; warnings are dropped (see :func:`load_report`).
 
+    The errors are exactly those of :func:`load_report`; only the search for rules that no
+    path can satisfy (which yields warnings alone) is left out, to keep every run fast.
+
     Raises:
         QuestionnaireError: every error found in the file (its ``diagnostics`` hold the
             warnings too), each with ``file:line:column``.
     """
-    return load_report(path).questionnaire
+    data, source_map = read_document(path)
+    return _parse(data, source_map, None, search=False).questionnaire
 
 
 def load_report(path: str | os.PathLike[str]) -> LoadReport:
@@ -582,10 +586,13 @@ def parse_questionnaire(
 ) -> Questionnaire:
     """Build and check a questionnaire from data read by :func:`read_document`.
 
+    As :func:`parse_report`, but the warnings are dropped (and, as in
+    :func:`load_questionnaire`, the search that finds only warnings is left out).
+
     Raises:
         QuestionnaireError: as :func:`parse_report`.
     """
-    return parse_report(data, source_map, name).questionnaire
+    return _parse(data, source_map, name, search=False).questionnaire
 
 
 def parse_report(data: object, source_map: SourceMap, name: str | None = None) -> LoadReport:
@@ -610,11 +617,15 @@ def parse_report(data: object, source_map: SourceMap, name: str | None = None) -
         QuestionnaireError: every error found, sorted by place (with the warnings, if the
             checks ran).
     """
+    return _parse(data, source_map, name, search=True)
+
+
+def _parse(data: object, source_map: SourceMap, name: str | None, *, search: bool) -> LoadReport:
     parser = _Parser(source_map)
     questionnaire = parser.questionnaire(data, name or source_map.file)
     if parser.problems or questionnaire is None:
         raise QuestionnaireError(_by_place(parser.problems))
-    found = check(questionnaire)
+    found = check(questionnaire, search=search)
     if any(d.severity == "error" for d in found):
         raise QuestionnaireError(_by_place(found))
     return LoadReport(questionnaire, tuple(_by_place(found)))

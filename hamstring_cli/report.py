@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from hamstring_cli.errors import HamstringError
@@ -114,6 +113,8 @@ def write_private(path: Path | str, data: bytes, *, force: bool = False) -> None
     if not force and target.exists():
         raise OutputError(f"{target} exists; use --force to overwrite it")
     directory = target.parent
+    import tempfile  # only when writing a file: a report on standard output does without it
+
     try:
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:

@@ -399,3 +399,10 @@ def test_the_checker_imports_no_yaml_and_no_terminal() -> None:
 def test_the_bundled_questionnaire_has_no_errors() -> None:
     report = load_report(BUNDLED)
     assert all(d.severity == "warning" for d in check(report.questionnaire))
+
+
+def test_without_the_search_only_the_rule_warnings_go(tmp_path: Path) -> None:
+    never = "{all: [{question: onset, equals: gradual}, {answered: mechanism}]}"
+    q = load_report(write_questionnaire(tmp_path, with_scores(never))).questionnaire
+    assert codes(check(q)) == [Code.UNREACHABLE_OUTCOME.code]
+    assert check(q, search=False) == []

@@ -42,6 +42,13 @@ from hamstring_cli.model import (
     OneOf,
 )
 from hamstring_cli.model import Not as NotCondition
+from hamstring_cli.resources import (
+    DEFAULT_QUESTIONNAIRE,
+    bundled_dir,
+    bundled_id,
+    bundled_questionnaires,
+    resolve_questionnaire,
+)
 
 VALID = """\
 questions:
@@ -666,3 +673,37 @@ def test_a_large_questionnaire_loads_quickly(tmp_path: Path) -> None:
 
 def test_questionnaire_text_keeps_body_lines() -> None:
     assert questionnaire_text(VALID).splitlines()[:2] == textwrap.dedent(VALID).splitlines()[:2]
+
+
+# -- bundled questionnaires ---------------------------------------------------------------------
+
+
+def test_a_path_is_taken_as_it_is(tmp_path: Path) -> None:
+    assert resolve_questionnaire("some/where.yaml") == Path("some/where.yaml")
+    assert resolve_questionnaire("where.yml") == Path("where.yml")
+    assert resolve_questionnaire(tmp_path) == tmp_path
+    existing = write_questionnaire(tmp_path, VALID, "proximal-hamstring")
+    assert resolve_questionnaire(str(existing)) == existing
+
+
+def test_an_unknown_id_lists_the_bundled_ones() -> None:
+    with pytest.raises(QuestionnaireError) as caught:
+        resolve_questionnaire("proximal-hamstrung")
+    [error] = caught.value.diagnostics
+    assert error.code == Code.UNKNOWN_QUESTIONNAIRE.code
+    assert error.allowed == tuple(bundled_id(p) for p in bundled_questionnaires())
+
+
+def test_the_bundled_folder_is_the_checkout_s_in_a_source_tree() -> None:
+    assert bundled_dir() == BUNDLED.parent
+    assert all(p.suffix in (".yaml", ".yml") for p in bundled_questionnaires())
+
+
+@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
+def test_the_default_and_its_id_resolve_to_the_bundled_file() -> None:
+    assert resolve_questionnaire() == BUNDLED
+    assert resolve_questionnaire(DEFAULT_QUESTIONNAIRE) == BUNDLED
+    assert resolve_questionnaire("proximal_hamstring") == BUNDLED
+    # Each bundled file's own id is its file name's: naming one never needs a parse.
+    for path in bundled_questionnaires():
+        assert load_questionnaire(path).id == bundled_id(path)

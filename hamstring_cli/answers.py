@@ -1,0 +1,230 @@
+"""Answer files: read a YAML or JSON mapping of question id to answer, and check every answer.
+
+Layer 2. The file is read by :func:`hamstring_cli.loader.read_document` (the one YAML reader),
+so answers get the same safety and the same ``file:line:column`` places as questionnaires.
+Every answer is validated by its question; every problem is collected and raised once as an
+:class:`~hamstring_cli.errors.AnswerError`. A saved result (it has ``schema_version`` and
+``answers``) is an answer file too, so a run can be replayed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from hamstring_cli.errors import (
+    AnswerError,
+    Code,
+    Detail,
+    Diagnostic,
+    InvalidAnswer,
+    Place,
+    allowed_text,
+    diagnostic,
+    did_you_mean,
+)
+from hamstring_cli.loader import DataPath, SourceMap, read_document
+from hamstring_cli.model import Answer, Questionnaire, describe_type
+
+#: The answer-file name that reads standard input.
+STDIN = "-"
+#: How places name standard input.
+STDIN_NAME = "<stdin>"
+
+
+class AnswerSet(dict[str, Answer]):
+    """Validated answers by question id, remembering where in which file each was given.
+
+    A plain ``dict`` everywhere answers are read; the places are there for diagnostics about
+    answers that are fine in themselves, such as an answer the path never reaches. ``update``
+    with another answer set keeps its places too.
+    """
+
+    def __init__(
+        self,
+        answers: Mapping[str, Answer] | Iterable[tuple[str, Answer]] = (),
+        places: Mapping[str, Place] | None = None,
+    ) -> None:
+        super().__init__(answers)
+        #: Where each answer was given: the place of its key.
+        self.places: dict[str, Place] = dict(places or {})
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Add answers (as ``dict.update``); the places of another answer set come along."""
+        super().update(*args, **kwargs)
+        for other in args:
+            if isinstance(other, AnswerSet):
+                self.places.update(other.places)
+
+    def place(self, question_id: str) -> Place | None:
+        """Where the answer to ``question_id`` was given, when known."""
+        return self.places.get(question_id)
+
+
+def read_answers(source: str | os.PathLike[str], questionnaire: Questionnaire) -> AnswerSet:
+    """Read an answer file (``-`` for standard input) and check it against the questionnaire.
+
+    YAML or JSON; a saved result is read through its ``answers`` key. Integers may be given as
+    text (``"34"``). Answers to questions that the path never reaches are kept: whether the
+    path reaches them is known only once the tree is walked.
+
+    Args:
+        source: a file path, or ``-`` to read standard input (which must not be a terminal).
+        questionnaire: what the answers are checked against.
+
+    Returns:
+        The validated answers in file order, with their places.
+
+    Raises:
+        AnswerError: every problem found, each with ``file:line:column``: unknown ids
+            (``E201``), values not allowed (``E202``), wrong types (``E203``), numbers out of
+            range (``E204``), a document that is not a mapping (``E205``), and the reading
+            errors of :func:`hamstring_cli.loader.read_document` (missing, empty, binary,
+            YAML syntax, duplicate keys, unsafe tags).
+    """
+    if os.fspath(source) == STDIN:
+        data, source_map = read_document(text=_read_stdin(), name=STDIN_NAME, error=AnswerError)
+    else:
+        data, source_map = read_document(source, error=AnswerError)
+    return check_answers(data, source_map, questionnaire)
+
+
+def _read_stdin() -> bytes:
+    stream = sys.stdin
+    if stream is None:
+        raise AnswerError(
+            [
+                diagnostic(
+                    Code.FILE_UNREADABLE, Place(STDIN_NAME), detail="there is no standard input"
+                )
+            ]
+        )
+    if stream.isatty():
+        # Reading would wait for typing that a script never sends: refuse rather than hang.
+        raise AnswerError(
+            [
+                diagnostic(
+                    Code.FILE_UNREADABLE,
+                    Place(STDIN_NAME),
+                    detail="standard input is a terminal; pipe the answers in, or name a file",
+                )
+            ]
+        )
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read()
+        return data
+    return stream.read().encode("utf-8")
+
+
+def is_saved_result(data: object) -> bool:
+    """Whether the data is a saved result (its answers are under ``answers``)."""
+    return isinstance(data, dict) and "schema_version" in data and "answers" in data
+
+
+def check_answers(data: object, source_map: SourceMap, questionnaire: Questionnaire) -> AnswerSet:
+    """Validate answer data read by the loader, with places from its source map.
+
+    Args:
+        data: the document's data (a mapping, or a saved result).
+        source_map: where each key and value of ``data`` stands.
+        questionnaire: what the answers are checked against.
+
+    Returns:
+        The validated answers with their places.
+
+    Raises:
+        AnswerError: every problem found (see :func:`read_answers`).
+    """
+    base: DataPath = ()
+    if is_saved_result(data):
+        assert isinstance(data, dict)
+        data, base = data["answers"], ("answers",)
+    if not isinstance(data, dict):
+        raise AnswerError(
+            [
+                diagnostic(
+                    Code.ANSWERS_NOT_MAPPING, source_map.value(base), actual=describe_type(data)
+                )
+            ]
+        )
+    problems: list[Diagnostic] = []
+    answers = AnswerSet()
+    ids = list(questionnaire.by_id)
+    for key, raw in data.items():
+        path = (*base, key)
+        question = questionnaire.by_id.get(key) if isinstance(key, str) else None
+        if question is None:
+            problems.append(
+                _problem(
+                    Code.UNKNOWN_ANSWER_ID,
+                    source_map.key(path),
+                    str(key),
+                    ids,
+                    {"key": key, "hint": did_you_mean(str(key), ids)},
+                )
+            )
+            continue
+        try:
+            answers[question.id] = question.validate(raw)
+        except InvalidAnswer as refused:
+            invalid = refused.invalid
+            problems.append(
+                _problem(
+                    invalid.detail,
+                    _value_place(raw, invalid.fields.get("value"), path, source_map),
+                    question.id,
+                    invalid.allowed or question.allowed(),
+                    invalid.fields,
+                )
+            )
+            continue
+        answers.places[question.id] = source_map.key(path)
+    if problems:
+        raise AnswerError(problems)
+    return answers
+
+
+def _value_place(raw: object, bad: object, path: DataPath, source_map: SourceMap) -> Place:
+    # In a list, point at the item that was refused rather than at the list.
+    if isinstance(raw, list) and bad is not None:
+        for index, item in enumerate(raw):
+            if item == bad and type(item) is type(bad):
+                return source_map.value((*path, index))
+    return source_map.value(path)
+
+
+def _problem(
+    detail: Detail,
+    place: Place | None,
+    question: str,
+    allowed: Sequence[str],
+    fields: Mapping[str, object],
+) -> Diagnostic:
+    # Built here rather than by errors.diagnostic(): its ``question`` keyword cannot also fill
+    # the ``{question}`` of a template, and the answer codes need both.
+    values = {"allowed": allowed_text(allowed), "question": question, **fields}
+    return Diagnostic(
+        code=detail.code,
+        message=detail.template.format(**values),
+        severity=detail.severity,
+        place=place,
+        question=question,
+        allowed=tuple(allowed),
+    )
+
+
+def unused_warnings(answers: Mapping[str, object], unused: Iterable[str]) -> list[Diagnostic]:
+    """``W206`` warnings for answers the path never reached, at the places they were given."""
+    places = answers.places if isinstance(answers, AnswerSet) else {}
+    return [_problem(Code.ANSWER_UNUSED, places.get(qid), qid, (), {}) for qid in unused]
+
+
+def missing_answer(questionnaire: Questionnaire, question_id: str) -> Diagnostic:
+    """The ``E207`` error for the first question on the path that has no answer."""
+    question = questionnaire.question(question_id)
+    return _problem(
+        Code.ANSWER_MISSING, None, question.id, question.allowed(), {"prompt": question.prompt}
+    )

@@ -1,0 +1,292 @@
+"""Score many answer files in one run: one record per input, in input order.
+
+Layer 2. Inputs are answer files, folders of them, and JSON Lines files whose every line is an
+input of its own (named ``file.jsonl:LINE``). The questionnaire is loaded once by the caller.
+A bad input becomes an error record, and the others still run; nothing ever prompts.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from hamstring_cli.answers import AnswerSet, check_answers, missing_answer, unused_warnings
+from hamstring_cli.engine import Session
+from hamstring_cli.errors import AnswerError, Diagnostic, Place
+from hamstring_cli.loader import read_document
+from hamstring_cli.model import Questionnaire
+from hamstring_cli.report import OutputError, write_private
+from hamstring_cli.scoring import score
+
+#: The files a folder contributes, in sorted order.
+ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
+JSON_LINES_SUFFIX = ".jsonl"
+BATCH_FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = (
+    "source",
+    "leading",
+    "confidence",
+    "level",
+    "imaging_modality",
+    "imaging_urgency",
+    "red_flags",
+    "error",
+)
+#: Show a progress bar only for batches longer than this (and only on a terminal).
+PROGRESS_AFTER = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One input of a batch: a file, or one line of a JSON Lines file."""
+
+    source: str
+    path: Path
+    line: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """The outcome of one input: the result's JSON, or the errors that stopped it."""
+
+    source: str
+    result: dict[str, object] | None = None
+    errors: tuple[Diagnostic, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the input gave a result."""
+        return self.result is not None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON Lines record: the contract result plus ``source``, or an error record."""
+        if self.result is not None:
+            return {"source": self.source, **self.result}
+        first = self.errors[0]
+        place = first.place
+        return {
+            "source": self.source,
+            "error": {
+                "code": first.code,
+                "message": first.message,
+                "file": place.file if place else None,
+                "line": place.line if place else None,
+                "column": place.column if place else None,
+                "question": first.question,
+            },
+        }
+
+    def csv_row(self) -> list[str]:
+        """The CSV row, in :data:`CSV_COLUMNS` order (error rows leave the result empty)."""
+        if self.result is None:
+            first = self.errors[0]
+            return [self.source, "", "", "", "", "", "", f"{first.code} {first.message}"]
+        r = self.result
+        triage, imaging = r["triage"], r["imaging"]
+        flags = r["red_flags"]
+        assert isinstance(triage, dict) and isinstance(imaging, dict) and isinstance(flags, list)
+        return [
+            self.source,
+            str(r["leading"]),
+            str(r["confidence"]),
+            str(triage["level"]),
+            imaging["modality"] or "",
+            imaging["urgency"] or "",
+            ";".join(str(f["id"]) for f in flags),
+            "",
+        ]
+
+
+def collect_inputs(paths: Sequence[Path]) -> tuple[list[Input], list[str]]:
+    """Expand the paths given into inputs, in order.
+
+    A folder gives its ``*.yaml``, ``*.yml`` and ``*.json`` files in sorted order (not its
+    sub-folders); a ``.jsonl`` file gives one input per non-blank line; any other path is an
+    input as it is (a missing file becomes an error record when it is read).
+
+    Returns:
+        The inputs, and warnings (a folder with no answer files) for standard error.
+    """
+    inputs: list[Input] = []
+    notes: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in ANSWER_SUFFIXES and p.is_file())
+            if not found:
+                notes.append(f"{path}: no *.yaml, *.yml or *.json files in this folder")
+            inputs += [Input(os.fspath(p), p) for p in found]
+        elif path.suffix == JSON_LINES_SUFFIX and path.is_file():
+            inputs += _json_lines(path)
+        else:
+            inputs.append(Input(os.fspath(path), path))
+    return inputs, notes
+
+
+def _json_lines(path: Path) -> list[Input]:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        # Read again (and reported with its reason) as a single input.
+        return [Input(os.fspath(path), path)]
+    name = os.fspath(path)
+    text = raw.decode("utf-8", errors="surrogateescape")
+    return [
+        Input(f"{name}:{number}", path, number, line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip()
+    ]
+
+
+def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
+    """Read and check one input's answers.
+
+    Raises:
+        AnswerError: as :func:`hamstring_cli.answers.read_answers`; for a JSON Lines input,
+            places name the line in the ``.jsonl`` file.
+    """
+    if item.text is None:
+        data, source_map = read_document(item.path, error=AnswerError)
+        return check_answers(data, source_map, questionnaire)
+    assert item.line is not None
+    try:
+        raw = item.text.encode("utf-8", errors="surrogateescape")
+        data, source_map = read_document(text=raw, name=os.fspath(item.path), error=AnswerError)
+        answers = check_answers(data, source_map, questionnaire)
+    except AnswerError as error:
+        raise AnswerError([_on_line(d, item.line) for d in error.diagnostics]) from None
+    answers.places = {qid: _shift(place, item.line) for qid, place in answers.places.items()}
+    return answers
+
+
+def _shift(place: Place, line: int) -> Place:
+    # A line of a .jsonl file is read as a document of its own, whose line 1 is ``line``.
+    return dataclasses.replace(place, line=line + (place.line or 1) - 1)
+
+
+def _on_line(found: Diagnostic, line: int) -> Diagnostic:
+    place = found.place
+    return dataclasses.replace(found, place=_shift(place, line) if place else None)
+
+
+def run_one(item: Input, questionnaire: Questionnaire) -> Record:
+    """Read, walk and score one input; any problem with it becomes an error record."""
+    try:
+        given = read_input(item, questionnaire)
+    except AnswerError as error:
+        return Record(item.source, errors=error.errors or error.diagnostics)
+    # One walk of the tree gives the path, the first unanswered question and (by difference)
+    # the unused answers: the same as driving the session with preset answers only, which
+    # would walk it three times, and a batch runs this for every input.
+    steps, pending = Session(questionnaire, given).walk()
+    if pending is not None:
+        found = missing_answer(questionnaire, pending.id)
+        where = Place(os.fspath(item.path), item.line)
+        return Record(item.source, errors=(dataclasses.replace(found, place=where),))
+    path_answers = {step.question.id: step.answer for step in steps}
+    unused = [qid for qid in given if qid not in path_answers]
+    warnings = tuple(unused_warnings(given, unused))
+    result = score(questionnaire, path_answers)
+    return Record(item.source, result.to_dict(), warnings=warnings)
+
+
+def run_all(
+    inputs: Sequence[Input], questionnaire: Questionnaire, *, show_progress: bool | None = None
+) -> Iterator[Record]:
+    """Run every input in order, yielding records as they are made.
+
+    Args:
+        inputs: what to run.
+        questionnaire: loaded once, used for every input.
+        show_progress: draw a bar on standard error (default: when it is a terminal and the
+            batch is longer than :data:`PROGRESS_AFTER`).
+    """
+    from hamstring_cli.render import progress
+
+    if show_progress is None:
+        show_progress = len(inputs) > PROGRESS_AFTER and sys.stderr.isatty()
+    with progress(len(inputs), "Scoring", show=show_progress) as advance:
+        for item in inputs:
+            yield run_one(item, questionnaire)
+            advance()
+
+
+class Writer:
+    """Writes records as JSON Lines or CSV to a text stream, one record at a time."""
+
+    def __init__(self, stream: IO[str], fmt: str) -> None:
+        if fmt not in BATCH_FORMATS:
+            raise ValueError(f"unknown batch format {fmt!r}; known: {', '.join(BATCH_FORMATS)}")
+        self.stream = stream
+        self.fmt = fmt
+        self.csv = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
+        if self.csv is not None:
+            self.csv.writerow(CSV_COLUMNS)
+
+    def write(self, record: Record) -> None:
+        """Write one record."""
+        if self.csv is not None:
+            self.csv.writerow(record.csv_row())
+        else:
+            self.stream.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+
+
+def run_batch(
+    questionnaire: Questionnaire,
+    paths: Sequence[Path],
+    *,
+    fmt: str = "jsonl",
+    output: Path | None = None,
+    force: bool = False,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> tuple[int, int]:
+    """Run a batch and write its records: to standard output as they come, or to ``output``.
+
+    Problems with inputs go to standard error (every diagnostic, compiler style) as well as
+    into the error records. ``output`` is written atomically and private (mode 0600) once the
+    whole batch has run, so a failed or interrupted batch leaves no partial file.
+
+    Returns:
+        How many inputs ran, and how many of them failed.
+
+    Raises:
+        OutputError: ``output`` exists (without ``force``) or cannot be written.
+    """
+    if stdout is None and isinstance(sys.stdout, io.TextIOWrapper):
+        # Records are UTF-8 whatever the locale says, as the JSON of a single run is.
+        sys.stdout.reconfigure(encoding="utf-8")
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    if output is not None and not force and output.exists():
+        # Refuse before the work, not after it.
+        raise OutputError(f"{output} exists; use --force to overwrite it")
+    inputs, notes = collect_inputs(paths)
+    for note in notes:
+        err.write(f"hamstring: warning: {note}\n")
+    sink: IO[str] = io.StringIO() if output is not None else out
+    writer = Writer(sink, fmt)
+    failed = 0
+    for record in run_all(inputs, questionnaire):
+        for found in (*record.errors, *record.warnings):
+            err.write(f"{found}\n")
+        failed += not record.ok
+        writer.write(record)
+    if output is not None:
+        assert isinstance(sink, io.StringIO)
+        write_private(output, sink.getvalue().encode("utf-8"), force=force)
+        err.write(f"hamstring: wrote {len(inputs)} results to {output}\n")
+    else:
+        out.flush()
+    if failed:
+        err.write(f"hamstring: {failed} of {len(inputs)} inputs failed\n")
+    return len(inputs), failed

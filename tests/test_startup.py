@@ -1,0 +1,193 @@
+"""Start-up stays lean: what a run imports, and the questionnaire cache that skips the parse.
+
+Speed itself is measured by ``bench/startup.py`` and ``bench/batch.py``, never asserted here:
+these tests hold the facts that keep it fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_answers import TINY
+
+from hamstring_cli import cache, loader
+from hamstring_cli.errors import QuestionnaireError
+from hamstring_cli.scoring import score
+
+#: Runs the command in a fresh interpreter, then reports which of these modules it imported.
+RUNNER = """
+import json, sys
+from pathlib import Path
+from hamstring_cli.__main__ import main
+sys.argv = ["hamstring", *sys.argv[2:]]
+report = Path(REPORT)
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("questionary", "prompt_toolkit", "rich", "yaml")
+report.write_text(json.dumps({m: m in sys.modules for m in heavy}))
+"""
+
+ANSWERS = 'flags: []\nonset: sudden\npop: "yes"\nage: 34\n'
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("HAMSTRING_NO_CACHE", raising=False)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def imported(tmp_path: Path, *args: str) -> dict[str, bool]:
+    """Run ``hamstring ARGS`` in a subprocess (stdin and stdout not terminals); what it imported."""
+    report = tmp_path / "modules.json"
+    code = RUNNER.replace("REPORT", repr(str(report)))
+    subprocess.run(
+        [sys.executable, "-c", code, "--", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+        check=False,
+        timeout=60,
+    )
+    result: dict[str, bool] = json.loads(report.read_text())
+    return result
+
+
+def test_version_imports_no_prompt_library_no_rich_no_yaml(tmp_path: Path) -> None:
+    assert imported(tmp_path, "--version") == {
+        "questionary": False,
+        "prompt_toolkit": False,
+        "rich": False,
+        "yaml": False,
+    }
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_a_scripted_report_imports_no_prompt_library_and_no_rich(
+    tmp_path: Path, tiny: Path, fmt: str
+) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text(ANSWERS)
+    found = imported(tmp_path, "triage", "-q", str(tiny), "-a", str(answers), "-f", fmt)
+    assert found["yaml"]  # the run happened: it read the answer file
+    assert not found["questionary"]
+    assert not found["prompt_toolkit"]
+    assert not found["rich"]
+
+
+def test_a_scripted_text_summary_draws_with_rich_but_never_prompts(
+    tmp_path: Path, tiny: Path
+) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text(ANSWERS)
+    found = imported(tmp_path, "triage", "-q", str(tiny), "-a", str(answers), "-f", "text")
+    assert found["rich"]
+    assert not found["questionary"]
+    assert not found["prompt_toolkit"]
+
+
+def test_a_batch_imports_no_prompt_library_and_no_rich(tmp_path: Path, tiny: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text(ANSWERS)
+    found = imported(tmp_path, "batch", "-q", str(tiny), str(answers), str(answers))
+    assert found["yaml"]
+    assert not found["rich"]
+    assert not found["questionary"]
+    assert not found["prompt_toolkit"]
+
+
+# -- the questionnaire cache ----------------------------------------------------------------------
+
+
+def entries(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "cache" / "hamstring" / "questionnaires"
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def test_a_second_load_reads_json_not_yaml(
+    tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = cache.load_questionnaire_cached(tiny)
+    (entry,) = entries(tmp_path)
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert json.loads(entry.read_text())["format"] == cache.CACHE_FORMAT  # data, not pickle
+
+    def no_yaml(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the cached questionnaire was parsed again")
+
+    monkeypatch.setattr(cache, "read_document", no_yaml)
+    second = cache.load_questionnaire_cached(tiny)
+    answers = {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
+    assert score(second, answers).to_dict() == score(first, answers).to_dict()
+    assert second.content_hash == first.content_hash != ""
+
+
+def test_a_changed_file_is_never_answered_from_the_old_entry(tmp_path: Path, tiny: Path) -> None:
+    cache.load_questionnaire_cached(tiny)
+    tiny.write_text(TINY.replace("title: Tiny", "title: Changed"), encoding="utf-8")
+    assert cache.load_questionnaire_cached(tiny).title == "Changed"
+    assert len(entries(tmp_path)) == 2
+
+
+def test_a_broken_file_is_never_cached_and_reports_its_places(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(TINY.replace("next: pop", "next: popp"), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(QuestionnaireError) as raised:
+            cache.load_questionnaire_cached(broken)
+        assert raised.value.errors[0].place is not None
+        assert raised.value.errors[0].place.line is not None
+    assert entries(tmp_path) == []
+
+
+def test_a_corrupt_entry_falls_back_to_the_file(tmp_path: Path, tiny: Path) -> None:
+    cache.load_questionnaire_cached(tiny)
+    (entry,) = entries(tmp_path)
+    entry.write_text('{"format": 1, "digest": "x", "data": {"format": 1}}')
+    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+    entry.write_bytes(b"\x00garbage")
+    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+
+
+def test_the_cache_can_be_turned_off(
+    tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAMSTRING_NO_CACHE", "1")
+    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+    assert entries(tmp_path) == []
+
+
+def test_an_unwritable_cache_only_costs_speed(
+    tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+
+
+def test_cached_and_uncached_loads_agree_on_the_bundled_questionnaire() -> None:
+    from hamstring_cli.resources import resolve_questionnaire
+
+    path = resolve_questionnaire(None)
+    cache.load_questionnaire_cached(path)
+    cached = cache.load_questionnaire_cached(path)
+    direct = loader.load_questionnaire(path)
+    assert cached.questions == direct.questions
+    assert cached.outcomes == direct.outcomes
+    assert cached.content_hash == direct.content_hash
