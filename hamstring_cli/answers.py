@@ -21,7 +21,6 @@ from hamstring_cli.errors import (
     Diagnostic,
     InvalidAnswer,
     Place,
-    allowed_text,
     diagnostic,
     did_you_mean,
 )
@@ -203,17 +202,10 @@ def _problem(
     allowed: Sequence[str],
     fields: Mapping[str, object],
 ) -> Diagnostic:
-    # Built here rather than by errors.diagnostic(): its ``question`` keyword cannot also fill
-    # the ``{question}`` of a template, and the answer codes need both.
-    values = {"allowed": allowed_text(allowed), "question": question, **fields}
-    return Diagnostic(
-        code=detail.code,
-        message=detail.template.format(**values),
-        severity=detail.severity,
-        place=place,
-        question=question,
-        allowed=tuple(allowed),
-    )
+    # A refusal's fields name the question and what is allowed too; diagnostic() takes both
+    # once, as keywords, and fills the template's fields from them.
+    rest = {name: value for name, value in fields.items() if name not in ("question", "allowed")}
+    return diagnostic(detail, place, question=question, allowed=allowed, **rest)
 
 
 def unused_warnings(answers: Mapping[str, object], unused: Iterable[str]) -> list[Diagnostic]:
