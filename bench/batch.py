@@ -1,0 +1,66 @@
+"""A batch of 1,000 answer files against a floor that only reads them and prints JSON.
+
+Writes 1,000 answer files (random complete paths through the bundled questionnaire, seeded)
+to a temporary folder, then times ``hamstring batch DIR --format jsonl`` against a floor
+script that loads each file with PyYAML's C loader and prints it as JSON, interleaved, and
+prints the medians and the ratio. The goal is a ratio within 3.
+
+    python bench/batch.py [--files 1000] [--runs 5]
+
+Uses the current interpreter's environment (install the project first: ``pip install -e .``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import as_yaml, bundled, command, compare, environment, report, walk
+
+GOAL = 3.0
+
+FLOOR = """
+import json, os, sys, yaml
+folder = sys.argv[1]
+for name in sorted(os.listdir(folder)):
+    with open(os.path.join(folder, name), "rb") as handle:
+        data = yaml.load(handle.read(), Loader=yaml.CSafeLoader)
+    sys.stdout.write(json.dumps({"source": name, "answers": data}) + "\\n")
+"""
+
+
+def main() -> None:
+    """Write the files, run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000, help="answer files to write")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first")
+    options = parser.parse_args()
+
+    hamstring = command()
+    rng = random.Random(1000)
+    questionnaire = bundled()
+    with tempfile.TemporaryDirectory() as folder:
+        for number in range(options.files):
+            path = Path(folder) / f"case-{number:05d}.yaml"
+            path.write_text(as_yaml(walk(rng, questionnaire)), encoding="utf-8")
+        commands = {
+            "floor: C loader + json": [sys.executable, "-c", FLOOR, folder],
+            "hamstring batch (jsonl)": [hamstring, "batch", folder, "--format", "jsonl"],
+        }
+        times = compare(commands, options.runs, options.warmup, environment())
+    floor = next(iter(commands))
+    report(times, floor)
+    ratio = statistics.median(times["hamstring batch (jsonl)"]) / statistics.median(times[floor])
+    verdict = "within" if ratio <= GOAL else "above"
+    print(f"\n{options.files} files, batch / floor: {ratio:.2f}x ({verdict} the goal of {GOAL}x)")
+
+
+if __name__ == "__main__":
+    main()
