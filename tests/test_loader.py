@@ -707,3 +707,123 @@ def test_the_default_and_its_id_resolve_to_the_bundled_file() -> None:
     # Each bundled file's own id is its file name's: naming one never needs a parse.
     for path in bundled_questionnaires():
         assert load_questionnaire(path).id == bundled_id(path)
+
+
+# -- odds and ends of reading -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "place"),
+    [
+        ("a: !!int abc\n", Code.YAML_SYNTAX, (1, 4)),
+        ("? [a, b]\n: c\n", Code.WRONG_TYPE, (1, 3)),
+        ("a:\n  <<: [1, 2]\n", Code.WRONG_TYPE, (2, 8)),
+        ("a: !!binary aGk=\n", Code.UNSAFE_TAG, (1, 4)),
+        ("!!python/object:os.system\n? !custom k\n: v\n", Code.UNSAFE_TAG, (1, 1)),
+        ("a: b\x07c\n", Code.YAML_SYNTAX, (1, 5)),
+    ],
+)
+def test_reading_odds_and_ends(tmp_path: Path, text: str, code: object, place: tuple) -> None:
+    found = read_errors(write(tmp_path, text))
+    assert found[0].code == code.code  # type: ignore[attr-defined]
+    assert (found[0].place.line, found[0].place.column) == place
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("    prompt: How old?", "    prompt: ''", Code.WRONG_TYPE),
+        ("    prompt: How old?", "    prompt: 12", Code.WRONG_TYPE),
+        ("  - id: age", "  - id: [age]", Code.WRONG_TYPE),
+        ("uncertain: true}", "uncertain: maybe}", Code.WRONG_TYPE),
+        ("{value: gradual,", "{value: 2,", Code.WRONG_TYPE),
+        ("    min: 5", "    min: 5.5", Code.WRONG_TYPE),
+        ("    type: integer", "    type: [integer]", Code.BAD_VALUE),
+        ("  - id: age\n", "  - id: age\n    help: ''\n", None),
+        ("  - id: age\n", "  - 12\n  - id: age\n", Code.WRONG_TYPE),
+    ],
+)
+def test_shape_odds_and_ends(tmp_path: Path, old: str, new: str, code: object) -> None:
+    assert old in VALID
+    path = write_questionnaire(tmp_path, VALID.replace(old, new, 1))
+    if code is None:
+        load_questionnaire(path)
+        return
+    assert codes(load_errors(path))[0] == code.code  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("format: 1", 'format: "1"', Code.WRONG_TYPE),
+        ("references:", "references: {}\nx:", Code.WRONG_TYPE),
+        ("  - {id: R2, citation: Source two.}", "  - {id: R 2, citation: x}", Code.BAD_VALUE),
+        ("  - {id: R2, citation: Source two.}", "  - R2", Code.WRONG_TYPE),
+        (
+            "outcomes:\n",
+            "outcomes:\n  confidence: {high_margin: 1, moderate_margin: 2}\n",
+            Code.BAD_VALUE,
+        ),
+        (
+            "outcomes:\n",
+            "outcomes:\n  confidence: {max_uncertain_fraction: .nan}\n",
+            Code.WRONG_TYPE,
+        ),
+        ("outcomes:\n", "outcomes:\n  confidence: {max_uncertain_fraction: 2}\n", Code.BAD_VALUE),
+        ("outcomes:\n", "outcomes:\n  confidence: []\n", Code.WRONG_TYPE),
+        ("outcomes:\n", "outcomes:\n  scores: [12]\n", Code.WRONG_TYPE),
+        ("outcomes:\n", "outcomes:\n  scores: [{condition: c1}]\n", Code.MISSING_KEY),
+        (
+            "  levels:\n",
+            "  levels:\n    later: {label: L, timeframe: t, advice: a}\n",
+            Code.UNKNOWN_KEY,
+        ),
+        ("    routine: {label: Routine,", "    routine: {label: '',", Code.WRONG_TYPE),
+        (
+            "    routine: {label: Routine, timeframe: no time pressure, advice: Usual care.}",
+            "    routine: Usual care.",
+            Code.WRONG_TYPE,
+        ),
+        ("  conditions:\n", "  conditions:\n    - Rupture\n", Code.WRONG_TYPE),
+        ("      triage:\n", "      description: 12\n      triage:\n", Code.WRONG_TYPE),
+        ("      triage:\n", "      triage: {}\n      x:\n", Code.WRONG_TYPE),
+        ("          source: R1\n", "          source: R1\n          when: 3\n", Code.WRONG_TYPE),
+        (
+            "  conditions:\n",
+            "  notes: [{text: x, source: R1, when: {answered: nowhere}}]\n  conditions:\n",
+            Code.UNKNOWN_QUESTION_REF,
+        ),
+        (
+            "  conditions:\n",
+            "  notes: [{text: x, source: R1, when: 3}]\n  conditions:\n",
+            Code.WRONG_TYPE,
+        ),
+        (
+            "  conditions:\n",
+            "  imaging: [{when: {answered: onset}, modality: none, reason: x,"
+            " source: R1, urgency: soon}]\n  conditions:\n",
+            Code.UNKNOWN_KEY,
+        ),
+        (
+            "  conditions:\n",
+            "  imaging: [{when: {answered: onset}, modality: MRI, reason: x,"
+            " source: R1}]\n  conditions:\n",
+            Code.MISSING_KEY,
+        ),
+        (
+            "  conditions:\n",
+            "  red_flags: [{id: f, when: {answered: onset}, level: soon,"
+            " advice: x, source: R1}]\n  no_imaging_reason: ''\n  conditions:\n",
+            None,
+        ),
+    ],
+)
+def test_outcome_odds_and_ends(tmp_path: Path, old: str, new: str, code: object) -> None:
+    text = questionnaire_text(VALID)
+    assert old in text, old
+    path = write(tmp_path, text.replace(old, new, 1))
+    found = diagnostics_of(path)
+    if code is None:
+        assert found == []
+        return
+    assert codes(found)[0] == code.code  # type: ignore[attr-defined]
