@@ -1,0 +1,344 @@
+"""(c) The intake as a user meets it: the installed command in an 80x24 pseudo-terminal.
+
+Each test expects stable words (question prompts, headings), never escape codes, and waits for
+each prompt before typing, as a person would. ``NO_COLOR`` is set and session files go to a
+temporary ``XDG_STATE_HOME``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import Question
+from hamstring_cli.resources import resolve_questionnaire
+
+pexpect = pytest.importorskip("pexpect")
+
+COMMAND = shutil.which("hamstring")
+pytestmark = [
+    pytest.mark.pty,
+    pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH"),
+]
+
+ENTER = "\r"
+UP = "\x1b[A"
+CTRL_C = "\x03"
+
+MINI = """\
+format: 1
+id: mini
+version: 1.0.0
+title: A small intake
+disclaimer: Not a diagnosis.
+references:
+  - {id: R1, citation: Source one.}
+questions:
+  - id: flags
+    type: multi
+    section: Safety screen
+    prompt: Any warning signs?
+    options:
+      - {value: numb, label: Saddle numbness}
+      - {value: fever, label: Fever}
+  - id: onset
+    type: choice
+    section: History
+    prompt: How did the pain start?
+    options:
+      - {value: sudden, label: Suddenly, next: pop}
+      - {value: gradual, label: Gradually, next: weeks}
+  - id: pop
+    type: choice
+    prompt: Was there a pop?
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+    next: age
+  - id: weeks
+    type: integer
+    prompt: How many weeks has it hurt?
+    min: 0
+    max: 52
+  - id: age
+    type: integer
+    prompt: How old is the patient?
+    min: 5
+    max: 110
+outcomes:
+  levels:
+    emergency: {label: Emergency, timeframe: now, advice: Go now.}
+    urgent: {label: Urgent, timeframe: within days, advice: Within days.}
+    soon: {label: Soon, timeframe: within two weeks, advice: Soon.}
+    routine: {label: Routine, timeframe: no time pressure, advice: Usual care.}
+  conditions:
+    - id: rupture
+      label: Tendon rupture
+      triage:
+        - {level: urgent, advice: See a surgeon., source: R1}
+    - id: tendinopathy
+      label: Tendinopathy
+      triage:
+        - {level: routine, advice: Load it gradually., source: R1}
+  scores:
+    - {condition: rupture, when: {question: pop, equals: "yes"}, weight: 3, reason: a pop,
+       source: R1}
+    - {condition: tendinopathy, when: {question: onset, equals: gradual}, weight: 3,
+       reason: a gradual onset, source: R1}
+"""
+
+Spawn = Callable[..., Any]
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> str:
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def spawn(tmp_path: Path, state: Path) -> Iterator[Spawn]:
+    """Start ``hamstring`` in an 80x24 pseudo-terminal; everything it prints is in ``.log``."""
+    children: list[Any] = []
+
+    def start(*args: str, command: str | None = None) -> Any:
+        env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "XDG_STATE_HOME": str(state)}
+        # A terminal answers prompt_toolkit's cursor position request; pexpect does not, and
+        # every prompt would wait a second for the answer when it ends.
+        env["PROMPT_TOOLKIT_NO_CPR"] = "1"
+        for name in ("COLUMNS", "LINES"):
+            env.pop(name, None)
+        child = pexpect.spawn(
+            command or COMMAND,
+            list(args),
+            env=env,
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            timeout=20,
+            dimensions=(24, 80),
+        )
+        child.log = io.StringIO()
+        child.logfile_read = child.log
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)
+
+
+def sessions(state: Path) -> list[Path]:
+    folder = state / "hamstring" / "sessions"
+    return sorted(folder.glob("*.yaml")) if folder.exists() else []
+
+
+def prompt_of(question: Question) -> str:
+    """A regular expression for the start of a prompt (its first words fit on one line)."""
+    return re.escape(question.prompt[:30])
+
+
+def key_of(question: Question, value: str) -> str:
+    """The shortcut key of an option: its number in the list."""
+    return str(question.values.index(value) + 1)
+
+
+def finish(child: Any) -> None:
+    """Take the defaults at the end: show the summary, save no report."""
+    child.expect("What next")
+    child.send(ENTER)
+    child.expect("Most likely")
+    child.expect("Save a report")
+    child.send(ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+def test_a_full_intake_of_the_bundled_questionnaire(spawn: Spawn, state: Path) -> None:
+    q = load_questionnaire(resolve_questionnaire("proximal-hamstring"))
+    child = spawn("triage")
+    child.expect(prompt_of(q.question("red_flags")))
+    child.send(UP)  # from the first option up to the last: "None of these"
+    child.send(" ")
+    child.send(ENTER)
+    answers = [
+        ("anticoagulants", "no"),
+        ("age", "34"),
+        ("onset", "gradual"),
+        ("weeks_since_onset", "20"),
+        ("load_change", "yes"),
+        ("pain_running_fast", "yes"),
+        ("pain_bending", "no"),
+        ("bone_stress_risk", "no"),
+        ("rehab_response", "not_improving"),
+        ("pain_site", "sit_bone"),
+        ("sitting_pain", "immediate"),
+        ("numbness", "none"),
+        ("back_pain", "no"),
+        ("prior_hamstring_injury", "no"),
+        ("examined", "no"),
+    ]
+    for qid, value in answers:
+        question = q.question(qid)
+        child.expect(prompt_of(question))
+        key = value if question.type == "integer" else key_of(question, value)
+        child.send(key)
+        child.send(ENTER)
+    child.expect("Review the answers")
+    finish(child)
+    assert child.exitstatus == 0
+    shown = child.log.getvalue()
+    assert "Question 1, about" in shown
+    assert shown.count("Most likely") == 1, "the summary is shown once"
+    assert sessions(state) == [], "the session file is removed after the summary"
+
+
+def test_back_and_a_changed_branch(spawn: Spawn, mini: str) -> None:
+    child = spawn("triage", "-q", mini)
+    child.expect("Any warning signs")
+    child.send(UP)
+    child.send(" ")
+    child.send(ENTER)
+    child.expect("How did the pain start")
+    child.send("1" + ENTER)
+    child.expect("Was there a pop")
+    child.send("b" + ENTER)
+    child.expect("How did the pain start")
+    child.send("2" + ENTER)
+    child.expect("How many weeks")
+    child.send("5" + ENTER)
+    child.expect("How old is the patient")
+    child.send("40" + ENTER)
+    child.expect("Review the answers")
+    finish(child)
+    assert child.exitstatus == 0
+    assert "Most likely: Tendinopathy" in child.log.getvalue()
+
+
+def test_review_and_change_an_answer(spawn: Spawn, mini: str) -> None:
+    child = spawn("triage", "-q", mini)
+    child.expect("Any warning signs")
+    child.send(UP + " " + ENTER)
+    for prompt, key in (("How did the pain start", "1"), ("Was there a pop", "1")):
+        child.expect(prompt)
+        child.send(key + ENTER)
+    child.expect("How old is the patient")
+    child.send("30" + ENTER)
+    child.expect("What next")
+    child.send("2" + ENTER)  # change an answer
+    child.expect("Which answer")
+    child.send("2" + ENTER)  # the onset, second in the review
+    child.expect("How did the pain start")
+    child.send("2" + ENTER)
+    child.expect("How many weeks")
+    child.send("8" + ENTER)
+    # The age is still on the path: it is not asked again.
+    assert child.expect(["Review the answers", "How old is the patient"]) == 0
+    finish(child)
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_prints_the_resume_command_which_resumes(
+    spawn: Spawn, mini: str, state: Path
+) -> None:
+    child = spawn("triage", "-q", mini)
+    child.expect("Any warning signs")
+    child.send(UP + " " + ENTER)
+    child.expect("How did the pain start")
+    child.send("1" + ENTER)
+    child.expect("Was there a pop")
+    child.send(CTRL_C)
+    child.expect("interrupted at 'pop'; 2 answers are saved in")
+    child.expect("resume with:")
+    child.expect(r"\s*(hamstring triage [^\r\n]+)\r?\n")
+    command = shlex.split(child.match.group(1))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    (saved,) = sessions(state)
+    assert command[-2:] == ["--resume", str(saved)]
+
+    resumed = spawn(*command[1:])
+    resumed.expect("Was there a pop")
+    assert "Any warning signs" not in resumed.before
+    resumed.send("2" + ENTER)
+    resumed.expect("How old is the patient")
+    resumed.send("61" + ENTER)
+    resumed.expect("Review the answers")
+    finish(resumed)
+    assert resumed.exitstatus == 0
+    assert not saved.exists()
+
+
+def test_plain_mode_reads_lines_and_moves_no_cursor(spawn: Spawn, mini: str) -> None:
+    child = spawn("triage", "-q", mini, "--plain")
+    for prompt, line in (
+        ("Any warning signs", ""),  # Enter alone: none of these
+        ("How did the pain start", "2"),
+        ("How many weeks", "many"),
+        ("Type a whole number from 0 to 52", "6"),
+        ("How old is the patient", "40"),
+        ("What next", ""),
+        ("Save a report", ""),
+    ):
+        child.expect(prompt)
+        child.expect("> ")
+        child.sendline(line)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    shown = child.log.getvalue()
+    assert "  1. Saddle numbness" in shown
+    assert "Most likely: Tendinopathy" in shown
+    assert "\x1b" not in shown, "no escape codes: no cursor movement, no colour"
+
+
+def test_an_answer_file_in_a_terminal_asks_only_what_is_missing(
+    spawn: Spawn, mini: str, tmp_path: Path
+) -> None:
+    partial = tmp_path / "partial.yaml"
+    partial.write_text("flags: []\nonset: sudden\n", encoding="utf-8")
+    child = spawn("triage", "-q", mini, "--answers", str(partial))
+    child.expect("2 answers were given")
+    child.expect("Was there a pop")
+    assert "Any warning signs" not in child.before
+    child.send("1" + ENTER)
+    child.expect("How old is the patient")
+    child.send("33" + ENTER)
+    child.expect("Review the answers")
+    finish(child)
+    assert child.exitstatus == 0
+
+
+def test_without_a_terminal_it_asks_for_an_answer_file(tmp_path: Path, state: Path) -> None:
+    assert COMMAND is not None
+    env = {**os.environ, "XDG_STATE_HOME": str(state)}
+    done = subprocess.run(
+        [COMMAND, "triage"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "--answers FILE" in done.stderr
+    assert done.stdout == ""
+    assert sessions(state) == []
