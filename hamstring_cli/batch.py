@@ -200,24 +200,36 @@ def run_one(item: Input, questionnaire: Questionnaire) -> Record:
 
 
 def run_all(
-    inputs: Sequence[Input], questionnaire: Questionnaire, *, show_progress: bool | None = None
+    inputs: Sequence[Input], questionnaire: Questionnaire, *, show_progress: bool = False
 ) -> Iterator[Record]:
     """Run every input in order, yielding records as they are made.
 
     Args:
         inputs: what to run.
         questionnaire: loaded once, used for every input.
-        show_progress: draw a bar on standard error (default: when it is a terminal and the
-            batch is longer than :data:`PROGRESS_AFTER`).
+        show_progress: draw a progress bar on standard error.
     """
     from hamstring_cli.render import progress
 
-    if show_progress is None:
-        show_progress = len(inputs) > PROGRESS_AFTER and sys.stderr.isatty()
     with progress(len(inputs), "Scoring", show=show_progress) as advance:
         for item in inputs:
             yield run_one(item, questionnaire)
             advance()
+
+
+#: One encoder for every record (``json.dumps`` with options builds a new one each call).
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def show_progress(count: int, *, to_file: bool) -> bool:
+    """Whether a batch draws a progress bar: a long one, with standard error a terminal.
+
+    Records streaming to the same terminal would tear through the bar, so it is drawn only
+    when they go to a file or a pipe.
+    """
+    if count <= PROGRESS_AFTER or not sys.stderr.isatty():
+        return False
+    return to_file or not sys.stdout.isatty()
 
 
 class Writer:
@@ -237,7 +249,7 @@ class Writer:
         if self.csv is not None:
             self.csv.writerow(record.csv_row())
         else:
-            self.stream.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+            self.stream.write(_JSON.encode(record.to_dict()) + "\n")
 
 
 def run_batch(
@@ -266,27 +278,33 @@ def run_batch(
         # Records are UTF-8 whatever the locale says, as the JSON of a single run is.
         sys.stdout.reconfigure(encoding="utf-8")
     out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+
+    def warn(line: str) -> None:
+        # Looked up at each write: while a progress bar is drawn, sys.stderr is rich's proxy,
+        # which prints the line above the bar instead of through it.
+        (stderr if stderr is not None else sys.stderr).write(line + "\n")
+
     if output is not None and not force and output.exists():
         # Refuse before the work, not after it.
         raise OutputError(f"{output} exists; use --force to overwrite it")
     inputs, notes = collect_inputs(paths)
     for note in notes:
-        err.write(f"hamstring: warning: {note}\n")
+        warn(f"hamstring: warning: {note}")
     sink: IO[str] = io.StringIO() if output is not None else out
     writer = Writer(sink, fmt)
     failed = 0
-    for record in run_all(inputs, questionnaire):
+    bar = stderr is None and show_progress(len(inputs), to_file=output is not None)
+    for record in run_all(inputs, questionnaire, show_progress=bar):
         for found in (*record.errors, *record.warnings):
-            err.write(f"{found}\n")
+            warn(str(found))
         failed += not record.ok
         writer.write(record)
     if output is not None:
         assert isinstance(sink, io.StringIO)
         write_private(output, sink.getvalue().encode("utf-8"), force=force)
-        err.write(f"hamstring: wrote {len(inputs)} results to {output}\n")
+        warn(f"hamstring: wrote {len(inputs)} results to {output}")
     else:
         out.flush()
     if failed:
-        err.write(f"hamstring: {failed} of {len(inputs)} inputs failed\n")
+        warn(f"hamstring: {failed} of {len(inputs)} inputs failed")
     return len(inputs), failed

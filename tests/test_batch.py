@@ -284,3 +284,46 @@ def test_non_ascii_text_is_written_as_utf8(tmp_path: Path, tiny: Path) -> None:
 @pytest.mark.parametrize("extra", [[], ["--format", "csv"]])
 def test_no_input_is_a_usage_error(tiny: Path, extra: list[str]) -> None:
     assert runner.invoke(app, ["batch", "-q", str(tiny), *extra]).exit_code == 2
+
+
+def long_batch(tmp_path: Path, count: int = 60) -> Path:
+    cases = tmp_path / "many"
+    cases.mkdir()
+    for number in range(count):
+        (cases / f"{number:03d}.yaml").write_text(GOOD)
+    return cases
+
+
+@pytest.mark.pty
+def test_a_long_batch_shows_progress_on_a_terminal(tmp_path: Path, tiny: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    cases = long_batch(tmp_path)
+    target = tmp_path / "out.jsonl"
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "hamstring_cli", "batch", str(cases), "-q", str(tiny), "-o", str(target)],
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"},
+        timeout=60,
+    )
+    child.expect("Scoring")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert len(records(target.read_text("utf-8"))) == 60
+
+
+def test_a_long_batch_draws_no_bar_when_stderr_is_not_a_terminal(
+    tmp_path: Path, tiny: Path
+) -> None:
+    cases = long_batch(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "hamstring_cli", "batch", str(cases), "-q", str(tiny)],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ},
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stderr == b""
+    assert len(done.stdout.splitlines()) == 60

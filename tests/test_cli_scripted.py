@@ -228,3 +228,20 @@ def test_a_bad_option_value_is_a_usage_error(tmp_path: Path, tiny: Path) -> None
     result = triage("-q", tiny, "-a", answers(tmp_path), "-f", "yaml")
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+@pytest.mark.pty
+def test_answers_from_a_terminal_on_stdin_are_refused_not_waited_for(
+    tmp_path: Path, tiny: Path
+) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "hamstring_cli", "triage", "-q", str(tiny), "--answers", "-", "-f", "json"],
+        env={**os.environ, "TERM": "dumb"},
+        timeout=30,
+    )
+    child.expect("E002")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1

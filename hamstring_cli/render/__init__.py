@@ -42,7 +42,11 @@ def progress(total: int, description: str, *, show: bool | None = None) -> Itera
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    # Standard output carries the records and is left alone; lines written to standard error
+    # meanwhile are printed above the bar.
+    with Progress(
+        console=Console(stderr=True), transient=True, redirect_stdout=False, redirect_stderr=True
+    ) as bar:
         task = bar.add_task(description, total=total)
 
         def advance() -> None:
