@@ -1,0 +1,325 @@
+"""Why a result came out as it did: each answer's contribution, and the single changes that flip it.
+
+Layer 1: standard library only, pure. :func:`explain` scores the answers on a path, splits every
+condition's score into the contributions of the answers its rules read, and tries every
+single-answer change on the path (re-walking the tree with :class:`~hamstring_cli.engine.Session`)
+to list those that would change the leading condition or the triage level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from itertools import chain
+
+from hamstring_cli.engine import Session
+from hamstring_cli.model import (
+    Answer,
+    Compare,
+    Equals,
+    OneOf,
+    Question,
+    Questionnaire,
+    fill,
+    holds,
+    questions_in,
+    walk_condition,
+)
+from hamstring_cli.paths import outcome_conditions, route_conditions
+from hamstring_cli.scoring import Finding, Result, score
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """The score rules of one condition that held and read the same answers.
+
+    ``questions`` are the answered questions the rules read, in the order asked; a rule that
+    reads several questions is one contribution naming all of them. ``weight`` is the sum of
+    the rules' weights.
+    """
+
+    questions: tuple[str, ...]
+    weight: float
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionContributions:
+    """One condition of the differential, its score and what made it up."""
+
+    id: str
+    label: str
+    score: float
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A single answer changed on the path, and the leading condition and level it gives."""
+
+    question: str
+    before: Answer
+    after: Answer
+    leading: str
+    level: str
+    changes_leading: bool
+    changes_level: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OpenChange:
+    """A change that routes to a question not yet answered: more than one answer would change."""
+
+    question: str
+    before: Answer
+    after: Answer
+    asks: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A result with its contributions and its what-if changes."""
+
+    result: Result
+    conditions: tuple[ConditionContributions, ...]
+    what_if: tuple[Change, ...]
+    needs_more_answers: tuple[OpenChange, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The explanation as JSON-ready data: the contract result plus two keys."""
+        out = self.result.to_dict()
+        given = dict(self.result.answers)
+        out["contributions"] = [
+            {
+                "id": c.id,
+                "label": c.label,
+                "score": c.score,
+                "answers": [
+                    {
+                        "questions": list(part.questions),
+                        "answers": {qid: _json(given[qid]) for qid in part.questions},
+                        "weight": part.weight,
+                        "findings": [
+                            {"text": f.text, "weight": f.weight, "source": f.source}
+                            for f in part.findings
+                        ],
+                    }
+                    for part in c.contributions
+                ],
+            }
+            for c in self.conditions
+        ]
+        out["what_if"] = [
+            {
+                "question": ch.question,
+                "from": _json(ch.before),
+                "to": _json(ch.after),
+                "leading": ch.leading,
+                "level": ch.level,
+                "changes": [
+                    name
+                    for name, flag in (("leading", ch.changes_leading), ("level", ch.changes_level))
+                    if flag
+                ],
+            }
+            for ch in self.what_if
+        ]
+        out["needs_more_answers"] = [
+            {"question": o.question, "from": _json(o.before), "to": _json(o.after), "asks": o.asks}
+            for o in self.needs_more_answers
+        ]
+        return out
+
+    def to_text(self) -> str:
+        """The explanation as plain text: the outcome, contributions, what-if changes."""
+        result = self.result
+        given = dict(result.answers)
+        imaging = result.imaging
+        first = f"{imaging.modality} ({imaging.urgency})" if imaging.advised else "none now"
+        lines = [
+            f"Leading: {result.leading} (confidence {result.confidence}); "
+            f"triage: {result.triage.level}; imaging: {first}",
+            "",
+            "Contributions (score rules that held, by the answers they read)",
+        ]
+        for condition in self.conditions:
+            lines.append(f"  {condition.id}: {condition.score:g}  {condition.label}")
+            for part in condition.contributions:
+                read = ", ".join(f"{q}={_value(given[q])}" for q in part.questions) or "-"
+                lines.append(f"    {part.weight:+g}  {read}")
+                lines += [f"          {f.text} [{f.source}] {f.weight:+g}" for f in part.findings]
+        lines += ["", "What if (one answer changed; the leading condition or level changes)"]
+        if not self.what_if:
+            lines.append("  no single answer on the path changes them")
+        for ch in self.what_if:
+            lines.append(
+                f"  {ch.question}: {_value(ch.before)} -> {_value(ch.after)}: "
+                f"leading {ch.leading}, triage {ch.level}"
+            )
+        if self.needs_more_answers:
+            lines += ["", "Needs more answers (the change opens questions not answered)"]
+            lines += [
+                f"  {o.question}: {_value(o.before)} -> {_value(o.after)}: would ask {o.asks}"
+                for o in self.needs_more_answers
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def _json(answer: Answer) -> object:
+    return list(answer) if isinstance(answer, tuple) else answer
+
+
+def _value(answer: Answer) -> str:
+    if isinstance(answer, tuple):
+        return "[" + ", ".join(answer) + "]"
+    return str(answer)
+
+
+def explain(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Explanation:
+    """Explain the result of the answers on a path (``Session.path_answers``).
+
+    Args:
+        questionnaire: the questionnaire the answers belong to.
+        answers: only the answers on the path taken, in the order asked.
+
+    Returns:
+        The result, each condition's contributions, and the single-answer changes that would
+        change the leading condition or the triage level (each replays to what it claims).
+    """
+    result = score(questionnaire, answers)
+    changes, open_changes = what_if(questionnaire, answers, result)
+    return Explanation(result, contributions(questionnaire, answers, result), changes, open_changes)
+
+
+def contributions(
+    questionnaire: Questionnaire, answers: Mapping[str, Answer], result: Result | None = None
+) -> tuple[ConditionContributions, ...]:
+    """Each condition's score split by the answers its held rules read, in differential order."""
+    result = result or score(questionnaire, answers)
+    order = {qid: i for i, qid in enumerate(answers)}
+    grouped: dict[str, dict[tuple[str, ...], list[Finding]]] = {
+        c.id: {} for c in questionnaire.outcomes.conditions
+    }
+    for rule in questionnaire.outcomes.scores:
+        if not holds(rule.when, answers):
+            continue
+        # Only answered questions are the answers' contribution; a rule that holds because a
+        # question was not asked (``not`` of an examination finding) names the answers it has.
+        read = tuple(
+            sorted((q for q in questions_in(rule.when) if q in order), key=order.__getitem__)
+        )
+        finding = Finding(fill(rule.reason, questionnaire, answers), rule.weight, rule.source)
+        grouped[rule.condition].setdefault(read, []).append(finding)
+    return tuple(
+        ConditionContributions(
+            ranked.id,
+            ranked.label,
+            ranked.score,
+            tuple(
+                Contribution(qids, round(sum(f.weight for f in found), 2), tuple(found))
+                for qids, found in sorted(
+                    grouped[ranked.id].items(),
+                    key=lambda item: [order[q] for q in item[0]] or [len(order)],
+                )
+            ),
+        )
+        for ranked in result.differential
+    )
+
+
+def what_if(
+    questionnaire: Questionnaire, answers: Mapping[str, Answer], result: Result | None = None
+) -> tuple[tuple[Change, ...], tuple[OpenChange, ...]]:
+    """Every single-answer change on the path that changes the leading condition or the level.
+
+    Each answer on the path is replaced, one at a time, by each alternative (every other option;
+    each single option toggled for a ``multi``; for an ``integer``, the nearest value in each
+    range the questionnaire's conditions tell apart). The tree is walked again with the changed
+    answer: a change that routes to an unanswered question is returned apart, as needing more
+    answers; a complete path is scored and kept when its leading condition or level differs.
+
+    Returns:
+        The changes that alter the outcome, and the changes that need more answers.
+    """
+    base = result or score(questionnaire, answers)
+    base_level = base.triage.level
+    changes: list[Change] = []
+    open_changes: list[OpenChange] = []
+    for qid, before in answers.items():
+        question = questionnaire.question(qid)
+        for after in alternatives(questionnaire, question, before):
+            changed = {**answers, qid: after}
+            steps, pending = Session(questionnaire, changed).walk()
+            if pending is not None:
+                open_changes.append(OpenChange(qid, before, after, pending.id))
+                continue
+            new = score(questionnaire, {s.question.id: s.answer for s in steps})
+            if new.leading != base.leading or new.triage.level != base_level:
+                changes.append(
+                    Change(
+                        qid,
+                        before,
+                        after,
+                        new.leading,
+                        new.triage.level,
+                        changes_leading=new.leading != base.leading,
+                        changes_level=new.triage.level != base_level,
+                    )
+                )
+    return tuple(changes), tuple(open_changes)
+
+
+def alternatives(questionnaire: Questionnaire, question: Question, current: Answer) -> list[Answer]:
+    """The answers to try in place of ``current``, in a stable order."""
+    if question.type == "choice":
+        return [v for v in question.values if v != current]
+    if question.type == "multi":
+        chosen = set(current) if isinstance(current, tuple) else set()
+        return [
+            tuple(v for v in question.values if (v in chosen) != (v == t)) for t in question.values
+        ]
+    if not isinstance(current, int):
+        return []
+    return list(integer_alternatives(questionnaire, question, current))
+
+
+def integer_alternatives(
+    questionnaire: Questionnaire, question: Question, current: int
+) -> list[int]:
+    """For an integer answer, the value nearest ``current`` in each range the conditions part.
+
+    The questionnaire's conditions on the question cut its range into intervals within which
+    every condition reads the same; one value per other interval is enough, and the nearest one
+    reads best ("if the patient were 17 instead of 34").
+    """
+    low = question.minimum if question.minimum is not None else min(current, 0)
+    high = question.maximum if question.maximum is not None else current
+    starts = {low}
+    for cut in _cuts(questionnaire, question.id):
+        if low < cut <= high:
+            starts.add(cut)
+    bounds = sorted(starts)
+    out: list[int] = []
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] - 1 if i + 1 < len(bounds) else high
+        if start <= current <= end:
+            continue
+        out.append(end if end < current else start)
+    return out
+
+
+def _cuts(questionnaire: Questionnaire, question_id: str) -> Iterator[int]:
+    """The values at which some condition on ``question_id`` starts to read differently."""
+    for condition in chain(route_conditions(questionnaire), outcome_conditions(questionnaire)):
+        for c in walk_condition(condition):
+            if isinstance(c, Compare) and c.question == question_id:
+                # lt N and gte N change at N; lte N and gt N change at N + 1.
+                yield c.value if c.op in ("lt", "gte") else c.value + 1
+            elif isinstance(c, Equals) and c.question == question_id and isinstance(c.value, int):
+                yield c.value
+                yield c.value + 1
+            elif isinstance(c, OneOf) and c.question == question_id:
+                for v in c.values:
+                    if isinstance(v, int):
+                        yield v
+                        yield v + 1

@@ -1,0 +1,196 @@
+"""Contributions and what-if changes: every change listed replays to what it claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hamstring_cli.engine import Session
+from hamstring_cli.explain import alternatives, contributions, explain, integer_alternatives
+from hamstring_cli.model import (
+    All,
+    Answer,
+    Compare,
+    ConditionDef,
+    Contains,
+    Equals,
+    Option,
+    Outcomes,
+    Question,
+    Questionnaire,
+    RedFlagRule,
+    ScoreRule,
+    TriageRule,
+)
+from hamstring_cli.scoring import score
+
+
+def tree() -> Questionnaire:
+    """flags -> age -> onset -(sudden)-> pop -> site -> end; onset -(gradual)-> weeks -> site."""
+    yes_no = (Option("yes", "Yes"), Option("no", "No"))
+    return Questionnaire(
+        id="t",
+        version="1",
+        title="T",
+        questions=(
+            Question(
+                "flags", "multi", "Flags?", options=(Option("saddle", "S"), Option("lump", "L"))
+            ),
+            Question("age", "integer", "Age?", minimum=5, maximum=110),
+            Question(
+                "onset",
+                "choice",
+                "Onset?",
+                options=(
+                    Option("sudden", "Sudden", next="pop"),
+                    Option("gradual", "Gradual", next="weeks"),
+                ),
+            ),
+            Question("weeks", "integer", "Weeks?", minimum=0, maximum=520, next="site"),
+            Question("pop", "choice", "Pop?", options=yes_no),
+            Question(
+                "site",
+                "choice",
+                "Site?",
+                options=(Option("sit_bone", "Sit bone"), Option("mid_thigh", "Mid thigh")),
+                next="end",
+            ),
+        ),
+        outcomes=Outcomes(
+            conditions=(
+                ConditionDef("rupture", "Rupture", triage=(TriageRule("urgent", "", "R1"),)),
+                ConditionDef(
+                    "tendinopathy",
+                    "Tendinopathy",
+                    triage=(
+                        TriageRule("soon", "", "R1", Compare("weeks", "gte", 12)),
+                        TriageRule("routine", "", "R1"),
+                    ),
+                ),
+                ConditionDef("strain", "Strain", triage=(TriageRule("routine", "", "R1"),)),
+                ConditionDef("avulsion", "Avulsion", triage=(TriageRule("urgent", "", "R1"),)),
+            ),
+            scores=(
+                ScoreRule("rupture", Equals("pop", "yes"), 2, "a pop", "R1"),
+                ScoreRule(
+                    "rupture",
+                    All((Equals("onset", "sudden"), Equals("site", "sit_bone"))),
+                    2,
+                    "an injury at the sit bone",
+                    "R1",
+                ),
+                ScoreRule("rupture", Compare("age", "lt", 18), -3, "under 18", "R2"),
+                ScoreRule(
+                    "avulsion",
+                    All((Compare("age", "lt", 18), Equals("onset", "sudden"))),
+                    4,
+                    "an injury under 18",
+                    "R2",
+                ),
+                ScoreRule("tendinopathy", Equals("onset", "gradual"), 3, "gradual", "R3"),
+                ScoreRule("strain", Equals("onset", "sudden"), 1, "sudden", "R3"),
+                ScoreRule("strain", Equals("site", "mid_thigh"), 2, "mid-thigh pain", "R3"),
+            ),
+            red_flags=(
+                RedFlagRule("cauda", Contains("flags", ("saddle",)), "emergency", "", "R4"),
+            ),
+        ),
+    )
+
+
+BASE: dict[str, Answer] = {
+    "flags": (),
+    "age": 34,
+    "onset": "sudden",
+    "pop": "yes",
+    "site": "sit_bone",
+}
+
+
+def replay(
+    q: Questionnaire, answers: dict[str, Answer], qid: str, value: Answer
+) -> tuple[str, str]:
+    """Walk the tree again with one answer changed and score the path it takes."""
+    steps, pending = Session(q, {**answers, qid: value}).walk()
+    assert pending is None, f"{qid}={value!r} needs {pending.id}"
+    result = score(q, {s.question.id: s.answer for s in steps})
+    return result.leading, result.triage.level
+
+
+def test_contributions_group_rules_by_the_answers_they_read() -> None:
+    q = tree()
+    rupture = contributions(q, BASE)[0]
+    assert rupture.id == "rupture"
+    assert [(c.questions, c.weight) for c in rupture.contributions] == [
+        (("onset", "site"), 2),
+        (("pop",), 2),
+    ]
+    assert sum(c.weight for c in rupture.contributions) == rupture.score
+
+
+def test_contributions_sum_to_each_condition_score() -> None:
+    q = tree()
+    for answers in (BASE, {**BASE, "age": 15}, {**BASE, "site": "mid_thigh", "pop": "no"}):
+        for condition in contributions(q, answers):
+            assert sum(c.weight for c in condition.contributions) == condition.score
+
+
+def test_what_if_lists_the_changes_that_alter_the_outcome() -> None:
+    q = tree()
+    found = {(c.question, c.after): (c.leading, c.level) for c in explain(q, BASE).what_if}
+    assert found == {
+        ("flags", ("saddle",)): ("rupture", "emergency"),
+        ("age", 17): ("avulsion", "urgent"),
+        ("site", "mid_thigh"): ("strain", "routine"),
+    }
+
+
+def test_every_what_if_replays_to_what_it_claims() -> None:
+    q = tree()
+    for answers in (BASE, {**BASE, "age": 12}, {**BASE, "pop": "no", "site": "mid_thigh"}):
+        base = score(q, answers)
+        for change in explain(q, answers).what_if:
+            assert answers[change.question] == change.before
+            leading, level = replay(q, answers, change.question, change.after)
+            assert (leading, level) == (change.leading, change.level)
+            assert (leading, level) != (base.leading, base.triage.level)
+            assert change.changes_leading == (leading != base.leading)
+            assert change.changes_level == (level != base.triage.level)
+
+
+def test_a_change_that_routes_to_new_questions_needs_more_answers() -> None:
+    explanation = explain(tree(), BASE)
+    assert [(o.question, o.after, o.asks) for o in explanation.needs_more_answers] == [
+        ("onset", "gradual", "weeks")
+    ]
+    assert all(c.question != "onset" for c in explanation.what_if)
+
+
+def test_integer_alternatives_take_the_nearest_value_of_each_range() -> None:
+    q = tree()
+    # The conditions part age at 18 only: one value on the other side is enough.
+    assert integer_alternatives(q, q.question("age"), 34) == [17]
+    assert integer_alternatives(q, q.question("age"), 10) == [18]
+    # weeks is read at 12: from 3 the nearest value over the line is 12, and back again 11.
+    assert integer_alternatives(q, q.question("weeks"), 3) == [12]
+    assert integer_alternatives(q, q.question("weeks"), 30) == [11]
+
+
+def test_multi_alternatives_toggle_one_option_at_a_time() -> None:
+    q = tree()
+    assert alternatives(q, q.question("flags"), ("lump",)) == [("saddle", "lump"), ()]
+    assert alternatives(q, q.question("onset"), "sudden") == ["gradual"]
+
+
+def test_json_lists_contributions_and_changes() -> None:
+    data: Any = explain(tree(), BASE).to_dict()
+    assert data["leading"] == "rupture"
+    assert data["contributions"][0]["answers"][0] == {
+        "questions": ["onset", "site"],
+        "answers": {"onset": "sudden", "site": "sit_bone"},
+        "weight": 2,
+        "findings": [{"text": "an injury at the sit bone", "weight": 2, "source": "R1"}],
+    }
+    assert {"question": "flags", "from": [], "to": ["saddle"]}.items() <= data["what_if"][0].items()
+    assert data["needs_more_answers"] == [
+        {"question": "onset", "from": "sudden", "to": "gradual", "asks": "weeks"}
+    ]
