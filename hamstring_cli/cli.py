@@ -126,18 +126,34 @@ def check(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Questionnaire files (default: the bundled questionnaire).", metavar="[FILE]..."
+            help=(
+                "Questionnaire or teaching-case files (default: the bundled questionnaire and "
+                "its teaching cases)."
+            ),
+            metavar="[FILE]...",
         ),
     ] = None,
 ) -> None:
     """Check questionnaires as a whole: exit 0 when clean, 1 with errors (warnings do not fail)."""
+    from hamstring_cli.cases import bundled_cases, check_case_file
     from hamstring_cli.checks import check as check_questionnaire
     from hamstring_cli.loader import load_questionnaire
-    from hamstring_cli.resources import resolve_questionnaire
+    from hamstring_cli.resources import bundled_dir, resolve_questionnaire
 
-    paths = files or [resolve_questionnaire(DEFAULT_QUESTIONNAIRE)]
+    paths = files or [resolve_questionnaire(DEFAULT_QUESTIONNAIRE), *bundled_cases(bundled_dir())]
     failed = False
+    loaded: dict[str, Questionnaire] = {}
     for path in paths:
+        # A file whose top level has 'story' and 'answers' is a teaching case.
+        found = check_case_file(path, loaded)
+        if found is not None:
+            print_diagnostics(found)
+            errors = sum(d.severity == "error" for d in found)
+            failed = failed or errors > 0
+            warned = len(found) - errors
+            verdict = f"{errors} error{'s' * (errors != 1)}" if errors else "ok"
+            sys.stderr.write(f"{path}: {verdict}: teaching case, {warned} warnings\n")
+            continue
         try:
             q = load_questionnaire(path)
         except UserError as error:
