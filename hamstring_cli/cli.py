@@ -19,6 +19,7 @@ from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, Use
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from hamstring_cli.cases import Case
     from hamstring_cli.model import Answer, Questionnaire
 
 
@@ -329,6 +330,217 @@ def batch(
     _, failed = run_batch(q, inputs, fmt=format.value, output=output, force=force)
     if failed:
         raise typer.Exit(int(Exit.BAD_INPUT))
+
+
+class PracticeFormat(str, enum.Enum):
+    """Output formats of scripted ``practice`` grading and of ``explain``."""
+
+    text = "text"
+    json = "json"
+
+
+class Imaging(str, enum.Enum):
+    """The imaging decision a student commits to (the contract's modalities, or none)."""
+
+    MRI = "MRI"
+    x_ray = "X-ray"
+    ultrasound = "ultrasound"
+    none = "none"
+
+
+@app.command()
+def practice(
+    case: Annotated[
+        str | None,
+        typer.Option("--case", "-c", help="The case to practise first (see --list).", metavar="ID"),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Shuffle the cases with this seed: the same seed, the same order."
+        ),
+    ] = None,
+    list_cases: Annotated[
+        bool, typer.Option("--list", help="List the teaching cases: id and title.")
+    ] = False,
+    auto: Annotated[
+        bool,
+        typer.Option("--auto", help="Show the patient's answers instead of taking the history."),
+    ] = False,
+    cases_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cases",
+            help="A folder of teaching cases (default: the bundled cases).",
+            metavar="DIR",
+        ),
+    ] = None,
+    guess: Annotated[
+        str | None,
+        typer.Option(
+            "--guess",
+            help="Scripted grading: the leading condition to grade (needs --case and --level).",
+            metavar="CONDITION",
+        ),
+    ] = None,
+    level: Annotated[
+        Level | None,
+        typer.Option("--level", help="Scripted grading: the triage level.", case_sensitive=False),
+    ] = None,
+    imaging: Annotated[
+        Imaging | None,
+        typer.Option(
+            "--imaging",
+            help="Scripted grading: the first imaging (left out: not graded).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    answers: Annotated[
+        str | None,
+        typer.Option(
+            "--answers",
+            "-a",
+            help="Scripted grading: score this answer file instead of the case's answers.",
+        ),
+    ] = None,
+    format: Annotated[
+        PracticeFormat, typer.Option("--format", "-f", help="Scripted grading output.")
+    ] = PracticeFormat.text,
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Numbered prompts, no colour or boxes.")
+    ] = False,
+) -> None:
+    """Practise the differential on teaching cases: story, history, your call, then feedback.
+
+    With --guess and --level it grades without prompting (for teachers' scripts): exit 0 with
+    the marks in the output, 2 for a guess that is not an allowed value.
+    """
+    from hamstring_cli.cases import bundled_cases, find_case, read_cases
+    from hamstring_cli.resources import bundled_dir
+
+    folder = cases_dir if cases_dir is not None else bundled_dir()
+    files = (
+        bundled_cases(folder)
+        if cases_dir is None
+        else sorted(p for p in folder.glob("*.y*ml") if p.is_file())
+    )
+    library = read_cases(files)
+    if not library:
+        fail(f"no teaching cases in {folder / 'cases' if cases_dir is None else folder}")
+    if list_cases:
+        for c in library:
+            sys.stdout.write(f"{c.id}\t{c.title}\n")
+        return
+    chosen = find_case(library, case) if case is not None else None
+    if guess is not None or level is not None or imaging is not None or answers is not None:
+        if chosen is None or guess is None or level is None:
+            fail("scripted grading needs --case, --guess and --level", Exit.USAGE)
+        grade_scripted(chosen, guess, level.value, imaging, answers, format)
+        return
+    if not (plain or sys.stdin.isatty()):
+        fail(
+            "practice asks questions, and standard input is not a terminal: use --plain for "
+            "numbered prompts, or grade a call with --case ID --guess CONDITION --level LEVEL",
+        )
+    from hamstring_cli.practice_session import PracticeStopped, run_sitting
+
+    try:
+        run_sitting(library, first=chosen.id if chosen else None, seed=seed, auto=auto, plain=plain)
+    except PracticeStopped as stopped:
+        fail(str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT)
+
+
+def grade_scripted(
+    case: Case,
+    guess: str,
+    level: str,
+    imaging: Imaging | None,
+    answers: str | None,
+    format: PracticeFormat,
+) -> None:
+    """Grade one call on a case without prompting, and print the feedback."""
+    from hamstring_cli.cases import case_questionnaire, run_case
+    from hamstring_cli.practice import Guess, check_guess, feedback
+
+    q = case_questionnaire(case)
+    run = run_case(case, q)
+    call = Guess(guess, level, imaging.value if imaging is not None else None)
+    bad = check_guess(q, call)
+    if bad:
+        options = {"leading": "--guess", "level": "--level", "imaging": "--imaging"}
+        fail("; ".join(b.words(options[b.item]) for b in bad), Exit.USAGE)
+    path_answers = answers_on_path(q, answers) if answers is not None else run.answers
+    shown = feedback(
+        q,
+        case_id=case.id,
+        case_title=case.title,
+        expected=case.expected,
+        teaching_points=case.teaching_points,
+        answers=path_answers,
+        guess=call,
+        patient_answers=run.answers if answers is not None else None,
+    )
+    if format is PracticeFormat.json:
+        from hamstring_cli.report import to_json
+
+        sys.stdout.write(to_json(shown.to_dict()))
+        return
+    from hamstring_cli.practice_session import make_console, render_feedback
+
+    render_feedback(shown, case, make_console())
+
+
+def answers_on_path(q: Questionnaire, source: str) -> dict[str, Answer]:
+    """Read an answer file and walk it as ``triage`` does: the answers on the path, in order."""
+    from hamstring_cli.answers import read_answers
+
+    return scripted_answers(q, read_answers(source, q))
+
+
+@app.command()
+def explain(
+    answers: Annotated[
+        str,
+        typer.Option(
+            "--answers", "-a", help="An answer file (YAML or JSON); '-' reads standard input."
+        ),
+    ],
+    questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
+    format: Annotated[
+        PracticeFormat, typer.Option("--format", "-f", help="Plain text or JSON.")
+    ] = PracticeFormat.text,
+) -> None:
+    """The result with each answer's contribution, and the single changes that would change it."""
+    from hamstring_cli.explain import explain as explain_answers
+
+    q = load(questionnaire)
+    explanation = explain_answers(q, answers_on_path(q, answers))
+    if format is PracticeFormat.json:
+        from hamstring_cli.report import to_json
+
+        sys.stdout.write(to_json(explanation.to_dict()))
+    else:
+        sys.stdout.write(explanation.to_text())
+
+
+class GraphFormat(str, enum.Enum):
+    """Output formats of ``graph``."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command()
+def graph(
+    questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
+    format: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="Mermaid flowchart or Graphviz DOT.")
+    ] = GraphFormat.mermaid,
+) -> None:
+    """The question tree as a picture: questions, the routes between them, and the outcomes."""
+    from hamstring_cli.graph import render
+
+    sys.stdout.write(render(load(questionnaire), format.value))
 
 
 def run() -> None:
