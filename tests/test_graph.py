@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from hamstring_cli.graph import describe, dot, edges, mermaid, render, short_prompt
+from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
     All,
     AnyOf,
@@ -152,5 +154,36 @@ def test_unknown_format_is_refused() -> None:
 def test_graphviz_parses_the_dot_output() -> None:
     done = subprocess.run(
         ["dot", "-Tsvg"], input=dot(tree()), capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+BUNDLED = Path(__file__).resolve().parent.parent / "questionnaires" / "proximal_hamstring.yaml"
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+def test_the_bundled_tree_is_drawn_whole(fmt: str) -> None:
+    q = load_questionnaire(BUNDLED)
+    text = render(q, fmt)
+    for question in q.questions:
+        assert re.search(rf"\bq_{question.id}\b", text), question.id
+    for flag in q.outcomes.red_flags:
+        assert f"f_{flag.id}" in text
+    # Each question has its arrows, and only to places its routing can take it.
+    drawn = edges(q)
+    for question in q.questions:
+        targets = {e.target for e in drawn if e.source == question.id}
+        assert targets, question.id
+        assert targets <= set(q.successors(question))
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+def test_graphviz_parses_the_bundled_tree() -> None:
+    done = subprocess.run(
+        ["dot", "-Tsvg"],
+        input=dot(load_questionnaire(BUNDLED)),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
