@@ -12,11 +12,11 @@ file and a paste into notes. Below :data:`WIDE` columns the differential is a li
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import IO
 
 from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -54,15 +54,29 @@ def is_plain(console: Console) -> bool:
 def render_summary(result: Result, console: Console) -> None:
     """Print the summary of a result on ``console``, plain or coloured as the console allows."""
     plain = is_plain(console)
+    look = _Look(plain)
     parts: list[RenderableType] = [_banner(result, plain), Text("")]
-    parts += _differential(result, plain, console.width)
-    parts += _imaging(result)
-    parts += _red_flags(result)
-    parts += _notes(result)
-    parts += _references(result)
+    parts += _differential(result, look, console.width)
+    parts += _imaging(result, look)
+    parts += _red_flags(result, look)
+    parts += _notes(result, look)
+    parts += _references(result, look)
     if result.questionnaire.disclaimer:
-        parts.append(Text(result.questionnaire.disclaimer, style="" if plain else "dim italic"))
+        parts.append(look.text(result.questionnaire.disclaimer, "dim italic"))
     console.print(Group(*parts))
+
+
+class _Look:
+    """Styles when drawing for a terminal; none at all when plain (not even bold)."""
+
+    def __init__(self, plain: bool) -> None:
+        self.plain = plain
+
+    def text(self, words: str, style: str = "") -> Text:
+        return Text(words, style="" if self.plain else style)
+
+    def heading(self, words: str) -> Text:
+        return self.text(words, "bold")
 
 
 def render_text(result: Result, *, width: int = WIDE) -> str:
@@ -101,18 +115,14 @@ def _banner(result: Result, plain: bool) -> RenderableType:
     )
 
 
-def _heading(text: str) -> Text:
-    return Text(text, style="bold")
-
-
 def _findings(findings: tuple[Finding, ...]) -> str:
     return "; ".join(f"{f.text} [{f.source}]" for f in findings)
 
 
-def _differential(result: Result, plain: bool, width: int) -> list[RenderableType]:
+def _differential(result: Result, look: _Look, width: int) -> list[RenderableType]:
     title = f"Differential (confidence {result.confidence})"
-    if plain or width < WIDE:
-        return [_heading(title), *_differential_list(result.differential), Text("")]
+    if look.plain or width < WIDE:
+        return [look.heading(title), *_differential_list(result.differential, width), Text("")]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Condition", ratio=3)
@@ -127,26 +137,35 @@ def _differential(result: Result, plain: bool, width: int) -> list[RenderableTyp
             _findings(condition.for_) or "-",
             _findings(condition.against) or "-",
         )
-    return [_heading(title), table, Text("")]
+    return [look.heading(title), table, Text("")]
 
 
-def _differential_list(differential: tuple[Ranked, ...]) -> list[RenderableType]:
+def _differential_list(differential: tuple[Ranked, ...], width: int) -> list[RenderableType]:
     out: list[RenderableType] = []
     for rank, condition in enumerate(differential, start=1):
         out.append(Text(f"{rank}. {condition.label} (score {condition.score:g})"))
         if condition.for_:
-            out.append(_indent(f"for: {_findings(condition.for_)}"))
+            out.append(_indent(f"for: {_findings(condition.for_)}", width))
         if condition.against:
-            out.append(_indent(f"against: {_findings(condition.against)}"))
+            out.append(_indent(f"against: {_findings(condition.against)}", width))
     return out
 
 
-def _indent(text: str) -> RenderableType:
-    # expand=False: padding to the full width would leave trailing spaces in pasted text.
-    return Padding(Text(text), (0, 0, 0, 3), expand=False)
+def _indent(words: str, width: int) -> Text:
+    # Wrapped here with a hanging indent: rich's Padding would pad every line to the widest,
+    # leaving trailing spaces in text that is pasted into notes.
+    return Text(
+        textwrap.fill(
+            words,
+            width=max(width, 20),
+            initial_indent="   ",
+            subsequent_indent="   ",
+            break_on_hyphens=False,
+        )
+    )
 
 
-def _imaging(result: Result) -> list[RenderableType]:
+def _imaging(result: Result, look: _Look) -> list[RenderableType]:
     imaging = result.imaging
     source = f" [{imaging.source}]" if imaging.source else ""
     if imaging.advised:
@@ -154,33 +173,33 @@ def _imaging(result: Result) -> list[RenderableType]:
         line = f"{imaging.modality}{urgency}: {imaging.reason}{source}"
     else:
         line = f"not advised now: {imaging.reason}{source}"
-    return [_heading("Imaging"), Text(line), Text("")]
+    return [look.heading("Imaging"), Text(line), Text("")]
 
 
-def _red_flags(result: Result) -> list[RenderableType]:
+def _red_flags(result: Result, look: _Look) -> list[RenderableType]:
     if not result.red_flags:
-        return [_heading("Red flags"), Text("none raised"), Text("")]
-    lines: list[RenderableType] = [_heading("Red flags")]
+        return [look.heading("Red flags"), Text("none raised"), Text("")]
+    lines: list[RenderableType] = [look.heading("Red flags")]
     for flag in result.red_flags:
         line = Text("- ")
-        line.append(f"{flag.id} ({flag.level})", style="bold red")
+        line.append(look.text(f"{flag.id} ({flag.level})", "bold red"))
         line.append(f": {flag.advice} [{flag.source}]")
         lines.append(line)
     return [*lines, Text("")]
 
 
-def _notes(result: Result) -> list[RenderableType]:
+def _notes(result: Result, look: _Look) -> list[RenderableType]:
     if not result.notes:
         return []
-    lines: list[RenderableType] = [_heading("Notes")]
+    lines: list[RenderableType] = [look.heading("Notes")]
     lines += [Text(f"- {note.text} [{note.source}]") for note in result.notes]
     return [*lines, Text("")]
 
 
-def _references(result: Result) -> list[RenderableType]:
+def _references(result: Result, look: _Look) -> list[RenderableType]:
     cited = result.cited()
     if not cited:
         return []
-    lines: list[RenderableType] = [_heading("References")]
+    lines: list[RenderableType] = [look.heading("References")]
     lines += [Text(f"[{ref.id}] {ref.citation}") for ref in cited]
     return [*lines, Text("")]
