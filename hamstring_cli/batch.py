@@ -139,10 +139,13 @@ def _json_lines(path: Path) -> list[Input]:
         # Read again (and reported with its reason) as a single input.
         return [Input(os.fspath(path), path)]
     name = os.fspath(path)
+    # Undecodable bytes survive as surrogates, so that the line reports E003 when it is read.
     text = raw.decode("utf-8", errors="surrogateescape")
+    # Lines end at '\n' only: str.splitlines() would also split at U+2028 and other breaks
+    # that JSON allows inside a string, and the line numbers would drift.
     return [
-        Input(f"{name}:{number}", path, number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
+        Input(f"{name}:{number}", path, number, line.removesuffix("\r"))
+        for number, line in enumerate(text.split("\n"), start=1)
         if line.strip()
     ]
 

@@ -327,3 +327,16 @@ def test_a_long_batch_draws_no_bar_when_stderr_is_not_a_terminal(
     assert done.returncode == 0
     assert done.stderr == b""
     assert len(done.stdout.splitlines()) == 60
+
+
+def test_json_lines_end_at_newlines_only(tmp_path: Path, tiny: Path) -> None:
+    lines = tmp_path / "cases.jsonl"
+    separator = "\u2028"  # allowed raw inside a JSON string; not a line break in JSON Lines
+    first = {"flags": [], "onset": "sudden", "pop": "yes", "age": 34, "note": f"a{separator}b"}
+    lines.write_bytes(
+        (json.dumps(first, ensure_ascii=False) + "\r\n" + '{"flags": [], "pop": 1}\n').encode()
+    )
+    out = records(batch(lines, "-q", tiny).stdout)
+    assert [r["source"] for r in out] == [f"{lines}:1", f"{lines}:2"]
+    assert out[0]["error"]["code"] == "E201"  # type: ignore[index]  # 'note' is no question
+    assert out[1]["error"]["line"] == 2  # type: ignore[index]
