@@ -19,6 +19,7 @@ clean. Questionary is imported only when the first prompt is shown.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import shutil
 import sys
@@ -37,6 +38,7 @@ from hamstring_cli.scoring import Result, score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
 
 if TYPE_CHECKING:
+    from prompt_toolkit.output import Output
     from rich.console import Console
 
 
@@ -425,40 +427,83 @@ def _parse_plain(ask: Ask, text: str) -> tuple[object, str | None]:
 
 
 class _Screen:
-    """Headings, help, red-flag panels, the review table and the summary, drawn with rich.
+    """Headings, help, red-flag panels, the review table and the summary.
 
-    In plain mode nothing moves the cursor and nothing is drawn with colour or boxes.
+    Lines of text and headings are written by prompt_toolkit, which the prompts load anyway,
+    so that nothing else is imported before the first question (rich alone costs about as much
+    as a fifth of questionary); rich is imported for the first panel, table or summary. In plain
+    mode nothing moves the cursor and nothing is drawn with colour or boxes.
     """
 
     def __init__(self, stream: TextIO, plain: bool) -> None:
-        # Lazy: rich is needed only once the intake runs.
-        from rich.console import Console
-
         self.stream = stream
         self.plain = plain
-        columns = shutil.get_terminal_size().columns
-        self.console: Console = Console(
-            file=stream,
-            highlight=False,
-            markup=False,
-            emoji=False,
-            width=columns if plain else None,
-            force_terminal=False if plain else None,
-            no_color=True if plain else None,
-            color_system=None if plain else "auto",
-        )
         self.section = ""
+        self._console: Console | None = None
+        self.output: Output | None = None
+        if not plain:
+            from prompt_toolkit.output import create_output
+
+            # One output for the lines written here and for the prompts: the same stream,
+            # colours and size. A stream that is not a terminal gets plain text.
+            self.output = create_output(stdout=stream)
 
     @property
     def width(self) -> int:
         """The width to write to."""
-        return self.console.width
+        if self.output is not None:
+            return self.output.get_size().columns
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return shutil.get_terminal_size().columns
 
-    def text(self, text: str, style: str = "") -> None:
-        """A paragraph, wrapped to the width."""
-        from rich.text import Text
+    @property
+    def console(self) -> Console:
+        """The rich console, made when first needed."""
+        if self._console is None:
+            from rich.console import Console
 
-        self.console.print(Text(text, style="" if self.plain else style))
+            # highlight and markup off: questionnaire text is data, and '[R1]' prints as written.
+            self._console = Console(
+                file=self.stream,
+                highlight=False,
+                markup=False,
+                emoji=False,
+                width=self.width if self.plain else None,
+                force_terminal=False if self.plain else None,
+                no_color=True if self.plain else None,
+                color_system=None if self.plain else "auto",
+            )
+        return self._console
+
+    def text(self, text: str, style: str = "", indent: str = "") -> None:
+        """A paragraph, wrapped word by word to the width."""
+        width = max(self.width - 1, 20)
+        # Paths and addresses stay whole, so they can be copied from the screen.
+        lines = textwrap.wrap(
+            text,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        self._write("\n".join(lines) + "\n", style)
+
+    def _write(self, text: str, style: str = "") -> None:
+        if self.output is None:
+            self.stream.write(text)
+            self.stream.flush()
+            return
+        from prompt_toolkit import print_formatted_text
+        from prompt_toolkit.formatted_text import FormattedText
+
+        print_formatted_text(FormattedText([(style, text)]), end="", output=self.output)
+
+    def blank(self) -> None:
+        """An empty line."""
+        self._write("\n")
 
     def intro(self, q: Questionnaire, store: SessionFile, given: int) -> None:
         """Say what this is, where it is saved, and how to stop and go back."""
@@ -470,21 +515,20 @@ class _Screen:
                 "dim",
             )
         self.text("Each answer is saved as it is given, in:", "dim")
-        self.text(f"  {store.path}", "dim")
-        back = "type b to go back" if self.plain else "choose ← Back (or type b) to go back"
-        self.text(f"At any question {back}; Ctrl-C stops, and the intake can be resumed.", "dim")
+        self.text(str(store.path), "dim", indent="  ")
+        back = "type b" if self.plain else "choose ← Back"
+        self.text(f"To go back a question, {back}. Ctrl-C stops; the intake can be resumed.", "dim")
 
     def question(self, question: Question, where: str) -> None:
         """The section heading when it changes, where the user is, and the question's help."""
-        self.console.print()
+        self.blank()
         if question.section and question.section != self.section:
             self.section = question.section
             if self.plain:
                 self.text(f"== {question.section} ==")
             else:
-                from rich.rule import Rule
-
-                self.console.print(Rule(question.section, style="cyan", align="left"))
+                rule = "─" * max(self.width - len(question.section) - 2, 3)
+                self._write(f"{question.section} {rule}\n", "bold fg:ansicyan")
         self.text(where.capitalize(), "dim")
         if question.help:
             self.text(" ".join(question.help.split()), "dim")
@@ -500,7 +544,7 @@ class _Screen:
         source = f"{rule.source}: {reference.citation}" if reference else rule.source
         advice = " ".join(fill(rule.advice, q, answers).split())
         after = "The intake goes on; this flag is in the summary."
-        self.console.print()
+        self.blank()
         if self.plain:
             self.text(f"!! RED FLAG: {label.upper()} ({rule.id})")
             self.text(advice)
@@ -532,12 +576,12 @@ class _Screen:
     def ticked(self, words: list[str]) -> None:
         """The options ticked in a checkbox, one a line (questionary only counts them)."""
         for word in words:
-            self.text(f"  - {word}", "dim")
+            self.text(f"- {word}", "dim", indent="  ")
 
     def review(self, session: Session) -> None:
         """The answers on the path, in plain words."""
         steps = session.transcript
-        self.console.print()
+        self.blank()
         if self.plain:
             self.text("== Review ==")
             for number, step in enumerate(steps, start=1):
@@ -561,12 +605,12 @@ class _Screen:
         """The result, drawn by the report's text renderer."""
         from hamstring_cli.render.text import render_summary
 
-        self.console.print()
+        self.blank()
         render_summary(result, self.console)
 
     def warn(self, text: str) -> None:
         """A problem that does not stop the intake."""
-        self.text(f"hamstring: {text}", "bold yellow")
+        self.text(f"hamstring: {text}", "bold fg:ansiyellow")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,7 +662,9 @@ class _Terminal:
 
     def save(self, session: Session) -> None:
         """Write the session file; a failure is said once and the intake goes on."""
-        if not self.saving:
+        if not self.saving or not session.answers:
+            # Nothing answered is nothing to lose: no empty file, no disk write before the
+            # first question.
             return
         on_path = session.path_answers
         held = {k: v for k, v in session.answers.items() if k not in on_path}
@@ -655,15 +701,14 @@ def _ui_stream() -> TextIO:
 
 
 @contextmanager
-def _prompts_on(stream: TextIO, plain: bool) -> Iterator[None]:
-    """Draw questionary's prompts on ``stream`` when it is not standard output."""
-    if plain or stream is sys.stdout or not stream.isatty():
+def _prompts_on(screen: _Screen) -> Iterator[None]:
+    """Draw questionary's prompts where the screen writes (standard error, say)."""
+    if screen.output is None:
         yield
         return
     from prompt_toolkit.application import create_app_session
-    from prompt_toolkit.output import create_output
 
-    with create_app_session(output=create_output(stdout=stream)):
+    with create_app_session(output=screen.output):
         yield
 
 
@@ -703,7 +748,7 @@ def intake(
     session = Session(questionnaire, given)
     terminal = _Terminal(questionnaire, screen, store, plain)
     try:
-        with _prompts_on(stream, plain):
+        with _prompts_on(screen):
             screen.intro(questionnaire, store, len(given))
             _walk_and_review(session, terminal)
             result = score(questionnaire, session.path_answers)

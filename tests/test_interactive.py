@@ -329,9 +329,11 @@ def test_every_answer_is_saved_as_it_is_given(
 
     def look(answer: object) -> object:
         def step(ask: Ask) -> object:
-            (path,) = session_files(state)
-            assert stat.S_IMODE(path.stat().st_mode) == 0o600
-            seen[ask.key] = dict(read_answers(path, mini))
+            files = session_files(state)
+            if files:
+                (path,) = files
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600
+                seen[ask.key] = dict(read_answers(path, mini))
             return answer
 
         return step
@@ -347,7 +349,7 @@ def test_every_answer_is_saved_as_it_is_given(
     )
     intake(mini, {})
     script.done()
-    assert seen["flags"] == {}
+    assert "flags" not in seen, "no file is written before anything is answered"
     assert seen["onset"] == {"flags": ()}
     assert seen["pop"] == {"flags": (), "onset": "sudden"}
     assert seen[REVIEW] == {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
