@@ -785,6 +785,7 @@ def _offer_report(result: Result, terminal: _Terminal, shown_format: str) -> Non
         Choice("No, finish here", NO_REPORT, "1"),
         *(Choice(f"Save {title}", fmt, str(n)) for n, (fmt, title) in enumerate(formats, 2)),
     )
+    terminal.screen.blank()
     fmt = terminal.prompt(Ask(SAVE, "select", "Save a report to a file?", choices, NO_REPORT))
     if fmt not in ("markdown", "json"):
         return
@@ -827,7 +828,9 @@ def _offer_report(result: Result, terminal: _Terminal, shown_format: str) -> Non
         except OutputError as error:
             terminal.screen.warn(str(error))
             continue
-        terminal.screen.text(f"Saved the {fmt} report to {path} (private, mode 0600).")
+        name = "JSON" if fmt == "json" else "Markdown"
+        terminal.screen.text(f"Saved the {name} report, private to you (mode 0600), in:")
+        terminal.screen.text(str(path.resolve()), indent="  ")
         return
 
 
