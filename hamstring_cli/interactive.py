@@ -337,14 +337,14 @@ def _describe(help_text: str, columns: int) -> str | None:
     return "\n  ".join(lines)[len(label) :]
 
 
-def _ask_plain(ask: Ask, out: TextIO, source: TextIO | None = None) -> object:
+def _ask_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int = 80) -> object:
     """Ask with numbered lines and typed answers: no cursor movement, no prompt library.
 
     Re-asks until the answer is good. Raises ``EOFError`` when the input ends, so a closed
     pipe never hangs the intake.
     """
     source = source if source is not None else sys.stdin
-    out.write(_plain_prompt(ask, max(shutil.get_terminal_size().columns - 1, 20)))
+    out.write(_plain_prompt(ask, max(width - 1, 20)))
     while True:
         out.write("> ")
         out.flush()
@@ -631,7 +631,7 @@ class _Terminal:
     def prompt(self, ask: Ask) -> object:
         """Show one prompt, in plain lines or with questionary."""
         if self.plain:
-            return _ask_plain(ask, self.screen.stream)
+            return _ask_plain(ask, self.screen.stream, width=self.screen.width)
         return _ask(ask)
 
     def answer(self, question: Question, session: Session) -> object:
@@ -680,8 +680,7 @@ class _Terminal:
         pending = current.id if current is not None else None
         answered = len(session.answers)
         if not answered:
-            # Nothing to resume: leave no empty file behind.
-            self.store.remove()
+            # Nothing to resume, and no file was written (save skips an empty intake).
             return IntakeStopped(interrupted=interrupted, saved=None, resume=None, answered=0)
         self.save(session)
         saved = self.store.path if self.saving else None

@@ -160,7 +160,7 @@ class Script:
         self.steps = list(steps)
         self.asked: list[Ask] = []
 
-    def __call__(self, ask: Ask) -> object:
+    def __call__(self, ask: Ask, *args: object, **kwargs: object) -> object:
         self.asked.append(ask)
         assert self.steps, f"not scripted: {ask.key} ({ask.message})"
         key, raw = self.steps.pop(0)
@@ -519,7 +519,7 @@ def test_plain_mode_stops_cleanly_when_the_input_ends(
 def test_the_command_exits_130_with_the_resume_command_and_resumes(
     monkeypatch: pytest.MonkeyPatch, mini_path: Path, state: Path
 ) -> None:
-    def interrupt(ask: Ask, *args: object) -> object:
+    def interrupt(ask: Ask, *args: object, **kwargs: object) -> object:
         if ask.key == "pop":
             raise KeyboardInterrupt
         return {"flags": [NONE_OF_THESE], "onset": "sudden"}[ask.key]
