@@ -8,7 +8,6 @@ A bad input becomes an error record, and the others still run; nothing ever prom
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import os
@@ -173,12 +172,12 @@ def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
 
 def _shift(place: Place, line: int) -> Place:
     # A line of a .jsonl file is read as a document of its own, whose line 1 is ``line``.
-    return dataclasses.replace(place, line=line + (place.line or 1) - 1)
+    return place._replace(line=line + (place.line or 1) - 1)
 
 
 def _on_line(found: Diagnostic, line: int) -> Diagnostic:
     place = found.place
-    return dataclasses.replace(found, place=_shift(place, line) if place else None)
+    return found._replace(place=_shift(place, line) if place else None)
 
 
 def run_one(item: Input, questionnaire: Questionnaire) -> Record:
@@ -194,7 +193,7 @@ def run_one(item: Input, questionnaire: Questionnaire) -> Record:
     if pending is not None:
         found = missing_answer(questionnaire, pending.id)
         where = Place(os.fspath(item.path), item.line)
-        return Record(item.source, errors=(dataclasses.replace(found, place=where),))
+        return Record(item.source, errors=(found._replace(place=where),))
     path_answers = {step.question.id: step.answer for step in steps}
     unused = [qid for qid in given if qid not in path_answers]
     warnings = tuple(unused_warnings(given, unused))

@@ -58,6 +58,7 @@ from hamstring_cli.model import (
     TriageRule,
     holds,
     placeholders,
+    questions_in,
     walk_condition,
 )
 from hamstring_cli.paths import (
@@ -576,7 +577,7 @@ class _Search:
     def satisfiable(self, condition: Condition) -> bool | None:
         """True when some path satisfies it, False when none can, None when it cannot tell."""
         own = atoms_by_question([condition])
-        reads = {p.question for p in walk_condition(condition) if hasattr(p, "question")}
+        reads = questions_in(condition)
         if not reads:
             return None
         tried = dict(self.base)
@@ -631,6 +632,6 @@ def _holds3(
         return True if True in results else (None if None in results else False)
     assert isinstance(condition, AtLeast)
     true, unknown = results.count(True), results.count(None)
-    if true >= condition.count:
+    if true >= condition.needed:
         return True
-    return False if true + unknown < condition.count else None
+    return False if true + unknown < condition.needed else None

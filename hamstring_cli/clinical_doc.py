@@ -100,7 +100,7 @@ def _group(condition: Condition) -> tuple[str, tuple[Condition, ...]] | None:
     if isinstance(condition, AnyOf):
         return "any of:", condition.items
     if isinstance(condition, AtLeast):
-        return f"at least {condition.count} of:", condition.items
+        return f"at least {condition.needed} of:", condition.items
     if isinstance(condition, Not) and isinstance(condition.item, AnyOf):
         return "none of:", condition.item.items
     if isinstance(condition, Not) and isinstance(condition.item, All):

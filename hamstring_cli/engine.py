@@ -8,24 +8,21 @@ the start, so going back and changing an answer keeps the later answers still on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from hamstring_cli.errors import MissingAnswers
 from hamstring_cli.model import END, Answer, Question, Questionnaire
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One question on the path taken, with its answer."""
 
     question: Question
     answer: Answer
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     """Where the session stands: the question number and how many may follow."""
 
     number: int

@@ -7,15 +7,14 @@ line decides how to print them.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):
     """Where something stands in a file: 1-based line and column, when known."""
 
     file: str
@@ -30,8 +29,7 @@ class Place:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class Detail:
+class Detail(NamedTuple):
     """One entry of the catalogue: a stable code and a message template."""
 
     code: str
@@ -118,8 +116,7 @@ class Code:
     ANSWER_DUPLICATE = Detail("E208", "'{value}' is listed twice for '{question}'")
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem found, with its code, its place and, where it concerns one, the question."""
 
     code: str
@@ -213,12 +210,11 @@ class AnswerError(UserError):
     """An answer file or an answer that the questionnaire does not allow."""
 
 
-@dataclass(frozen=True, slots=True)
-class Invalid:
+class Invalid(NamedTuple):
     """Why one answer value was refused: the detail and its template fields."""
 
     detail: Detail
-    fields: dict[str, object] = field(default_factory=dict)
+    fields: Mapping[str, object] = MappingProxyType({})
     allowed: tuple[str, ...] = ()
 
 

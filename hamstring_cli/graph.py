@@ -91,7 +91,7 @@ def describe(condition: Condition) -> str:
     if isinstance(condition, Not):
         return f"not {_nested(condition.item)}"
     if isinstance(condition, AtLeast):
-        return f"at least {condition.count} of ({', '.join(describe(c) for c in condition.items)})"
+        return f"at least {condition.needed} of ({', '.join(describe(c) for c in condition.items)})"
     assert isinstance(condition, Leading)
     return f"leading is {condition.condition}"
 

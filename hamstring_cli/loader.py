@@ -18,10 +18,9 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Protocol, TypeAlias, TypeVar, cast
+from typing import Literal, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -543,8 +542,7 @@ _ID_WORDS = "lower case letters, digits and _"
 # Building the model
 
 
-@dataclass(frozen=True, slots=True)
-class LoadReport:
+class LoadReport(NamedTuple):
     """A questionnaire that loaded and passed its checks, with the checker's warnings."""
 
     questionnaire: Questionnaire

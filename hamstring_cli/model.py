@@ -6,12 +6,12 @@ walking their data; nothing in a questionnaire is ever run as code.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
 
 from hamstring_cli.errors import Code, Invalid, InvalidAnswer, Place, allowed_text, did_you_mean
 
@@ -29,6 +29,30 @@ MODALITIES: tuple[str, ...] = ("MRI", "X-ray", "ultrasound")
 #: The name that ends a path when used as a ``next`` target.
 END = "end"
 
+_T = TypeVar("_T", bound=tuple[object, ...])
+
+
+def place_blind(cls: type[_T]) -> type[_T]:
+    """Make a record whose last field is ``at`` compare and hash without it.
+
+    Where a rule is written does not change what it means: a questionnaire loaded from the
+    cache (which keeps no line numbers) equals the same file loaded with every place.
+    """
+
+    def __eq__(self: tuple[object, ...], other: object) -> bool:
+        return type(self) is type(other) and self[:-1] == other[:-1]
+
+    def __ne__(self: tuple[object, ...], other: object) -> bool:
+        return not __eq__(self, other)
+
+    def __hash__(self: tuple[object, ...]) -> int:
+        return hash(self[:-1])
+
+    setattr(cls, "__eq__", __eq__)  # noqa: B010 - assigning a method to a built class
+    setattr(cls, "__ne__", __ne__)  # noqa: B010
+    setattr(cls, "__hash__", __hash__)  # noqa: B010
+    return cls
+
 
 def most_pressing(levels: list[str]) -> str | None:
     """The most pressing of some levels, or ``None`` for none."""
@@ -39,91 +63,94 @@ def most_pressing(levels: list[str]) -> str | None:
 # Conditions
 
 
-@dataclass(frozen=True, slots=True)
-class Equals:
+@place_blind
+class Equals(NamedTuple):
     """The answer to ``question`` is ``value``."""
 
     question: str
     value: str | int
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OneOf:
+@place_blind
+class OneOf(NamedTuple):
     """The answer to ``question`` is one of ``values``."""
 
     question: str
     values: tuple[str | int, ...]
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Contains:
+@place_blind
+class Contains(NamedTuple):
     """A ``multi`` answer includes ``value``, or (with several values) any of them."""
 
     question: str
     values: tuple[str, ...]
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Compare:
+@place_blind
+class Compare(NamedTuple):
     """A numeric comparison of an ``integer`` answer: ``op`` is lt, lte, gt or gte."""
 
     question: str
     op: Literal["lt", "lte", "gt", "gte"]
     value: int
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Answered:
+@place_blind
+class Answered(NamedTuple):
     """The question was answered on the path taken."""
 
     question: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class All:
+@place_blind
+class All(NamedTuple):
     """Every one of ``items`` holds."""
 
     items: tuple[Condition, ...]
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AnyOf:
+@place_blind
+class AnyOf(NamedTuple):
     """At least one of ``items`` holds."""
 
     items: tuple[Condition, ...]
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
+@place_blind
+class Not(NamedTuple):
     """``item`` does not hold."""
 
     item: Condition
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AtLeast:
-    """At least ``count`` of ``items`` hold."""
+@place_blind
+class AtLeast(NamedTuple):
+    """At least ``needed`` of ``items`` hold."""
 
-    count: int
+    needed: int
     items: tuple[Condition, ...]
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Leading:
+@place_blind
+class Leading(NamedTuple):
     """The leading condition of the differential is ``condition`` (outcome rules only)."""
 
     condition: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
+
+#: The forms of condition that read one question.
+QUESTION_CONDITIONS = (Equals, OneOf, Contains, Compare, Answered)
 
 Condition = Equals | OneOf | Contains | Compare | Answered | All | AnyOf | Not | AtLeast | Leading
 
@@ -156,7 +183,7 @@ def holds(condition: Condition, answers: Answers, leading: str | None = None) ->
     if isinstance(condition, Not):
         return not holds(condition.item, answers, leading)
     if isinstance(condition, AtLeast):
-        return sum(holds(c, answers, leading) for c in condition.items) >= condition.count
+        return sum(holds(c, answers, leading) for c in condition.items) >= condition.needed
     return leading == condition.condition
 
 
@@ -173,15 +200,15 @@ def walk_condition(condition: Condition) -> list[Condition]:
 
 def questions_in(condition: Condition) -> set[str]:
     """The question ids a condition reads."""
-    return {c.question for c in walk_condition(condition) if hasattr(c, "question")}
+    return {c.question for c in walk_condition(condition) if isinstance(c, QUESTION_CONDITIONS)}
 
 
 # ---------------------------------------------------------------------------------------------
 # Questions
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+@place_blind
+class Option(NamedTuple):
     """One answer a ``choice`` or ``multi`` question offers."""
 
     value: str
@@ -189,20 +216,20 @@ class Option:
     help: str = ""
     next: str | None = None
     uncertain: bool = False
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+@place_blind
+class Route(NamedTuple):
     """Go to ``next`` when ``when`` holds (routes are tried in order)."""
 
     when: Condition
     next: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+@place_blind
+class Question(NamedTuple):
     """One question of the tree."""
 
     id: str
@@ -216,7 +243,7 @@ class Question:
     unit: str = ""
     routes: tuple[Route, ...] = ()
     next: str | None = None
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -358,39 +385,39 @@ def describe_type(raw: object) -> str:
 # Outcomes
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+@place_blind
+class Reference(NamedTuple):
     """A source that rules cite."""
 
     id: str
     citation: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TriageRule:
+@place_blind
+class TriageRule(NamedTuple):
     """The level a condition gives when it leads (first matching rule wins)."""
 
     level: str
     advice: str
     source: str
     when: Condition | None = None
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionDef:
+@place_blind
+class ConditionDef(NamedTuple):
     """One condition of the differential."""
 
     id: str
     label: str
     description: str = ""
     triage: tuple[TriageRule, ...] = ()
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreRule:
+@place_blind
+class ScoreRule(NamedTuple):
     """Adds ``weight`` to ``condition`` when ``when`` holds; ``reason`` is a for/against finding."""
 
     condition: str
@@ -398,11 +425,11 @@ class ScoreRule:
     weight: float
     reason: str
     source: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RedFlagRule:
+@place_blind
+class RedFlagRule(NamedTuple):
     """A red flag raised when ``when`` holds."""
 
     id: str
@@ -410,11 +437,11 @@ class RedFlagRule:
     level: str
     advice: str
     source: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ImagingRule:
+@place_blind
+class ImagingRule(NamedTuple):
     """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'."""
 
     when: Condition
@@ -422,11 +449,10 @@ class ImagingRule:
     urgency: str | None
     reason: str
     source: str
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LevelText:
+class LevelText(NamedTuple):
     """The plain words for a triage level."""
 
     label: str
@@ -434,18 +460,17 @@ class LevelText:
     advice: str
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+@place_blind
+class Note(NamedTuple):
     """An evidence note for the report, with its source."""
 
     text: str
     source: str
     when: Condition | None = None
-    at: Place | None = field(default=None, compare=False)
+    at: Place | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ConfidenceRule:
+class ConfidenceRule(NamedTuple):
     """How sure the ranking is: margins between the top two scores, and the uncertain share."""
 
     high_margin: float = 4.0
@@ -453,8 +478,7 @@ class ConfidenceRule:
     max_uncertain_fraction: float = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class Outcomes:
+class Outcomes(NamedTuple):
     """Everything that turns a transcript into a result."""
 
     conditions: tuple[ConditionDef, ...]
@@ -462,7 +486,7 @@ class Outcomes:
     red_flags: tuple[RedFlagRule, ...] = ()
     imaging: tuple[ImagingRule, ...] = ()
     no_imaging_reason: str = "No imaging is needed now."
-    levels: Mapping[str, LevelText] = field(default_factory=lambda: MappingProxyType({}))
+    levels: Mapping[str, LevelText] = MappingProxyType({})
     notes: tuple[Note, ...] = ()
     confidence: ConfidenceRule = ConfidenceRule()
 
@@ -474,41 +498,73 @@ class Outcomes:
         return None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Questionnaire:
-    """A whole questionnaire, checked and ready to run (equal only to itself)."""
+    """A whole questionnaire, checked and ready to run (equal only to itself).
 
-    id: str
-    version: str
-    title: str
-    questions: tuple[Question, ...]
-    outcomes: Outcomes
-    description: str = ""
-    disclaimer: str = ""
-    references: tuple[Reference, ...] = ()
-    start: str = ""
-    required: tuple[str, ...] = ()
-    source: str = "<memory>"
-    content_hash: str = ""
-    by_id: Mapping[str, Question] = field(
-        default_factory=lambda: MappingProxyType({}), compare=False
-    )
-    #: Where ``start`` and each ``required`` entry stand in the file, for diagnostics.
-    start_at: Place | None = field(default=None, compare=False)
-    required_at: tuple[Place | None, ...] = field(default=(), compare=False)
-    _following: Mapping[str, str] = field(
-        default_factory=dict, init=False, repr=False, compare=False
+    A plain slotted class rather than a record: it derives lookup tables once when it is
+    made, and compares by identity, so caches can key on it cheaply.
+    """
+
+    __slots__ = (
+        "_following",
+        "by_id",
+        "content_hash",
+        "description",
+        "disclaimer",
+        "id",
+        "outcomes",
+        "questions",
+        "references",
+        "required",
+        "required_at",
+        "source",
+        "start",
+        "start_at",
+        "title",
+        "version",
     )
 
-    def __post_init__(self) -> None:
-        if not self.by_id:
-            object.__setattr__(self, "by_id", MappingProxyType({q.id: q for q in self.questions}))
+    def __init__(
+        self,
+        id: str,
+        version: str,
+        title: str,
+        questions: tuple[Question, ...],
+        outcomes: Outcomes,
+        description: str = "",
+        disclaimer: str = "",
+        references: tuple[Reference, ...] = (),
+        start: str = "",
+        required: tuple[str, ...] = (),
+        source: str = "<memory>",
+        content_hash: str = "",
+        *,
+        start_at: Place | None = None,
+        required_at: tuple[Place | None, ...] = (),
+    ) -> None:
+        self.id = id
+        self.version = version
+        self.title = title
+        self.questions = questions
+        self.outcomes = outcomes
+        self.description = description
+        self.disclaimer = disclaimer
+        self.references = references
+        self.start = start or (questions[0].id if questions else "")
+        self.required = required
+        self.source = source
+        self.content_hash = content_hash
+        #: Where ``start`` and each ``required`` entry stand in the file, for diagnostics.
+        self.start_at = start_at
+        self.required_at = required_at
+        self.by_id: Mapping[str, Question] = MappingProxyType({q.id: q for q in questions})
         # Where each question falls through to, by id: finding a question with tuple.index
         # compares questions field by field, on every step of every walk.
-        ids = [q.id for q in self.questions]
-        object.__setattr__(self, "_following", dict(zip(ids, ids[1:], strict=False)))
-        if not self.start and self.questions:
-            object.__setattr__(self, "start", self.questions[0].id)
+        ids = [q.id for q in questions]
+        self._following: Mapping[str, str] = dict(itertools.pairwise(ids))
+
+    def __repr__(self) -> str:
+        return f"Questionnaire(id={self.id!r}, version={self.version!r}, source={self.source!r})"
 
     def question(self, question_id: str) -> Question:
         """The question with this id (``KeyError`` when there is none)."""

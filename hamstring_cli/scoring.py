@@ -7,7 +7,7 @@ contract (schema version 1), with a few extra keys that the contract allows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hamstring_cli.model import (
     LEVEL_RANK,
@@ -25,8 +25,7 @@ from hamstring_cli.model import (
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One rule that moved a condition's score, in plain words, with its source."""
 
     text: str
@@ -34,8 +33,7 @@ class Finding:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
+class Ranked(NamedTuple):
     """One condition of the differential with its score and the findings for and against."""
 
     id: str
@@ -54,8 +52,7 @@ class Ranked:
         return tuple(f for f in self.findings if f.weight < 0)
 
 
-@dataclass(frozen=True, slots=True)
-class RaisedFlag:
+class RaisedFlag(NamedTuple):
     """A red flag raised by the answers."""
 
     id: str
@@ -64,8 +61,7 @@ class RaisedFlag:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Triage:
+class Triage(NamedTuple):
     """How soon to act, in plain words, and what decided it."""
 
     level: str
@@ -76,8 +72,7 @@ class Triage:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Imaging:
+class Imaging(NamedTuple):
     """The first imaging study to order, if any."""
 
     advised: bool
@@ -87,8 +82,7 @@ class Imaging:
     source: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """Everything a report shows; :meth:`to_dict` is the JSON contract."""
 
     questionnaire: Questionnaire
