@@ -1,14 +1,16 @@
-"""A cache of questionnaire data in the user's cache folder, so that a run skips the YAML parse.
+"""A cache of checked questionnaires in the user's cache folder, so that a run skips the YAML.
 
-Layer 2. Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key)
-is the largest part of a scripted run after the interpreter's own start-up. The first load of
-a file goes through the loader as usual; once it has loaded and passed every check, its plain
-data is stored as JSON (never pickle: a cache file is data, not code) under a name made of the
-SHA-256 of the file's bytes and of this package's version and code. Later loads of the same
-bytes read the JSON and build the questionnaire from it with the loader's own parser, and its
-checks still run, so the cache changes only how fast a questionnaire loads, never whether it
-loads. Cached questionnaires carry no line numbers (nothing at run time reads them); any
-problem at all falls back to the full load, which reports with places.
+Layer 2. Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key),
+building its model and checking it is the largest part of a scripted run after the
+interpreter's own start-up. The first load of a file goes through the loader as usual; once it
+has loaded and passed every check, its model is stored as JSON (never pickle: a cache file is
+data, not code) under a name made of the SHA-256 of the file's bytes and of this package's
+version and code. Later loads of the same bytes rebuild the model from that JSON: each record
+is named, and only the model's own record types (an allowlist) can be named, so the file can
+describe data and nothing else. The checks are not run again: the entry exists only because
+the same bytes passed them under the same code. Cached questionnaires carry no line numbers
+(nothing at run time reads them); any problem with an entry falls back to the full load,
+which reports with places.
 
 ``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it.
 """
@@ -18,15 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
-from hamstring_cli import __version__
-from hamstring_cli.errors import QuestionnaireError
-from hamstring_cli.loader import SourceMap, parse_questionnaire, read_document
+from hamstring_cli import __version__, model
+from hamstring_cli.loader import parse_questionnaire, read_document
 from hamstring_cli.model import Questionnaire
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 KEEP = 16
 _CODE = ("loader.py", "checks.py", "model.py", "cache.py")
@@ -87,42 +90,94 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
         return cached
     data, source_map = read_document(text=raw, name=name)
     questionnaire = parse_questionnaire(data, source_map)
-    _store(entry, data, source_map.digest)
+    _store(entry, questionnaire)
     return questionnaire
 
 
 def _from_cache(entry: Path, name: str) -> Questionnaire | None:
     try:
         stored = json.loads(entry.read_bytes())
-        data, digest = stored["data"], stored["digest"]
-        if stored.get("format") != CACHE_FORMAT or not isinstance(digest, str):
+        if stored.get("format") != CACHE_FORMAT:
             return None
-        return parse_questionnaire(data, SourceMap(name, digest))
-    except (OSError, ValueError, KeyError, TypeError, QuestionnaireError):
+        fields = decode(stored["questionnaire"])
+        if not isinstance(fields, dict):
+            return None
+        fields["source"] = name
+        return Questionnaire(**fields)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         # Missing, unreadable, corrupt or stale: the full load decides, with places.
         return None
 
 
-def _json_safe(value: object) -> bool:
-    # JSON keys are text: a document with other keys would not come back the same.
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _json_safe(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_json_safe(v) for v in value)
-    return value is None or isinstance(value, (str, int, float, bool))
+#: The record types a cache entry may name: the model's own, nothing else.
+_RECORDS: Mapping[str, type[tuple[object, ...]]] = MappingProxyType(
+    {
+        cls.__name__: cls
+        for cls in vars(model).values()
+        if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+    }
+)
+#: Questionnaire fields kept in an entry (places and derived tables are left out).
+_KEPT = (
+    "id",
+    "version",
+    "title",
+    "questions",
+    "outcomes",
+    "description",
+    "disclaimer",
+    "references",
+    "start",
+    "required",
+    "content_hash",
+)
 
 
-def _store(entry: Path, data: object, digest: str) -> None:
-    if not _json_safe(data):
-        return
+def encode(value: object) -> object:
+    """A model value as JSON data: records named by type, places dropped, tuples as lists."""
+    if isinstance(value, Questionnaire):
+        return {"fields": {key: encode(getattr(value, key)) for key in _KEPT}}
+    if isinstance(value, tuple) and type(value).__name__ in _RECORDS:
+        fields = {
+            key: encode(item)
+            for key, item in zip(value._fields, value, strict=True)  # type: ignore[attr-defined]
+            if key != "at"
+        }
+        return {"record": type(value).__name__, "fields": fields}
+    if isinstance(value, tuple):
+        return [encode(item) for item in value]
+    if isinstance(value, Mapping):
+        return {"mapping": {str(k): encode(v) for k, v in value.items()}}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode(data: object) -> object:
+    """The model value that :func:`encode` wrote (``TypeError`` for anything else)."""
+    if isinstance(data, list):
+        return tuple(decode(item) for item in data)
+    if isinstance(data, dict):
+        if "record" in data:
+            cls = _RECORDS[data["record"]]
+            return cls(**{key: decode(item) for key, item in data["fields"].items()})
+        if "mapping" in data:
+            return MappingProxyType({k: decode(v) for k, v in data["mapping"].items()})
+        return {key: decode(item) for key, item in data["fields"].items()}
+    if data is None or isinstance(data, (str, int, float, bool)):
+        return data
+    raise TypeError(f"unexpected {type(data).__name__} in a cache entry")
+
+
+def _store(entry: Path, questionnaire: Questionnaire) -> None:
     from hamstring_cli.report import OutputError, write_private
 
     try:
+        text = json.dumps({"format": CACHE_FORMAT, "questionnaire": encode(questionnaire)})
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        text = json.dumps({"format": CACHE_FORMAT, "digest": digest, "data": data})
         write_private(entry, text.encode("utf-8"), force=True)
         _prune(entry.parent)
-    except (OSError, OutputError):
+    except (OSError, OutputError, TypeError):
         # A cache that cannot be written (a read-only home, a full disk) only costs speed.
         return
 

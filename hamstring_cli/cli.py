@@ -14,26 +14,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from hamstring_cli import __version__
-from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError
+from hamstring_cli.errors import UserError
+from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics
+from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, load, scripted_answers
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from hamstring_cli.cases import Case
     from hamstring_cli.model import Answer, Questionnaire
 
-
-class Exit(enum.IntEnum):
-    """Exit statuses, as the README documents them."""
-
-    OK = 0
-    BAD_INPUT = 1
-    USAGE = 2
-    FAIL_ON = 3
-    INTERRUPTED = 130
-
-
-DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
 
 app = typer.Typer(
     name="hamstring",
@@ -78,21 +66,6 @@ def main(
     """Run the intake questionnaire when no command is given."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(triage)
-
-
-def load(name: str) -> Questionnaire:
-    """Load a questionnaire by path or bundled id (errors reach the funnel)."""
-    # Through the cache: a run skips the YAML parse of a file already loaded and checked.
-    from hamstring_cli.cache import load_questionnaire_cached
-    from hamstring_cli.resources import resolve_questionnaire
-
-    return load_questionnaire_cached(resolve_questionnaire(name))
-
-
-def print_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
-    """Print diagnostics to standard error, one a line, compiler style."""
-    for d in diagnostics:
-        sys.stderr.write(f"{d}\n")
 
 
 def fail(message: str, status: Exit = Exit.BAD_INPUT) -> NoReturn:
@@ -225,67 +198,24 @@ def triage(
     ] = False,
 ) -> None:
     """Run the intake: ask the questions (or read an answer file) and print the summary."""
-    from hamstring_cli.answers import AnswerSet, read_answers
-    from hamstring_cli.report import emit, reaches
-    from hamstring_cli.scoring import score
-
-    q = load(questionnaire)
-    # An AnswerSet keeps where each answer was given, for the warnings about unused ones.
-    given = read_answers(resume, q) if resume is not None else AnswerSet()
-    if answers is not None:
-        given.update(read_answers(answers, q))
-    interactive = plain or sys.stdin.isatty()
-    if interactive and output is not None and output.exists() and not force:
-        # Refuse now, not after the whole intake has been answered.
-        fail(f"{output} exists; use --force to overwrite it")
-    if interactive:
-        from hamstring_cli.interactive import intake
-        from hamstring_cli.sessions import IntakeStopped
-
-        try:
-            path_answers = intake(
-                q,
-                given,
-                plain=plain,
-                session_file=session or resume,
-                shown_format=format.value,
-                offer_save=output is None,
-            )
-        except IntakeStopped as stopped:
-            fail(str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT)
-    else:
-        path_answers = scripted_answers(q, given)
-    result = score(q, path_answers)
-    # The intake has drawn the text summary on this terminal already: show it once.
-    if not (interactive and format is Format.text and output is None and sys.stdout.isatty()):
-        emit(result, format.value, output=output, force=force)
-    if fail_on is not None and reaches(result, fail_on.value):
-        raise typer.Exit(int(Exit.FAIL_ON))
-
-
-def scripted_answers(q: Questionnaire, given: Mapping[str, Answer]) -> dict[str, Answer]:
-    """Walk the tree with the given answers only; a missing answer is an error, never a prompt."""
-    from hamstring_cli.engine import PresetAnswers, Session, drive
+    from hamstring_cli.triage import run_triage
 
     try:
-        session = drive(Session(q, given), PresetAnswers())
-    except MissingAnswers as missing:
-        if not given:
-            fail(
-                "no answers given, and standard input is not a terminal to ask them: give them "
-                "with --answers FILE ('-' reads standard input), or answer line by line with "
-                "--plain"
-            )
-        question = q.question(missing.question_id)
-        allowed = ", ".join(question.allowed())
-        fail(
-            f"no answer for '{question.id}' ({question.prompt}); allowed: {allowed}. "
-            "Add it to the --answers file, or run in a terminal to be asked."
+        status = run_triage(
+            answers=answers,
+            questionnaire=questionnaire,
+            fmt=format.value,
+            output=output,
+            force=force,
+            fail_on=fail_on.value if fail_on is not None else None,
+            resume=resume,
+            session=session,
+            plain=plain,
         )
-    from hamstring_cli.answers import unused_warnings
-
-    print_diagnostics(unused_warnings(given, session.unused))
-    return dict(session.path_answers)
+    except Stop as stop:
+        fail(stop.message, stop.status)
+    if status:
+        raise typer.Exit(status)
 
 
 class BatchFormat(str, enum.Enum):
@@ -545,17 +475,4 @@ def graph(
 
 def run() -> None:
     """The console entry point: run the app and turn every known error into a clean exit."""
-    try:
-        app()
-    except UserError as error:
-        print_diagnostics(error.diagnostics)
-        sys.exit(int(Exit.BAD_INPUT))
-    except MissingAnswers as missing:
-        sys.stderr.write(f"hamstring: {missing}\n")
-        sys.exit(int(Exit.BAD_INPUT))
-    except HamstringError as error:
-        sys.stderr.write(f"hamstring: {error}\n")
-        sys.exit(int(Exit.BAD_INPUT))
-    except KeyboardInterrupt:
-        sys.stderr.write("\nhamstring: interrupted\n")
-        sys.exit(int(Exit.INTERRUPTED))
+    sys.exit(guarded(app))

@@ -6,7 +6,6 @@ line decides how to print them.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -172,6 +171,8 @@ def diagnostic(
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` hint for a near miss, or an empty string."""
+    import difflib  # only when a word is unknown: most runs never need it
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -26,7 +26,6 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from hamstring_cli.checks import check
 from hamstring_cli.errors import (
     Code,
     Detail,
@@ -623,6 +622,8 @@ def _parse(data: object, source_map: SourceMap, name: str | None, *, search: boo
     questionnaire = parser.questionnaire(data, name or source_map.file)
     if parser.problems or questionnaire is None:
         raise QuestionnaireError(_by_place(parser.problems))
+    from hamstring_cli.checks import check  # a cached load (cache.py) needs no checks
+
     found = check(questionnaire, search=search)
     if any(d.severity == "error" for d in found):
         raise QuestionnaireError(_by_place(found))

@@ -31,7 +31,7 @@ try:
     main()
 except SystemExit:
     pass
-heavy = ("questionary", "prompt_toolkit", "rich", "yaml")
+heavy = ("questionary", "prompt_toolkit", "rich", "yaml", "typer")
 report.write_text(json.dumps({m: m in sys.modules for m in heavy}))
 """
 
@@ -74,6 +74,7 @@ def test_version_imports_no_prompt_library_no_rich_no_yaml(tmp_path: Path) -> No
         "prompt_toolkit": False,
         "rich": False,
         "yaml": False,
+        "typer": False,
     }
 
 
@@ -88,6 +89,7 @@ def test_a_scripted_report_imports_no_prompt_library_and_no_rich(
     assert not found["questionary"]
     assert not found["prompt_toolkit"]
     assert not found["rich"]
+    assert not found["typer"]  # the fast lane runs it: hamstring_cli/fast.py
 
 
 def test_a_scripted_text_summary_draws_with_rich_but_never_prompts(

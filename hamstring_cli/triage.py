@@ -1,0 +1,118 @@
+"""The triage flow shared by the typer command and the fast lane: answers in, report out.
+
+Layer 2: no typer here. Errors for the user are raised as :class:`~hamstring_cli.exits.Stop`
+or carry their diagnostics; the caller's funnel prints them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hamstring_cli.errors import MissingAnswers
+from hamstring_cli.exits import Exit, Stop, print_diagnostics
+
+if TYPE_CHECKING:
+    from hamstring_cli.model import Answer, Questionnaire
+
+#: The questionnaire every command runs unless told otherwise.
+DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
+FORMATS = ("text", "markdown", "json")
+LEVELS = ("emergency", "urgent", "soon", "routine")
+
+
+def load(name: str) -> Questionnaire:
+    """Load a questionnaire by path or bundled id (errors reach the funnel)."""
+    # Through the cache: a run skips the YAML parse of a file already loaded and checked.
+    from hamstring_cli.cache import load_questionnaire_cached
+    from hamstring_cli.resources import resolve_questionnaire
+
+    return load_questionnaire_cached(resolve_questionnaire(name))
+
+
+def run_triage(
+    *,
+    answers: str | None = None,
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
+    fmt: str = "text",
+    output: Path | None = None,
+    force: bool = False,
+    fail_on: str | None = None,
+    resume: Path | None = None,
+    session: Path | None = None,
+    plain: bool = False,
+) -> int:
+    """Run one intake and emit its report; return the exit status (3 when --fail-on is reached).
+
+    In a terminal (or with ``plain``) the questions the answers leave open are asked;
+    otherwise a missing answer is an error, never a prompt.
+    """
+    from hamstring_cli.answers import AnswerSet, read_answers
+    from hamstring_cli.report import emit, reaches
+    from hamstring_cli.scoring import score
+
+    q = load(questionnaire)
+    # An AnswerSet keeps where each answer was given, for the warnings about unused ones.
+    given = read_answers(resume, q) if resume is not None else AnswerSet()
+    if answers is not None:
+        given.update(read_answers(answers, q))
+    interactive = plain or sys.stdin.isatty()
+    if interactive and output is not None and output.exists() and not force:
+        # Refuse now, not after the whole intake has been answered.
+        raise Stop(f"{output} exists; use --force to overwrite it")
+    if interactive:
+        from hamstring_cli.interactive import intake
+        from hamstring_cli.sessions import IntakeStopped
+
+        try:
+            path_answers = intake(
+                q,
+                given,
+                plain=plain,
+                session_file=session or resume,
+                shown_format=fmt,
+                offer_save=output is None,
+            )
+        except IntakeStopped as stopped:
+            raise Stop(
+                str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT
+            ) from None
+    else:
+        path_answers = scripted_answers(q, given)
+    result = score(q, path_answers)
+    # The intake has drawn the text summary on this terminal already: show it once.
+    if not (interactive and fmt == "text" and output is None and sys.stdout.isatty()):
+        emit(result, fmt, output=output, force=force)
+    if fail_on is not None and reaches(result, fail_on):
+        return int(Exit.FAIL_ON)
+    return int(Exit.OK)
+
+
+def scripted_answers(q: Questionnaire, given: Mapping[str, Answer]) -> dict[str, Answer]:
+    """Walk the tree with the given answers only; a missing answer is an error, never a prompt.
+
+    Raises:
+        Stop: no answers at all were given, or one the path needs is missing (E207, with
+            the allowed values).
+    """
+    from hamstring_cli.answers import missing_answer, unused_warnings
+    from hamstring_cli.engine import PresetAnswers, Session, drive
+
+    try:
+        session = drive(Session(q, given), PresetAnswers())
+    except MissingAnswers as missing:
+        if not given:
+            raise Stop(
+                "no answers given, and standard input is not a terminal to ask them: give them "
+                "with --answers FILE ('-' reads standard input), or answer line by line with "
+                "--plain"
+            ) from None
+        problem = missing_answer(q, missing.question_id)
+        raise Stop(
+            f"{problem.severity} {problem.code}: {problem.message}. Add it to the --answers "
+            "file, or run in a terminal to be asked."
+        ) from None
+    print_diagnostics(unused_warnings(given, session.unused))
+    return dict(session.path_answers)
