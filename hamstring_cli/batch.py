@@ -310,3 +310,18 @@ def run_batch(
     if failed:
         warn(f"hamstring: {failed} of {len(inputs)} inputs failed")
     return len(inputs), failed
+
+
+def batch_command(
+    inputs: Sequence[Path],
+    *,
+    questionnaire: str,
+    fmt: str = "jsonl",
+    output: Path | None = None,
+    force: bool = False,
+) -> int:
+    """The ``batch`` command: load the questionnaire once, run every input, return the status."""
+    from hamstring_cli.triage import load
+
+    _, failed = run_batch(load(questionnaire), inputs, fmt=fmt, output=output, force=force)
+    return 1 if failed else 0

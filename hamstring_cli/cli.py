@@ -254,12 +254,13 @@ def batch(
     A bad input becomes an error record (and a message on standard error); the others still
     run, and the exit status is 1.
     """
-    from hamstring_cli.batch import run_batch
+    from hamstring_cli.batch import batch_command
 
-    q = load(questionnaire)
-    _, failed = run_batch(q, inputs, fmt=format.value, output=output, force=force)
-    if failed:
-        raise typer.Exit(int(Exit.BAD_INPUT))
+    status = batch_command(
+        inputs, questionnaire=questionnaire, fmt=format.value, output=output, force=force
+    )
+    if status:
+        raise typer.Exit(status)
 
 
 class PracticeFormat(str, enum.Enum):

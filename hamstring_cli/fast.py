@@ -1,53 +1,84 @@
-"""The fast lane: ``hamstring --version`` and scripted ``triage`` runs without importing typer.
+"""The fast lane: ``--version``, scripted ``triage`` and ``batch`` runs without importing typer.
 
 Importing typer and building its command costs about as much as the rest of a scripted run
 together (typer 0.28: some 60 ms; 0.29 and later more, with pydantic). Audits and other
 programs call ``hamstring triage --answers FILE --format json`` many times, so the console
 entry point first offers the arguments to this strict reader. It accepts only the plain
-spelling of the ``triage`` options and hands anything else (help, a typo, a bad value, an
-option given twice, any other command) to the typer command line, which reports usage errors.
-Both routes call the same :func:`hamstring_cli.triage.run_triage` through the same funnel, and
-a test runs a table of argument lists through both and compares what they print.
+spellings of the ``triage`` and ``batch`` options and hands anything else (help, a typo, a bad
+value, an option given twice, any other command) to the typer command line, which reports
+usage errors. Both routes call the same command functions through the same error funnel, and
+``tests/test_fast.py`` runs a table of argument lists through both and compares what they print.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, FORMATS, LEVELS
 
-#: Option spellings of ``triage`` that take a value, by the keyword they fill.
-_VALUED = {
-    "--answers": "answers",
-    "-a": "answers",
-    "--questionnaire": "questionnaire",
-    "-q": "questionnaire",
-    "--format": "fmt",
-    "-f": "fmt",
-    "--output": "output",
-    "-o": "output",
-    "--fail-on": "fail_on",
-    "--resume": "resume",
-    "--session": "session",
-}
-_FLAGS = {"--force": "force", "--plain": "plain"}
-_CHOICES = {"fmt": FORMATS, "fail_on": LEVELS}
-_PATHS = ("output", "resume", "session")
+
+class Spec(NamedTuple):
+    """The plain spellings of one command's options, by the keyword argument they fill."""
+
+    valued: Mapping[str, str]
+    flags: Mapping[str, str]
+    choices: Mapping[str, tuple[str, ...]]
+    paths: tuple[str, ...]
+    positional: str | None = None
 
 
-def parse_triage(args: Sequence[str]) -> dict[str, object] | None:
-    """The keyword arguments of ``run_triage`` for ``args``, or None to leave them to typer."""
+TRIAGE = Spec(
+    valued={
+        "--answers": "answers",
+        "-a": "answers",
+        "--questionnaire": "questionnaire",
+        "-q": "questionnaire",
+        "--format": "fmt",
+        "-f": "fmt",
+        "--output": "output",
+        "-o": "output",
+        "--fail-on": "fail_on",
+        "--resume": "resume",
+        "--session": "session",
+    },
+    flags={"--force": "force", "--plain": "plain"},
+    choices={"fmt": FORMATS, "fail_on": LEVELS},
+    paths=("output", "resume", "session"),
+)
+BATCH = Spec(
+    valued={
+        "--questionnaire": "questionnaire",
+        "-q": "questionnaire",
+        "--format": "fmt",
+        "-f": "fmt",
+        "--output": "output",
+        "-o": "output",
+    },
+    flags={"--force": "force"},
+    choices={"fmt": ("jsonl", "csv")},
+    paths=("output",),
+    positional="inputs",
+)
+
+
+def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
+    """The keyword arguments for ``args``, or None to leave them to typer."""
     given: dict[str, object] = {}
+    positional: list[Path] = []
     items = list(args)
     while items:
         token = items.pop(0)
-        name, eq, inline = token.partition("=")
-        if token in _FLAGS and _FLAGS[token] not in given:
-            given[_FLAGS[token]] = True
+        if spec.positional and not token.startswith("-"):
+            positional.append(Path(token))
             continue
-        key = _VALUED.get(name)
+        name, eq, inline = token.partition("=")
+        if token in spec.flags and spec.flags[token] not in given:
+            given[spec.flags[token]] = True
+            continue
+        key = spec.valued.get(name)
         if key is None or key in given or (eq and not name.startswith("--")):
             return None
         if eq:
@@ -59,11 +90,20 @@ def parse_triage(args: Sequence[str]) -> dict[str, object] | None:
         # A value that looks like an option is more likely a mistake: let typer judge it.
         if value.startswith("-") and value != "-":
             return None
-        if key in _CHOICES and value not in _CHOICES[key]:
+        if key in spec.choices and value not in spec.choices[key]:
             return None
-        given[key] = Path(value) if key in _PATHS else value
+        given[key] = Path(value) if key in spec.paths else value
+    if spec.positional:
+        if not positional:
+            return None
+        given[spec.positional] = positional
     given.setdefault("questionnaire", DEFAULT_QUESTIONNAIRE)
     return given
+
+
+def parse_triage(args: Sequence[str]) -> dict[str, object] | None:
+    """The keyword arguments of ``run_triage`` for ``args``, or None to leave them to typer."""
+    return parse(TRIAGE, args)
 
 
 def run_fast(argv: Sequence[str]) -> int | None:
@@ -73,15 +113,20 @@ def run_fast(argv: Sequence[str]) -> int | None:
 
         sys.stdout.write(f"hamstring {__version__}\n")
         return 0
+    command: Callable[..., int]
     if not argv:
         options: dict[str, object] | None = {"questionnaire": DEFAULT_QUESTIONNAIRE}
+        from hamstring_cli.triage import run_triage as command
     elif argv[0] == "triage":
-        options = parse_triage(argv[1:])
+        options = parse(TRIAGE, argv[1:])
+        from hamstring_cli.triage import run_triage as command
+    elif argv[0] == "batch":
+        options = parse(BATCH, argv[1:])
+        from hamstring_cli.batch import batch_command as command
     else:
         return None
     if options is None:
         return None
     from hamstring_cli.exits import guarded
-    from hamstring_cli.triage import run_triage
 
-    return guarded(lambda: run_triage(**options))  # type: ignore[arg-type]
+    return guarded(lambda: command(**options))

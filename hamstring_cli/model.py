@@ -159,32 +159,92 @@ _COMPARE: Mapping[str, Callable[[int, int], bool]] = MappingProxyType(
 )
 
 
+#: A condition made ready to evaluate: ``predicate(answers, leading)``.
+Predicate = Callable[[Answers, "str | None"], bool]
+_MISSING = object()
+#: Predicates already made, by the id of their condition (kept with it, so an id is never
+#: reused while its entry stands). Scoring a batch evaluates the same few hundred conditions
+#: for every input.
+_PREDICATES: dict[int, tuple[Condition, Predicate]] = {}
+_MAX_PREDICATES = 100_000
+
+
 def holds(condition: Condition, answers: Answers, leading: str | None = None) -> bool:
     """Whether ``condition`` holds for ``answers`` (and the leading condition, once known).
 
     A condition on a question that was not answered is false; ``not`` of it is true.
     """
+    entry = _PREDICATES.get(id(condition))
+    if entry is None or entry[0] is not condition:
+        if len(_PREDICATES) >= _MAX_PREDICATES:
+            _PREDICATES.clear()
+        entry = _PREDICATES[id(condition)] = (condition, predicate(condition))
+    return entry[1](answers, leading)
+
+
+def predicate(condition: Condition) -> Predicate:
+    """Turn a condition into nested plain functions, once, instead of reading it every time.
+
+    The functions only compare answers with the condition's values: nothing in a condition
+    is ever run as code.
+    """
     if isinstance(condition, Equals):
-        return condition.question in answers and answers[condition.question] == condition.value
+        question, value = condition.question, condition.value
+        return lambda answers, _leading: answers.get(question, _MISSING) == value
     if isinstance(condition, OneOf):
-        return condition.question in answers and answers[condition.question] in condition.values
+        question, values = condition.question, condition.values
+        return lambda answers, _leading: answers.get(question, _MISSING) in values
     if isinstance(condition, Contains):
-        given = answers.get(condition.question)
-        return isinstance(given, tuple) and any(v in given for v in condition.values)
+        question, wanted = condition.question, condition.values
+
+        def contains(answers: Answers, _leading: str | None) -> bool:
+            given = answers.get(question)
+            return isinstance(given, tuple) and any(v in given for v in wanted)
+
+        return contains
     if isinstance(condition, Compare):
-        given = answers.get(condition.question)
-        return isinstance(given, int) and _COMPARE[condition.op](given, condition.value)
+        question, compare, bound = condition.question, _COMPARE[condition.op], condition.value
+
+        def compares(answers: Answers, _leading: str | None) -> bool:
+            given = answers.get(question)
+            return isinstance(given, int) and compare(given, bound)
+
+        return compares
     if isinstance(condition, Answered):
-        return condition.question in answers
-    if isinstance(condition, All):
-        return all(holds(c, answers, leading) for c in condition.items)
-    if isinstance(condition, AnyOf):
-        return any(holds(c, answers, leading) for c in condition.items)
+        question = condition.question
+        return lambda answers, _leading: question in answers
+    if isinstance(condition, Leading):
+        name = condition.condition
+        return lambda _answers, leading: leading == name
     if isinstance(condition, Not):
-        return not holds(condition.item, answers, leading)
-    if isinstance(condition, AtLeast):
-        return sum(holds(c, answers, leading) for c in condition.items) >= condition.needed
-    return leading == condition.condition
+        inner = predicate(condition.item)
+        return lambda answers, leading: not inner(answers, leading)
+    parts = tuple(predicate(c) for c in condition.items)
+    if isinstance(condition, All):
+
+        def every(answers: Answers, leading: str | None) -> bool:
+            # A loop, not all() over a generator: this runs a hundred times an input.
+            for p in parts:  # noqa: SIM110
+                if not p(answers, leading):
+                    return False
+            return True
+
+        return every
+    if isinstance(condition, AnyOf):
+
+        def some(answers: Answers, leading: str | None) -> bool:
+            for p in parts:  # noqa: SIM110
+                if p(answers, leading):
+                    return True
+            return False
+
+        return some
+    needed = condition.needed
+
+    def at_least(answers: Answers, leading: str | None) -> bool:
+        return sum(p(answers, leading) for p in parts) >= needed
+
+    return at_least
 
 
 def walk_condition(condition: Condition) -> list[Condition]:
@@ -613,6 +673,9 @@ def placeholders(text: str) -> list[str]:
 
 def fill(text: str, questionnaire: Questionnaire, answers: Answers) -> str:
     """Put answers into ``{question_id}`` placeholders (plain substitution, never code)."""
+
+    if "{" not in text:
+        return text
 
     def one(match: re.Match[str]) -> str:
         qid = match.group(1)

@@ -57,6 +57,12 @@ def run(code: str, args: list[str], tmp_path: Path) -> tuple[int, str, str]:
         ["triage", "--unknown"],
         ["triage"],
         [],
+        ["batch", RUPTURE, TENDON],
+        ["batch", str(EXAMPLES), "--format", "csv"],
+        ["batch", "-f", "jsonl", RUPTURE, "/no/such/answers.yaml"],
+        ["batch", "--format=xml", RUPTURE],
+        ["batch"],
+        ["batch", "-q", "no-such-questionnaire", RUPTURE],
     ],
 )
 def test_the_fast_lane_and_typer_agree(args: list[str], tmp_path: Path) -> None:
