@@ -25,7 +25,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 from hamstring_cli import __version__, model
-from hamstring_cli.loader import parse_questionnaire, read_document
 from hamstring_cli.model import Questionnaire
 
 #: Bump when the layout of a cache entry changes.
@@ -81,13 +80,20 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
     except OSError:
         # The loader reads it again and reports why it cannot, with its own diagnostics.
         raw = None
-    if raw is None or not enabled():
+    use_cache = raw is not None and enabled()
+    if use_cache:
+        assert raw is not None
+        entry = entry_path(raw)
+        cached = _from_cache(entry, name)
+        if cached is not None:
+            return cached
+    # The loader (and PyYAML with it) is imported only when a file must be read: an intake
+    # whose questionnaire is cached reaches its first prompt without them.
+    from hamstring_cli.loader import parse_questionnaire, read_document
+
+    if raw is None or not use_cache:
         data, source_map = read_document(path)
         return parse_questionnaire(data, source_map)
-    entry = entry_path(raw)
-    cached = _from_cache(entry, name)
-    if cached is not None:
-        return cached
     data, source_map = read_document(text=raw, name=name)
     questionnaire = parse_questionnaire(data, source_map)
     _store(entry, questionnaire)

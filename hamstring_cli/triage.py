@@ -49,15 +49,19 @@ def run_triage(
     In a terminal (or with ``plain``) the questions the answers leave open are asked;
     otherwise a missing answer is an error, never a prompt.
     """
-    from hamstring_cli.answers import AnswerSet, read_answers
     from hamstring_cli.report import emit, reaches
     from hamstring_cli.scoring import score
 
     q = load(questionnaire)
-    # An AnswerSet keeps where each answer was given, for the warnings about unused ones.
-    given = read_answers(resume, q) if resume is not None else AnswerSet()
-    if answers is not None:
-        given.update(read_answers(answers, q))
+    given: Mapping[str, Answer] = {}
+    if resume is not None or answers is not None:
+        # Only now PyYAML: an intake with nothing to read reaches its first prompt sooner.
+        from hamstring_cli.answers import AnswerSet, read_answers
+
+        # An AnswerSet keeps where each answer was given, for the warnings about unused ones.
+        given = read_answers(resume, q) if resume is not None else AnswerSet()
+        if answers is not None:
+            given.update(read_answers(answers, q))
     interactive = plain or sys.stdin.isatty()
     if interactive and output is not None and output.exists() and not force:
         # Refuse now, not after the whole intake has been answered.

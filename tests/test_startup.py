@@ -132,7 +132,7 @@ def test_a_second_load_reads_json_not_yaml(
     def no_yaml(*args: object, **kwargs: object) -> object:
         raise AssertionError("the cached questionnaire was parsed again")
 
-    monkeypatch.setattr(cache, "read_document", no_yaml)
+    monkeypatch.setattr(loader, "read_document", no_yaml)
     second = cache.load_questionnaire_cached(tiny)
     answers = {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
     assert score(second, answers).to_dict() == score(first, answers).to_dict()
