@@ -2,9 +2,9 @@
 
 Layer 2, and the only module that imports questionary and prompt_toolkit (ruff's banned-api
 rule allows them nowhere else). Every prompt is first described as an :class:`Ask` (plain data),
-then shown by exactly one function: :func:`_ask`, with questionary, or :func:`_ask_plain`, with
+then shown by exactly one function: :func:`ask`, with questionary, or :func:`prompt_plain`, with
 numbered lines read one at a time for ``--plain`` (screen readers, dumb terminals, pipes).
-Tests replace :func:`_ask` to drive whole intakes without a terminal.
+Tests replace :func:`ask` to drive whole intakes without a terminal.
 
 The walk itself is the engine's: the terminal is an :class:`~hamstring_cli.engine.AnswerSource`
 for :func:`~hamstring_cli.engine.drive`, as an answer file is. Before each question the session
@@ -245,7 +245,7 @@ def _shorten(text: str, width: int) -> str:
 # The two ways of asking
 
 
-def _ask(ask: Ask) -> object:
+def prompt(ask: Ask) -> object:
     """Show one prompt with questionary and return what it gives: the one place that prompts.
 
     ``unsafe_ask`` lets Ctrl-C through as ``KeyboardInterrupt`` (``ask`` would swallow it and
@@ -337,7 +337,7 @@ def _describe(help_text: str, columns: int) -> str | None:
     return "\n  ".join(lines)[len(label) :]
 
 
-def _ask_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int = 80) -> object:
+def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int = 80) -> object:
     """Ask with numbered lines and typed answers: no cursor movement, no prompt library.
 
     Re-asks until the answer is good. Raises ``EOFError`` when the input ends, so a closed
@@ -631,8 +631,8 @@ class _Terminal:
     def prompt(self, ask: Ask) -> object:
         """Show one prompt, in plain lines or with questionary."""
         if self.plain:
-            return _ask_plain(ask, self.screen.stream, width=self.screen.width)
-        return _ask(ask)
+            return prompt_plain(ask, self.screen.stream, width=self.screen.width)
+        return prompt(ask)
 
     def answer(self, question: Question, session: Session) -> object:
         """Ask one question of the session (the engine validates the answer)."""

@@ -93,8 +93,8 @@ class _Prompter:
         from hamstring_cli import interactive
 
         if self.plain:
-            return interactive._ask_plain(ask, self.stream)
-        return interactive._ask(ask)
+            return interactive.prompt_plain(ask, self.stream)
+        return interactive.prompt(ask)
 
 
 # ---------------------------------------------------------------------------------------------

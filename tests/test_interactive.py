@@ -1,6 +1,6 @@
 """The interactive intake, at two depths.
 
-(a) The one prompt function, ``interactive._ask``, is replaced by a script that answers each
+(a) The one prompt function, ``interactive.prompt``, is replaced by a script that answers each
 prompt by its key: whole intakes, back, review and change, red flags, saving on every answer,
 Ctrl-C and resume, the report offer, and ``--plain`` (which reads lines, not questionary).
 (b) Real questionary prompts fed keys through prompt_toolkit's pipe input with a dummy output.
@@ -149,7 +149,7 @@ def session_files(state: Path) -> list[Path]:
 
 
 class Script:
-    """Stands in for ``interactive._ask``: answers each prompt by its key, in order.
+    """Stands in for ``interactive.prompt``: answers each prompt by its key, in order.
 
     Each step is ``(key, raw)``: what questionary would return (an option value, a list of
     ticked values, typed text). A callable ``raw`` is called with the :class:`Ask` first (to
@@ -181,7 +181,7 @@ class Script:
 
 def use(monkeypatch: pytest.MonkeyPatch, *steps: tuple[str, object]) -> Script:
     script = Script(*steps)
-    monkeypatch.setattr(interactive, "_ask", script)
+    monkeypatch.setattr(interactive, "prompt", script)
     return script
 
 
@@ -481,7 +481,7 @@ def plain(
 def test_plain_mode_reads_numbers_and_reasks_bad_input(
     monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(interactive, "_ask", Script())  # questionary is never used
+    monkeypatch.setattr(interactive, "prompt", Script())  # questionary is never used
     typed = "\n".join(["3", "1, 2", "9", "2", "abc", "200", "12", "b", "", "30", "", "1", ""])
     answers = plain(monkeypatch, mini, typed + "\n")
     assert answers == {"flags": ("numb", "fever"), "onset": "gradual", "weeks": 12, "age": 30}
@@ -524,7 +524,7 @@ def test_the_command_exits_130_with_the_resume_command_and_resumes(
             raise KeyboardInterrupt
         return {"flags": [NONE_OF_THESE], "onset": "sudden"}[ask.key]
 
-    monkeypatch.setattr(interactive, "_ask_plain", interrupt)
+    monkeypatch.setattr(interactive, "prompt_plain", interrupt)
     runner = CliRunner()
     stopped = runner.invoke(app, ["triage", "--plain", "-q", str(mini_path)])
     assert stopped.exit_code == 130, stopped.output
@@ -550,7 +550,7 @@ def test_the_command_refuses_an_existing_output_before_asking(
     existing = tmp_path / "report.md"
     existing.write_text("keep")
     script = Script()
-    monkeypatch.setattr(interactive, "_ask_plain", script)
+    monkeypatch.setattr(interactive, "prompt_plain", script)
     result = CliRunner().invoke(
         app, ["triage", "--plain", "-q", str(mini_path), "-o", str(existing)]
     )
@@ -587,7 +587,7 @@ Keys = Callable[[str], None]
 
 @pytest.fixture
 def keys() -> Iterator[Keys]:
-    """Send keys to the next real prompt: ``keys("2\\r")`` then call ``interactive._ask``."""
+    """Send keys to the next real prompt: ``keys("2\\r")`` then call ``interactive.prompt``."""
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         yield pipe.send_text
 
@@ -595,19 +595,19 @@ def keys() -> Iterator[Keys]:
 def test_a_select_answers_by_shortcut_key(keys: Keys, mini: Questionnaire) -> None:
     ask = question_ask(mini.question("onset"), None, can_back=True)
     keys("2\r")
-    assert interpret(ask, interactive._ask(ask)) == "gradual"
+    assert interpret(ask, interactive.prompt(ask)) == "gradual"
 
 
 def test_a_select_goes_back_with_b(keys: Keys, mini: Questionnaire) -> None:
     ask = question_ask(mini.question("onset"), "sudden", can_back=True)
     keys("b\r")
-    assert interpret(ask, interactive._ask(ask)) is BACK
+    assert interpret(ask, interactive.prompt(ask)) is BACK
 
 
 def test_a_select_starts_on_the_current_answer(keys: Keys, mini: Questionnaire) -> None:
     ask = question_ask(mini.question("onset"), "gradual", can_back=False)
     keys("\r")
-    assert interactive._ask(ask) == "gradual"
+    assert interactive.prompt(ask) == "gradual"
 
 
 def test_a_checkbox_refuses_nothing_ticked_then_takes_ticks(
@@ -616,13 +616,13 @@ def test_a_checkbox_refuses_nothing_ticked_then_takes_ticks(
     ask = question_ask(mini.question("flags"), None, can_back=False)
     # Enter with nothing ticked is refused; then tick the first and the second, and answer.
     keys("\r \x1b[B \r")
-    assert interpret(ask, interactive._ask(ask)) == ["numb", "fever"]
+    assert interpret(ask, interactive.prompt(ask)) == ["numb", "fever"]
 
 
 def test_a_checkbox_none_of_these(keys: Keys, mini: Questionnaire) -> None:
     ask = question_ask(mini.question("flags"), None, can_back=True)
     keys("\x1b[B\x1b[B \r")
-    assert interpret(ask, interactive._ask(ask)) == []
+    assert interpret(ask, interactive.prompt(ask)) == []
 
 
 def test_an_integer_prompt_reasks_until_the_number_is_in_range(
@@ -630,17 +630,17 @@ def test_an_integer_prompt_reasks_until_the_number_is_in_range(
 ) -> None:
     ask = question_ask(mini.question("age"), None, can_back=True)
     keys("abc\r" + "\x7f" * 3 + "200\r" + "\x7f" * 3 + "34\r")
-    assert interactive._ask(ask) == "34"
+    assert interactive.prompt(ask) == "34"
 
 
 def test_an_integer_prompt_goes_back_with_b(keys: Keys, mini: Questionnaire) -> None:
     ask = question_ask(mini.question("age"), 40, can_back=True)
     keys("\x7f\x7fb\r")
-    assert interpret(ask, interactive._ask(ask)) is BACK
+    assert interpret(ask, interactive.prompt(ask)) is BACK
 
 
 def test_ctrl_c_in_a_prompt_is_a_keyboard_interrupt(keys: Keys, mini: Questionnaire) -> None:
     ask = question_ask(mini.question("onset"), None, can_back=False)
     keys("\x03")
     with pytest.raises(KeyboardInterrupt):
-        interactive._ask(ask)
+        interactive.prompt(ask)
