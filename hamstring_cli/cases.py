@@ -19,7 +19,6 @@ from pathlib import Path
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import (
     Code,
-    Detail,
     Diagnostic,
     InvalidAnswer,
     Place,
@@ -54,39 +53,6 @@ REFERENCE_KEYS = ("id", "citation")
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 #: A story reads as a referral: this many sentences, give or take (a warning, not an error).
 STORY_SENTENCES = (2, 4)
-
-
-class CaseCode:
-    """Diagnostics that only teaching cases give (the shared ones come from ``errors.Code``)."""
-
-    OFF_PATH = Detail(
-        "E301",
-        "answer to '{question}' is not on the path the answers take: a case gives only the "
-        "answers on its path",
-    )
-    INCOMPLETE = Detail(
-        "E302",
-        "the answers end before the path does: no answer for '{question}' ({prompt}); "
-        "allowed: {allowed}",
-    )
-    EXPECTED_MISMATCH = Detail(
-        "E303", "expected {item} is '{expected}', but the questionnaire gives '{actual}'"
-    )
-    UNKNOWN_SOURCE = Detail(
-        "E304",
-        "source '{source}' is in neither the case's nor the questionnaire's references{hint}",
-    )
-    OTHER_QUESTIONNAIRE = Detail(
-        "E305", "the case is written for '{named}', but is checked against '{actual}'"
-    )
-    DUPLICATE_CASE = Detail("E306", "duplicate case id '{id}' (also in {other})")
-    UNKNOWN_CASE = Detail("E307", "no case '{id}'{hint}; --list shows them all: {allowed}")
-    STORY_LENGTH = Detail(
-        "W308", "the story has {count} sentences; a referral reads best in 2 to 4", "warning"
-    )
-    UNCITED_REFERENCE = Detail(
-        "W309", "reference '{id}' is not cited by any teaching point", "warning"
-    )
 
 
 class CaseError(UserError):
@@ -372,6 +338,7 @@ def validate_answers(
                 diagnostic(
                     Code.UNKNOWN_ANSWER_ID,
                     case.place("answers", qid, key=True),
+                    allowed=tuple(questionnaire.by_id),
                     key=qid,
                     hint=did_you_mean(qid, questionnaire.by_id),
                 )
@@ -408,7 +375,7 @@ def check_case(case: Case, questionnaire: Questionnaire) -> list[Diagnostic]:
     if case.questionnaire != questionnaire.id:
         problems.append(
             diagnostic(
-                CaseCode.OTHER_QUESTIONNAIRE,
+                Code.CASE_OTHER_QUESTIONNAIRE,
                 case.place("questionnaire"),
                 named=case.questionnaire,
                 actual=questionnaire.id,
@@ -419,7 +386,7 @@ def check_case(case: Case, questionnaire: Questionnaire) -> list[Diagnostic]:
     problems += _check_sources(case, questionnaire)
     sentences = len(re.findall(r"[.!?](?:\s|$)", case.story))
     if not STORY_SENTENCES[0] <= sentences <= STORY_SENTENCES[1]:
-        problems.append(diagnostic(CaseCode.STORY_LENGTH, case.place("story"), count=sentences))
+        problems.append(diagnostic(Code.CASE_STORY_LENGTH, case.place("story"), count=sentences))
     conditions = [c.id for c in questionnaire.outcomes.conditions]
     if case.expected.leading not in conditions:
         problems.append(
@@ -446,7 +413,7 @@ def _check_sources(case: Case, questionnaire: Questionnaire) -> list[Diagnostic]
         if point.source not in known:
             problems.append(
                 diagnostic(
-                    CaseCode.UNKNOWN_SOURCE,
+                    Code.CASE_UNKNOWN_SOURCE,
                     case.place("teaching_points", i, "source"),
                     source=point.source,
                     hint=did_you_mean(point.source, known),
@@ -455,7 +422,7 @@ def _check_sources(case: Case, questionnaire: Questionnaire) -> list[Diagnostic]
     for i, ref in enumerate(case.references):
         if ref.id not in cited:
             problems.append(
-                diagnostic(CaseCode.UNCITED_REFERENCE, case.place("references", i), id=ref.id)
+                diagnostic(Code.CASE_UNCITED_REFERENCE, case.place("references", i), id=ref.id)
             )
     return problems
 
@@ -469,12 +436,12 @@ def _check_path(
     for qid in valid:
         if qid not in on_path:
             problems.append(
-                diagnostic(CaseCode.OFF_PATH, case.place("answers", qid, key=True), question=qid)
+                diagnostic(Code.CASE_OFF_PATH, case.place("answers", qid, key=True), question=qid)
             )
     if pending is not None:
         problems.append(
             diagnostic(
-                CaseCode.INCOMPLETE,
+                Code.CASE_INCOMPLETE,
                 case.place("answers", key=True),
                 question=pending.id,
                 allowed=pending.allowed(),
@@ -488,7 +455,7 @@ def _check_path(
         if want != got:
             problems.append(
                 diagnostic(
-                    CaseCode.EXPECTED_MISMATCH,
+                    Code.CASE_EXPECTED_MISMATCH,
                     case.place("expected", item),
                     item=item,
                     expected=want,
@@ -542,7 +509,7 @@ def read_cases(paths: Iterable[Path]) -> list[Case]:
         if case.id in seen:
             problems.append(
                 diagnostic(
-                    CaseCode.DUPLICATE_CASE, case.place("id"), id=case.id, other=seen[case.id]
+                    Code.CASE_DUPLICATE_CASE, case.place("id"), id=case.id, other=seen[case.id]
                 )
             )
             continue
@@ -566,7 +533,7 @@ def find_case(cases: Iterable[Case], case_id: str) -> Case:
     raise CaseError(
         [
             diagnostic(
-                CaseCode.UNKNOWN_CASE,
+                Code.CASE_UNKNOWN_CASE,
                 None,
                 allowed=ids,
                 id=case_id,

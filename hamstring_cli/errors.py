@@ -97,7 +97,9 @@ class Code:
     )
     UNKNOWN_REQUIRED = Detail("E119", "required question '{target}' does not exist{hint}")
     # Answers
-    UNKNOWN_ANSWER_ID = Detail("E201", "unknown question id '{key}'{hint}")
+    UNKNOWN_ANSWER_ID = Detail(
+        "E201", "unknown question id '{key}'{hint}; the questionnaire's ids: {allowed}"
+    )
     ANSWER_NOT_ALLOWED = Detail(
         "E202", "'{value}' is not allowed for '{question}'{hint}; allowed: {allowed}"
     )
@@ -113,6 +115,35 @@ class Code:
     )
     ANSWER_MISSING = Detail("E207", "no answer for '{question}' ({prompt}); allowed: {allowed}")
     ANSWER_DUPLICATE = Detail("E208", "'{value}' is listed twice for '{question}'")
+    # Teaching cases
+    CASE_OFF_PATH = Detail(
+        "E301",
+        "answer to '{question}' is not on the path the answers take: a case gives only the "
+        "answers on its path",
+    )
+    CASE_INCOMPLETE = Detail(
+        "E302",
+        "the answers end before the path does: no answer for '{question}' ({prompt}); "
+        "allowed: {allowed}",
+    )
+    CASE_EXPECTED_MISMATCH = Detail(
+        "E303", "expected {item} is '{expected}', but the questionnaire gives '{actual}'"
+    )
+    CASE_UNKNOWN_SOURCE = Detail(
+        "E304",
+        "source '{source}' is in neither the case's nor the questionnaire's references{hint}",
+    )
+    CASE_OTHER_QUESTIONNAIRE = Detail(
+        "E305", "the case is written for '{named}', but is checked against '{actual}'"
+    )
+    CASE_DUPLICATE_CASE = Detail("E306", "duplicate case id '{id}' (also in {other})")
+    CASE_UNKNOWN_CASE = Detail("E307", "no case '{id}'{hint}; --list shows them all: {allowed}")
+    CASE_STORY_LENGTH = Detail(
+        "W308", "the story has {count} sentences; a referral reads best in 2 to 4", "warning"
+    )
+    CASE_UNCITED_REFERENCE = Detail(
+        "W309", "reference '{id}' is not cited by any teaching point", "warning"
+    )
 
 
 class Diagnostic(NamedTuple):

@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from hamstring_cli.cases import (
-    CaseCode,
     CaseError,
     bundled_cases,
     check_case,
@@ -127,7 +126,7 @@ def test_find_case_suggests_a_near_id() -> None:
     with pytest.raises(CaseError) as error:
         find_case(cases, "acute-rupture-waterski")
     (problem,) = error.value.diagnostics
-    assert problem.code == CaseCode.UNKNOWN_CASE.code
+    assert problem.code == Code.CASE_UNKNOWN_CASE.code
     assert "did you mean 'acute-rupture-water-ski'" in problem.message
 
 
@@ -199,7 +198,7 @@ def test_an_expected_outcome_the_questionnaire_does_not_give_is_an_error_at_its_
         "  imaging: MRI", "  imaging: X-ray"
     )
     found = check_text(tmp_path, text)
-    assert codes(found) == [CaseCode.EXPECTED_MISMATCH.code] * 2
+    assert codes(found) == [Code.CASE_EXPECTED_MISMATCH.code] * 2
     level, imaging = found
     assert level.place is not None and imaging.place is not None
     line = line_of(text, "  level: routine")
@@ -213,7 +212,7 @@ def test_answers_off_the_path_and_an_unfinished_path_are_errors(tmp_path: Path) 
     # The weeks are asked only after a gradual onset; without 'examined' the path is unfinished.
     text = GOOD.replace('  examined: "no"\n', "  weeks_since_onset: 3\n")
     found = check_text(tmp_path, text)
-    assert codes(found) == [CaseCode.INCOMPLETE.code, CaseCode.OFF_PATH.code]
+    assert codes(found) == [Code.CASE_INCOMPLETE.code, Code.CASE_OFF_PATH.code]
     incomplete, off_path = found
     assert incomplete.place is not None and incomplete.place.line == line_of(text, "answers:")
     assert "no answer for 'examined'" in incomplete.message
@@ -249,9 +248,9 @@ def test_a_teaching_point_needs_a_known_source(tmp_path: Path) -> None:
     text = GOOD.replace("    source: R1", "    source: R11")
     found = check_text(tmp_path, text)
     # R11 is a reference of the questionnaire, so it is known; R1 is then cited by nothing.
-    assert codes(found) == [CaseCode.UNCITED_REFERENCE.code]
+    assert codes(found) == [Code.CASE_UNCITED_REFERENCE.code]
     found = check_text(tmp_path, GOOD.replace("    source: R1", "    source: R999"))
-    assert CaseCode.UNKNOWN_SOURCE.code in codes(found)
+    assert Code.CASE_UNKNOWN_SOURCE.code in codes(found)
 
 
 def test_a_case_for_another_questionnaire_is_refused(tmp_path: Path) -> None:
@@ -264,7 +263,7 @@ def test_a_case_for_another_questionnaire_is_refused(tmp_path: Path) -> None:
     found = check_text(
         tmp_path, GOOD.replace("questionnaire: proximal-hamstring", "questionnaire: other.yaml")
     )
-    assert codes(found) == [CaseCode.OTHER_QUESTIONNAIRE.code]
+    assert codes(found) == [Code.CASE_OTHER_QUESTIONNAIRE.code]
 
 
 def test_unsafe_yaml_in_a_case_is_refused(tmp_path: Path) -> None:
@@ -281,7 +280,7 @@ def test_two_cases_with_one_id_are_refused(tmp_path: Path) -> None:
     second = write(tmp_path, GOOD, "b.yaml")
     with pytest.raises(CaseError) as error:
         read_cases([first, second])
-    assert codes(list(error.value.diagnostics)) == [CaseCode.DUPLICATE_CASE.code]
+    assert codes(list(error.value.diagnostics)) == [Code.CASE_DUPLICATE_CASE.code]
 
 
 def test_a_questionnaire_file_is_not_a_case() -> None:
