@@ -23,8 +23,9 @@ from rich.text import Text
 
 from hamstring_cli.scoring import Finding, Ranked, Result
 
-#: Narrower than this, the differential is a list rather than a table of four columns.
-WIDE = 80
+#: Narrower than this, the differential is a list rather than a table of four columns: at 80
+#: columns a table leaves the findings a column of two or three words a line.
+WIDE = 110
 
 #: The banner's style for each triage level, most pressing first.
 LEVEL_STYLES = {
@@ -116,12 +117,13 @@ def _banner(result: Result, plain: bool) -> RenderableType:
 
 
 def _findings(findings: tuple[Finding, ...]) -> str:
-    return "; ".join(f"{f.text} [{f.source}]" for f in findings)
+    return "\n".join(f"• {f.text} [{f.source}]" for f in findings)
 
 
 def _differential(result: Result, look: _Look, width: int) -> list[RenderableType]:
     title = f"Differential (confidence {result.confidence})"
     if look.plain or width < WIDE:
+        title += ": + for, - against"
         return [look.heading(title), *_differential_list(result.differential, width), Text("")]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
@@ -144,10 +146,8 @@ def _differential_list(differential: tuple[Ranked, ...], width: int) -> list[Ren
     out: list[RenderableType] = []
     for rank, condition in enumerate(differential, start=1):
         out.append(Text(f"{rank}. {condition.label} (score {condition.score:g})"))
-        if condition.for_:
-            out.append(_indent(f"for: {_findings(condition.for_)}", width))
-        if condition.against:
-            out.append(_indent(f"against: {_findings(condition.against)}", width))
+        for sign, findings in (("+", condition.for_), ("-", condition.against)):
+            out.extend(_indent(f"{sign} {f.text} [{f.source}]", width) for f in findings)
     return out
 
 
@@ -159,7 +159,7 @@ def _indent(words: str, width: int) -> Text:
             words,
             width=max(width, 20),
             initial_indent="   ",
-            subsequent_indent="   ",
+            subsequent_indent="     ",
             break_on_hyphens=False,
         )
     )
