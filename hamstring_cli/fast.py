@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, FORMATS, LEVELS
+from hamstring_cli.model import LEVELS
+from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, FORMATS
 
 
 class Spec(NamedTuple):

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 #: The questionnaire every command runs unless told otherwise.
 DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
 FORMATS = ("text", "markdown", "json")
-LEVELS = ("emergency", "urgent", "soon", "routine")
 
 
 def load(name: str) -> Questionnaire:
