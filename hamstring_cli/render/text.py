@@ -59,8 +59,8 @@ def render_summary(result: Result, console: Console) -> None:
     parts: list[RenderableType] = [_banner(result, plain), Text("")]
     parts += _differential(result, look, console.width)
     parts += _imaging(result, look)
-    parts += _red_flags(result, look)
-    parts += _notes(result, look)
+    parts += _red_flags(result, look, console.width)
+    parts += _notes(result, look, console.width)
     parts += _references(result, look)
     if result.questionnaire.disclaimer:
         parts.append(look.text(result.questionnaire.disclaimer, "dim italic"))
@@ -145,22 +145,25 @@ def _differential(result: Result, look: _Look, width: int) -> list[RenderableTyp
 def _differential_list(differential: tuple[Ranked, ...], width: int) -> list[RenderableType]:
     out: list[RenderableType] = []
     for rank, condition in enumerate(differential, start=1):
-        out.append(Text(f"{rank}. {condition.label} (score {condition.score:g})"))
+        heading = f"{rank}. {condition.label}, score {condition.score:g}"
+        out.append(_hanging(heading, width, "", "   "))
         for sign, findings in (("+", condition.for_), ("-", condition.against)):
-            out.extend(_indent(f"{sign} {f.text} [{f.source}]", width) for f in findings)
+            out.extend(_hanging(f"{sign} {f.text} [{f.source}]", width) for f in findings)
     return out
 
 
-def _indent(words: str, width: int) -> Text:
-    # Wrapped here with a hanging indent: rich's Padding would pad every line to the widest,
-    # leaving trailing spaces in text that is pasted into notes.
+def _hanging(words: str, width: int, first: str = "   ", rest: str = "     ") -> Text:
+    # Wrapped here with a hanging indent, so a wrapped line never looks like a new entry:
+    # rich's Padding would pad every line to the widest, leaving trailing spaces in text that
+    # is pasted into notes.
     return Text(
         textwrap.fill(
             words,
             width=max(width, 20),
-            initial_indent="   ",
-            subsequent_indent="     ",
+            initial_indent=first,
+            subsequent_indent=rest,
             break_on_hyphens=False,
+            break_long_words=False,
         )
     )
 
@@ -176,23 +179,23 @@ def _imaging(result: Result, look: _Look) -> list[RenderableType]:
     return [look.heading("Imaging"), Text(line), Text("")]
 
 
-def _red_flags(result: Result, look: _Look) -> list[RenderableType]:
+def _red_flags(result: Result, look: _Look, width: int) -> list[RenderableType]:
     if not result.red_flags:
         return [look.heading("Red flags"), Text("none raised"), Text("")]
     lines: list[RenderableType] = [look.heading("Red flags")]
     for flag in result.red_flags:
-        line = Text("- ")
-        line.append(look.text(f"{flag.id} ({flag.level})", "bold red"))
-        line.append(f": {flag.advice} [{flag.source}]")
-        lines.append(line)
+        words = f"• {flag.id} ({flag.level}): {flag.advice} [{flag.source}]"
+        line = _hanging(words, width, "", "  ")
+        line.stylize("bold red", 2, 2 + len(f"{flag.id} ({flag.level})"))
+        lines.append(line if not look.plain else Text(line.plain))
     return [*lines, Text("")]
 
 
-def _notes(result: Result, look: _Look) -> list[RenderableType]:
+def _notes(result: Result, look: _Look, width: int) -> list[RenderableType]:
     if not result.notes:
         return []
     lines: list[RenderableType] = [look.heading("Notes")]
-    lines += [Text(f"- {note.text} [{note.source}]") for note in result.notes]
+    lines += [_hanging(f"• {note.text} [{note.source}]", width, "", "  ") for note in result.notes]
     return [*lines, Text("")]
 
 
