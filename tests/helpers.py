@@ -102,3 +102,84 @@ def only(diagnostics: Iterable[Diagnostic], code: str) -> Diagnostic:
     found = [d for d in diagnostics if d.code == code]
     assert len(found) == 1, f"expected one {code}, got {[str(d) for d in diagnostics]}"
     return found[0]
+
+
+#: A small questionnaire for the intake tests: a safety screen with one emergency flag, a
+#: sudden or gradual branch, an integer, two conditions. Used in-process and in a pty.
+MINI_INTAKE = """\
+format: 1
+id: mini
+version: 1.0.0
+title: A small intake
+disclaimer: Not a diagnosis.
+references:
+  - {id: R1, citation: Source one.}
+questions:
+  - id: flags
+    type: multi
+    section: Safety screen
+    prompt: Any warning signs?
+    help: Serious causes come first.
+    options:
+      - {value: numb, label: Saddle numbness, help: Cauda equina until proven otherwise.}
+      - {value: fever, label: Fever}
+  - id: onset
+    type: choice
+    section: History
+    prompt: How did the pain start?
+    help: The most useful question.
+    options:
+      - {value: sudden, label: Suddenly, next: pop}
+      - {value: gradual, label: Gradually, next: weeks}
+  - id: pop
+    type: choice
+    prompt: Was there a pop?
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+    next: age
+  - id: weeks
+    type: integer
+    prompt: How many weeks has it hurt?
+    min: 0
+    max: 52
+    unit: weeks
+  - id: age
+    type: integer
+    prompt: How old is the patient?
+    min: 5
+    max: 110
+    unit: years
+outcomes:
+  levels:
+    emergency: {label: Emergency, timeframe: now, advice: Go now.}
+    urgent: {label: Urgent, timeframe: within days, advice: Within days.}
+    soon: {label: Soon, timeframe: within two weeks, advice: Soon.}
+    routine: {label: Routine, timeframe: no time pressure, advice: Usual care.}
+  conditions:
+    - id: rupture
+      label: Tendon rupture
+      triage:
+        - {level: urgent, advice: See a surgeon., source: R1}
+    - id: tendinopathy
+      label: Tendinopathy
+      triage:
+        - {level: routine, advice: Load it gradually., source: R1}
+  scores:
+    - condition: rupture
+      when: {question: pop, equals: "yes"}
+      weight: 3
+      reason: a pop
+      source: R1
+    - condition: tendinopathy
+      when: {question: onset, equals: gradual}
+      weight: 3
+      reason: a gradual onset
+      source: R1
+  red_flags:
+    - id: cauda_equina
+      when: {question: flags, contains: numb}
+      level: emergency
+      advice: Possible cauda equina syndrome, emergency department now.
+      source: R1
+"""
