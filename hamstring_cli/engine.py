@@ -151,12 +151,6 @@ class Session:
             raise KeyError(question_id)
         self._revisit = question_id
 
-    def forget(self, question_id: str) -> None:
-        """Drop the answer to a question (it will be asked again when the path reaches it)."""
-        self._answers.pop(question_id, None)
-        if self._revisit == question_id:
-            self._revisit = None
-
 
 @lru_cache(maxsize=8)
 def _distances(questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:

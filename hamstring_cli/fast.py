@@ -102,11 +102,6 @@ def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
     return given
 
 
-def parse_triage(args: Sequence[str]) -> dict[str, object] | None:
-    """The keyword arguments of ``run_triage`` for ``args``, or None to leave them to typer."""
-    return parse(TRIAGE, args)
-
-
 def run_fast(argv: Sequence[str]) -> int | None:
     """Run ``argv`` here and return its exit status, or None when typer should run it."""
     if list(argv) == ["--version"]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hamstring_cli.fast import parse_triage
+from hamstring_cli.fast import TRIAGE, parse
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 RUPTURE = str(EXAMPLES / "acute-rupture.yaml")
@@ -97,11 +97,11 @@ def test_output_files_are_written_the_same_way(tmp_path: Path) -> None:
     ],
 )
 def test_anything_unusual_is_left_to_typer(args: list[str]) -> None:
-    assert parse_triage(args) is None
+    assert parse(TRIAGE, args) is None
 
 
 def test_the_plain_spellings_are_read() -> None:
-    assert parse_triage(["-a", "-", "--format=json", "--force", "--fail-on", "soon"]) == {
+    assert parse(TRIAGE, ["-a", "-", "--format=json", "--force", "--fail-on", "soon"]) == {
         "answers": "-",
         "fmt": "json",
         "force": True,
