@@ -72,14 +72,28 @@ class Triage(NamedTuple):
     sources: tuple[str, ...]
 
 
+class Study(NamedTuple):
+    """One imaging study to order: the modality, how soon, why, and the source."""
+
+    modality: str
+    urgency: str
+    reason: str
+    source: str
+
+
 class Imaging(NamedTuple):
-    """The first imaging study to order, if any."""
+    """The imaging advice: the first study to order (if any) and every advised study.
+
+    ``modality``, ``urgency``, ``reason`` and ``source`` describe the first of ``studies``
+    (or, when none is advised, why not), so consumers of the first study keep working.
+    """
 
     advised: bool
     modality: str | None
     urgency: str | None
     reason: str
     source: str | None
+    studies: tuple[Study, ...] = ()
 
 
 class Result(NamedTuple):
@@ -107,6 +121,7 @@ class Result(NamedTuple):
         ids.update(note.source for note in self.notes)
         if self.imaging.source:
             ids.add(self.imaging.source)
+        ids.update(study.source for study in self.imaging.studies)
         return tuple(r for r in self.questionnaire.references if r.id in ids)
 
     def to_dict(self) -> dict[str, object]:
@@ -150,6 +165,7 @@ class Result(NamedTuple):
                 "urgency": self.imaging.urgency,
                 "reason": self.imaging.reason,
                 "source": self.imaging.source,
+                "studies": [study._asdict() for study in self.imaging.studies],
             },
             "red_flags": [
                 {"id": f.id, "level": f.level, "advice": f.advice, "source": f.source}
@@ -270,10 +286,30 @@ def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> I
     matched = [r for r in q.outcomes.imaging if holds(r.when, answers, leading)]
     candidates = [r for r in matched if r.modality is not None]
     if candidates:
-        # min() returns the first of equals: file order breaks ties between equal urgencies.
-        best = min(candidates, key=lambda r: LEVEL_RANK[r.urgency or "routine"])
+        # sorted() is stable: file order breaks ties between equal urgencies, so X-ray rules
+        # that exclude a fracture come first when they are put first in the file.
+        ranked = sorted(candidates, key=lambda r: LEVEL_RANK[r.urgency or "routine"])
+        studies: dict[str, Study] = {}
+        for rule in ranked:
+            assert rule.modality is not None
+            # One study a modality: its most urgent reason (the first in this order).
+            studies.setdefault(
+                rule.modality,
+                Study(
+                    rule.modality,
+                    rule.urgency or "routine",
+                    fill(rule.reason, q, answers),
+                    rule.source,
+                ),
+            )
+        first = next(iter(studies.values()))
         return Imaging(
-            True, best.modality, best.urgency, fill(best.reason, q, answers), best.source
+            True,
+            first.modality,
+            first.urgency,
+            first.reason,
+            first.source,
+            tuple(studies.values()),
         )
     none = next((r for r in matched if r.modality is None), None)
     if none is not None:

@@ -116,6 +116,9 @@ def test_a_pop_leads_to_rupture_with_its_reasons_and_day_count() -> None:
         "urgency": "urgent",
         "reason": "For the tendon.",
         "source": "R1",
+        "studies": [
+            {"modality": "MRI", "urgency": "urgent", "reason": "For the tendon.", "source": "R1"}
+        ],
     }
     assert result["red_flags"] == []
     assert result["confidence"] == "high"
