@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from hamstring_cli.engine import BACK, Back, Session, drive
 from hamstring_cli.errors import InvalidAnswer
 from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill, holds
+from hamstring_cli.render.words import flag_name, plural
 from hamstring_cli.report import OutputError, render, write_private
 from hamstring_cli.scoring import Result, score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
@@ -68,6 +69,7 @@ OVERWRITE = "overwrite"
 SHOW_SUMMARY = "summary"
 CHANGE_ANSWER = "change"
 NO_REPORT = "none"
+REASONING = "reasoning"
 REPLACE = "replace"
 KEEP = "keep"
 
@@ -111,6 +113,7 @@ class Ask:
     hint: str = ""
     back: bool = False
     check: Callable[[object], str | None] | None = None
+    unit: str = ""
 
     @property
     def can_go_back(self) -> bool:
@@ -153,6 +156,7 @@ def question_ask(question: Question, current: Answer | None, can_back: bool) -> 
             hint=hint,
             back=can_back,
             check=check_number,
+            unit=question.unit or "",
         )
     back = (Choice(BACK_TITLE, BACK, "b"),) if can_back else ()
     options = tuple(
@@ -222,23 +226,39 @@ def _review_ask() -> Ask:
     )
 
 
-def _change_ask(session: Session, width: int) -> Ask:
-    # Keyed by the numbers of the review table, so "change 12" is the 12th row.
-    choices = []
-    for number, step in enumerate(session.transcript, start=1):
-        room = width - 6
-        answer = _shorten(
-            step.question.words(step.answer), max(room // 2, room - len(step.question.prompt) - 1)
-        )
-        prompt = _shorten(step.question.prompt, room - len(answer) - 1)
-        choices.append(Choice(f"{prompt} → {answer}", step.question.id, str(number)))
-    choices.append(Choice("← Back to the review", BACK, "b"))
-    return Ask(CHANGE, "select", "Which answer do you want to change?", tuple(choices))
+def _change_ask(session: Session) -> Ask:
+    """Which answer to change: its number in the review, typed (any number: 10 works too)."""
+    steps = session.transcript
+    count = len(steps)
+
+    def check(raw: object) -> str | None:
+        text = str(raw).strip().lower()
+        if text in _BACK_WORDS:
+            return None
+        if text.isdigit() and 1 <= int(text) <= count:
+            return None
+        return f"Type a number from 1 to {count} (the review's numbers), or b to go back"
+
+    return Ask(
+        CHANGE,
+        "text",
+        "Which answer do you want to change? Type its number from the review.",
+        hint=f"1 to {count}",
+        back=True,
+        check=check,
+    )
 
 
-def _shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(width - 1, 1)].rstrip() + "…"
+def change_target(session: Session, raw: object) -> str | None:
+    """The id of the question whose review number was typed, or None to go back."""
+    if raw is BACK or isinstance(raw, Back):
+        return None
+    text = str(raw).strip()
+    if not text.isdigit():
+        return None
+    steps = session.transcript
+    number = int(text)
+    return steps[number - 1].question.id if 1 <= number <= len(steps) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +379,9 @@ def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int
         if why is None and ask.check is not None:
             why = ask.check(raw)
         if why is None:
+            # The accepted answer in words, on its own line: a screen reader reads it back.
+            out.write(f"→ {_echo(ask, raw)}\n")
+            out.flush()
             return raw
         out.write(f"  {why}\n")
 
@@ -376,15 +399,32 @@ def _plain_prompt(ask: Ask, width: int) -> str:
     if ask.kind == "select":
         how = f"(Type a number and press Enter{_plain_default(ask)}{back})"
     elif ask.kind == "checkbox":
-        how = (
-            "(Type the numbers of all that apply, separated by commas; "
-            f"Enter alone for none of these{back})"
-        )
+        none = next((c.key for c in ask.choices if c.value is NONE_OF_THESE), "")
+        nothing = f", or {none} for none of these" if none else ""
+        how = f"(Type the numbers of all that apply, separated by commas{nothing}{back})"
     else:
         keep = f"; Enter alone keeps {ask.default}" if ask.default else ""
         how = f"({ask.hint}{keep}{back})"
     lines += textwrap.wrap(how, width)
     return "\n".join(lines) + "\n"
+
+
+def _echo(ask: Ask, raw: object) -> str:
+    """What was accepted, in the words of the prompt: 'Yes', '45 years', 'None of these'."""
+    titles = {id(c.value): ("Back" if c.value is BACK else c.title) for c in ask.choices}
+    if ask.kind == "checkbox" and isinstance(raw, list):
+        return "; ".join(titles.get(id(v), str(v)) for v in raw) or "None of these"
+    if ask.kind == "select":
+        for c in ask.choices:
+            if c.value == raw:
+                return titles[id(c.value)]
+        return str(raw)
+    text = str(raw).strip()
+    if ask.can_go_back and text.lower() in _BACK_WORDS:
+        return "Back"
+    if ask.unit and text.lstrip("-").isdigit():
+        return plural(int(text), ask.unit)
+    return text
 
 
 def _plain_default(ask: Ask) -> str:
@@ -411,7 +451,11 @@ def _parse_plain(ask: Ask, text: str) -> tuple[object, str | None]:
             return by_key[text.lower()], None
         return None, f"'{text}' is not one of the numbers shown"
     if not text:
-        return [NONE_OF_THESE], None
+        # A safety screen must not pass on an Enter pressed by mistake: 'none' is typed.
+        none = next((c.key for c in ask.choices if c.value is NONE_OF_THESE), "")
+        if none:
+            return None, f"Type {none} for none of these, or the numbers of all that apply"
+        return None, "Type the numbers of all that apply"
     picked: list[object] = []
     for part in re.split(r"[\s,]+", text):
         if part.lower() not in by_key:
@@ -514,10 +558,10 @@ class _Screen:
                 "they leave open are asked.",
                 "dim",
             )
-        self.text("Each answer is saved as it is given, in:", "dim")
-        self.text(str(store.path), "dim", indent="  ")
+        # Two lines, so that they stay on screen with the first question.
+        self.text(f"Saved as you go in {_home(store.path)}", "dim")
         back = "type b" if self.plain else "choose ← Back"
-        self.text(f"To go back a question, {back}. Ctrl-C stops; the intake can be resumed.", "dim")
+        self.text(f"To go back, {back}. Ctrl-C stops; the intake can be resumed.", "dim")
 
     def question(self, question: Question, where: str) -> None:
         """The section heading when it changes, where the user is, and the question's help."""
@@ -546,7 +590,7 @@ class _Screen:
         after = "The intake goes on; this flag is in the summary."
         self.blank()
         if self.plain:
-            self.text(f"!! RED FLAG: {label.upper()} ({rule.id})")
+            self.text(f"!! RED FLAG: {label.upper()}: {flag_name(rule.id, rule.advice)}")
             self.text(advice)
             self.text(f"Level: {when}. Source {source}")
             self.text(after)
@@ -566,8 +610,6 @@ class _Screen:
                 body,
                 title=Text(f" RED FLAG: {label.upper()} ", style=style),
                 title_align="left",
-                subtitle=rule.id,
-                subtitle_align="right",
                 border_style=border,
                 box=box.HEAVY,
             )
@@ -579,14 +621,14 @@ class _Screen:
             self.text(f"- {word}", "dim", indent="  ")
 
     def review(self, session: Session) -> None:
-        """The answers on the path, in plain words."""
+        """The answers on the path, in plain words: on the screen when they fit, else paged."""
         steps = session.transcript
         self.blank()
         if self.plain:
             self.text("== Review ==")
             for number, step in enumerate(steps, start=1):
                 words = step.question.words(step.answer)
-                self.text(f"{number}. {step.question.prompt} {words}")
+                self.text(f"{number}. {step.question.prompt} → {words}")
             return
         from rich import box
         from rich.table import Table
@@ -599,14 +641,63 @@ class _Screen:
         table.add_column("Answer", ratio=2, style="bold")
         for number, step in enumerate(steps, start=1):
             table.add_row(str(number), step.question.prompt, step.question.words(step.answer))
-        self.console.print(table)
+        console = self.console
+        height = len(console.render_lines(table, console.options.update(height=None), pad=False))
+        # Room for the question that follows it (What next?, and its three choices).
+        if height + 6 <= self.height or not self.stream.isatty():
+            console.print(table)
+            return
+        self.page(table)
+        self.text(f"The {len(steps)} answers were shown in a pager (q closes it).", "dim")
 
     def summary(self, result: Result) -> None:
-        """The result, drawn by the report's text renderer."""
-        from hamstring_cli.render.text import render_summary
+        """The decision, drawn by the report's text renderer: it fits one screen."""
+        from hamstring_cli.render.text import render_decision
 
         self.blank()
-        render_summary(result, self.console)
+        render_decision(result, self.console)
+
+    def reasoning(self, result: Result) -> None:
+        """The differential, every reason, the notes and the references: paged on a terminal."""
+        from hamstring_cli.render.text import render_reasoning
+
+        if self.plain or not self.stream.isatty():
+            self.blank()
+            render_reasoning(result, self.console)
+            return
+        with self.console.capture() as captured:
+            render_reasoning(result, self.console)
+        self.page_text(captured.get())
+
+    def page(self, renderable: object) -> None:
+        """Show something taller than the screen in a pager."""
+        with self.console.capture() as captured:
+            self.console.print(renderable)
+        self.page_text(captured.get())
+
+    def page_text(self, text: str) -> None:
+        """Show text in ``$PAGER`` (default ``less``, with colour); printed when there is none."""
+        import shlex
+        import subprocess
+
+        command = os.environ.get("PAGER") or ("less" if shutil.which("less") else "")
+        if command:
+            env = dict(os.environ)
+            # -R: colours, not 'ESC[1m'; -X: the text stays on the screen after q.
+            env.setdefault("LESS", "-RX")
+            try:
+                subprocess.run(shlex.split(command), input=text.encode(), env=env, check=False)
+                return
+            except (OSError, ValueError):
+                pass
+        self._write(text)
+
+    @property
+    def height(self) -> int:
+        """The number of rows of the screen."""
+        if self.output is not None:
+            return self.output.get_size().rows
+        return shutil.get_terminal_size().lines
 
     def warn(self, text: str) -> None:
         """A problem that does not stop the intake."""
@@ -622,6 +713,8 @@ class _Terminal:
 
     def __init__(self, q: Questionnaire, screen: _Screen, store: SessionFile, plain: bool) -> None:
         self.q = q
+        #: Set while a question is asked again from the review.
+        self.changing = False
         self.screen = screen
         self.store = store
         self.plain = plain
@@ -637,9 +730,10 @@ class _Terminal:
     def answer(self, question: Question, session: Session) -> object:
         """Ask one question of the session (the engine validates the answer)."""
         self.checkpoint(session)
-        position = session.position()
-        self.screen.question(question, position.words())
-        ask = question_ask(question, session.answers.get(question.id), position.number > 1)
+        self.screen.question(question, self.where(session))
+        ask = question_ask(
+            question, session.answers.get(question.id), session.position().number > 1
+        )
         raw = interpret(ask, self.prompt(ask))
         if question.type == "multi" and isinstance(raw, list) and len(raw) > 1 and not self.plain:
             # questionary sums up several ticks as "done (3 selections)": name them.
@@ -647,6 +741,24 @@ class _Terminal:
             if isinstance(ticked, tuple):
                 self.screen.ticked([question.words((v,)) for v in ticked])
         return raw
+
+    def where(self, session: Session) -> str:
+        """'question 7, about 12 to go', counting only what will be asked.
+
+        After a change from the review, the answers further on are kept: only the questions
+        that the new answer opens, and that have no answer yet, are still to be asked.
+        """
+        position = session.position()
+        if not self.changing:
+            return position.words()
+        # Walked with the answers as they stand, the path shows what is still open after it.
+        ahead = Session(self.q, session.answers)
+        if ahead.current is None:
+            return f"question {position.number}, then the review again"
+        more = ahead.position()
+        low, high = more.remaining_min + 1, more.remaining_max + 1
+        count = f"{high}" if low == high else f"about {high}"
+        return f"question {position.number}, then {count} more to go"
 
     def checkpoint(self, session: Session) -> None:
         """Save the answers so far, then show any red flag they raise for the first time."""
@@ -677,7 +789,8 @@ class _Terminal:
     def stopped(self, session: Session, *, interrupted: bool) -> IntakeStopped:
         """Save what there is and describe the stop for the command line."""
         current = session.current
-        pending = current.id if current is not None else None
+        # The question in words: a person reads this message, not the questionnaire's ids.
+        pending = " ".join(current.prompt.split()) if current is not None else None
         answered = len(session.answers)
         if not answered:
             # Nothing to resume, and no file was written (save skips an empty intake).
@@ -752,9 +865,14 @@ def intake(
             _walk_and_review(session, terminal)
             result = score(questionnaire, session.path_answers)
             screen.summary(result)
-            if offer_save:
-                _offer_report(result, terminal, shown_format)
+            # Piped answers have nobody to answer a menu: --output saves the report.
+            if _stdin_is_terminal():
+                _after_summary(result, terminal, shown_format, offer_save=offer_save)
     except KeyboardInterrupt:
+        if plain:
+            # The message goes on a line of its own, not after the '> ' of the prompt.
+            stream.write("\n")
+            stream.flush()
         raise terminal.stopped(session, interrupted=True) from None
     except EOFError:
         raise terminal.stopped(session, interrupted=False) from None
@@ -762,32 +880,66 @@ def intake(
     return session.path_answers
 
 
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _walk_and_review(session: Session, terminal: _Terminal) -> None:
-    """Ask until the path ends, then review; a changed answer re-walks what it changes."""
+    """Ask until the path ends, then review; a changed answer re-walks what it changes.
+
+    Once every question is answered the intake is complete: an input that ends at the review
+    (the last line of a script) goes on to the summary.
+    """
     while True:
         drive(session, terminal)
+        terminal.changing = False
         terminal.checkpoint(session)
         terminal.screen.review(session)
-        if terminal.prompt(_review_ask()) != CHANGE_ANSWER:
+        try:
+            if terminal.prompt(_review_ask()) != CHANGE_ANSWER:
+                return
+            raw = terminal.prompt(_change_ask(session))
+        except EOFError:
             return
-        target = terminal.prompt(_change_ask(session, terminal.screen.width - 8))
-        if isinstance(target, str):
+        target = change_target(session, interpret(_change_ask(session), raw))
+        if target is not None:
+            terminal.changing = True
             session.revisit(target)
 
 
-def _offer_report(result: Result, terminal: _Terminal, shown_format: str) -> None:
-    """Offer to save the Markdown or JSON report to a private file."""
+def _after_summary(
+    result: Result, terminal: _Terminal, shown_format: str, *, offer_save: bool
+) -> None:
+    """What next: finish, show the reasoning, or save a report to a private file."""
     formats = [("markdown", "Markdown, for clinical notes"), ("json", "JSON, the full result")]
     if shown_format == "json":
         formats.reverse()
-    choices = (
-        Choice("No, finish here", NO_REPORT, "1"),
-        *(Choice(f"Save {title}", fmt, str(n)) for n, (fmt, title) in enumerate(formats, 2)),
-    )
-    terminal.screen.blank()
-    fmt = terminal.prompt(Ask(SAVE, "select", "Save a report to a file?", choices, NO_REPORT))
-    if fmt not in ("markdown", "json"):
+    saves = [(f"Save {title}", fmt) for fmt, title in formats] if offer_save else []
+    shown = False
+    while True:
+        entries = [("Finish here", NO_REPORT)]
+        if not shown:
+            entries.append(("Show the reasoning: differential, notes, references", REASONING))
+        entries += saves
+        choices = tuple(Choice(t, v, str(n)) for n, (t, v) in enumerate(entries, 1))
+        try:
+            picked = terminal.prompt(Ask(SAVE, "select", "What next?", choices, NO_REPORT))
+        except EOFError:
+            return
+        if picked == REASONING:
+            terminal.screen.reasoning(result)
+            shown = True
+            continue
+        if picked in ("markdown", "json"):
+            _save_report(result, terminal, str(picked))
         return
+
+
+def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:
+    """Save the Markdown or JSON report to a private file."""
     suffix = ".json" if fmt == "json" else ".md"
     suggested = f"hamstring-report-{_dt.datetime.now():%Y%m%d-%H%M}{suffix}"
     data = render(result, str(fmt)).encode("utf-8")
@@ -835,3 +987,11 @@ def _offer_report(result: Result, terminal: _Terminal, shown_format: str) -> Non
 
 def _check_path(raw: object) -> str | None:
     return None if str(raw).strip() else "Type a file name"
+
+
+def _home(path: Path) -> str:
+    """A path with the home folder as '~', so that it fits a line."""
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, RuntimeError, OSError):
+        return str(path)

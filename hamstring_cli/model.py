@@ -403,10 +403,13 @@ class Question(NamedTuple):
     def words(self, answer: Answer) -> str:
         """The answer in plain words, as the report shows it."""
         if isinstance(answer, int):
-            return f"{answer} {self.unit}".strip()
+            unit = self.unit or ""
+            if answer == 1 and unit.endswith("s") and not unit.endswith("ss"):
+                unit = unit[:-1]  # '1 day', never '1 days'
+            return f"{answer} {unit}".strip()
         if isinstance(answer, tuple):
             if not answer:
-                return "none of these"
+                return "None of these"  # as the option reads
             return "; ".join(self._label(v) for v in answer)
         return self._label(answer)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from hamstring_cli.interactive import (
     NO_REPORT,
     NONE_OF_THESE,
     OVERWRITE,
+    REASONING,
     REVIEW,
     SAVE,
     SAVE_PATH,
@@ -67,6 +69,17 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Session files go to a folder of the test's own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return tmp_path / "state" / "hamstring" / "sessions"
+
+
+@pytest.fixture(autouse=True)
+def at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripted intakes run as at a terminal: the menu after the summary is offered.
+
+    The plain-mode tests replace standard input with text, which is not a terminal.
+    """
+    monkeypatch.setattr(
+        interactive, "_stdin_is_terminal", lambda: not isinstance(sys.stdin, io.StringIO)
+    )
 
 
 def session_files(state: Path) -> list[Path]:
@@ -179,19 +192,20 @@ def test_review_can_change_an_answer_and_the_walk_goes_on(
         monkeypatch,
         *SUDDEN,
         (REVIEW, CHANGE_ANSWER),
-        (CHANGE, "onset"),
+        (CHANGE, "2"),  # the review's number of the onset question
         ("onset", "gradual"),
         ("weeks", "8"),  # age is still on the path: it is not asked again
         (REVIEW, CHANGE_ANSWER),
-        (CHANGE, BACK),  # back to the review without changing anything
+        (CHANGE, "b"),  # back to the review without changing anything
         *FINISH,
     )
     answers = intake(mini, {})
     script.done()
     assert answers == {"flags": (), "onset": "gradual", "weeks": 8, "age": 34}
     change = next(a for a in script.asked if a.key == CHANGE)
-    assert [c.value for c in change.choices] == ["flags", "onset", "pop", "age", BACK]
-    assert "Suddenly" in change.choices[1].title
+    assert change.check is not None
+    assert change.check("4") is None and change.check("b") is None
+    assert change.check("5") is not None and change.check("0") is not None
 
 
 def test_a_red_flag_interrupts_once_with_advice_level_and_source(
@@ -287,7 +301,7 @@ def test_ctrl_c_saves_the_session_and_it_resumes_where_it_stopped(
     with pytest.raises(IntakeStopped) as caught:
         intake(mini, {})
     stop = caught.value
-    assert stop.interrupted and stop.answered == 2 and stop.pending == "pop"
+    assert stop.interrupted and stop.answered == 2 and stop.pending == "Was there a pop?"
     (saved,) = session_files(state)
     assert stop.saved == saved
     assert stop.resume is not None and f"--resume {saved}" in stop.resume
@@ -347,9 +361,26 @@ def test_a_report_can_be_saved_and_an_existing_file_is_kept_unless_confirmed(
 def test_no_report_is_offered_when_the_command_line_writes_one(
     monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
 ) -> None:
-    script = use(monkeypatch, *SUDDEN, (REVIEW, SHOW_SUMMARY))
+    def no_saving(ask: Ask) -> object:
+        assert [c.value for c in ask.choices] == [NO_REPORT, REASONING]
+        return NO_REPORT
+
+    script = use(monkeypatch, *SUDDEN, (REVIEW, SHOW_SUMMARY), (SAVE, no_saving))
     intake(mini, {}, offer_save=False)
     script.done()
+
+
+def test_the_reasoning_is_shown_on_request(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = use(monkeypatch, *SUDDEN, (REVIEW, SHOW_SUMMARY), (SAVE, REASONING), *FINISH[1:])
+    intake(mini, {})
+    script.done()
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    before, after = shown.split("Differential")
+    assert "Most likely: Tendon rupture" in before
+    assert "References" in after and "[R1]" in after
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,11 +449,17 @@ def test_plain_mode_reads_numbers_and_reasks_bad_input(
     assert "\x1b" not in shown, "plain mode writes no escape codes"
 
 
-def test_plain_mode_takes_enter_alone_as_none_of_these(
-    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+def test_plain_mode_never_takes_enter_alone_as_none_of_these(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    answers = plain(monkeypatch, mini, "\n1\n1\n34\n\n1\n")
+    answers = plain(monkeypatch, mini, "\n0\n1\n1\n34\n\n")
     assert answers == {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
+    shown = capsys.readouterr().err
+    assert "Type 0 for none of these, or the numbers of all that apply" in shown
+    # Each accepted answer is read back on a line of its own.
+    for echo in ("→ None of these", "→ Suddenly", "→ Yes", "→ 34 years"):
+        assert f"\n{echo}\n" in shown
+    assert "Finish here" not in shown, "no menu when standard input is not a terminal"
 
 
 def test_plain_mode_stops_cleanly_when_the_input_ends(
@@ -431,7 +468,7 @@ def test_plain_mode_stops_cleanly_when_the_input_ends(
     with pytest.raises(IntakeStopped) as caught:
         plain(monkeypatch, mini, "0\n1\n")
     stop = caught.value
-    assert not stop.interrupted and stop.pending == "pop"
+    assert not stop.interrupted and stop.pending == "Was there a pop?"
     (saved,) = session_files(state)
     assert f"hamstring triage --answers {saved}" in str(stop)
     assert dict(read_answers(saved, mini)) == {"flags": (), "onset": "sudden"}
@@ -454,7 +491,7 @@ def test_the_command_exits_130_with_the_resume_command_and_resumes(
     stopped = runner.invoke(app, ["triage", "--plain", "-q", str(mini_path)])
     assert stopped.exit_code == 130, stopped.output
     (saved,) = session_files(state)
-    assert "interrupted at 'pop'; 2 answers are saved in" in stopped.stderr
+    assert "interrupted at 'Was there a pop?'; 2 answers are saved in" in stopped.stderr
     assert f"hamstring triage --questionnaire {mini_path} --resume {saved}" in stopped.stderr
 
     monkeypatch.undo()

@@ -63,7 +63,7 @@ def spawn(tmp_path: Path, state: Path) -> Iterator[Spawn]:
         # A terminal answers prompt_toolkit's cursor position request; pexpect does not, and
         # every prompt would wait a second for the answer when it ends.
         env["PROMPT_TOOLKIT_NO_CPR"] = "1"
-        for name in ("COLUMNS", "LINES"):
+        for name in ("COLUMNS", "LINES", "PAGER", "LESS"):
             env.pop(name, None)
         child = pexpect.spawn(
             command or COMMAND,
@@ -100,11 +100,12 @@ def key_of(question: Question, value: str) -> str:
 
 
 def finish(child: Any) -> None:
-    """Take the defaults at the end: show the summary, save no report."""
+    """Take the defaults at the end: show the summary, then finish without a report."""
     child.expect("What next")
     child.send(ENTER)
     child.expect("Most likely")
-    child.expect("Save a report")
+    child.expect("What next")
+    child.expect("Finish here")
     child.send(ENTER)
     child.expect(pexpect.EOF)
     child.close()
@@ -140,7 +141,11 @@ def test_a_full_intake_of_the_bundled_questionnaire(spawn: Spawn, state: Path) -
         key = value if question.type == "integer" else key_of(question, value)
         child.send(key)
         child.send(ENTER)
+    # 16 answers do not fit 24 lines with the question after them: they are paged.
     child.expect("Review the answers")
+    child.expect(r"\r\n:")  # less waits at its prompt
+    child.send("q")
+    child.expect("shown in a pager")
     finish(child)
     assert child.exitstatus == 0
     shown = child.log.getvalue()
@@ -204,7 +209,7 @@ def test_ctrl_c_prints_the_resume_command_which_resumes(
     child.send("1" + ENTER)
     child.expect("Was there a pop")
     child.send(CTRL_C)
-    child.expect("interrupted at 'pop'; 2 answers are saved in")
+    child.expect(r"hamstring: interrupted at 'Was there a pop\?'; 2 answers are saved in")
     child.expect("resume with:")
     child.expect(r"\s*(hamstring triage [^\r\n]+)\r?\n")
     command = shlex.split(child.match.group(1))
@@ -229,13 +234,14 @@ def test_ctrl_c_prints_the_resume_command_which_resumes(
 def test_plain_mode_reads_lines_and_moves_no_cursor(spawn: Spawn, mini: str) -> None:
     child = spawn("triage", "-q", mini, "--plain")
     for prompt, line in (
-        ("Any warning signs", ""),  # Enter alone: none of these
+        ("Any warning signs", ""),  # Enter alone is refused on the safety screen
+        ("Type 0 for none of these", "0"),
         ("How did the pain start", "2"),
         ("How many weeks", "many"),
         ("Type a whole number from 0 to 52", "6"),
         ("How old is the patient", "40"),
         ("What next", ""),
-        ("Save a report", ""),
+        ("Finish here", ""),
     ):
         child.expect(prompt)
         child.expect("> ")
@@ -246,6 +252,7 @@ def test_plain_mode_reads_lines_and_moves_no_cursor(spawn: Spawn, mini: str) -> 
     shown = child.log.getvalue()
     assert "  1. Saddle numbness" in shown
     assert "Most likely: Tendinopathy" in shown
+    assert "→ None of these\r\n" in shown and "→ 40 years\r\n" in shown
     assert "\x1b" not in shown, "no escape codes: no cursor movement, no colour"
 
 
@@ -283,3 +290,20 @@ def test_without_a_terminal_it_asks_for_an_answer_file(tmp_path: Path, state: Pa
     assert "--answers FILE" in done.stderr
     assert done.stdout == ""
     assert sessions(state) == []
+
+
+def test_plain_ctrl_c_prints_its_message_on_a_new_line(spawn: Spawn, mini: str) -> None:
+    child = spawn("triage", "-q", mini, "--plain")
+    child.expect("Any warning signs")
+    child.expect("> ")
+    child.sendline("0")
+    child.expect("→ None of these")
+    child.expect("How did the pain start")
+    child.expect("> ")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    shown = child.log.getvalue()
+    # On a line of its own, not after the '> ' of the prompt.
+    assert "\nhamstring: interrupted at 'How did the pain start?'" in shown

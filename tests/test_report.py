@@ -147,7 +147,7 @@ def test_markdown_has_everything_a_clinical_note_needs() -> None:
         "See a surgeon on day 12.",
         "MRI",
         "Torn or not.",
-        "foot_drop",
+        "Foot drop: urgent",  # a red flag in words, never its id
         "Nerve.",
         "No validated rule café.",
         "Rupture study",
@@ -155,6 +155,7 @@ def test_markdown_has_everything_a_clinical_note_needs() -> None:
     ):
         assert needed in text, needed
     assert "Never cited" not in text
+    assert "foot_drop" not in text
 
 
 def test_markdown_findings_are_marked_for_and_against() -> None:
@@ -199,7 +200,7 @@ def test_text_on_a_terminal_has_a_coloured_banner_and_a_table() -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "URGENT" in plain
     assert "urgent timeframe" in plain
-    for needed in ("Rupture (tendon avulsion)", "a pop at injury", "MRI", "foot_drop", "R1"):
+    for needed in ("Rupture (tendon avulsion)", "a pop at injury", "MRI", "Foot drop", "R1"):
         assert needed in plain
 
 

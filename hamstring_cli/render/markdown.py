@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from hamstring_cli.render.words import flag_action, flag_name, reference_words
 from hamstring_cli.scoring import Imaging, Ranked, Result
 
 
@@ -52,7 +53,13 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
 
     imaging = result.imaging
     out += ["## Imaging", ""]
-    if imaging.advised:
+    if imaging.advised and imaging.studies:
+        out += [
+            f"- **{study.modality}**, {study.urgency}: {_inline(study.reason)}"
+            f"{_cite((study.source,))}"
+            for study in imaging.studies
+        ]
+    elif imaging.advised:
         urgency = f", {imaging.urgency}" if imaging.urgency else ""
         out.append(
             f"**{imaging.modality}**{urgency}: {_inline(imaging.reason)}{_cite_one(imaging)}"
@@ -63,10 +70,12 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
 
     out += ["## Red flags", ""]
     if result.red_flags:
-        out += [
-            f"- **{flag.id}** ({flag.level}): {_inline(flag.advice)}{_cite((flag.source,))}"
-            for flag in result.red_flags
-        ]
+        for flag in result.red_flags:
+            words = q.outcomes.levels.get(flag.level)
+            level = words.label.lower() if words is not None else flag.level
+            name = _inline(flag_name(flag.id, flag.advice))
+            action = _inline(flag_action(flag.id, flag.advice))
+            out.append(f"- **{name}: {level}**. {action}{_cite((flag.source,))}")
     else:
         out.append("None raised.")
     out.append("")
@@ -79,7 +88,7 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     cited = result.cited()
     if cited:
         out += ["## References", ""]
-        out += [f"- [{ref.id}] {_inline(ref.citation)}" for ref in cited]
+        out += [f"- [{ref.id}] {_inline(reference_words(ref.citation))}" for ref in cited]
         out.append("")
 
     out += ["---", "", f"*{_inline(q.disclaimer)}*" if q.disclaimer else ""]

@@ -12,8 +12,9 @@ file and a paste into notes. Below :data:`WIDE` columns the differential is a li
 from __future__ import annotations
 
 import io
+import re
 import textwrap
-from typing import IO
+from typing import IO, NamedTuple
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -21,7 +22,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from hamstring_cli.scoring import Finding, Ranked, Result
+from hamstring_cli.render.words import (
+    first_clause,
+    flag_action,
+    flag_name,
+    reference_words,
+    sentence,
+    without_asides,
+)
+from hamstring_cli.scoring import Finding, RaisedFlag, Ranked, Result, Study
 
 #: Narrower than this, the differential is a list rather than a table of four columns: at 80
 #: columns a table leaves the findings a column of two or three words a line.
@@ -52,19 +61,65 @@ def is_plain(console: Console) -> bool:
     return not console.is_terminal or console.no_color
 
 
-def render_summary(result: Result, console: Console) -> None:
-    """Print the summary of a result on ``console``, plain or coloured as the console allows."""
+#: The most lines the decision takes (with its box or underline), so that it stays on an 80x24
+#: screen together with the prompt that follows it.
+DECISION_LINES = 18
+
+
+def render_summary(result: Result, console: Console, *, reasoning: bool = True) -> None:
+    """Print the summary of a result on ``console``, plain or coloured as the console allows.
+
+    The decision comes first and fits one screen: the level and its timeframe, what to do, the
+    leading condition and confidence, the findings that decided it, every advised study and the
+    red flags raised. With ``reasoning`` the full differential, the imaging reasons, the red
+    flags' advice, the notes and the references follow (:func:`render_reasoning`).
+    """
+    render_decision(result, console)
+    if reasoning:
+        console.print(Text(""))
+        render_reasoning(result, console)
+
+
+def render_decision(result: Result, console: Console) -> None:
+    """Print the decision: at most :data:`DECISION_LINES` lines at the console's width."""
     plain = is_plain(console)
     look = _Look(plain)
-    parts: list[RenderableType] = [_banner(result, plain), Text("")]
-    parts += _differential(result, look, console.width)
-    parts += _imaging(result, look)
-    parts += _red_flags(result, look, console.width)
-    parts += _notes(result, look, console.width)
-    parts += _references(result, look)
+    console.print(Group(*_decision_renderables(result, look, console.width)))
+
+
+def render_reasoning(result: Result, console: Console) -> None:
+    """Print why: the differential, every study and red flag in full, notes, references."""
+    look = _Look(is_plain(console))
+    width = console.width
+    parts: list[RenderableType] = []
+    parts += _differential(result, look, width)
+    parts += _imaging(result, look, width)
+    parts += _red_flags(result, look, width)
+    parts += _notes(result, look, width)
+    parts += _references(result, look, width)
     if result.questionnaire.disclaimer:
-        parts.append(look.text(result.questionnaire.disclaimer, "dim italic"))
+        parts.append(
+            look.text(_hanging(result.questionnaire.disclaimer, width, "", "").plain, "dim italic")
+        )
     console.print(Group(*parts))
+
+
+def decision_text(result: Result, *, width: int = 80, terminal: bool = False) -> str:
+    """The decision as the screen shows it, without colour (for tests and line counts)."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=terminal,
+        no_color=not terminal,
+        color_system="standard" if terminal else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    render_decision(result, console)
+    out = buffer.getvalue()
+    return re.sub(r"\x1b\[[0-9;]*m", "", out)
 
 
 class _Look:
@@ -94,26 +149,164 @@ def render_text(result: Result, *, width: int = WIDE) -> str:
         emoji=False,
     )
     render_summary(result, console)
-    return buffer.getvalue()
+    # Text pasted into notes carries no trailing spaces, whatever rich pads a line with.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
-def _banner(result: Result, plain: bool) -> RenderableType:
+# ---------------------------------------------------------------------------------------------
+# The decision
+
+
+class _Line(NamedTuple):
+    """One entry of the decision: wrapped with a hanging indent, in one style."""
+
+    words: str
+    style: str = ""
+    first: str = ""
+    rest: str = ""
+
+
+class _Detail(NamedTuple):
+    """How much the decision says; each step down drops what matters least."""
+
+    action: bool = True
+    condition_advice: bool = True
+    flag_actions: bool = True
+    reasons: bool = True
+    because: int = 3
+    disclaimer: bool = True
+
+
+#: From the fullest decision to the tersest: the first that fits :data:`DECISION_LINES` is drawn.
+_LADDER = (
+    _Detail(),
+    _Detail(disclaimer=False),
+    _Detail(disclaimer=False, condition_advice=False),
+    _Detail(disclaimer=False, condition_advice=False, because=2),
+    _Detail(disclaimer=False, condition_advice=False, because=2, flag_actions=False),
+    _Detail(disclaimer=False, condition_advice=False, because=2, flag_actions=False, action=False),
+    _Detail(False, False, False, False, 1, False),
+)
+
+
+def _decision_renderables(result: Result, look: _Look, width: int) -> list[RenderableType]:
+    inner = max((width - 4) if not look.plain else width, 20)
+    chosen: tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]] | None = None
+    for detail in _LADDER:
+        banner, after = _decision_entries(result, detail)
+        banner_lines = _wrap_entries(banner, inner)
+        after_lines = _wrap_entries(after, max(width, 20))
+        chosen = ([], banner_lines, after_lines)
+        if 2 + len(banner_lines) + len(after_lines) <= DECISION_LINES:
+            break
+    assert chosen is not None
+    _, banner_lines, after_lines = chosen
     triage = result.triage
     heading = triage.label.upper() + (f": {triage.timeframe}" if triage.timeframe else "")
-    leading = result.differential[0]
     body = Text()
-    body.append(triage.advice)
-    body.append(f"\nMost likely: {leading.label} (confidence {result.confidence})")
-    if plain:
-        return Group(Text(heading), Text("=" * len(heading)), body)
-    style = LEVEL_STYLES.get(triage.level, "bold")
-    return Panel(
-        body,
-        title=Text(f" {heading} ", style=style),
-        title_align="left",
-        border_style=style.replace(" on red", "").replace("white", "red"),
-        box=box.ROUNDED,
+    for number, (line, style) in enumerate(banner_lines):
+        body.append(("\n" if number else "") + line, style="" if look.plain else style)
+    parts: list[RenderableType]
+    if look.plain:
+        heading = _hanging(heading, width, "", "").plain
+        underline = "=" * min(max(len(x) for x in heading.split("\n")), width)
+        parts = [Text(heading), Text(underline), body]
+    else:
+        style = LEVEL_STYLES.get(triage.level, "bold")
+        parts = [
+            Panel(
+                body,
+                title=Text(f" {_shorten(heading, width - 8)} ", style=style),
+                title_align="left",
+                border_style=style.replace(" on red", "").replace("white", "red"),
+                box=box.ROUNDED,
+            )
+        ]
+    parts += [look.text(line, style) for line, style in after_lines]
+    return parts
+
+
+def _decision_entries(result: Result, detail: _Detail) -> tuple[list[_Line], list[_Line]]:
+    triage = result.triage
+    q = result.questionnaire
+    banner: list[_Line] = []
+    if detail.action:
+        level = q.outcomes.levels.get(triage.level)
+        action = level.advice if level is not None else triage.advice
+        if (
+            detail.condition_advice
+            and triage.condition_advice
+            and triage.condition_advice in triage.advice
+        ):
+            action = f"{action} {first_clause(triage.condition_advice)}."
+        banner.append(_Line(action))
+    leading = result.differential[0]
+    banner.append(
+        _Line(f"Most likely: {leading.label}, confidence {result.confidence}", "bold", "", "  ")
     )
+    deciding = sorted(leading.for_, key=lambda f: -f.weight)[: detail.because]
+    if deciding:
+        because = "; ".join(without_asides(f.text) for f in deciding)
+        banner.append(_Line(f"Because: {because}", "", "", "  "))
+
+    after: list[_Line] = []
+    imaging = result.imaging
+    studies = imaging.studies or (
+        (Study(imaging.modality, imaging.urgency or "", imaging.reason, imaging.source or ""),)
+        if imaging.advised and imaging.modality
+        else ()
+    )
+    if not studies:
+        after.append(_Line(f"Imaging: none now. {sentence(first_clause(imaging.reason))}"))
+    else:
+        after.append(
+            _Line("Imaging, most urgent first:" if len(studies) > 1 else "Imaging:", "bold")
+        )
+        for study in studies:
+            why = f": {first_clause(study.reason)}" if detail.reasons else ""
+            after.append(_Line(f"• {study.modality}, {study.urgency}{why}", "", "  ", "    "))
+    if not result.red_flags:
+        after.append(_Line("Red flags: none raised"))
+    else:
+        after.append(_Line("Red flags:", "bold"))
+        for flag in result.red_flags:
+            after.append(_Line(f"• {_flag_heading(result, flag)}", "bold red", "  ", "    "))
+            if detail.flag_actions:
+                action = flag_action(flag.id, flag.advice)
+                after.append(_Line(first_clause(action) + ".", "", "    ", "    "))
+    if detail.disclaimer and q.disclaimer:
+        after.append(_Line(first_clause(q.disclaimer) + ".", "dim italic"))
+    return banner, after
+
+
+def _wrap_entries(entries: list[_Line], width: int) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for entry in entries:
+        wrapped = textwrap.wrap(
+            entry.words,
+            width=width,
+            initial_indent=entry.first,
+            subsequent_indent=entry.rest,
+            break_on_hyphens=False,
+            break_long_words=True,
+        )
+        out += [(line, entry.style) for line in wrapped]
+    return out
+
+
+def _flag_heading(result: Result, flag: RaisedFlag) -> str:
+    """'Possible cauda equina syndrome: emergency': the flag's name and its level in words."""
+    level = result.questionnaire.outcomes.levels.get(flag.level)
+    label = level.label.lower() if level is not None else flag.level
+    return f"{flag_name(flag.id, flag.advice)}: {label}"
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)].rstrip() + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# The reasoning
 
 
 def _findings(findings: tuple[Finding, ...]) -> str:
@@ -158,36 +351,47 @@ def _hanging(words: str, width: int, first: str = "   ", rest: str = "     ") ->
     # is pasted into notes.
     return Text(
         textwrap.fill(
-            words,
+            " ".join(words.split()),
             width=max(width, 20),
             initial_indent=first,
             subsequent_indent=rest,
             break_on_hyphens=False,
-            break_long_words=False,
+            break_long_words=True,
         )
     )
 
 
-def _imaging(result: Result, look: _Look) -> list[RenderableType]:
+def _imaging(result: Result, look: _Look, width: int) -> list[RenderableType]:
     imaging = result.imaging
-    source = f" [{imaging.source}]" if imaging.source else ""
-    if imaging.advised:
+    lines: list[RenderableType] = [look.heading("Imaging")]
+    if imaging.advised and imaging.studies:
+        for study in imaging.studies:
+            source = f" [{study.source}]" if study.source else ""
+            words = f"• {study.modality}, {study.urgency}: {study.reason}{source}"
+            lines.append(_hanging(words, width, "", "  "))
+    elif imaging.advised:
+        source = f" [{imaging.source}]" if imaging.source else ""
         urgency = f", {imaging.urgency}" if imaging.urgency else ""
-        line = f"{imaging.modality}{urgency}: {imaging.reason}{source}"
+        lines.append(
+            _hanging(f"• {imaging.modality}{urgency}: {imaging.reason}{source}", width, "", "  ")
+        )
     else:
-        line = f"not advised now: {imaging.reason}{source}"
-    return [look.heading("Imaging"), Text(line), Text("")]
+        source = f" [{imaging.source}]" if imaging.source else ""
+        lines.append(_hanging(f"Not advised now: {imaging.reason}{source}", width, "", ""))
+    return [*lines, Text("")]
 
 
 def _red_flags(result: Result, look: _Look, width: int) -> list[RenderableType]:
     if not result.red_flags:
-        return [look.heading("Red flags"), Text("none raised"), Text("")]
+        return [look.heading("Red flags"), Text("None raised"), Text("")]
     lines: list[RenderableType] = [look.heading("Red flags")]
     for flag in result.red_flags:
-        words = f"• {flag.id} ({flag.level}): {flag.advice} [{flag.source}]"
+        heading = _flag_heading(result, flag)
+        words = f"• {heading}. {flag_action(flag.id, flag.advice)} [{flag.source}]"
         line = _hanging(words, width, "", "  ")
-        line.stylize("bold red", 2, 2 + len(f"{flag.id} ({flag.level})"))
-        lines.append(line if not look.plain else Text(line.plain))
+        if not look.plain:
+            line.stylize("bold red", 2, 2 + len(heading))
+        lines.append(line)
     return [*lines, Text("")]
 
 
@@ -199,10 +403,12 @@ def _notes(result: Result, look: _Look, width: int) -> list[RenderableType]:
     return [*lines, Text("")]
 
 
-def _references(result: Result, look: _Look) -> list[RenderableType]:
+def _references(result: Result, look: _Look, width: int) -> list[RenderableType]:
     cited = result.cited()
     if not cited:
         return []
     lines: list[RenderableType] = [look.heading("References")]
-    lines += [Text(f"[{ref.id}] {ref.citation}") for ref in cited]
+    lines += [
+        _hanging(f"[{ref.id}] {reference_words(ref.citation)}", width, "", "  ") for ref in cited
+    ]
     return [*lines, Text("")]
