@@ -1,0 +1,121 @@
+"""The summary a clinician reads: the decision on one screen, in words, for every case.
+
+Every vignette of the case library and every teaching case is scored and drawn at 80
+columns, as a terminal and as plain text: the decision block (level, what to do, leading
+condition, deciding findings, every study, every red flag) takes at most 18 lines, so that
+it stays on an 80x24 screen with the question after it; and no internal snake_case id
+reaches the text or Markdown a person reads.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hamstring_cli.cases import bundled_cases, case_questionnaire, read_cases, run_case
+from hamstring_cli.engine import Session
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.render.markdown import render_markdown
+from hamstring_cli.render.text import DECISION_LINES, decision_text, render_text
+from hamstring_cli.render.words import SNAKE_CASE, flag_name
+from hamstring_cli.resources import bundled_dir
+from hamstring_cli.scoring import Result, score
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
+VIGNETTES = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+TEACHING = read_cases(bundled_cases(bundled_dir()))
+
+
+def vignette(path: Path) -> Result:
+    q = load_questionnaire(QUESTIONNAIRE)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    answers = {qid: q.question(qid).validate(raw) for qid, raw in data["answers"].items()}
+    return score(q, Session(q, answers).path_answers)
+
+
+def teaching(index: int) -> Result:
+    case = TEACHING[index]
+    q = case_questionnaire(case)
+    return score(q, run_case(case, q).answers)
+
+
+RESULTS = [
+    *(pytest.param(lambda p=p: vignette(p), id=p.stem) for p in VIGNETTES),
+    *(pytest.param(lambda i=i: teaching(i), id=c.id) for i, c in enumerate(TEACHING)),
+]
+
+
+@pytest.mark.parametrize("make", RESULTS)
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "plain"])
+def test_the_decision_fits_one_screen_and_says_what_decides(make, terminal: bool) -> None:  # type: ignore[no-untyped-def]
+    result: Result = make()
+    shown = decision_text(result, width=80, terminal=terminal)
+    lines = shown.rstrip("\n").split("\n")
+    assert len(lines) <= DECISION_LINES == 18, shown
+    assert max(len(line) for line in lines) <= 80
+    flat = " ".join(shown.replace("│", " ").split())
+    assert result.triage.label.upper() in flat
+    assert f"Most likely: {result.differential[0].label}" in flat
+    for study in result.imaging.studies:
+        assert f"{study.modality}, {study.urgency}" in flat, study
+    for flag in result.red_flags:
+        assert flag_name(flag.id, flag.advice) in flat, flag.id
+    if not result.red_flags:
+        assert "Red flags: none raised" in flat
+
+
+@pytest.mark.parametrize("make", RESULTS)
+def test_what_a_person_reads_has_no_internal_ids(make) -> None:  # type: ignore[no-untyped-def]
+    result: Result = make()
+    for shown in (render_text(result, width=80), render_markdown(result)):
+        assert SNAKE_CASE.findall(shown) == []
+        assert all(line == line.rstrip() for line in shown.splitlines()), "no trailing spaces"
+        assert " 1 days" not in shown and "none of these" not in shown
+
+
+def test_a_piped_plain_intake_prints_the_summary_on_stdout(tmp_path: Path) -> None:
+    """printf '...' | hamstring triage --plain > out.txt: prompts on stderr, exit 0."""
+    typed = "0\n2\n45\n1\n1\n1\n2\n6\n3\n2\n1\n2\n1\n2\n2\n1\n1\n3\n2\n3\n2\n"
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    done = subprocess.run(
+        [sys.executable, "-m", "hamstring_cli", "triage", "--plain"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("URGENT")
+    assert "Most likely: Acute proximal hamstring rupture" in done.stdout
+    assert "References" in done.stdout, "the reasoning follows when the output is a file"
+    assert "How old is the patient?" in done.stderr and "How old" not in done.stdout
+    assert "→ 45 years\n" in done.stderr and "→ None of these\n" in done.stderr
+    assert "Save Markdown" not in done.stderr, "no report is offered when stdin is a pipe"
+    assert not list((tmp_path / "state").rglob("*.yaml")), "the session file is removed"
+
+
+def test_a_piped_plain_intake_that_ends_early_says_how_to_resume(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    done = subprocess.run(
+        [sys.executable, "-m", "hamstring_cli", "triage", "--plain"],
+        input="0\n2\n45\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "the input ended at 'How did the pain start?'; 3 answers are saved in" in done.stderr
+    assert "--resume" in done.stderr
