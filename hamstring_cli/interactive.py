@@ -242,8 +242,8 @@ def _change_ask(session: Session) -> Ask:
     return Ask(
         CHANGE,
         "text",
-        "Which answer do you want to change? Type its number from the review.",
-        hint=f"1 to {count}",
+        "Which answer to change?",
+        hint=f"its number in the review, 1 to {count}",
         back=True,
         check=check,
     )
@@ -559,9 +559,9 @@ class _Screen:
                 "dim",
             )
         # Two lines, so that they stay on screen with the first question.
-        self.text(f"Saved as you go in {_home(store.path)}", "dim")
+        self.text(f"Saved in {_home(store.path)}", "dim")
         back = "type b" if self.plain else "choose ← Back"
-        self.text(f"To go back, {back}. Ctrl-C stops; the intake can be resumed.", "dim")
+        self.text(f"To go back, {back}. Ctrl-C stops; resume later from the saved answers.", "dim")
 
     def question(self, question: Question, where: str) -> None:
         """The section heading when it changes, where the user is, and the question's help."""
