@@ -162,7 +162,7 @@ def check_answers(data: object, source_map: SourceMap, questionnaire: Questionna
                     source_map.key(path),
                     str(key),
                     ids,
-                    {"key": key, "hint": did_you_mean(str(key), ids)},
+                    {"key": key, "hint": _unknown_key_hint(str(key), questionnaire, ids)},
                 )
             )
             continue
@@ -184,6 +184,20 @@ def check_answers(data: object, source_map: SourceMap, questionnaire: Questionna
     if problems:
         raise AnswerError(problems)
     return answers
+
+
+def _unknown_key_hint(key: str, questionnaire: Questionnaire, ids: Sequence[str]) -> str:
+    """Did you mean another id, or an option ticked in a list ('red_flags: [saddle_or_bladder]')?"""
+    hint = did_you_mean(key, ids)
+    if hint:
+        return hint
+    for question in questionnaire.questions:
+        if question.type == "multi":
+            close = did_you_mean(key, question.values)
+            if close:
+                value = close.split("'")[1]
+                return f" (did you mean '{question.id}: [{value}]'?)"
+    return ""
 
 
 def _value_place(raw: object, bad: object, path: DataPath, source_map: SourceMap) -> Place:

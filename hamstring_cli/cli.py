@@ -131,14 +131,37 @@ def check(
         try:
             q = load_questionnaire(path)
         except UserError as error:
-            print_diagnostics(error.diagnostics)
             failed = True
+            if _looks_like_answers(path):
+                import shlex
+
+                sys.stderr.write(
+                    f"hamstring: {path} looks like an answer file, not a questionnaire; to "
+                    f"score it, run:\n  hamstring triage --answers {shlex.quote(str(path))}\n"
+                )
+                continue
+            print_diagnostics(error.diagnostics)
             continue
         warnings = [d for d in check_questionnaire(q) if d.severity == "warning"]
         print_diagnostics(warnings)
         sys.stderr.write(f"{path}: ok: {len(q.questions)} questions, {len(warnings)} warnings\n")
     if failed:
         raise typer.Exit(int(Exit.BAD_INPUT))
+
+
+def _looks_like_answers(path: Path) -> bool:
+    """Whether a file that is not a questionnaire reads as answers to the bundled one."""
+    from hamstring_cli.answers import read_answers
+
+    try:
+        return bool(read_answers(str(path), load(DEFAULT_QUESTIONNAIRE)))
+    except UserError as error:
+        # Known question ids with a wrong value here and there are still an answer file.
+        return bool(error.diagnostics) and all(
+            d.code.startswith("E2") and d.code not in ("E201", "E205") for d in error.diagnostics
+        )
+    except (OSError, ValueError):
+        return False
 
 
 class Format(str, enum.Enum):
@@ -163,7 +186,10 @@ def triage(
     answers: Annotated[
         str | None,
         typer.Option(
-            "--answers", "-a", help="An answer file (YAML or JSON); '-' reads standard input."
+            "--answers",
+            "-a",
+            help="An answer file (YAML or JSON); '-' reads standard input.",
+            metavar="<path>",
         ),
     ] = None,
     questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
@@ -332,6 +358,7 @@ def practice(
             "--answers",
             "-a",
             help="Scripted grading: score this answer file instead of the case's answers.",
+            metavar="<path>",
         ),
     ] = None,
     format: Annotated[
@@ -362,7 +389,11 @@ def practice(
         for c in library:
             sys.stdout.write(f"{c.id}\t{c.title}\n")
         return
-    chosen = find_case(library, case) if case is not None else None
+    try:
+        chosen = find_case(library, case) if case is not None else None
+    except UserError as error:
+        # No file to name: said like every other error of the command line.
+        fail("\n".join(f"{d.severity} {d.code}: {d.message}" for d in error.diagnostics))
     if guess is not None or level is not None or imaging is not None or answers is not None:
         if chosen is None or guess is None or level is None:
             fail("scripted grading needs --case, --guess and --level", Exit.USAGE)
@@ -433,7 +464,10 @@ def explain(
     answers: Annotated[
         str,
         typer.Option(
-            "--answers", "-a", help="An answer file (YAML or JSON); '-' reads standard input."
+            "--answers",
+            "-a",
+            help="An answer file (YAML or JSON); '-' reads standard input.",
+            metavar="<path>",
         ),
     ],
     questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,

@@ -6,6 +6,7 @@ line decides how to print them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -201,11 +202,42 @@ def diagnostic(
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` hint for a near miss, or an empty string."""
+    """A ``" (did you mean 'x'?)"`` hint for a near miss, or an empty string.
+
+    A prefix counts ('saddle' for 'saddle_or_bladder'); a close spelling counts; and an id
+    that shares a word with others ('pain_location') names those ('pain_site', ...).
+    """
+    close = nearest(word, candidates)
+    if not close:
+        return ""
+    names = [f"'{c}'" for c in close]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f" (did you mean {listed}?)"
+
+
+def nearest(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """The candidates nearest to a mistyped word, nearest first (empty when none is near)."""
     import difflib  # only when a word is unknown: most runs never need it
 
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    items = [c for c in dict.fromkeys(candidates) if c]
+    low = word.strip().lower()
+    if not low or not items:
+        return []
+    by_lower = {c.lower(): c for c in items}
+    prefixed = sorted((c for c in by_lower if c.startswith(low) or low.startswith(c)), key=len)
+    if len(low) >= 3 and prefixed:
+        return [by_lower[prefixed[0]]]
+
+    def ratio(c: str) -> float:
+        return difflib.SequenceMatcher(None, low, c).ratio()
+
+    close = difflib.get_close_matches(low, list(by_lower), n=limit, cutoff=0.6)
+    if close and ratio(close[0]) >= 0.8:
+        return [by_lower[close[0]]]
+    words = set(re.split(r"[_\W]+", low)) - {""}
+    shared = [c for c in by_lower if words & set(re.split(r"[_\W]+", c))]
+    found = sorted(dict.fromkeys([*close, *shared]), key=ratio, reverse=True)
+    return [by_lower[c] for c in found[:limit]]
 
 
 def allowed_text(values: Iterable[str], limit: int = 12) -> str:

@@ -63,6 +63,10 @@ def most_pressing(levels: list[str]) -> str | None:
 # Conditions
 
 
+#: Words that mean 'none of them' where a list of ticked options is expected.
+_NONE_WORDS = frozenset({"none", "no", "nothing", "nil", "n/a", "none of these", "null"})
+
+
 @place_blind
 class Equals(NamedTuple):
     """The answer to ``question`` is ``value``."""
@@ -358,13 +362,16 @@ class Question(NamedTuple):
         return raw
 
     def _refuse_value(self, raw: str) -> str:
+        hint = did_you_mean(raw, self.values)
+        if self.type == "multi" and raw.strip().lower() in _NONE_WORDS:
+            hint = " (for none of them, write [])"
         raise InvalidAnswer(
             Invalid(
                 Code.ANSWER_NOT_ALLOWED,
                 {
                     "value": raw,
                     "question": self.id,
-                    "hint": did_you_mean(raw, self.values),
+                    "hint": hint,
                     "allowed": allowed_text(self.values, limit=20),
                 },
                 self.values,
