@@ -45,8 +45,11 @@ CASE_KEYS = (
     "expected",
     "teaching_points",
     "references",
+    "examined",
 )
-CASE_REQUIRED = CASE_KEYS
+CASE_REQUIRED = CASE_KEYS[:-1]
+#: The contract's question on whether a clinician examined the patient.
+EXAMINED = "examined"
 EXPECTED_KEYS = ("leading", "level", "imaging")
 POINT_KEYS = ("text", "source")
 REFERENCE_KEYS = ("id", "citation")
@@ -72,7 +75,16 @@ class Case:
     teaching_points: tuple[TeachingPoint, ...]
     references: tuple[Reference, ...]
     source: str = "<memory>"
+    #: Whether the patient was examined, as the case declares it (None: from its answers).
+    examined: bool | None = None
     places: SourceMap | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def was_examined(self) -> bool:
+        """Whether the story gives examination findings: declared, or read from the answers."""
+        if self.examined is not None:
+            return self.examined
+        return self.answers.get(EXAMINED) == "yes"
 
     def place(self, *path: str | int, key: bool = False) -> Place:
         """Where a part of the case stands in its file (the file alone when unknown)."""
@@ -226,6 +238,9 @@ class _CaseParser:
         expected = self.expected(raw.get("expected")) if "expected" in raw else None
         points = self.points(raw.get("teaching_points")) if "teaching_points" in raw else ()
         references = self.references(raw.get("references")) if "references" in raw else ()
+        examined = raw.get("examined")
+        if examined is not None and not isinstance(examined, bool):
+            self.wrong_type(("examined",), "'examined'", "true or false", examined)
         if (
             self.problems
             or None in texts.values()
@@ -242,6 +257,7 @@ class _CaseParser:
             expected=expected,
             teaching_points=points,
             references=references,
+            examined=examined if isinstance(examined, bool) else None,
             source=self.map.file,
             places=self.map,
         )

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, TextIO, cast
 
-from hamstring_cli.cases import Case, CaseRun, case_questionnaire, run_case
+from hamstring_cli.cases import EXAMINED, Case, CaseRun, case_questionnaire, run_case
 from hamstring_cli.engine import Back, Session
 from hamstring_cli.errors import HamstringError, InvalidAnswer
 from hamstring_cli.explain import Change
@@ -33,6 +33,7 @@ from hamstring_cli.practice import (
     feedback,
     sitting_order,
 )
+from hamstring_cli.render.words import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 #: The prompt keys of the student's call and the menu after each case.
 LEADING, LEVEL, IMAGING, ANOTHER = "guess-leading", "guess-level", "guess-imaging", "another"
+MORE = "more"
+#: The most separating findings listed for each condition before 'and N more'.
+_SEPARATING = 3
 _MARK = {True: "right", False: "wrong", None: "not graded"}
 
 
@@ -171,7 +175,7 @@ def practise(
         answers, history = run.answers, None
     else:
         _line(console, "Take the history: answer each question as this patient would.", "dim")
-        answers = take_history(q, prompt, console)
+        answers = take_history(q, prompt, console, preset=_examination(case))
         history = run.answers
     guess = ask_guess(q, prompt, console)
     shown = feedback(
@@ -184,8 +188,22 @@ def practise(
         guess=guess,
         patient_answers=history,
     )
-    render_feedback(shown, case, console)
+    # One screen of feedback, then the rest on request.
+    render_feedback(shown, case, console, more=lambda: _more(prompt))
     return shown
+
+
+def _more(prompt: Callable[[Ask], object]) -> bool:
+    from hamstring_cli.interactive import Ask, Choice
+
+    ask = Ask(
+        MORE,
+        "select",
+        "More: the result, what would change it, and why?",
+        (Choice("Yes, show more", True, "1"), Choice("No, go on", False, "2")),
+        default=True,
+    )
+    return prompt(ask) is True
 
 
 def _another(prompt: Callable[[Ask], object]) -> bool:
@@ -241,15 +259,40 @@ def show_answers(q: Questionnaire, answers: dict[str, Answer], console: Console)
     console.print(table)
 
 
+def _examination(case: Case) -> dict[str, object]:
+    """Whether the patient was examined, answered from the case: never for the student to invent."""
+    return {EXAMINED: "yes" if case.was_examined else "no"}
+
+
 def take_history(
-    q: Questionnaire, prompt: Callable[[Ask], object], console: Console
+    q: Questionnaire,
+    prompt: Callable[[Ask], object],
+    console: Console,
+    *,
+    preset: Mapping[str, object] | None = None,
 ) -> dict[str, Answer]:
-    """Walk the questionnaire with the student answering; Back goes to the previous question."""
+    """Walk the questionnaire with the student answering; Back goes to the previous question.
+
+    Questions in ``preset`` are answered from the case and said, not asked: a patient who was
+    not examined has no examination findings for the student to invent.
+    """
     from hamstring_cli.interactive import interpret, question_ask
 
     session = Session(q)
     section = ""
+    given = {k: v for k, v in (preset or {}).items() if k in q.by_id}
     while (question := session.current) is not None:
+        if question.id in given:
+            try:
+                session.answer(given[question.id])
+            except InvalidAnswer:
+                del given[question.id]  # not one of its options: the student answers it
+                continue
+            answer = session.answers[question.id]
+            _line(console, f"{question.prompt} {question.words(answer)} (from the case)", "dim")
+            if question.id == EXAMINED and answer == "no":
+                _line(console, "Not examined: there are no examination findings to record.", "dim")
+            continue
         if question.section and question.section != section:
             section = question.section
             console.print()
@@ -259,6 +302,13 @@ def take_history(
         raw = interpret(ask, prompt(ask))
         if isinstance(raw, Back):
             session.back()
+            # Past the answers taken from the case: going back to them would only repeat them.
+            while (
+                session.current is not None
+                and session.current.id in given
+                and session.position().number > 1
+            ):
+                session.back()
             continue
         _answer(session, question, raw, console)
     return session.path_answers
@@ -306,17 +356,56 @@ def _words(q: Questionnaire, qid: str, answer: Answer | None) -> str:
     return q.question(qid).words(answer) if qid in q.by_id else str(answer)
 
 
-def _change_words(q: Questionnaire, change: Change) -> str:
-    """A single-answer change in words: a tick added or taken away, or one answer for another."""
-    question = q.question(change.question)
-    before, after = change.before, change.after
-    if isinstance(before, tuple) and isinstance(after, tuple):
-        added = [v for v in after if v not in before]
-        removed = [v for v in before if v not in after]
-        verb, value = ("ticking", added[0]) if added else ("unticking", removed[0])
-        option = question.option(value)
-        return f"{change.question}: {verb} '{option.label if option else value}'"
-    return f"{change.question}: {question.words(before)} → {question.words(after)}"
+def what_if_lines(q: Questionnaire, changes: Sequence[Change], *, leading: bool) -> list[str]:
+    """The single-answer changes in words, grouped: one line for each question and outcome.
+
+    'How old is the patient? 18, 26, 40 or 65 years would change the leading condition to
+    ...', and for a list of ticks, 'Ticking any of ... would make the level emergency'.
+    """
+    groups: dict[tuple[str, str, str, str], list[str]] = {}
+    for change in changes:
+        question = q.question(change.question)
+        before, after = change.before, change.after
+        if isinstance(before, tuple) and isinstance(after, tuple):
+            added = [v for v in after if v not in before]
+            removed = [v for v in before if v not in after]
+            verb, value = ("Ticking", added[0]) if added else ("Unticking", removed[0])
+            option = question.option(value)
+            label = option.label if option else value
+            key = (question.id, verb, change.leading, change.level)
+            groups.setdefault(key, []).append(f"'{label}'")
+        else:
+            key = (question.id, "", change.leading, change.level)
+            groups.setdefault(key, []).append(_answer_words(question, after))
+    lines = []
+    for (qid, verb, new_leading, level), values in groups.items():
+        question = q.question(qid)
+        outcome = (
+            f"would change the leading condition to {_label(q, new_leading)} ({level})"
+            if leading
+            else f"would make the level {level}"
+        )
+        if verb:
+            which = values[0] if len(values) == 1 else f"any of {_or(values)}"
+            lines.append(f"{question.prompt} {verb} {which} {outcome}")
+        else:
+            said = _or(values)
+            if question.type == "integer" and question.unit:
+                said = f"{said} {question.unit}" if values != ["1"] else plural(1, question.unit)
+            lines.append(f"{question.prompt} {said} {outcome}")
+    return lines
+
+
+def _answer_words(question: Question, answer: Answer | None) -> str:
+    if answer is None:
+        return "(not asked)"
+    if isinstance(answer, int) and question.unit:
+        return str(answer)  # the unit is said once, after the last number
+    return question.words(answer)
+
+
+def _or(values: Sequence[str]) -> str:
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
 
 def _label(q: Questionnaire, condition_id: str) -> str:
@@ -324,94 +413,165 @@ def _label(q: Questionnaire, condition_id: str) -> str:
     return found.label if found else condition_id
 
 
-def render_feedback(shown: Feedback, case: Case, console: Console) -> None:
-    """The marks, the result, what separates the top two, what-ifs and the teaching points."""
+def render_feedback(
+    shown: Feedback,
+    case: Case,
+    console: Console,
+    *,
+    more: Callable[[], bool] | None = None,
+) -> None:
+    """The marks, what separates the top two and the teaching points; then, if ``more`` says
+    so (always when it is None), the result, what would change it and the references.
+
+    Each thing is said once: a finding that separates the two leading conditions is listed
+    once, without its aside, and single-answer changes to one question are grouped.
+    """
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    from hamstring_cli.render.text import render_summary
+    from hamstring_cli.render.text import render_decision, render_reasoning
+    from hamstring_cli.render.words import without_asides
 
     q = shown.result.questionnaire
     plain = is_plain(console)
-    console.print()
+    # Written in one piece, counted, so that the first screen leaves room for the More question.
+    with console.capture() as captured:
+        console.print()
 
-    def words(item: str, value: str) -> str:
-        return _label(q, value) if item == "leading" else value
+        def words(item: str, value: str) -> str:
+            return _label(q, value) if item == "leading" else value
 
-    rows = [
-        (item, getattr(shown.guess, item), getattr(shown.expected, item), mark)
-        for item, mark in (
-            ("leading", shown.grade.leading),
-            ("level", shown.grade.level),
-            ("imaging", shown.grade.imaging),
-        )
+        rows = [
+            (item, getattr(shown.guess, item), getattr(shown.expected, item), mark)
+            for item, mark in (
+                ("leading", shown.grade.leading),
+                ("level", shown.grade.level),
+                ("imaging", shown.grade.imaging),
+            )
+        ]
+        names = {"leading": "Leading condition", "level": "Triage level", "imaging": "Imaging"}
+        verdict = "All right." if shown.grade.all else "Not all right: see below."
+        if shown.grade.all:
+            # Nothing to set side by side: one line says it.
+            said = "; ".join(
+                words(item, given) for item, given, _, mark in rows if mark is not None and given
+            )
+            heading = f"== Your call: {case.title} ==" if plain else f"Your call: {case.title}"
+            _line(console, heading, "bold")
+            _line(console, f"All right: {said}.", "bold green")
+        elif plain:
+            _line(console, f"== Your call: {case.title} ==")
+            for item, given, expected, mark in rows:
+                said = words(item, given) if given is not None else "-"
+                right = words(item, expected)
+                _line(console, f"{names[item]}: you said {said}; expected {right}: {_MARK[mark]}")
+            _line(console, verdict)
+        else:
+            table = Table(
+                title=f"Your call: {case.title}", title_justify="left", box=box.SIMPLE_HEAD
+            )
+            for column in ("", "You said", "Expected", ""):
+                table.add_column(column)
+            for item, given, expected, mark in rows:
+                style = {True: "bold green", False: "bold red", None: "dim"}[mark]
+                said = words(item, given) if given is not None else "-"
+                table.add_row(
+                    names[item], said, words(item, expected), Text(_MARK[mark], style=style)
+                )
+            console.print(table)
+            _line(console, verdict, "bold green" if shown.grade.all else "bold red")
+
+        if shown.history:
+            _heading(console, "Where your history differs from the patient's")
+            for diff in shown.history:
+                prompt = (
+                    q.question(diff.question).prompt if diff.question in q.by_id else diff.question
+                )
+                _bullet(
+                    console,
+                    f"{prompt} You recorded: {_words(q, diff.question, diff.given)}; "
+                    f"the patient would say: {_words(q, diff.question, diff.patient)}.",
+                )
+
+        runner_up = shown.runner_up
+        if runner_up is not None:
+            leader = shown.result.leading
+            _heading(console, f"What separates {_label(q, leader)} from {_label(q, runner_up)}")
+            if not shown.discriminating:
+                _bullet(console, "Nothing: the same answers count for both.")
+            for favours in (leader, runner_up):
+                ranked = sorted(
+                    (d for d in shown.discriminating if d.favours == favours),
+                    key=lambda d: -d.finding.weight,
+                )
+                found = list(dict.fromkeys(without_asides(d.finding.text) for d in ranked))
+                if found:
+                    rest = len(found) - _SEPARATING
+                    tail = f"; and {rest} more in the result" if rest > 0 else ""
+                    listed = "; ".join(found[:_SEPARATING])
+                    _bullet(console, f"For {_label(q, favours)}: {listed}{tail}.")
+        _heading(console, "Teaching points")
+    head = captured.get()
+    console.file.write(head)
+    points = [
+        (number, f"{number}. {point.text} [{point.source}]")
+        for number, point in enumerate(shown.teaching_points, start=1)
     ]
-    verdict = "All right." if shown.grade.all else "Not all right: see below."
-    if plain:
-        _line(console, f"== Your call: {case.title} ==")
-        for item, given, expected, mark in rows:
-            said = words(item, given) if given is not None else "-"
-            _line(
-                console, f"{item}: you said {said}; expected {words(item, expected)}: {_MARK[mark]}"
-            )
-        _line(console, verdict)
-    else:
-        table = Table(title=f"Your call: {case.title}", title_justify="left", box=box.SIMPLE_HEAD)
-        for column in ("", "You said", "Expected", ""):
-            table.add_column(column)
-        for item, given, expected, mark in rows:
-            style = {True: "bold green", False: "bold red", None: "dim"}[mark]
-            said = words(item, given) if given is not None else "-"
-            table.add_row(item, said, words(item, expected), Text(_MARK[mark], style=style))
-        console.print(table)
-        _line(console, verdict, "bold green" if shown.grade.all else "bold red")
+    # The first screen ends with the More question: the points that do not fit come after it.
+    room = _FIRST_SCREEN - head.count("\n") - 1
+    first: list[tuple[int, str]] = []
+    for number, text in points:
+        need = _wrapped_height(console, text, "   ")
+        if more is not None and need > room and first:
+            break
+        first.append((number, text))
+        room -= need
+    for _, text in first:
+        _line(console, text, indent="   ")
+    later = points[len(first) :]
+    if later:
+        _line(console, f"{len(later)} more teaching point{'s' * (len(later) > 1)} below.", "dim")
 
-    if shown.history:
-        _heading(console, "Where your history differs from the patient's")
-        for diff in shown.history:
-            prompt = q.question(diff.question).prompt if diff.question in q.by_id else diff.question
-            _bullet(
-                console,
-                f"{prompt} You recorded: {_words(q, diff.question, diff.given)}; "
-                f"the patient would say: {_words(q, diff.question, diff.patient)}.",
-            )
-
+    if more is not None and not more():
+        return
+    for _, text in later:
+        _line(console, text, indent="   ")
     console.print()
     _line(console, "The result on this history:", "bold")
-    render_summary(shown.result, console)
-
-    runner_up = shown.runner_up
-    if runner_up is not None:
-        leader = shown.result.leading
-        _heading(console, f"What separates {_label(q, leader)} from {_label(q, runner_up)}")
-        if not shown.discriminating:
-            _bullet(console, "Nothing: the same answers count for both.")
-        for favours, over in ((leader, runner_up), (runner_up, leader)):
-            found = [d for d in shown.discriminating if d.favours == favours]
-            if not found:
-                continue
-            _line(console, f"For {_label(q, favours)}, not for {_label(q, over)}:")
-            for d in found:
-                against = "; ".join(f.text for f in d.other)
-                tail = f" (and against {_label(q, over)}: {against})" if against else ""
-                _bullet(console, f"{d.finding.text} [{d.finding.source}]{tail}")
+    render_decision(shown.result, console)
     if shown.leading_changes:
         _heading(console, "One answer that would change the leading condition")
-        for c in shown.leading_changes:
-            _bullet(console, f"{_change_words(q, c)}: {_label(q, c.leading)} ({c.level})")
+        for line in what_if_lines(q, shown.leading_changes, leading=True):
+            _bullet(console, line)
     if shown.level_changes:
         _heading(console, "One answer that would change only the triage level")
-        for c in shown.level_changes:
-            _bullet(console, f"{_change_words(q, c)}: {c.level}")
-    _heading(console, "Teaching points")
-    for number, point in enumerate(shown.teaching_points, start=1):
-        _line(console, f"{number}. {point.text} [{point.source}]")
+        for line in what_if_lines(q, shown.level_changes, leading=False):
+            _bullet(console, line)
+    console.print()
+    render_reasoning(shown.result, console)
     cited = dict.fromkeys(p.source for p in shown.teaching_points)
     if cited:
-        console.print()
+        _heading(console, "Sources of the teaching points")
         for source in cited:
             _line(console, f"[{source}] {case.citation(source, q)}", "dim")
+
+
+#: Lines of feedback before the More question, so that both fit an 80x24 screen.
+_FIRST_SCREEN = 19
+
+
+def _wrapped_height(console: Console, text: str, indent: str) -> int:
+    import textwrap
+
+    return len(
+        textwrap.wrap(
+            " ".join(text.split()),
+            max(console.width - 1, 20),
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+        )
+    )
 
 
 def _heading(console: Console, text: str) -> None:
@@ -420,10 +580,19 @@ def _heading(console: Console, text: str) -> None:
 
 
 def _bullet(console: Console, text: str) -> None:
-    _line(console, f"- {text}")
+    _line(console, f"- {text}", indent="  ")
 
 
-def _line(console: Console, text: str, style: str = "") -> None:
+def _line(console: Console, text: str, style: str = "", *, indent: str = "") -> None:
+    import textwrap
+
     from rich.text import Text
 
-    console.print(Text(text, style="" if is_plain(console) else style))
+    # Wrapped here, so that no line ends in spaces and a bullet's lines hang under it.
+    lines = textwrap.wrap(
+        " ".join(text.split()),
+        max(console.width - 1, 20),
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
+    console.print(Text("\n".join(lines), style="" if is_plain(console) else style))

@@ -33,6 +33,7 @@ from hamstring_cli.practice import (
 )
 from hamstring_cli.practice_session import (
     ANOTHER,
+    MORE,
     IMAGING,
     LEADING,
     LEVEL,
@@ -222,6 +223,7 @@ def test_the_call_comes_before_the_result_and_the_tally_adds_up() -> None:
             LEADING: ["muscle_strain", "acute_rupture"],
             LEVEL: ["routine", "urgent"],
             IMAGING: ["none", "MRI"],
+            MORE: [False, True],
             ANOTHER: [True],
         },
     )
@@ -255,7 +257,13 @@ def test_taking_the_history_as_the_patient_would_leaves_no_difference() -> None:
         if ask.key in patient:
             answer = patient[ask.key]
             return list(answer) if isinstance(answer, tuple) else str(answer)
-        return {LEADING: "tendinopathy", LEVEL: "routine", IMAGING: "none", ANOTHER: False}[ask.key]
+        return {
+            LEADING: "tendinopathy",
+            LEVEL: "routine",
+            IMAGING: "none",
+            MORE: False,
+            ANOTHER: False,
+        }[ask.key]
 
     tally = run_sitting(
         [case], auto=False, plain=True, console=plain_console(screen), prompt=student
@@ -276,7 +284,13 @@ def test_a_history_that_differs_is_shown_against_the_patients_answers() -> None:
         if ask.key in patient:
             answer = patient[ask.key]
             return list(answer) if isinstance(answer, tuple) else str(answer)
-        return {LEADING: "tendinopathy", LEVEL: "routine", IMAGING: "none", ANOTHER: False}[ask.key]
+        return {
+            LEADING: "tendinopathy",
+            LEVEL: "routine",
+            IMAGING: "none",
+            MORE: False,
+            ANOTHER: False,
+        }[ask.key]
 
     run_sitting([case], plain=True, console=plain_console(screen), prompt=student)
     text = screen.getvalue()
@@ -295,8 +309,9 @@ def test_ctrl_c_stops_the_sitting_with_the_tally_so_far() -> None:
 
 
 def test_plain_prompts_read_numbered_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The real numbered prompts: 3 is the muscle strain, 4 routine, 4 no imaging, 2 stop.
-    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n4\n2\n"))
+    # The real numbered prompts: 3 is the muscle strain, 4 routine, 4 no imaging, 2 no more,
+    # 2 stop.
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n4\n2\n2\n"))
     screen = io.StringIO()
     tally = run_sitting(
         [read_case(CASES / "muscle-strain-sprinter.yaml")],
@@ -393,7 +408,7 @@ def test_scripted_grading_as_text_reads_as_feedback() -> None:
     )  # fmt: skip
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    assert "leading: you said Acute proximal hamstring rupture" in text
+    assert "Leading condition: you said Acute proximal hamstring rupture" in text
     assert "wrong" in text and "right" in text
     assert "What separates" in text
     assert "Teaching points" in text and "[R25]" in text

@@ -64,6 +64,9 @@ def test_a_student_goes_from_the_story_to_the_feedback(spawn: Callable[..., Any]
     child.expect("All right")
     child.expect("What separates")
     child.expect("Teaching points")
+    child.expect("More: the result")
+    choose(child, "1")  # yes, show more
+    child.expect("One answer that would change|Differential")
     child.expect(r"\[R4\]")
     child.expect("Score so far: 1 case, 1 fully right")
     child.expect("Another case")
