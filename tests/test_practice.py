@@ -33,10 +33,10 @@ from hamstring_cli.practice import (
 )
 from hamstring_cli.practice_session import (
     ANOTHER,
-    MORE,
     IMAGING,
     LEADING,
     LEVEL,
+    MORE,
     PracticeStopped,
     make_console,
     run_sitting,
