@@ -131,35 +131,60 @@ class Explanation:
         return out
 
     def to_text(self) -> str:
-        """The explanation as plain text: the outcome, contributions, what-if changes."""
+        """The explanation as plain text, in words: the outcome, contributions, what-ifs."""
         result = self.result
+        q = result.questionnaire
         given = dict(result.answers)
         imaging = result.imaging
         first = f"{imaging.modality} ({imaging.urgency})" if imaging.advised else "none now"
+
+        def label(condition_id: str) -> str:
+            found = q.outcomes.condition(condition_id)
+            return found.label if found else condition_id
+
+        def words(qid: str, answer: Answer) -> str:
+            return q.question(qid).words(answer) if qid in q.by_id else str(answer)
+
+        def prompt(qid: str) -> str:
+            return " ".join(q.question(qid).prompt.split()) if qid in q.by_id else qid
+
+        def level(name: str) -> str:
+            found = q.outcomes.levels.get(name)
+            return found.label if found else name
+
         lines = [
-            f"Leading: {result.leading} (confidence {result.confidence}); "
-            f"triage: {result.triage.level}; imaging: {first}",
+            f"Most likely: {label(result.leading)} (confidence {result.confidence}); "
+            f"triage: {result.triage.label}; imaging: {first}",
             "",
-            "Contributions (score rules that held, by the answers they read)",
+            "Contributions (the score rules that held, with the answers they read)",
         ]
         for condition in self.conditions:
-            lines.append(f"  {condition.id}: {condition.score:g}  {condition.label}")
+            lines.append(f"  {condition.label}: {condition.score:g}")
             for part in condition.contributions:
-                read = ", ".join(f"{q}={_value(given[q])}" for q in part.questions) or "-"
+                read = "; ".join(words(qid, given[qid]) for qid in part.questions) or "-"
                 lines.append(f"    {part.weight:+g}  {read}")
                 lines += [f"          {f.text} [{f.source}] {f.weight:+g}" for f in part.findings]
         lines += ["", "What if (one answer changed; the leading condition or level changes)"]
         if not self.what_if:
             lines.append("  no single answer on the path changes them")
+
+        def change(qid: str, before: Answer, after: Answer) -> str:
+            if isinstance(before, tuple) and isinstance(after, tuple):
+                added = [v for v in after if v not in before]
+                removed = [v for v in before if v not in after]
+                verb, value = ("ticking", added[0]) if added else ("unticking", removed[0])
+                return f"{prompt(qid)} {verb} '{words(qid, (value,))}'"
+            return f"{prompt(qid)} {words(qid, before)} -> {words(qid, after)}"
+
         for ch in self.what_if:
             lines.append(
-                f"  {ch.question}: {_value(ch.before)} -> {_value(ch.after)}: "
-                f"leading {ch.leading}, triage {ch.level}"
+                f"  {change(ch.question, ch.before, ch.after)}: "
+                f"{label(ch.leading)}, {level(ch.level)}"
             )
         if self.needs_more_answers:
             lines += ["", "Needs more answers (the change opens questions not answered)"]
             lines += [
-                f"  {o.question}: {_value(o.before)} -> {_value(o.after)}: would ask {o.asks}"
+                f"  {change(o.question, o.before, o.after)}: would ask '{prompt(o.asks)}'"
                 for o in self.needs_more_answers
             ]
         return "\n".join(lines) + "\n"

@@ -521,15 +521,15 @@ class _Screen:
             )
         return self._console
 
-    def text(self, text: str, style: str = "", indent: str = "") -> None:
-        """A paragraph, wrapped word by word to the width."""
+    def text(self, text: str, style: str = "", indent: str = "", hanging: str = "") -> None:
+        """A paragraph, wrapped word by word to the width (later lines indented by ``hanging``)."""
         width = max(self.width - 1, 20)
         # Paths and addresses stay whole, so they can be copied from the screen.
         lines = textwrap.wrap(
             text,
             width,
             initial_indent=indent,
-            subsequent_indent=indent,
+            subsequent_indent=indent + hanging,
             break_long_words=False,
             break_on_hyphens=False,
         )
@@ -628,7 +628,7 @@ class _Screen:
             self.text("== Review ==")
             for number, step in enumerate(steps, start=1):
                 words = step.question.words(step.answer)
-                self.text(f"{number}. {step.question.prompt} → {words}")
+                self.text(f"{number}. {step.question.prompt} → {words}", hanging="    ")
             return
         from rich import box
         from rich.table import Table
@@ -751,14 +751,26 @@ class _Terminal:
         position = session.position()
         if not self.changing:
             return position.words()
-        # Walked with the answers as they stand, the path shows what is still open after it.
-        ahead = Session(self.q, session.answers)
-        if ahead.current is None:
+        # Each answer this question can be given leads somewhere: count, along each way, only
+        # the questions that have no answer yet.
+        current = session.current
+        assert current is not None
+        answers = dict(session.answers)
+        given: list[Answer | None] = [o.value for o in current.options] or [answers.get(current.id)]
+        spans = []
+        for value in given:
+            if value is None:
+                continue
+            trial = {**answers, current.id: value}
+            following = self.q.next_after(current, trial)
+            spans.append(_to_ask(self.q, trial, following))
+        low = min((lo for lo, _ in spans), default=0)
+        high = max((hi for _, hi in spans), default=0)
+        if high == 0:
             return f"question {position.number}, then the review again"
-        more = ahead.position()
-        low, high = more.remaining_min + 1, more.remaining_max + 1
-        count = f"{high}" if low == high else f"about {high}"
-        return f"question {position.number}, then {count} more to go"
+        if low == high:
+            return f"question {position.number}, then {high} more to go"
+        return f"question {position.number}, then up to {high} more to go"
 
     def checkpoint(self, session: Session) -> None:
         """Save the answers so far, then show any red flag they raise for the first time."""
@@ -805,6 +817,29 @@ class _Terminal:
             answered=answered,
             pending=pending,
         )
+
+
+def _to_ask(q: Questionnaire, answers: Mapping[str, Answer], start: str) -> tuple[int, int]:
+    """The fewest and most questions without an answer on the ways on from ``start``."""
+    from hamstring_cli.model import END
+
+    memo: dict[str, tuple[int, int]] = {}
+
+    def visit(qid: str, stack: frozenset[str]) -> tuple[int, int]:
+        if qid == END or qid in stack:
+            return (0, 0)
+        if qid in memo:
+            return memo[qid]
+        question = q.question(qid)
+        if qid in answers:
+            found = visit(q.next_after(question, answers), stack | {qid})
+        else:
+            ends = [visit(t, stack | {qid}) for t in q.successors(question)]
+            found = (1 + min(e[0] for e in ends), 1 + max(e[1] for e in ends))
+        memo[qid] = found
+        return found
+
+    return visit(start, frozenset())
 
 
 def _ui_stream() -> TextIO:

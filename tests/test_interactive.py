@@ -186,7 +186,7 @@ def test_back_asks_the_previous_question_again_with_its_answer(
 
 
 def test_review_can_change_an_answer_and_the_walk_goes_on(
-    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:
     script = use(
         monkeypatch,
@@ -202,6 +202,11 @@ def test_review_can_change_an_answer_and_the_walk_goes_on(
     answers = intake(mini, {})
     script.done()
     assert answers == {"flags": (), "onset": "gradual", "weeks": 8, "age": 34}
+    shown = capsys.readouterr()
+    screen = shown.out + shown.err
+    # Asked again from the review, the onset opens one new question (the weeks): the count
+    # says what will be asked, not the whole rest of the tree.
+    assert "Question 2, then up to 1 more to go" in screen
     change = next(a for a in script.asked if a.key == CHANGE)
     assert change.check is not None
     assert change.check("4") is None and change.check("b") is None

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from hamstring_cli.answers import read_answers
 from hamstring_cli.cli import app
 from hamstring_cli.errors import UserError, did_you_mean
+from hamstring_cli.render.words import SNAKE_CASE
 from hamstring_cli.triage import load
 
 IDS = ("red_flags", "pain_site", "pain_running_fast", "pain_bending", "sitting_pain", "age")
@@ -73,3 +74,26 @@ def test_an_unknown_practice_case_is_said_like_every_error() -> None:
 def test_answers_shows_a_path_metavar_in_help(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "100"})
     assert "--answers <path>" in result.stdout
+
+
+def test_explain_reads_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(
+        "red_flags: [foot_drop]\nanticoagulants: 'no'\nage: 55\nonset: sudden\n"
+        "mechanism: overstretch\npop: 'yes'\ncould_continue: 'no'\ndays_since_injury: 1\n"
+        "bruising: extensive\nwalking: limp\npain_site: sit_bone\nsitting_pain: cannot_sit\n"
+        "numbness: below_knee\nback_pain: 'no'\nprior_hamstring_injury: 'no'\nexamined: 'no'\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["explain", "--answers", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Most likely: Acute proximal hamstring rupture" in result.stdout
+    assert "ticking 'Saddle numbness" in result.stdout
+    assert not SNAKE_CASE.search(result.stdout), SNAKE_CASE.findall(result.stdout)
+
+
+def test_one_is_singular_and_no_ticks_read_as_the_option() -> None:
+    q = load("proximal-hamstring")
+    assert q.question("days_since_injury").words(1) == "1 day"
+    assert q.question("days_since_injury").words(2) == "2 days"
+    assert q.question("red_flags").words(()) == "None of these"
