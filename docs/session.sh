@@ -11,8 +11,9 @@ tmux new-session -d -s hamstring-doc -x 80 -y 24 \
     "env -i HOME=$home PATH=$PATH TERM=xterm-256color LANG=C.UTF-8 PS1='$ ' sh"
 tmux set-option -t hamstring-doc history-limit 5000
 keys() { tmux send-keys -t hamstring-doc "$@"; sleep 0.6; }
-keys "cd $home/notes && hamstring triage" Enter
+keys "clear; cd $home/notes && hamstring triage" Enter
 sleep 2
+first=$(tmux capture-pane -p -t hamstring-doc)
 keys Up Space Enter            # safety screen: None of these
 keys 2 Enter                   # anticoagulants: No
 keys 45 Enter                  # age
@@ -54,9 +55,11 @@ sleep 1
     echo "A full intake with the bundled questionnaire in an 80x24 terminal (tmux; made by"
     echo "docs/session.sh). It goes back once (the day count, 5 to 6), changes an answer"
     echo "from the review (age 45 to 52), shows the summary and saves the Markdown report;"
-    echo "the session file is gone afterwards. First the last screen as the clinician"
-    echo "sees it when the summary is shown, then the whole session with its scrollback."
+    echo "the session file is gone afterwards. First the opening screen and the screen"
+    echo "with the summary as the clinician sees them, then the whole session."
     echo
+    echo "--- the opening screen (80x24) ------------------------------------------------"
+    printf '%s\n' "$first"
     echo "--- the screen with the summary (80x24) ---------------------------------------"
     printf '%s\n' "$last"
     echo "--- the whole session -----------------------------------------------------------"

@@ -342,6 +342,38 @@ def _answer_room(message: str, ask: Ask, columns: int, how: str) -> tuple[str, s
     return message + "\n ", f"({how})"
 
 
+def _prompt_rows(ask: Ask, columns: int) -> int:
+    """About how many rows questionary takes to show ``ask`` (and the description below it)."""
+    rows = len(_wrap(ask.message, columns - 3)) + 1
+    if ask.kind == "text":
+        return rows
+    rows += sum(len(_wrap(c.title, columns - 6)) for c in ask.choices)
+    described = [c.help for c in ask.choices if c.help]
+    if described:
+        rows += max(len(_wrap("Description: " + h, columns - 3)) for h in described)
+    return rows
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), max(width, 20)) or [""]
+
+
+def _fit_sentences(text: str, width: int, rows: int) -> str:
+    """As many whole sentences of ``text`` as fit in ``rows`` rows, marked '…' when cut."""
+    if rows <= 0:
+        return ""
+    if len(_wrap(text, width)) <= rows:
+        return text
+    sentences = re.split(r"(?<=[.!?\]])\s+(?=[A-Z])", text)
+    kept = ""
+    for sentence in sentences:
+        trial = f"{kept} {sentence}".strip()
+        if len(_wrap(trial + " …", width)) > rows:
+            break
+        kept = trial
+    return f"{kept} …" if kept else ""
+
+
 def _fit(text: str, width: int, indent: int) -> str:
     """Wrap text to ``width``, later lines indented to sit under the first."""
     lines = textwrap.wrap(" ".join(text.split()), max(width, 20))
@@ -483,6 +515,8 @@ class _Screen:
         self.stream = stream
         self.plain = plain
         self.section = ""
+        #: Rows above the next question that must stay on the screen (the opening lines).
+        self.above = 0
         self._console: Console | None = None
         self.output: Output | None = None
         if not plain:
@@ -562,20 +596,37 @@ class _Screen:
         self.text(f"Saved in {_home(store.path)}", "dim")
         back = "type b" if self.plain else "choose ← Back"
         self.text(f"To go back, {back}. Ctrl-C stops; resume later from the saved answers.", "dim")
+        # These lines stay on the screen with the first question.
+        self.above = len(_wrap(q.title, self.width)) + 2 + bool(given)
 
-    def question(self, question: Question, where: str) -> None:
-        """The section heading when it changes, where the user is, and the question's help."""
+    def question(self, question: Question, where: str, prompt_rows: int = 0) -> None:
+        """The section heading when it changes, where the user is, and the question's help.
+
+        On a screen, the help is cut to whole sentences when it would push the question (its
+        ``prompt_rows`` rows) or the opening lines off the top; plain mode shows all of it.
+        """
         self.blank()
+        where = where[:1].upper() + where[1:]
         if question.section and question.section != self.section:
             self.section = question.section
             if self.plain:
                 self.text(f"== {question.section} ==")
+                self.text(where, "dim")
             else:
-                rule = "─" * max(self.width - len(question.section) - 2, 3)
-                self._write(f"{question.section} {rule}\n", "bold fg:ansicyan")
-        self.text(where.capitalize(), "dim")
+                # One line for both: the section, where the user is, and a rule.
+                heading = f"{question.section} · {where} "
+                rule = "─" * max(self.width - len(heading) - 1, 3)
+                self._write(f"{heading}{rule}\n", "bold fg:ansicyan")
+        else:
+            self.text(where, "dim")
         if question.help:
-            self.text(" ".join(question.help.split()), "dim")
+            words = " ".join(question.help.split())
+            if not self.plain:
+                room = self.height - 1 - self.above - 2 - prompt_rows
+                words = _fit_sentences(words, max(self.width - 1, 20), room)
+            if words:
+                self.text(words, "dim")
+        self.above = 0
 
     def flag(self, q: Questionnaire, rule: RedFlagRule, answers: Mapping[str, Answer]) -> None:
         """A red flag, prominent: what to do now, how pressing, and the source."""
@@ -730,10 +781,10 @@ class _Terminal:
     def answer(self, question: Question, session: Session) -> object:
         """Ask one question of the session (the engine validates the answer)."""
         self.checkpoint(session)
-        self.screen.question(question, self.where(session))
         ask = question_ask(
             question, session.answers.get(question.id), session.position().number > 1
         )
+        self.screen.question(question, self.where(session), _prompt_rows(ask, self.screen.width))
         raw = interpret(ask, self.prompt(ask))
         if question.type == "multi" and isinstance(raw, list) and len(raw) > 1 and not self.plain:
             # questionary sums up several ticks as "done (3 selections)": name them.
