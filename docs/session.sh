@@ -47,7 +47,8 @@ keys q                         # close the pager of the review
 keys 1 Enter                   # show the summary
 sleep 1
 last=$(tmux capture-pane -p -t hamstring-doc)
-keys 3 Enter                   # save Markdown
+keys 3 Enter                   # save a report
+keys 1 Enter                   # Markdown
 keys Enter                     # the suggested file name
 keys "ls -l; ls ~/.local/state/hamstring/sessions" Enter
 sleep 1

@@ -63,6 +63,7 @@ REVIEW = "review"
 CHANGE = "change"
 SAVE = "save"
 SAVE_PATH = "save-path"
+REPORT_FORMAT = "save-format"
 OVERWRITE = "overwrite"
 
 # Values of the menu choices.
@@ -70,6 +71,7 @@ SHOW_SUMMARY = "summary"
 CHANGE_ANSWER = "change"
 NO_REPORT = "none"
 REASONING = "reasoning"
+SAVE_REPORT = "save-report"
 REPLACE = "replace"
 KEEP = "keep"
 
@@ -1003,24 +1005,30 @@ def _after_summary(
     formats = [("markdown", "Markdown, for clinical notes"), ("json", "JSON, the full result")]
     if shown_format == "json":
         formats.reverse()
-    saves = [(f"Save {title}", fmt) for fmt, title in formats] if offer_save else []
     shown = False
     while True:
+        # Three choices at most, so that the menu stays on the screen under the decision.
         entries = [("Finish here", NO_REPORT)]
         if not shown:
             entries.append(("Show the reasoning: differential, notes, references", REASONING))
-        entries += saves
+        if offer_save:
+            entries.append(("Save a report to a file", SAVE_REPORT))
         choices = tuple(Choice(t, v, str(n)) for n, (t, v) in enumerate(entries, 1))
         try:
             picked = terminal.prompt(Ask(SAVE, "select", "What next?", choices, NO_REPORT))
+            if picked == REASONING:
+                terminal.screen.reasoning(result)
+                shown = True
+                continue
+            if picked != SAVE_REPORT:
+                return
+            kinds = tuple(Choice(t, f, str(n)) for n, (f, t) in enumerate(formats, 1))
+            kind = terminal.prompt(
+                Ask(REPORT_FORMAT, "select", "Which report?", kinds, formats[0][0])
+            )
         except EOFError:
             return
-        if picked == REASONING:
-            terminal.screen.reasoning(result)
-            shown = True
-            continue
-        if picked in ("markdown", "json"):
-            _save_report(result, terminal, str(picked))
+        _save_report(result, terminal, str(kind))
         return
 
 

@@ -117,6 +117,6 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     assert "Most likely: Acute proximal hamstring rupture" in flat, last
     assert re.search(r"MRI, urgent", flat), last
     assert "Red flags: none raised" in flat
-    assert "Show the reasoning" in flat and "Save Markdown" in flat
+    assert "Show the reasoning" in flat and "Save a report" in flat
     term.send(ENTER)
     term.child.expect(pexpect.EOF)
