@@ -1018,6 +1018,9 @@ def _after_summary(
             picked = terminal.prompt(Ask(SAVE, "select", "What next?", choices, NO_REPORT))
             if picked == REASONING:
                 terminal.screen.reasoning(result)
+                if not terminal.plain:
+                    # Back from the pager, the decision is what the screen ends on again.
+                    terminal.screen.summary(result)
                 shown = True
                 continue
             if picked != SAVE_REPORT:

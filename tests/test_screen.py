@@ -118,5 +118,14 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     assert re.search(r"MRI, urgent", flat), last
     assert "Red flags: none raised" in flat
     assert "Show the reasoning" in flat and "Save a report" in flat
+
+    term.send("2" + ENTER)  # the reasoning, in a pager
+    term.expect(r"\r\n:")
+    assert "Differential" in term.settle()
+    term.send("q")
+    term.expect("Finish here")
+    again = " ".join(term.settle().replace("│", " ").split())
+    assert "Most likely: Acute proximal hamstring rupture" in again, "the screen ends on it"
+    assert "Show the reasoning" not in again
     term.send(ENTER)
     term.child.expect(pexpect.EOF)
