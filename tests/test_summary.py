@@ -97,6 +97,7 @@ def test_a_piped_plain_intake_prints_the_summary_on_stdout(tmp_path: Path) -> No
     assert done.stdout.startswith("URGENT")
     assert "Most likely: Acute proximal hamstring rupture" in done.stdout
     assert "References" in done.stdout, "the reasoning follows when the output is a file"
+    assert all(line == line.rstrip() for line in done.stdout.splitlines()), "no trailing spaces"
     assert "How old is the patient?" in done.stderr and "How old" not in done.stdout
     assert "→ 45 years\n" in done.stderr and "→ None of these\n" in done.stderr
     assert "Save a report" not in done.stderr, "no report is offered when stdin is a pipe"
