@@ -447,11 +447,17 @@ def describe_type(raw: object) -> str:
 
 @place_blind
 class Reference(NamedTuple):
-    """A source that rules cite."""
+    """A source that rules cite: a print-ready citation and, optionally, where to open it.
+
+    ``verified`` False marks a source whose details could not be confirmed; the generated
+    clinical logic says so beside the rules that rest on it alone. It is never shown to users.
+    """
 
     id: str
     citation: str
     at: Place | None = None
+    url: str | None = None
+    verified: bool = True
 
 
 @place_blind
@@ -490,7 +496,11 @@ class ScoreRule(NamedTuple):
 
 @place_blind
 class RedFlagRule(NamedTuple):
-    """A red flag raised when ``when`` holds."""
+    """A red flag raised when ``when`` holds.
+
+    ``timeframe``, when given, replaces the level's own timeframe in the result's heading when
+    this flag decides the level (for example "the same day" for an urgent flag).
+    """
 
     id: str
     when: Condition
@@ -498,6 +508,7 @@ class RedFlagRule(NamedTuple):
     advice: str
     source: str
     at: Place | None = None
+    timeframe: str | None = None
 
 
 @place_blind
