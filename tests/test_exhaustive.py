@@ -5,8 +5,10 @@ Two walks of the tree, both with the engine's own routing (:func:`hamstring_cli.
 - **Every path.** Each distinct sequence of questions, with every integer question at the
   boundary values the rules use (``min``, ``max``, and each number a condition compares with,
   with its neighbours), run with every safety screen: no red flag, each red flag alone, all of
-  them, and each anticoagulant answer. Each result must be complete and valid, and every
-  emergency red flag must give an emergency on every path.
+  them, and each anticoagulant answer. Each result must be complete and valid, and must keep
+  the safety properties of ``tests/safety.py`` (emergency flags, foot drop, torn-tendon signs,
+  the rupture pattern whatever the pain site; and, from the screens with no flag, monotonicity
+  in the signs of rupture and in the red flags, and confidence when a finding is made unsure).
 - **Clinical invariants.** A seeded sample of the ``distinct`` answer space (one answer per
   group of answers that no rule tells apart), which as a whole holds about 3 x 10^8 answer sets:
   too many to score one by one here. The sample checks the rules the clinical brief fixes (a
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from safety import check_result, check_variants
 
 from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
@@ -150,8 +153,14 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
     results = 0
     for _, answers in paths:
         for screen in safety_screens(q):
-            path, result = run(q, {**answers, **screen})
+            given = {**answers, **screen}
+            path, result = run(q, given)
             assert_valid(q, path, result)
+            # The safety properties of tests/safety.py (also generated in test_properties.py).
+            check_result(given, result)
+            if not screen["red_flags"]:
+                # From no flag, each flag is added in turn; each sign is strengthened.
+                check_variants(q, given, result)
             lengths.append(len(path))
             results += 1
             flags = set(screen["red_flags"])  # type: ignore[arg-type]
@@ -178,7 +187,8 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
     with capsys.disabled():
         print(
             f"\n[exhaustive] {len(paths)} paths (each sequence of questions, integers at their"
-            f" boundaries) x {results // len(paths)} safety screens = {results} results;"
+            f" boundaries) x {results // len(paths)} safety screens = {results} results,"
+            " each checked against the safety properties;"
             f" path length in questions: longest {max(lengths)},"
             f" median {statistics.median(lengths):g}, shortest {min(lengths)}"
         )
