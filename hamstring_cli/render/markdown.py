@@ -79,7 +79,10 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     cited = result.cited()
     if cited:
         out += ["## References", ""]
-        out += [f"- [{ref.id}] {_inline(ref.citation)}" for ref in cited]
+        out += [
+            f"- [{ref.id}] {_inline(ref.citation)}" + (f" <{ref.url}>" if ref.url else "")
+            for ref in cited
+        ]
         out.append("")
 
     out += ["---", "", f"*{_inline(q.disclaimer)}*" if q.disclaimer else ""]

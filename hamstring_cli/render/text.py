@@ -204,5 +204,7 @@ def _references(result: Result, look: _Look) -> list[RenderableType]:
     if not cited:
         return []
     lines: list[RenderableType] = [look.heading("References")]
-    lines += [Text(f"[{ref.id}] {ref.citation}") for ref in cited]
+    lines += [
+        Text(f"[{ref.id}] {ref.citation}" + (f" {ref.url}" if ref.url else "")) for ref in cited
+    ]
     return [*lines, Text("")]
