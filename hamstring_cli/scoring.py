@@ -239,8 +239,8 @@ def _confidence(
 
     The questions that matter are those the score rules of the two leading conditions read.
     Unknown answers among them (``unsure``, ``obscured``, ``not_done``) cap the confidence at
-    moderate; more than ``max_uncertain_fraction`` of them, or one unknown that, answered
-    otherwise, would put another condition first, make it low.
+    moderate; more than ``max_uncertain_fraction`` of them make it low, and so does any unknown
+    on the path that, answered otherwise, would put another condition first.
     """
     rule = q.outcomes.confidence
     if len(differential) < 2:
@@ -254,7 +254,13 @@ def _confidence(
     unknown = [qid for qid in asked if q.question(qid).is_uncertain(answers[qid])]
     if asked and len(unknown) / len(asked) > rule.max_uncertain_fraction:
         return "low"
-    if any(_could_change_leader(q, answers, qid, leader.id) for qid in unknown):
+    # Any unknown on the path, separating or not, that would put another condition first.
+    anywhere = [
+        qid
+        for qid in answers
+        if q.question(qid).type == "choice" and q.question(qid).is_uncertain(answers[qid])
+    ]
+    if any(_could_change_leader(q, answers, qid, leader.id) for qid in anywhere):
         return "low"
     if unknown:
         return "moderate"

@@ -13,6 +13,7 @@ fails with the answers and the result when a property does not hold:
 - A stronger sign of rupture never lowers the level or the rupture score.
 - Adding a red flag never lowers the level.
 - With a rupture leading, an unsure pop, bruise or gap never raises the confidence.
+- A direct fall or blow with no pop never gives a high-confidence rupture.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def check_result(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> No
     ):
         assert imaging["advised"] and modalities, context
         assert rank(level) <= rank("soon"), context
+    if direct_blow(answers) and result["leading"] == "acute_rupture":
+        assert result["confidence"] != "high", (context, result["differential"][:2])
     if rupture_pattern_anywhere(answers):
         assert imaging["advised"] and modalities, context
         assert rank(level) <= rank("urgent"), context
@@ -92,6 +95,18 @@ def check_result(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> No
         assert (imaging["modality"], imaging["urgency"]) == (first["modality"], first["urgency"])
     else:
         assert imaging["studies"] == [], context
+
+
+def direct_blow(answers: Mapping[str, Answer]) -> bool:
+    """A fall or blow with no pop, no overstretch and no torn-tendon sign on examination."""
+    return (
+        "major_trauma" in answers["red_flags"]  # type: ignore[operator]
+        and answers.get("onset") == "sudden"
+        and answers.get("pop") != "yes"
+        and answers.get("mechanism") != "overstretch"
+        and answers.get("palpable_gap") != "yes"
+        and answers.get("knee_flexion_strength") != "no_activation"
+    )
 
 
 def rupture_pattern_anywhere(answers: Mapping[str, Answer]) -> bool:

@@ -229,3 +229,15 @@ def test_a_reference_url_and_verified_load(tmp_path: Path) -> None:
     assert ref is not None and ref.url == "https://doi.org/10.1/x" and ref.verified is False
     one = q.reference("R1")
     assert one is not None and one.url is None and one.verified is True
+
+
+def test_where_a_reference_is_written_does_not_change_it_but_its_url_does() -> None:
+    from hamstring_cli.errors import Place
+    from hamstring_cli.model import Reference
+
+    here = Reference("R1", "One.", Place("a.yaml", 3, 5), "https://doi.org/10.1/a")
+    there = Reference("R1", "One.", None, "https://doi.org/10.1/a")
+    other = Reference("R1", "One.", None, "https://doi.org/10.1/b")
+    assert here == there and hash(here) == hash(there)
+    assert here != other
+    assert Reference("R1", "One.", verified=False) != Reference("R1", "One.")
