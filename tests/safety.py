@@ -14,6 +14,7 @@ fails with the answers and the result when a property does not hold:
 - Adding a red flag never lowers the level.
 - With a rupture leading, an unsure pop, bruise or gap never raises the confidence.
 - A direct fall or blow with no pop never gives a high-confidence rupture.
+- No advised study is more urgent than the triage level.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def check_result(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> No
     if rupture_pattern_anywhere(answers):
         assert imaging["advised"] and modalities, context
         assert rank(level) <= rank("urgent"), context
+    # No study is more urgent than the level the result gives: the two never contradict.
+    for study in imaging["studies"]:
+        assert rank(study["urgency"]) >= rank(level), context
     # Every advised study is listed once, most urgent first, and the first is the headline.
     urgencies = [rank(s["urgency"]) for s in imaging["studies"]]
     assert urgencies == sorted(urgencies), context
