@@ -53,6 +53,8 @@ EXAMINED = "examined"
 EXPECTED_KEYS = ("leading", "level", "imaging")
 POINT_KEYS = ("text", "source")
 REFERENCE_KEYS = ("id", "citation")
+#: A teaching case's reference may also give the address a clinician can open.
+REFERENCE_OPTIONAL = ("url",)
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 #: A story reads as a referral: this many sentences, give or take (a warning, not an error).
 STORY_SENTENCES = (2, 4)
@@ -308,7 +310,9 @@ class _CaseParser:
         out: list[Reference] = []
         for i, item in enumerate(raw):
             what = f"reference {i + 1}"
-            found = self.mapping(item, (*path, i), what, REFERENCE_KEYS, REFERENCE_KEYS)
+            found = self.mapping(
+                item, (*path, i), what, REFERENCE_KEYS + REFERENCE_OPTIONAL, REFERENCE_KEYS
+            )
             if found is None:
                 continue
             if any(k not in found for k in REFERENCE_KEYS):
@@ -317,8 +321,16 @@ class _CaseParser:
             citation = self.text(
                 found["citation"], (*path, i, "citation"), f"the citation of {what}"
             )
+            url = None
+            if "url" in found:
+                url = self.text(found["url"], (*path, i, "url"), f"the url of {what}")
+                if url and not url.startswith("https://"):
+                    self.wrong_type(
+                        (*path, i, "url"), f"the url of {what}", "an https:// address", url
+                    )
+                    url = None
             if rid and citation:
-                out.append(Reference(rid, citation, self.map.value((*path, i))))
+                out.append(Reference(rid, citation, self.map.value((*path, i)), url))
         return tuple(out)
 
 

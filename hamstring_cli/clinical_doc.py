@@ -180,7 +180,8 @@ def _conventions() -> list[str]:
         " question ids and answer values of the contract (`sit_bone` reads 'sit bone'). A"
         " condition on a question that was not asked on the path does not hold, and 'is not'"
         " of it does. `{question_id}` in advice is replaced by the answer. Sources in square"
-        " brackets refer to the references at the end; 'design choice' marks a threshold of"
+        " brackets refer to the references at the end; 'source not verified' marks a rule whose"
+        " only source could not be confirmed in full; 'design choice' marks a threshold of"
         " ours, not a validated one.",
         "",
     ]
@@ -267,7 +268,7 @@ def _conditions(q: Questionnaire) -> list[str]:
             out += [condition.description, ""]
         for number, rule in enumerate(condition.triage, start=1):
             when = "otherwise" if rule.when is None else f"when {describe(rule.when, q)}"
-            out.append(f"{number}. {when}: **{rule.level}**. {rule.advice} [{rule.source}]")
+            out.append(f"{number}. {when}: **{rule.level}**. {rule.advice} {_src(q, rule.source)}")
         out.append("")
     return out
 
@@ -285,7 +286,8 @@ def _scores(q: Questionnaire) -> list[str]:
         out += [f"### {condition.label} (`{condition.id}`)", ""]
         for rule in rules:
             sign = "for" if rule.weight > 0 else "against"
-            out.append(f"- **{rule.weight:+g}** ({sign}) {rule.reason} [{rule.source}], when:")
+            source = _src(q, rule.source)
+            out.append(f"- **{rule.weight:+g}** ({sign}) {rule.reason} {source}, when:")
             out += _lines(rule.when, q, 1)
         out.append("")
     return out
@@ -299,7 +301,11 @@ def _red_flags(q: Questionnaire) -> list[str]:
         "",
     ]
     for rule in q.outcomes.red_flags:
-        out.append(f"- `{rule.id}`, **{rule.level}**: {rule.advice} [{rule.source}] When:")
+        timeframe = f" Timeframe: {rule.timeframe}." if rule.timeframe else ""
+        out.append(
+            f"- `{rule.id}`, **{rule.level}**: {rule.advice} {_src(q, rule.source)}{timeframe}"
+            " When:"
+        )
         out += _lines(rule.when, q, 1)
     return [*out, ""]
 
@@ -316,7 +322,7 @@ def _imaging(q: Questionnaire) -> list[str]:
     ]
     for number, rule in enumerate(q.outcomes.imaging, start=1):
         study = f"**{rule.modality}, {rule.urgency}**" if rule.modality else "**no imaging now**"
-        out.append(f"{number}. {study}: {rule.reason} [{rule.source}] When:")
+        out.append(f"{number}. {study}: {rule.reason} {_src(q, rule.source)} When:")
         out += _lines(rule.when, q, 1)
     return [*out, ""]
 
@@ -325,18 +331,25 @@ def _notes(q: Questionnaire) -> list[str]:
     out = ["## Evidence notes", "", "Shown with the result when their condition holds.", ""]
     for note in q.outcomes.notes:
         when = "always" if note.when is None else f"when {describe(note.when, q)}"
-        out.append(f"- {note.text} [{note.source}] *({when})*")
+        out.append(f"- {note.text} {_src(q, note.source)} *({when})*")
     return [*out, ""]
 
 
 def _references(q: Questionnaire) -> list[str]:
     out = ["## References", ""]
-    out += [f"- **{r.id}** {r.citation}" for r in q.references]
+    out += [f"- **{r.id}** {r.citation}" + (f" <{r.url}>" if r.url else "") for r in q.references]
     return [*out, ""]
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _src(q: Questionnaire, source: str) -> str:
+    """A rule's source in brackets, marked when the source could not be confirmed."""
+    reference = q.reference(source)
+    unverified = reference is not None and not reference.verified
+    return f"[{source}]" + (" *(source not verified)*" if unverified else "")
 
 
 def _cell(text: str) -> str:

@@ -456,7 +456,10 @@ TOP_KEYS = (
     "outcomes",
 )
 TOP_REQUIRED = ("format", "id", "version", "title", "disclaimer", "questions", "outcomes")
-REFERENCE_KEYS = ("id", "citation")
+REFERENCE_KEYS = ("id", "citation", "url", "verified")
+REFERENCE_REQUIRED = ("id", "citation")
+#: A reference's url: an https address with a host and no spaces.
+URL = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?")
 QUESTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "choice": ("id", "type", "section", "prompt", "help", "options", "routes", "next"),
@@ -508,7 +511,8 @@ CONDITION_DEF_REQUIRED = ("id", "label", "triage")
 TRIAGE_KEYS = ("when", "level", "advice", "source")
 TRIAGE_REQUIRED = ("level", "advice", "source")
 SCORE_KEYS = ("condition", "when", "weight", "reason", "source")
-RED_FLAG_KEYS = ("id", "when", "level", "advice", "source")
+RED_FLAG_KEYS = ("id", "when", "level", "advice", "source", "timeframe")
+RED_FLAG_REQUIRED = ("id", "when", "level", "advice", "source")
 IMAGING_KEYS = ("when", "modality", "urgency", "reason", "source")
 IMAGING_REQUIRED = ("when", "modality", "reason", "source")
 IMAGING_MODALITIES = (*MODALITIES, "none")
@@ -766,6 +770,18 @@ class _Parser:
         message = detail.template.format(what=what, value=value, hint=hint, allowed=allowed)
         self.problems.append(Diagnostic(detail.code, message, detail.severity, self.at(path)))
 
+    def url(self, value: object, path: DataPath, what: str) -> str | None:
+        """An optional web address: https, a host, no spaces."""
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str):
+            self.wrong_type(path, what, "a web address (https://...)", value)
+            return None
+        if not URL.fullmatch(value):
+            self.bad_value(path, what, value, "a web address starting with https://, no spaces")
+            return None
+        return value
+
     def question_id(self, value: object, path: DataPath, what: str) -> str | None:
         return self.ident(value, path, what, QUESTION_ID, _ID_WORDS)
 
@@ -907,7 +923,7 @@ class _Parser:
         seen: dict[str, Place] = {}
         for i, item in enumerate(self.sequence(value, ("references",), "references")):
             path: DataPath = ("references", i)
-            ref = self.mapping(item, path, f"reference {i + 1}", REFERENCE_KEYS, REFERENCE_KEYS)
+            ref = self.mapping(item, path, f"reference {i + 1}", REFERENCE_KEYS, REFERENCE_REQUIRED)
             if ref is None:
                 continue
             rid = self.ident(
@@ -918,8 +934,15 @@ class _Parser:
                 "letters, digits, ., - and _",
             )
             citation = self.text(ref.get("citation", _MISSING), (*path, "citation"), "citation")
+            url = self.url(ref.get("url", _MISSING), (*path, "url"), "the url of a reference")
+            verified = ref.get("verified", _MISSING)
+            checked = (
+                True
+                if verified is _MISSING
+                else self.boolean(verified, (*path, "verified"), "verified of a reference")
+            )
             if self.unique(seen, rid, (*path, "id"), "reference") and citation and rid:
-                out.append(Reference(rid, citation, self.at(path)))
+                out.append(Reference(rid, citation, self.at(path), url, checked))
         return out
 
     # -- questions -----------------------------------------------------------------------------
@@ -1410,8 +1433,11 @@ class _Parser:
         return out
 
     def red_flag(self, raw: dict[Key, object], path: DataPath, what: str) -> RedFlagRule | None:
-        self.mapping(raw, path, what, RED_FLAG_KEYS, RED_FLAG_KEYS)
+        self.mapping(raw, path, what, RED_FLAG_KEYS, RED_FLAG_REQUIRED)
         rid = self.question_id(raw.get("id", _MISSING), (*path, "id"), f"the id of {what}")
+        timeframe = self.text(
+            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
+        )
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
@@ -1425,6 +1451,7 @@ class _Parser:
             cast(str, advice),
             cast(str, source),
             self.at(path),
+            timeframe,
         )
 
     def imaging(self, raw: dict[Key, object], path: DataPath, what: str) -> ImagingRule | None:

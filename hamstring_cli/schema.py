@@ -278,6 +278,10 @@ def _outcomes() -> dict[str, Schema]:
             "level": level,
             "advice": advice,
             "source": source,
+            "timeframe": _text(
+                "How soon, in words, when this flag decides the level (the same day);"
+                " replaces the level's own timeframe."
+            ),
         },
         ["id", "when", "level", "advice", "source"],
         "A red flag, raised whenever 'when' holds.",
@@ -381,6 +385,18 @@ def json_schema() -> Schema:
                             "description": "The id rules cite as their source (R1).",
                         },
                         "citation": _text("The source, in full."),
+                        "url": {
+                            "type": "string",
+                            "pattern": "^https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(:[0-9]+)?(/\\S*)?$",
+                            "description": "Where a clinician can open the source (https).",
+                        },
+                        "verified": {
+                            "type": "boolean",
+                            "description": (
+                                "false: the source's details could not be confirmed; the"
+                                " clinical logic marks rules resting on it alone (default true)."
+                            ),
+                        },
                     },
                     ["id", "citation"],
                     "A source that rules cite.",

@@ -20,6 +20,7 @@ from hamstring_cli.model import (
     fill,
     holds,
     most_pressing,
+    questions_in,
 )
 
 SCHEMA_VERSION = 1
@@ -59,6 +60,7 @@ class RaisedFlag(NamedTuple):
     level: str
     advice: str
     source: str
+    timeframe: str | None = None
 
 
 class Triage(NamedTuple):
@@ -172,7 +174,10 @@ class Result(NamedTuple):
                 for f in self.red_flags
             ],
             "notes": [{"text": n.text, "source": n.source} for n in self.notes],
-            "references": [{"id": r.id, "citation": r.citation} for r in self.cited()],
+            "references": [
+                {"id": r.id, "citation": r.citation, **({"url": r.url} if r.url else {})}
+                for r in self.cited()
+            ],
             "disclaimer": q.disclaimer,
         }
 
@@ -188,7 +193,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result
     differential = _rank(q, answers)
     leading = differential[0].id
     raised = tuple(
-        RaisedFlag(rule.id, rule.level, fill(rule.advice, q, answers), rule.source)
+        RaisedFlag(rule.id, rule.level, fill(rule.advice, q, answers), rule.source, rule.timeframe)
         for rule in out.red_flags
         if holds(rule.when, answers, leading)
     )
@@ -230,17 +235,58 @@ def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]
 def _confidence(
     q: Questionnaire, answers: Mapping[str, Answer], differential: tuple[Ranked, ...]
 ) -> str:
+    """How sure the ranking is, counting only what separates the leader from the runner-up.
+
+    The questions that matter are those the score rules of the two leading conditions read.
+    Unknown answers among them (``unsure``, ``obscured``, ``not_done``) cap the confidence at
+    moderate; more than ``max_uncertain_fraction`` of them make it low, and so does any unknown
+    on the path that, answered otherwise, would put another condition first.
+    """
     rule = q.outcomes.confidence
-    margin = differential[0].score - differential[1].score if len(differential) > 1 else 0.0
-    choices = [qid for qid in answers if q.question(qid).type == "choice"]
-    uncertain = sum(q.question(qid).is_uncertain(answers[qid]) for qid in choices)
-    if choices and uncertain / len(choices) > rule.max_uncertain_fraction:
-        return "low"
-    if len(differential) > 1 and margin < rule.moderate_margin:
-        return "low"
-    if len(differential) == 1 or margin >= rule.high_margin:
+    if len(differential) < 2:
         return "high"
-    return "moderate"
+    leader, runner_up = differential[0], differential[1]
+    margin = leader.score - runner_up.score
+    if margin < rule.moderate_margin:
+        return "low"
+    separating = _separating(q, (leader.id, runner_up.id))
+    asked = [qid for qid in answers if qid in separating]
+    unknown = [qid for qid in asked if q.question(qid).is_uncertain(answers[qid])]
+    if asked and len(unknown) / len(asked) > rule.max_uncertain_fraction:
+        return "low"
+    # Any unknown on the path, separating or not, that would put another condition first.
+    anywhere = [
+        qid
+        for qid in answers
+        if q.question(qid).type == "choice" and q.question(qid).is_uncertain(answers[qid])
+    ]
+    if any(_could_change_leader(q, answers, qid, leader.id) for qid in anywhere):
+        return "low"
+    if unknown:
+        return "moderate"
+    return "high" if margin >= rule.high_margin else "moderate"
+
+
+def _separating(q: Questionnaire, conditions: tuple[str, ...]) -> frozenset[str]:
+    """The questions that the score rules of these conditions read."""
+    out: set[str] = set()
+    for rule in q.outcomes.scores:
+        if rule.condition in conditions:
+            out.update(questions_in(rule.when))
+    return frozenset(out)
+
+
+def _could_change_leader(
+    q: Questionnaire, answers: Mapping[str, Answer], qid: str, leader: str
+) -> bool:
+    """Whether answering ``qid`` with any certain value would rank another condition first."""
+    question = q.question(qid)
+    for option in question.options:
+        if option.uncertain:
+            continue
+        if _rank(q, {**answers, qid: option.value})[0].id != leader:
+            return True
+    return False
 
 
 def _condition_rule(
@@ -278,6 +324,8 @@ def _triage(
             "",
         )
     )
+    # A deciding red flag may say how soon within its level ("the same day").
+    timeframe = next((f.timeframe for f in deciding if f.timeframe), timeframe)
     advice = " ".join(p for p in [general, *parts] if p)
     return Triage(level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources)))
 

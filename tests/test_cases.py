@@ -6,8 +6,9 @@ A case that fails means a rule is wrong, not the case: never bend a vignette to 
 
 ``expect`` keys: ``leading``, ``level``, ``imaging: {modality, urgency}`` (``null`` for none,
 optionally ``reason_contains`` / ``reason_not_contains``), ``red_flags`` (the exact set of ids),
-and optionally ``confidence``, ``advice_contains`` (words in the triage advice) and
-``notes_sources`` (sources of evidence notes that must be shown).
+and optionally ``confidence`` (one level, or a list of the levels allowed), ``advice_contains``
+(words in the triage advice), ``notes_sources`` (sources of evidence notes that must be shown),
+``studies`` (every advised study as ``[modality, urgency]``, in order) and ``timeframe``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ EXPECT_KEYS = {
     "confidence",
     "advice_contains",
     "notes_sources",
+    "studies",
+    "timeframe",
 }
 
 
@@ -91,7 +94,14 @@ def test_case(questionnaire: Questionnaire, path: Path) -> None:
     raised = sorted(flag["id"] for flag in result["red_flags"])
     assert raised == sorted(expect.get("red_flags", [])), (story, result["red_flags"])
     if "confidence" in expect:
-        assert result["confidence"] == expect["confidence"], result["differential"][:2]
+        allowed = expect["confidence"]
+        allowed = allowed if isinstance(allowed, list) else [allowed]
+        assert result["confidence"] in allowed, (story, result["differential"][:2])
+    if "studies" in expect:
+        studies = [[s["modality"], s["urgency"]] for s in imaging["studies"]]
+        assert studies == expect["studies"], (story, imaging["studies"])
+    if "timeframe" in expect:
+        assert result["triage"]["timeframe"] == expect["timeframe"], (story, result["triage"])
     for words in expect.get("advice_contains", []):
         assert words in result["triage"]["advice"], (words, result["triage"]["advice"])
     shown = {note["source"] for note in result["notes"]}

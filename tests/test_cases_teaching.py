@@ -33,7 +33,9 @@ from hamstring_cli.scoring import score
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = REPO / "questionnaires" / "proximal_hamstring.yaml"
 CASE_FILES = bundled_cases(REPO / "questionnaires")
-BRIEF_REFERENCE = re.compile(r"R([1-9]|[1-7][0-9]|8[0-7])")
+#: A reference of the clinical brief (R1-R87), a guideline of its bibliography (NICE NG...), or a
+#: stronger confirmed source cited in place of a weak one (author and year: STIELL1993).
+BRIEF_REFERENCE = re.compile(r"R([1-9]|[1-7][0-9]|8[0-7])|NG\d+|[A-Z]+\d{4}")
 runner = CliRunner()
 
 
@@ -67,7 +69,7 @@ def test_each_bundled_case_checks_clean(path: Path, questionnaire: Questionnaire
     assert check_case(case, questionnaire) == []
     assert case.id == path.stem
     assert case.questionnaire == questionnaire.id
-    # Each teaching point cites a reference of the clinical brief, with its citation given.
+    # Each teaching point cites a reference of the bibliography, with its citation given.
     for point in case.teaching_points:
         assert BRIEF_REFERENCE.fullmatch(point.source), point.source
         assert case.citation(point.source)

@@ -88,7 +88,11 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     cited = result.cited()
     if cited:
         out += ["## References", ""]
-        out += [f"- [{ref.id}] {_inline(reference_words(ref.citation))}" for ref in cited]
+        out += [
+            f"- [{ref.id}] {_inline(reference_words(ref.citation))}"
+            + (f" <{ref.url}>" if ref.url else "")
+            for ref in cited
+        ]
         out.append("")
 
     out += ["---", "", f"*{_inline(q.disclaimer)}*" if q.disclaimer else ""]

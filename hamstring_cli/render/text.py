@@ -298,7 +298,9 @@ def _flag_heading(result: Result, flag: RaisedFlag) -> str:
     """'Possible cauda equina syndrome: emergency': the flag's name and its level in words."""
     level = result.questionnaire.outcomes.levels.get(flag.level)
     label = level.label.lower() if level is not None else flag.level
-    return f"{flag_name(flag.id, flag.advice)}: {label}"
+    # A flag's own timeframe ('the same day') is sharper than its level's ('within days').
+    when = f", {flag.timeframe}" if flag.timeframe else ""
+    return f"{flag_name(flag.id, flag.advice)}: {label}{when}"
 
 
 def _shorten(text: str, width: int) -> str:
@@ -356,7 +358,8 @@ def _hanging(words: str, width: int, first: str = "   ", rest: str = "     ") ->
             initial_indent=first,
             subsequent_indent=rest,
             break_on_hyphens=False,
-            break_long_words=True,
+            # A reference's url stays whole, so it can still be opened when it is copied.
+            break_long_words=False,
         )
     )
 
@@ -409,6 +412,12 @@ def _references(result: Result, look: _Look, width: int) -> list[RenderableType]
         return []
     lines: list[RenderableType] = [look.heading("References")]
     lines += [
-        _hanging(f"[{ref.id}] {reference_words(ref.citation)}", width, "", "  ") for ref in cited
+        _hanging(
+            f"[{ref.id}] {reference_words(ref.citation)}" + (f" {ref.url}" if ref.url else ""),
+            width,
+            "",
+            "  ",
+        )
+        for ref in cited
     ]
     return [*lines, Text("")]

@@ -1,0 +1,118 @@
+"""The safety properties of the bundled questionnaire over generated answer sets.
+
+Hypothesis walks the tree with the engine's own routing: every branch, any subset of red flags,
+every anticoagulant answer, ages 5 to 110, days 0 to 3650, weeks 0 to 520, every option of every
+choice. Each generated answer set is one complete path; ``safety.check_all`` states the
+properties (see its docstring). The runs are derandomized and keep no example database, so CI sees
+the same examples on every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from safety import check_all
+
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import Answer, Questionnaire
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRE = load_questionnaire(ROOT / "questionnaires" / "proximal_hamstring.yaml")
+
+BOUNDED = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@st.composite
+def complete_answers(draw: st.DrawFn, q: Questionnaire = QUESTIONNAIRE) -> dict[str, Answer]:
+    """One complete path through the tree, each answer drawn from what the question allows."""
+    answers: dict[str, Answer] = {}
+    current = q.start
+    while current != "end":
+        question = q.question(current)
+        if question.type == "integer":
+            low = question.minimum if question.minimum is not None else 0
+            high = question.maximum if question.maximum is not None else 10_000
+            answers[current] = draw(st.integers(low, high), label=current)
+        elif question.type == "multi":
+            chosen = draw(st.sets(st.sampled_from(question.values)), label=current)
+            answers[current] = tuple(v for v in question.values if v in chosen)
+        else:
+            answers[current] = draw(st.sampled_from(question.values), label=current)
+        current = q.next_after(question, answers)
+    return answers
+
+
+def test_the_generator_covers_the_range_the_issue_names() -> None:
+    age = QUESTIONNAIRE.question("age")
+    days = QUESTIONNAIRE.question("days_since_injury")
+    assert (age.minimum, age.maximum) == (5, 110)
+    assert (days.minimum, days.maximum) == (0, 3650)
+
+
+@BOUNDED
+@given(complete_answers())
+def test_every_generated_answer_set_is_safe(answers: dict[str, Answer]) -> None:
+    check_all(QUESTIONNAIRE, answers)
+
+
+@BOUNDED
+@given(
+    complete_answers().filter(
+        lambda a: a["onset"] == "sudden" and (a["pop"] == "yes" or a["bruising"] == "extensive")
+    )
+)
+def test_sudden_injuries_with_rupture_features_are_safe(answers: dict[str, Answer]) -> None:
+    # The injury branch holds most of the properties: sample it on its own as well.
+    check_all(QUESTIONNAIRE, answers)
+
+
+@BOUNDED
+@given(complete_answers().filter(lambda a: a["onset"] != "sudden"))
+def test_the_gradual_and_unsure_branches_are_safe(answers: dict[str, Answer]) -> None:
+    check_all(QUESTIONNAIRE, answers)
+
+
+@pytest.mark.parametrize("site", QUESTIONNAIRE.question("pain_site").values)
+def test_the_pain_site_alone_never_sends_a_rupture_pattern_home(site: str) -> None:
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    @given(
+        st.fixed_dictionaries(
+            {
+                "red_flags": st.just(()),
+                "anticoagulants": st.sampled_from(["yes", "no", "unsure"]),
+                "age": st.integers(18, 110),
+                "mechanism": st.sampled_from(QUESTIONNAIRE.question("mechanism").values),
+                "could_continue": st.sampled_from(["yes", "no"]),
+                "days_since_injury": st.integers(0, 42),
+                "walking": st.sampled_from(["normal", "limp", "unable"]),
+                "sitting_pain": st.sampled_from(["immediate", "cannot_sit"]),
+                "numbness": st.sampled_from(QUESTIONNAIRE.question("numbness").values),
+                "back_pain": st.sampled_from(["yes", "no"]),
+                "prior_hamstring_injury": st.sampled_from(["yes", "no"]),
+            }
+        )
+    )
+    def run(partial: dict[str, Answer]) -> None:
+        answers: dict[str, Answer] = {
+            **partial,
+            "onset": "sudden",
+            "pop": "yes",
+            "bruising": "extensive",
+            "pain_site": site,
+            "examined": "no",
+        }
+        result = check_all(QUESTIONNAIRE, answers)
+        assert result["leading"] == "acute_rupture", (answers, result["differential"][:2])
+        assert result["triage"]["level"] == "urgent"
+        assert "MRI" in [s["modality"] for s in result["imaging"]["studies"]]
+
+    run()
