@@ -101,7 +101,9 @@ def render_reasoning(result: Result, console: Console) -> None:
         parts.append(
             look.text(_hanging(result.questionnaire.disclaimer, width, "", "").plain, "dim italic")
         )
-    console.print(Group(*parts))
+    # Lines are wrapped above; only a url longer than the width goes past it, whole, so that
+    # it can be copied and opened (a terminal shows the rest on the next row).
+    console.print(Group(*parts), crop=False)
 
 
 def decision_text(result: Result, *, width: int = 80, terminal: bool = False) -> str:
@@ -360,7 +362,9 @@ def _hanging(words: str, width: int, first: str = "   ", rest: str = "     ") ->
             break_on_hyphens=False,
             # A reference's url stays whole, so it can still be opened when it is copied.
             break_long_words=False,
-        )
+        ),
+        no_wrap=True,
+        overflow="ignore",
     )
 
 
