@@ -15,7 +15,7 @@ import typer
 
 from hamstring_cli import __version__
 from hamstring_cli.errors import UserError
-from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics
+from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, say
 from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, load, scripted_answers
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def main(
 
 def fail(message: str, status: Exit = Exit.BAD_INPUT) -> NoReturn:
     """Print an error message to standard error and exit with ``status``."""
-    sys.stderr.write(f"hamstring: {message}\n")
+    say(message)
     raise typer.Exit(int(status))
 
 

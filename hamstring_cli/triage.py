@@ -62,9 +62,11 @@ def run_triage(
         if answers is not None:
             given.update(read_answers(answers, q))
     interactive = plain or sys.stdin.isatty()
-    if interactive and output is not None and output.exists() and not force:
+    if output is not None:
+        from hamstring_cli.report import check_output
+
         # Refuse now, not after the whole intake has been answered.
-        raise Stop(f"{output} exists; use --force to overwrite it")
+        check_output(output, force=force)
     if interactive:
         from hamstring_cli.interactive import intake
         from hamstring_cli.sessions import IntakeStopped
