@@ -232,7 +232,8 @@ def batch(
         typer.Argument(
             help=(
                 "Answer files; folders (their *.yaml, *.yml and *.json files, sorted); "
-                ".jsonl files (one answer mapping a line, each line an input)."
+                ".jsonl files (one answer mapping a line, each line an input); '-' reads "
+                "JSON Lines from standard input."
             ),
             metavar="FILE|DIR...",
         ),
