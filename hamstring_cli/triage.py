@@ -63,10 +63,13 @@ def run_triage(
             given.update(read_answers(answers, q))
     interactive = plain or sys.stdin.isatty()
     if output is not None:
-        from hamstring_cli.report import check_output
+        from hamstring_cli.report import OutputError, check_output
 
         # Refuse now, not after the whole intake has been answered.
-        check_output(output, force=force)
+        try:
+            check_output(output, force=force)
+        except OutputError as error:
+            raise Stop(str(error)) from None
     if interactive:
         from hamstring_cli.interactive import intake
         from hamstring_cli.sessions import IntakeStopped
@@ -79,6 +82,7 @@ def run_triage(
                 session_file=session or resume,
                 shown_format=fmt,
                 offer_save=output is None,
+                resuming=resume is not None and (session is None or session == resume),
             )
         except IntakeStopped as stopped:
             raise Stop(
