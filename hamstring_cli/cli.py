@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from hamstring_cli import __version__
-from hamstring_cli.errors import UserError
+from hamstring_cli.errors import UserError, escape
 from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, say
 from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, load, scripted_answers
 
@@ -101,8 +101,8 @@ def check(
         list[Path] | None,
         typer.Argument(
             help=(
-                "Questionnaire or teaching-case files (default: the bundled questionnaire and "
-                "its teaching cases)."
+                "Questionnaire or teaching-case files (default: every bundled questionnaire "
+                "and teaching case)."
             ),
             metavar="[FILE]...",
         ),
@@ -112,9 +112,10 @@ def check(
     from hamstring_cli.cases import bundled_cases, check_case_file
     from hamstring_cli.checks import check as check_questionnaire
     from hamstring_cli.loader import load_questionnaire
-    from hamstring_cli.resources import bundled_dir, resolve_questionnaire
+    from hamstring_cli.resources import bundled_dir, bundled_questionnaires
 
-    paths = files or [resolve_questionnaire(DEFAULT_QUESTIONNAIRE), *bundled_cases(bundled_dir())]
+    # With no files: every bundled questionnaire, then every teaching case.
+    paths = files or [*bundled_questionnaires(), *bundled_cases(bundled_dir())]
     failed = False
     loaded: dict[str, Questionnaire] = {}
     for path in paths:
@@ -126,7 +127,7 @@ def check(
             failed = failed or errors > 0
             warned = len(found) - errors
             verdict = f"{errors} error{'s' * (errors != 1)}" if errors else "ok"
-            sys.stderr.write(f"{path}: {verdict}: teaching case, {warned} warnings\n")
+            sys.stderr.write(f"{escape(str(path))}: {verdict}: teaching case, {warned} warnings\n")
             continue
         try:
             q = load_questionnaire(path)
@@ -136,7 +137,8 @@ def check(
             continue
         warnings = [d for d in check_questionnaire(q) if d.severity == "warning"]
         print_diagnostics(warnings)
-        sys.stderr.write(f"{path}: ok: {len(q.questions)} questions, {len(warnings)} warnings\n")
+        shown = escape(str(path))
+        sys.stderr.write(f"{shown}: ok: {len(q.questions)} questions, {len(warnings)} warnings\n")
     if failed:
         raise typer.Exit(int(Exit.BAD_INPUT))
 
