@@ -141,6 +141,12 @@ def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterat
     for path in paths:
         name = os.fspath(path)
         if name == STDIN:
+            if sys.stdin is not None and sys.stdin.isatty():
+                # Reading would wait for typing that a script never sends: refuse, as triage does.
+                detail = "standard input is a terminal; pipe JSON Lines in, or name files"
+                problem = diagnostic(Code.FILE_UNREADABLE, Place(STDIN_NAME), detail=detail)
+                yield Input(STDIN_NAME, path, problem=problem)
+                continue
             yield from _json_lines_of(_stdin_bytes(), STDIN_NAME, path)
         elif path.is_dir():
             try:
