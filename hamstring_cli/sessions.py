@@ -10,6 +10,8 @@ error with places, never a silently different intake.
 
 Files hold patient answers: they are written atomically and private to the user (mode 0600,
 by :func:`hamstring_cli.report.write_private`), in folders private to the user (mode 0700).
+One intake owns its file for its whole life (an exclusive ``flock`` on ``.NAME.lock`` beside
+it), and a new intake never starts over a file that holds a saved one.
 """
 
 from __future__ import annotations
