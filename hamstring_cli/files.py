@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from io import RawIOBase
 from typing import BinaryIO
 
 from hamstring_cli.errors import Code, Place, UserError, diagnostic
@@ -84,8 +85,11 @@ def read_input_file(
         if info.st_size > limit:
             raise _refuse(error, name, _too_large(info.st_size, limit, what))
         os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return read_capped(handle, limit, what=what, error=error, name=name)
+        with os.fdopen(fd, "rb", buffering=0, closefd=False) as handle:
+            # The size is known: one read of it (and one more byte, should it have grown).
+            return read_capped(
+                handle, limit, what=what, error=error, name=name, hint=info.st_size + 1
+            )
     except OSError as problem:
         raise _refuse(error, name, problem.strerror or str(problem)) from None
     finally:
@@ -93,17 +97,34 @@ def read_input_file(
 
 
 def read_capped(
-    stream: BinaryIO, limit: int, *, what: str, error: type[UserError], name: str
+    stream: BinaryIO | RawIOBase,
+    limit: int,
+    *,
+    what: str,
+    error: type[UserError],
+    name: str,
+    hint: int = 64 * 1024,
 ) -> bytes:
     """Read a stream to its end, refusing it once it passes ``limit`` bytes.
+
+    Read in pieces (the first of ``hint`` bytes), so that a small file never costs a buffer
+    the size of the limit.
 
     Raises:
         UserError: the ``error`` class, when the stream holds more than ``limit`` bytes.
     """
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise _refuse(error, name, _too_large(None, limit, what))
-    return data
+    pieces: list[bytes] = []
+    size = 0
+    want = max(1, min(hint, limit + 1))
+    while True:
+        piece = stream.read(want)
+        if not piece:
+            return b"".join(pieces)
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            raise _refuse(error, name, _too_large(None, limit, what))
+        want = min(max(want, 64 * 1024), limit + 1 - size)
 
 
 def _too_large(size: int | None, limit: int, what: str) -> str:
