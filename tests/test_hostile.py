@@ -27,7 +27,8 @@ from hamstring_cli.model import Questionnaire
 from hamstring_cli.report import OutputError
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError, lock_path
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent / "docs" / "examples"
 RUPTURE = EXAMPLES / "acute-rupture.yaml"
 GOOD = 'flags: []\nonset: sudden\npop: "yes"\nage: 34\n'
 GOOD_JSON = json.dumps({"flags": [], "onset": "sudden", "pop": "yes", "age": 34})
@@ -49,9 +50,14 @@ def tiny(tmp_path: Path) -> Path:
 def run(
     *args: str | Path, stdin: bytes | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[bytes]:
-    """The command as a user runs it, in a fresh interpreter; stdin is empty unless given."""
+    """The command as a user runs it, in a fresh interpreter; stdin is empty unless given.
+
+    It runs in the tests' folder, so that ``-m`` imports the package these tests import (the
+    installed one, or the checkout's), never the checkout's because it is the working folder.
+    """
     return subprocess.run(
         [sys.executable, "-m", "hamstring_cli", *map(str, args)],
+        cwd=HERE,
         input=stdin if stdin is not None else b"",
         capture_output=True,
         env={**os.environ, "NO_COLOR": "1"},
@@ -189,6 +195,7 @@ def test_an_unreadable_folder_is_an_error_record_and_the_rest_runs(
 def test_batch_dash_streams_json_lines_from_standard_input(tiny: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-m", "hamstring_cli", "batch", "-", "-q", str(tiny)],
+        cwd=HERE,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -252,6 +259,7 @@ def test_two_intakes_on_one_session_file_in_two_processes(tmp_path: Path) -> Non
     session = tmp_path / "s.yaml"
     with subprocess.Popen(
         [sys.executable, "-m", "hamstring_cli", "triage", "--plain", "--session", str(session)],
+        cwd=HERE,
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -376,7 +384,7 @@ def test_output_dash_is_standard_output() -> None:
     done = run("triage", "-a", RUPTURE, "-f", "json", "-o", "-")
     assert done.returncode == 0
     assert json.loads(done.stdout)["leading"] == "acute_rupture"
-    assert not Path("-").exists()
+    assert not (HERE / "-").exists()
 
 
 def test_leftovers_of_a_killed_run_are_removed_but_not_a_live_writer_s(tmp_path: Path) -> None:
