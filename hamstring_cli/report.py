@@ -191,7 +191,7 @@ def open_output(path: Path | str, *, force: bool = False) -> Iterator[BinaryIO]:
     shown = escape(str(path))
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         try:
-            stream = open(target, "wb", buffering=0)  # noqa: SIM115 - closed below
+            stream = open(target, "wb")  # noqa: SIM115 - closed below
         except OSError as error:
             raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
         try:
