@@ -9,6 +9,7 @@ Every answer is validated by its question; every problem is collected and raised
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +25,7 @@ from hamstring_cli.errors import (
     diagnostic,
     did_you_mean,
 )
+from hamstring_cli.files import ANSWERS_LIMIT, read_capped
 from hamstring_cli.loader import DataPath, SourceMap, read_document
 from hamstring_cli.model import Answer, Questionnaire, describe_type
 
@@ -31,6 +33,8 @@ from hamstring_cli.model import Answer, Questionnaire, describe_type
 STDIN = "-"
 #: How places name standard input.
 STDIN_NAME = "<stdin>"
+#: What an answer file is called in messages.
+ANSWER_FILE = "an answer file"
 
 
 class AnswerSet(dict[str, Answer]):
@@ -86,8 +90,13 @@ def read_answers(source: str | os.PathLike[str], questionnaire: Questionnaire) -
     if os.fspath(source) == STDIN:
         data, source_map = read_document(text=_read_stdin(), name=STDIN_NAME, error=AnswerError)
     else:
-        data, source_map = read_document(source, error=AnswerError)
+        data, source_map = read_answer_document(source)
     return check_answers(data, source_map, questionnaire)
+
+
+def read_answer_document(path: str | os.PathLike[str]) -> tuple[object, SourceMap]:
+    """Read an answer file's document: a regular file of at most 10 MB (see ``files``)."""
+    return read_document(path, error=AnswerError, limit=ANSWERS_LIMIT, what=ANSWER_FILE)
 
 
 def _read_stdin() -> bytes:
@@ -113,9 +122,14 @@ def _read_stdin() -> bytes:
         )
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
-        data: bytes = buffer.read()
-        return data
-    return stream.read().encode("utf-8")
+        # Capped like a file: '< /dev/zero' is refused once it passes the limit.
+        return read_capped(
+            buffer, ANSWERS_LIMIT, what=ANSWER_FILE, error=AnswerError, name=STDIN_NAME
+        )
+    data = stream.read(ANSWERS_LIMIT + 1).encode("utf-8")
+    return read_capped(
+        io.BytesIO(data), ANSWERS_LIMIT, what=ANSWER_FILE, error=AnswerError, name=STDIN_NAME
+    )
 
 
 def is_saved_result(data: object) -> bool:

@@ -1,28 +1,40 @@
 """Score many answer files in one run: one record per input, in input order.
 
-Layer 2. Inputs are answer files, folders of them, and JSON Lines files whose every line is an
-input of its own (named ``file.jsonl:LINE``). The questionnaire is loaded once by the caller.
-A bad input becomes an error record, and the others still run; nothing ever prompts.
+Layer 2. Inputs are answer files, folders of them, and JSON Lines files (or standard input,
+``-``) whose every line is an input of its own (named ``file.jsonl:LINE``). The questionnaire
+is loaded once by the caller. Inputs stream: each is read, scored and written before the next
+is read. A bad input becomes an error record, and the others still run; nothing ever prompts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO, cast
 
-from hamstring_cli.answers import AnswerSet, check_answers, missing_answer, unused_warnings
+from hamstring_cli.answers import (
+    STDIN,
+    STDIN_NAME,
+    AnswerSet,
+    check_answers,
+    missing_answer,
+    read_answer_document,
+    unused_warnings,
+)
 from hamstring_cli.engine import Session
-from hamstring_cli.errors import AnswerError, Diagnostic, Place
+from hamstring_cli.errors import AnswerError, Code, Diagnostic, Place, diagnostic, escape
+from hamstring_cli.files import ANSWERS_LIMIT, limit_words
 from hamstring_cli.loader import read_document
 from hamstring_cli.model import Questionnaire
-from hamstring_cli.report import OutputError, write_private
+from hamstring_cli.report import check_output, is_stdout, open_output
 from hamstring_cli.scoring import score
 
 #: The files a folder contributes, in sorted order.
@@ -39,18 +51,23 @@ CSV_COLUMNS = (
     "red_flags",
     "error",
 )
-#: Show a progress bar only for batches longer than this (and only on a terminal).
+#: Draw a progress bar only once a batch is longer than this (and only on a terminal).
 PROGRESS_AFTER = 50
 
 
 @dataclass(frozen=True, slots=True)
 class Input:
-    """One input of a batch: a file, or one line of a JSON Lines file."""
+    """One input of a batch: a file, or one line of a JSON Lines file (or standard input).
+
+    ``problem`` is set when the input could not even be listed (an unreadable folder, a line
+    too long): it becomes an error record as it is.
+    """
 
     source: str
     path: Path
     line: int | None = None
     text: str | None = None
+    problem: Diagnostic | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +104,17 @@ class Record:
 
     def csv_row(self) -> list[str]:
         """The CSV row, in :data:`CSV_COLUMNS` order (error rows leave the result empty)."""
+        # A file name that is not UTF-8 holds surrogates: written as their escapes.
+        source = escape(self.source)
         if self.result is None:
             first = self.errors[0]
-            return [self.source, "", "", "", "", "", "", f"{first.code} {first.message}"]
+            return [source, "", "", "", "", "", "", f"{first.code} {first.message}"]
         r = self.result
         triage, imaging = r["triage"], r["imaging"]
         flags = r["red_flags"]
         assert isinstance(triage, dict) and isinstance(imaging, dict) and isinstance(flags, list)
         return [
-            self.source,
+            source,
             str(r["leading"]),
             str(r["confidence"]),
             str(triage["level"]),
@@ -106,47 +125,91 @@ class Record:
         ]
 
 
-def collect_inputs(paths: Sequence[Path]) -> tuple[list[Input], list[str]]:
-    """Expand the paths given into inputs, in order.
+def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterator[Input]:
+    """Expand the paths given into inputs, in order, one at a time.
 
     A folder gives its ``*.yaml``, ``*.yml`` and ``*.json`` files in sorted order (not its
-    sub-folders); a ``.jsonl`` file gives one input per non-blank line; any other path is an
-    input as it is (a missing file becomes an error record when it is read).
+    sub-folders); a ``.jsonl`` file, and ``-`` (standard input), give one input per non-blank
+    line, read as they are needed, so a batch holds one record at a time whatever its size;
+    any other path is an input as it is (a missing file becomes an error record when it is
+    read). A folder that cannot be listed is an error record of its own.
 
-    Returns:
-        The inputs, and warnings (a folder with no answer files) for standard error.
+    Args:
+        paths: what was given on the command line.
+        notes: collects warnings for standard error (a folder with no answer files).
     """
-    inputs: list[Input] = []
-    notes: list[str] = []
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in ANSWER_SUFFIXES and p.is_file())
-            if not found:
-                notes.append(f"{path}: no *.yaml, *.yml or *.json files in this folder")
-            inputs += [Input(os.fspath(p), p) for p in found]
+        name = os.fspath(path)
+        if name == STDIN:
+            if sys.stdin is not None and sys.stdin.isatty():
+                # Reading would wait for typing that a script never sends: refuse, as triage does.
+                detail = "standard input is a terminal; pipe JSON Lines in, or name files"
+                problem = diagnostic(Code.FILE_UNREADABLE, Place(STDIN_NAME), detail=detail)
+                yield Input(STDIN_NAME, path, problem=problem)
+                continue
+            yield from _json_lines_of(_stdin_bytes(), STDIN_NAME, path)
+        elif path.is_dir():
+            try:
+                found = sorted(
+                    p for p in path.iterdir() if p.suffix in ANSWER_SUFFIXES and p.is_file()
+                )
+            except OSError as error:
+                detail = f"cannot list the folder: {error.strerror or error}"
+                problem = diagnostic(Code.FILE_UNREADABLE, Place(name), detail=detail)
+                yield Input(name, path, problem=problem)
+                continue
+            if not found and notes is not None:
+                notes.append(f"{escape(name)}: no *.yaml, *.yml or *.json files in this folder")
+            for p in found:
+                yield Input(os.fspath(p), p)
         elif path.suffix == JSON_LINES_SUFFIX and path.is_file():
-            inputs += _json_lines(path)
+            try:
+                handle = path.open("rb")
+            except OSError:
+                # Read again (and reported with its reason) as a single input.
+                yield Input(name, path)
+                continue
+            with handle:
+                yield from _json_lines_of(handle, name, path)
         else:
-            inputs.append(Input(os.fspath(path), path))
-    return inputs, notes
+            yield Input(name, path)
 
 
-def _json_lines(path: Path) -> list[Input]:
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        # Read again (and reported with its reason) as a single input.
-        return [Input(os.fspath(path), path)]
-    name = os.fspath(path)
-    # Undecodable bytes survive as surrogates, so that the line reports E003 when it is read.
-    text = raw.decode("utf-8", errors="surrogateescape")
-    # Lines end at '\n' only: str.splitlines() would also split at U+2028 and other breaks
-    # that JSON allows inside a string, and the line numbers would drift.
-    return [
-        Input(f"{name}:{number}", path, number, line.removesuffix("\r"))
-        for number, line in enumerate(text.split("\n"), start=1)
-        if line.strip()
-    ]
+def collect_inputs(paths: Sequence[Path]) -> tuple[list[Input], list[str]]:
+    """Every input of :func:`iter_inputs` in a list, and the warnings (for small batches)."""
+    notes: list[str] = []
+    return list(iter_inputs(paths, notes)), notes
+
+
+def _stdin_bytes() -> BinaryIO:
+    stream = sys.stdin
+    buffer = getattr(stream, "buffer", None) if stream is not None else None
+    if stream is None or buffer is None:
+        return io.BytesIO(b"" if stream is None else stream.read().encode("utf-8"))
+    return cast(BinaryIO, buffer)
+
+
+def _json_lines_of(handle: BinaryIO, name: str, path: Path) -> Iterator[Input]:
+    # Lines end at '\n' only (binary lines): str.splitlines() would also split at U+2028 and
+    # other breaks that JSON allows inside a string, and the line numbers would drift.
+    number = 0
+    while True:
+        raw = handle.readline(ANSWERS_LIMIT + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > ANSWERS_LIMIT and not raw.endswith(b"\n"):
+            detail = (
+                f"line {number} is longer than {limit_words(ANSWERS_LIMIT)}, the most read "
+                "for one answer set; the rest of the input is not read"
+            )
+            problem = diagnostic(Code.FILE_UNREADABLE, Place(name, number), detail=detail)
+            yield Input(f"{name}:{number}", path, number, problem=problem)
+            return
+        # Undecodable bytes survive as surrogates, so that the line reports E003 when read.
+        text = raw.decode("utf-8", errors="surrogateescape").removesuffix("\n")
+        if text.strip():
+            yield Input(f"{name}:{number}", path, number, text.removesuffix("\r"))
 
 
 def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
@@ -157,31 +220,52 @@ def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
             places name the line in the ``.jsonl`` file.
     """
     if item.text is None:
-        data, source_map = read_document(item.path, error=AnswerError)
+        data, source_map = read_answer_document(item.path)
         return check_answers(data, source_map, questionnaire)
     assert item.line is not None
+    name = STDIN_NAME if os.fspath(item.path) == STDIN else os.fspath(item.path)
     try:
         raw = item.text.encode("utf-8", errors="surrogateescape")
-        data, source_map = read_document(text=raw, name=os.fspath(item.path), error=AnswerError)
+        data, source_map = read_document(text=raw, name=name, error=AnswerError)
         answers = check_answers(data, source_map, questionnaire)
     except AnswerError as error:
-        raise AnswerError([_on_line(d, item.line) for d in error.diagnostics]) from None
+        width = len(item.text) + 1
+        raise AnswerError([_on_line(d, item.line, width) for d in error.diagnostics]) from None
     answers.places = {qid: _shift(place, item.line) for qid, place in answers.places.items()}
     return answers
 
 
-def _shift(place: Place, line: int) -> Place:
+def _shift(place: Place, line: int, width: int | None = None) -> Place:
     # A line of a .jsonl file is read as a document of its own, whose line 1 is ``line``.
+    # The document is that one line: a parser that reports the end of the document on the
+    # line after it (an unfinished mapping, say) means the end of this line.
+    if width is not None and place.line is not None and place.line > 1:
+        return place._replace(line=line, column=width)
     return place._replace(line=line + (place.line or 1) - 1)
 
 
-def _on_line(found: Diagnostic, line: int) -> Diagnostic:
+#: Where a YAML message says an unfinished thing began: a line of the one-line document.
+_FROM_LINE = re.compile(r"\(from line (\d+), column (\d+)\)")
+
+
+def _on_line(found: Diagnostic, line: int, width: int) -> Diagnostic:
     place = found.place
-    return found._replace(place=_shift(place, line) if place else None)
+
+    def from_line(match: re.Match[str]) -> str:
+        # As the place: line 1 of the document is the file's line; past it, this line's end.
+        inside, column = int(match.group(1)), match.group(2)
+        return f"(from line {line}, column {column if inside == 1 else width})"
+
+    return found._replace(
+        place=_shift(place, line, width) if place else None,
+        message=_FROM_LINE.sub(from_line, found.message),
+    )
 
 
 def run_one(item: Input, questionnaire: Questionnaire) -> Record:
     """Read, walk and score one input; any problem with it becomes an error record."""
+    if item.problem is not None:
+        return Record(item.source, errors=(item.problem,))
     try:
         given = read_input(item, questionnaire)
     except AnswerError as error:
@@ -192,7 +276,8 @@ def run_one(item: Input, questionnaire: Questionnaire) -> Record:
     steps, pending = Session(questionnaire, given).walk()
     if pending is not None:
         found = missing_answer(questionnaire, pending.id)
-        where = Place(os.fspath(item.path), item.line)
+        name = STDIN_NAME if os.fspath(item.path) == STDIN else os.fspath(item.path)
+        where = Place(name, item.line)
         return Record(item.source, errors=(found._replace(place=where),))
     path_answers = {step.question.id: step.answer for step in steps}
     unused = [qid for qid in given if qid not in path_answers]
@@ -202,34 +287,46 @@ def run_one(item: Input, questionnaire: Questionnaire) -> Record:
 
 
 def run_all(
-    inputs: Sequence[Input], questionnaire: Questionnaire, *, show_progress: bool = False
+    inputs: Iterable[Input], questionnaire: Questionnaire, *, show_progress: bool = False
 ) -> Iterator[Record]:
     """Run every input in order, yielding records as they are made.
 
     Args:
-        inputs: what to run.
+        inputs: what to run (read one at a time).
         questionnaire: loaded once, used for every input.
-        show_progress: draw a progress bar on standard error.
+        show_progress: draw a progress bar on standard error once the batch is long.
     """
     from hamstring_cli.render import progress
 
-    with progress(len(inputs), "Scoring", show=show_progress) as advance:
-        for item in inputs:
+    with contextlib.ExitStack() as stack:
+        advance: Callable[[], None] | None = None
+        for count, item in enumerate(inputs, start=1):
             yield run_one(item, questionnaire)
-            advance()
+            if advance is not None:
+                advance()
+            elif show_progress and count == PROGRESS_AFTER:
+                # A short batch is done before a bar would help: draw one only once it is long.
+                advance = stack.enter_context(progress(None, "Scoring", show=True))
+                for _ in range(count):
+                    advance()
 
 
 #: One encoder for every record (``json.dumps`` with options builds a new one each call).
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 
-def show_progress(count: int, *, to_file: bool) -> bool:
-    """Whether a batch draws a progress bar: a long one, with standard error a terminal.
+#: The same, for a record whose source holds surrogates (a file name that is not UTF-8): the
+#: surrogates are written as JSON escapes (``\udcff``), which read back as the same name.
+_JSON_ASCII = json.JSONEncoder(ensure_ascii=True)
+
+
+def show_progress(*, to_file: bool) -> bool:
+    """Whether a batch may draw a progress bar (once it is long): standard error a terminal.
 
     Records streaming to the same terminal would tear through the bar, so it is drawn only
     when they go to a file or a pipe.
     """
-    if count <= PROGRESS_AFTER or not sys.stderr.isatty():
+    if not sys.stderr.isatty():
         return False
     return to_file or not sys.stdout.isatty()
 
@@ -251,7 +348,8 @@ class Writer:
         if self.csv is not None:
             self.csv.writerow(record.csv_row())
         else:
-            self.stream.write(_JSON.encode(record.to_dict()) + "\n")
+            encoder = _JSON if escape(record.source) == record.source else _JSON_ASCII
+            self.stream.write(encoder.encode(record.to_dict()) + "\n")
 
 
 def run_batch(
@@ -266,9 +364,12 @@ def run_batch(
 ) -> tuple[int, int]:
     """Run a batch and write its records: to standard output as they come, or to ``output``.
 
-    Problems with inputs go to standard error (every diagnostic, compiler style) as well as
-    into the error records. ``output`` is written atomically and private (mode 0600) once the
-    whole batch has run, so a failed or interrupted batch leaves no partial file.
+    Inputs are read, scored and written one at a time, so memory stays flat whatever the
+    number of records. Problems with inputs go to standard error (every diagnostic, compiler
+    style) as well as into the error records. ``output`` (``-`` is standard output) is
+    written as :func:`hamstring_cli.report.open_output` does: over a file atomically and
+    private (mode 0600) once the whole batch has run, so a failed or interrupted batch leaves
+    no partial file.
 
     Returns:
         How many inputs ran, and how many of them failed.
@@ -280,36 +381,50 @@ def run_batch(
         # Records are UTF-8 whatever the locale says, as the JSON of a single run is.
         sys.stdout.reconfigure(encoding="utf-8")
     out = stdout if stdout is not None else sys.stdout
+    if is_stdout(output):
+        output = None
 
     def warn(line: str) -> None:
         # Looked up at each write: while a progress bar is drawn, sys.stderr is rich's proxy,
         # which prints the line above the bar instead of through it.
-        (stderr if stderr is not None else sys.stderr).write(line + "\n")
+        (stderr if stderr is not None else sys.stderr).write(escape(line) + "\n")
 
-    if output is not None and not force and output.exists():
-        # Refuse before the work, not after it.
-        raise OutputError(f"{output} exists; use --force to overwrite it")
-    inputs, notes = collect_inputs(paths)
-    for note in notes:
-        warn(f"hamstring: warning: {note}")
-    sink: IO[str] = io.StringIO() if output is not None else out
-    writer = Writer(sink, fmt)
-    failed = 0
-    bar = stderr is None and show_progress(len(inputs), to_file=output is not None)
-    for record in run_all(inputs, questionnaire, show_progress=bar):
-        for found in (*record.errors, *record.warnings):
-            warn(str(found))
-        failed += not record.ok
-        writer.write(record)
     if output is not None:
-        assert isinstance(sink, io.StringIO)
-        write_private(output, sink.getvalue().encode("utf-8"), force=force)
-        warn(f"hamstring: wrote {len(inputs)} results to {output}")
-    else:
-        out.flush()
+        # Refuse before the work, not after it.
+        check_output(output, force=force)
+    notes: list[str] = []
+    inputs = iter_inputs(paths, notes)
+    bar = stderr is None and show_progress(to_file=output is not None)
+    with contextlib.ExitStack() as stack:
+        if output is None:
+            sink = out
+        else:
+            binary = stack.enter_context(open_output(output, force=force))
+            sink = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=False)
+            # Flushed, then let go before the file is moved into place (the wrapper must not
+            # close the file: open_output does).
+            stack.callback(sink.detach)
+            stack.callback(sink.flush)
+        writer = Writer(sink, fmt)
+        failed = total = 0
+        for record in run_all(inputs, questionnaire, show_progress=bar):
+            for note in notes:
+                warn(f"hamstring: warning: {note}")
+            notes.clear()
+            for found in (*record.errors, *record.warnings):
+                warn(str(found))
+            total += 1
+            failed += not record.ok
+            writer.write(record)
+        for note in notes:
+            warn(f"hamstring: warning: {note}")
+        if output is None:
+            out.flush()
+    if output is not None:
+        warn(f"hamstring: wrote {total} results to {output}")
     if failed:
-        warn(f"hamstring: {failed} of {len(inputs)} inputs failed")
-    return len(inputs), failed
+        warn(f"hamstring: {failed} of {total} inputs failed")
+    return total, failed
 
 
 def batch_command(

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from hamstring_cli import __version__, model
+from hamstring_cli.errors import UserError
+from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
 
 #: Bump when the layout of a cache entry changes.
@@ -76,8 +78,11 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
     """
     name = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError:
+        # Only a regular file, of bounded size: never a device or a FIFO.
+        raw = read_input_file(
+            path, limit=QUESTIONNAIRE_LIMIT, what="a questionnaire", error=UserError, name=name
+        )
+    except UserError:
         # The loader reads it again and reports why it cannot, with its own diagnostics.
         raw = None
     use_cache = raw is not None and enabled()

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from hamstring_cli import __version__
-from hamstring_cli.errors import UserError
-from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics
+from hamstring_cli.errors import UserError, escape
+from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, say
 from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, load, scripted_answers
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def main(
 
 def fail(message: str, status: Exit = Exit.BAD_INPUT) -> NoReturn:
     """Print an error message to standard error and exit with ``status``."""
-    sys.stderr.write(f"hamstring: {message}\n")
+    say(message)
     raise typer.Exit(int(status))
 
 
@@ -101,8 +101,8 @@ def check(
         list[Path] | None,
         typer.Argument(
             help=(
-                "Questionnaire or teaching-case files (default: the bundled questionnaire and "
-                "its teaching cases)."
+                "Questionnaire or teaching-case files (default: every bundled questionnaire "
+                "and teaching case)."
             ),
             metavar="[FILE]...",
         ),
@@ -112,9 +112,10 @@ def check(
     from hamstring_cli.cases import bundled_cases, check_case_file
     from hamstring_cli.checks import check as check_questionnaire
     from hamstring_cli.loader import load_questionnaire
-    from hamstring_cli.resources import bundled_dir, resolve_questionnaire
+    from hamstring_cli.resources import bundled_dir, bundled_questionnaires
 
-    paths = files or [resolve_questionnaire(DEFAULT_QUESTIONNAIRE), *bundled_cases(bundled_dir())]
+    # With no files: every bundled questionnaire, then every teaching case.
+    paths = files or [*bundled_questionnaires(), *bundled_cases(bundled_dir())]
     failed = False
     loaded: dict[str, Questionnaire] = {}
     for path in paths:
@@ -126,7 +127,7 @@ def check(
             failed = failed or errors > 0
             warned = len(found) - errors
             verdict = f"{errors} error{'s' * (errors != 1)}" if errors else "ok"
-            sys.stderr.write(f"{path}: {verdict}: teaching case, {warned} warnings\n")
+            sys.stderr.write(f"{escape(str(path))}: {verdict}: teaching case, {warned} warnings\n")
             continue
         try:
             q = load_questionnaire(path)
@@ -144,7 +145,8 @@ def check(
             continue
         warnings = [d for d in check_questionnaire(q) if d.severity == "warning"]
         print_diagnostics(warnings)
-        sys.stderr.write(f"{path}: ok: {len(q.questions)} questions, {len(warnings)} warnings\n")
+        shown = escape(str(path))
+        sys.stderr.write(f"{shown}: ok: {len(q.questions)} questions, {len(warnings)} warnings\n")
     if failed:
         raise typer.Exit(int(Exit.BAD_INPUT))
 
@@ -258,7 +260,8 @@ def batch(
         typer.Argument(
             help=(
                 "Answer files; folders (their *.yaml, *.yml and *.json files, sorted); "
-                ".jsonl files (one answer mapping a line, each line an input)."
+                ".jsonl files (one answer mapping a line, each line an input); '-' reads "
+                "JSON Lines from standard input."
             ),
             metavar="FILE|DIR...",
         ),

@@ -13,6 +13,69 @@ from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
+#: Characters that are escaped wherever a user's text is echoed: C0 and C1 controls, DEL,
+#: line and paragraph separators, bidirectional overrides and isolates, and lone surrogates
+#: (undecodable bytes of a file name). Any of them could move the cursor, retitle or clear a
+#: terminal, start a line that looks like another message, or fail to encode.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: Runs of digits longer than this are echoed as their length ("a 4,301-digit number").
+_MAX_DIGITS = 30
+_DIGITS = re.compile(rf"\d{{{_MAX_DIGITS + 1},}}")
+#: Text longer than this is echoed cut short, with its length.
+MAX_ECHO = 500
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x100:
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(match.group(), f"\\x{code:02x}")
+    return f"\\u{code:04x}"
+
+
+def escape(text: str) -> str:
+    """``text`` with every control character written as its escape (``\\x1b``, ``\\n``).
+
+    What is left prints as itself and stays on its own line: nothing a user wrote can move the
+    cursor, clear or retitle the terminal, or forge a ``file:1:1: error`` line of its own.
+    """
+    return text if text.isprintable() else _UNSAFE.sub(_escape_char, text)
+
+
+def digits_text(count: int) -> str:
+    """A number too long to echo, in words: ``a 4,301-digit number``."""
+    return f"a {count:,}-digit number"
+
+
+def shorten(value: object, limit: int = MAX_ECHO) -> str:
+    """A user's value as a message echoes it: escaped, and short whatever its size.
+
+    Integers longer than 30 digits (Python refuses to print those over 4,300) become "a
+    4,301-digit number", as do such runs of digits inside text; text longer than ``limit`` is
+    cut, saying how long it was.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Counted without converting the whole number to text, which may be refused.
+        if abs(value).bit_length() > _MAX_DIGITS * 3.33:
+            return digits_text(_digit_count(value))
+        return str(value)
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _MAX_DIGITS:
+        text = _DIGITS.sub(lambda m: digits_text(len(m.group())), text)
+    if len(text) > limit:
+        text = f"{text[: limit - 40]}... ({len(text):,} characters)"
+    return escape(text)
+
+
+def _digit_count(value: int) -> int:
+    value = abs(value)
+    count = max(1, int(value.bit_length() * 0.30102999566398120))
+    # The estimate is within one of the truth: settle it without printing the number.
+    while 10**count <= value:
+        count += 1
+    while count > 1 and 10 ** (count - 1) > value:
+        count -= 1
+    return count
+
 
 class Place(NamedTuple):
     """Where something stands in a file: 1-based line and column, when known."""
@@ -23,10 +86,10 @@ class Place(NamedTuple):
 
     def __str__(self) -> str:
         if self.line is None:
-            return self.file
+            return escape(self.file)
         if self.column is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.column}"
+            return f"{escape(self.file)}:{self.line}"
+        return f"{escape(self.file)}:{self.line}:{self.column}"
 
 
 class Detail(NamedTuple):
@@ -190,7 +253,9 @@ def diagnostic(
     A template's ``{question}`` and ``{allowed}`` are filled from ``question`` and ``allowed``
     (these are keywords here, so they cannot also arrive as fields).
     """
-    values = {"allowed": allowed_text(allowed), "question": question, **fields}
+    # Every field may be a user's value: each is escaped and shortened as it is echoed.
+    echoed = {name: shorten(value) for name, value in fields.items()}
+    values = {"allowed": allowed_text(allowed), "question": _echo(question), **echoed}
     return Diagnostic(
         code=detail.code,
         message=detail.template.format(**values),
@@ -199,6 +264,10 @@ def diagnostic(
         question=question,
         allowed=tuple(allowed),
     )
+
+
+def _echo(value: str | None) -> str | None:
+    return None if value is None else shorten(value)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -243,7 +312,7 @@ def nearest(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
 def allowed_text(values: Iterable[str], limit: int = 12) -> str:
     """Values for a message: ``a, b, c`` (cut short after ``limit``)."""
     items = list(values)
-    shown = ", ".join(items[:limit])
+    shown = ", ".join(shorten(item, 60) for item in items[:limit])
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
@@ -287,7 +356,8 @@ class InvalidAnswer(HamstringError):
 
     def __init__(self, invalid: Invalid) -> None:
         self.invalid = invalid
-        super().__init__(invalid.detail.template.format(**invalid.fields))
+        fields = {name: shorten(value) for name, value in invalid.fields.items()}
+        super().__init__(invalid.detail.template.format(**fields))
 
 
 class MissingAnswers(HamstringError):
@@ -296,4 +366,4 @@ class MissingAnswers(HamstringError):
     def __init__(self, question_id: str, answers: dict[str, object]) -> None:
         self.question_id = question_id
         self.answers = answers
-        super().__init__(f"no answer for '{question_id}'")
+        super().__init__(f"no answer for '{shorten(question_id)}'")

@@ -10,7 +10,7 @@ import enum
 import sys
 from collections.abc import Callable, Iterable
 
-from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError
+from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError, escape
 
 
 class Exit(enum.IntEnum):
@@ -33,9 +33,22 @@ class Stop(HamstringError):
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
-    """Print diagnostics to standard error, one a line, compiler style."""
+    """Print diagnostics to standard error, one a line, compiler style.
+
+    A diagnostic is one line whatever it quotes: control characters are escaped.
+    """
     for d in diagnostics:
-        sys.stderr.write(f"{d}\n")
+        sys.stderr.write(f"{escape(str(d))}\n")
+
+
+def say(message: str) -> None:
+    """Print ``hamstring: message`` to standard error, control characters escaped.
+
+    The message's own line breaks are kept (a path or a command on a line of its own); any
+    other control character, from a file name say, is written as its escape.
+    """
+    lines = "\n".join(escape(line) for line in message.split("\n"))
+    sys.stderr.write(f"hamstring: {lines}\n")
 
 
 def guarded(command: Callable[[], int | None]) -> int:
@@ -46,16 +59,16 @@ def guarded(command: Callable[[], int | None]) -> int:
     try:
         return int(command() or Exit.OK)
     except Stop as stop:
-        sys.stderr.write(f"hamstring: {stop.message}\n")
+        say(stop.message)
         return int(stop.status)
     except UserError as error:
         print_diagnostics(error.diagnostics)
         return int(Exit.BAD_INPUT)
     except MissingAnswers as missing:
-        sys.stderr.write(f"hamstring: {missing}\n")
+        say(str(missing))
         return int(Exit.BAD_INPUT)
     except HamstringError as error:
-        sys.stderr.write(f"hamstring: {error}\n")
+        say(str(error))
         return int(Exit.BAD_INPUT)
     except KeyboardInterrupt:
         sys.stderr.write("\nhamstring: interrupted\n")

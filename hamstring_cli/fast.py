@@ -72,7 +72,8 @@ def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
     items = list(args)
     while items:
         token = items.pop(0)
-        if spec.positional and not token.startswith("-"):
+        # A lone '-' (standard input) is an argument, not an option.
+        if spec.positional and (not token.startswith("-") or len(token) == 1):
             positional.append(Path(token))
             continue
         name, eq, inline = token.partition("=")

@@ -861,12 +861,23 @@ class _Terminal:
             # Nothing to resume, and no file was written (save skips an empty intake).
             return IntakeStopped(interrupted=interrupted, saved=None, resume=None, answered=0)
         self.save(session)
-        saved = self.store.path if self.saving else None
-        resume = self.store.resume if self.saving else None
+        if not self.saving:
+            # The disk filled, say: tell what the file holds, and give what it does not.
+            kept = bool(self.store.saved)
+            return IntakeStopped(
+                interrupted=interrupted,
+                saved=self.store.path if kept else None,
+                resume=self.store.resume if kept else None,
+                answered=answered,
+                pending=pending,
+                failure=self.store.failure or "it could not be written",
+                saved_count=len(self.store.saved),
+                unsaved=self.store.unsaved(session.answers),
+            )
         return IntakeStopped(
             interrupted=interrupted,
-            saved=saved,
-            resume=resume,
+            saved=self.store.path,
+            resume=self.store.resume,
             answered=answered,
             pending=pending,
         )
@@ -920,6 +931,7 @@ def intake(
     session_file: Path | None = None,
     shown_format: str = "text",
     offer_save: bool = True,
+    resuming: bool = False,
 ) -> dict[str, Answer]:
     """Run the intake in the terminal and return the answers on the path, in the order asked.
 
@@ -936,6 +948,7 @@ def intake(
         shown_format: the format the command line prints afterwards; a JSON run offers the
             JSON report first.
         offer_save: offer to save a report (off when the command line writes ``--output``).
+        resuming: ``session_file`` is the session being resumed (else it must not exist).
 
     Raises:
         IntakeStopped: Ctrl-C, or the input ended; the answers so far are saved.
@@ -944,27 +957,31 @@ def intake(
     """
     stream = _ui_stream()
     screen = _Screen(stream, plain)
-    store = SessionFile.open(questionnaire, session_file)
-    session = Session(questionnaire, given)
-    terminal = _Terminal(questionnaire, screen, store, plain)
+    # Locked from here to the end: a second intake on the same file is refused.
+    store = SessionFile.open(questionnaire, session_file, resuming=resuming)
     try:
-        with _prompts_on(screen):
-            screen.intro(questionnaire, store, len(given))
-            _walk_and_review(session, terminal)
-            result = score(questionnaire, session.path_answers)
-            screen.summary(result)
-            # Piped answers have nobody to answer a menu: --output saves the report.
-            if _stdin_is_terminal():
-                _after_summary(result, terminal, shown_format, offer_save=offer_save)
-    except KeyboardInterrupt:
-        if plain:
-            # The message goes on a line of its own, not after the '> ' of the prompt.
-            stream.write("\n")
-            stream.flush()
-        raise terminal.stopped(session, interrupted=True) from None
-    except EOFError:
-        raise terminal.stopped(session, interrupted=False) from None
-    store.remove()
+        session = Session(questionnaire, given)
+        terminal = _Terminal(questionnaire, screen, store, plain)
+        try:
+            with _prompts_on(screen):
+                screen.intro(questionnaire, store, len(given))
+                _walk_and_review(session, terminal)
+                result = score(questionnaire, session.path_answers)
+                screen.summary(result)
+                # Piped answers have nobody to answer a menu: --output saves the report.
+                if _stdin_is_terminal():
+                    _after_summary(result, terminal, shown_format, offer_save=offer_save)
+        except KeyboardInterrupt:
+            if plain:
+                # The message goes on a line of its own, not after the '> ' of the prompt.
+                stream.write("\n")
+                stream.flush()
+            raise terminal.stopped(session, interrupted=True) from None
+        except EOFError:
+            raise terminal.stopped(session, interrupted=False) from None
+        store.remove()
+    finally:
+        store.close()
     return session.path_answers
 
 

@@ -18,7 +18,6 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
@@ -36,6 +35,7 @@ from hamstring_cli.errors import (
     diagnostic,
     did_you_mean,
 )
+from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import (
     END,
     LEVELS,
@@ -377,6 +377,8 @@ def read_document(
     text: str | bytes | None = None,
     name: str | None = None,
     error: type[UserError] = QuestionnaireError,
+    limit: int = QUESTIONNAIRE_LIMIT,
+    what: str = "a questionnaire",
 ) -> tuple[object, SourceMap]:
     """Read one YAML (or JSON) document safely into plain data and a source map.
 
@@ -395,6 +397,8 @@ def read_document(
         text: the document's content, instead of a file.
         name: how places name the document (default: ``path`` as given, or ``<text>``).
         error: the exception class to raise.
+        limit: the most bytes read from ``path`` (a regular file; see :mod:`hamstring_cli.files`).
+        what: what the file is, for the message that refuses it.
 
     Returns:
         The data and its :class:`SourceMap` (whose ``digest`` is the content hash).
@@ -406,17 +410,7 @@ def read_document(
         raise TypeError("read_document needs exactly one of path and text")
     if path is not None:
         name = name or os.fspath(path)
-        try:
-            raw = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise error([diagnostic(Code.FILE_MISSING, Place(name))]) from None
-        except IsADirectoryError:
-            raise error(
-                [diagnostic(Code.FILE_UNREADABLE, Place(name), detail="it is a folder")]
-            ) from None
-        except OSError as problem:
-            detail = problem.strerror or str(problem)
-            raise error([diagnostic(Code.FILE_UNREADABLE, Place(name), detail=detail)]) from None
+        raw = read_input_file(path, limit=limit, what=what, error=error, name=name)
     else:
         name = name or "<text>"
         raw = text.encode("utf-8") if isinstance(text, str) else cast(bytes, text)

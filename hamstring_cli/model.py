@@ -13,7 +13,15 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Literal, NamedTuple, TypeVar
 
-from hamstring_cli.errors import Code, Invalid, InvalidAnswer, Place, allowed_text, did_you_mean
+from hamstring_cli.errors import (
+    Code,
+    Invalid,
+    InvalidAnswer,
+    Place,
+    allowed_text,
+    did_you_mean,
+    shorten,
+)
 
 QuestionType = Literal["choice", "multi", "integer"]
 QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "integer")
@@ -394,20 +402,27 @@ class Question(NamedTuple):
         if isinstance(raw, int):
             value = raw
         elif isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
-            value = int(raw)
+            try:
+                value = int(raw)
+            except ValueError:
+                # More digits than Python converts: far beyond any question's range.
+                raise InvalidAnswer(self._out_of_range(raw.strip())) from None
         else:
             raise InvalidAnswer(self._wrong_type("a whole number", raw))
         low = self.minimum if self.minimum is not None else value
         high = self.maximum if self.maximum is not None else value
         if not low <= value <= high:
-            raise InvalidAnswer(
-                Invalid(
-                    Code.ANSWER_OUT_OF_RANGE,
-                    {"value": value, "question": self.id, "low": low, "high": high},
-                    self.allowed(),
-                )
-            )
+            raise InvalidAnswer(self._out_of_range(value))
         return value
+
+    def _out_of_range(self, value: int | str) -> Invalid:
+        low = self.minimum if self.minimum is not None else "any"
+        high = self.maximum if self.maximum is not None else "any"
+        return Invalid(
+            Code.ANSWER_OUT_OF_RANGE,
+            {"value": value, "question": self.id, "low": low, "high": high},
+            self.allowed(),
+        )
 
     def _wrong_type(self, expected: str, raw: object) -> Invalid:
         return Invalid(
@@ -447,12 +462,10 @@ def describe_type(raw: object) -> str:
         return "nothing (null)"
     if isinstance(raw, bool):
         return f"the boolean {str(raw).lower()}"
-    if isinstance(raw, int):
-        return f"the number {raw}"
-    if isinstance(raw, float):
-        return f"the number {raw}"
+    if isinstance(raw, int | float):
+        return f"the number {shorten(raw)}"
     if isinstance(raw, str):
-        return f"the text '{raw}'"
+        return f"the text '{shorten(raw)}'"
     if isinstance(raw, (list, tuple)):
         return "a list"
     if isinstance(raw, dict):

@@ -8,12 +8,16 @@ the user from the moment they exist, since reports hold patient answers.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from hamstring_cli.errors import HamstringError
+from hamstring_cli.errors import HamstringError, escape
 from hamstring_cli.model import LEVEL_RANK
 from hamstring_cli.scoring import Result
 
@@ -50,7 +54,7 @@ def render(result: Result, fmt: str) -> str:
 
 
 def emit(result: Result, fmt: str, output: Path | None = None, force: bool = False) -> None:
-    """Print the result on standard output, or write it to ``output``.
+    """Print the result on standard output, or write it to ``output`` (``-``: standard output).
 
     With ``output``, standard output stays empty and a one-line confirmation goes to standard
     error. The text summary on standard output is drawn for the terminal (colour, boxes)
@@ -59,9 +63,11 @@ def emit(result: Result, fmt: str, output: Path | None = None, force: bool = Fal
     Raises:
         OutputError: ``output`` exists and ``force`` is false, or it cannot be written.
     """
+    if is_stdout(output):
+        output = None
     if output is not None:
         write_private(output, render(result, fmt).encode("utf-8"), force=force)
-        sys.stderr.write(f"hamstring: wrote the {fmt} report to {output}\n")
+        sys.stderr.write(f"hamstring: wrote the {fmt} report to {escape(str(output))}\n")
         return
     if fmt == "text":
         from hamstring_cli.render.text import make_console, render_summary
@@ -91,47 +97,156 @@ def reaches(result: Result, level: str) -> bool:
     return LEVEL_RANK[result.triage.level] <= LEVEL_RANK[level]
 
 
+#: The ``--output`` name that means standard output.
+STDOUT = "-"
+
+
+def is_stdout(path: Path | str | None) -> bool:
+    """Whether an ``--output`` value names standard output (``-o -``)."""
+    return path is not None and os.fspath(path) == STDOUT
+
+
+def _target(path: Path | str) -> Path:
+    # A symbolic link is written through: the file it points at is replaced, the link stays.
+    given = Path(path)
+    return Path(os.path.realpath(given)) if given.is_symlink() else given
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode
+    except OSError:
+        return None
+
+
+def check_output(path: Path | str, *, force: bool = False) -> None:
+    """Refuse an output place before any work: a folder, a device that is not a stream, or
+    (without ``force``) an existing file.
+
+    Character devices (``/dev/null``, a terminal) and FIFOs are written straight through and
+    need no ``force``: nothing is replaced.
+
+    Raises:
+        OutputError: the place cannot be written as asked.
+    """
+    if is_stdout(path):
+        return
+    target = _target(path)
+    mode = _mode(target)
+    if mode is None:
+        return
+    if stat.S_ISDIR(mode):
+        raise OutputError(f"{escape(str(path))} is a directory; give a file name for the output")
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return
+    if not stat.S_ISREG(mode):
+        from hamstring_cli.files import kind_of
+
+        raise OutputError(f"{escape(str(path))} is {kind_of(mode)}; give a file for the output")
+    if not force:
+        raise OutputError(f"{escape(str(path))} exists; use --force to overwrite it")
+
+
 def write_private(path: Path | str, data: bytes, *, force: bool = False) -> None:
     """Write ``data`` to ``path`` atomically, readable by the user alone (mode 0600).
 
-    The bytes go to a temporary file in the same directory (``mkstemp`` creates it 0600, so
-    there is no moment when it is readable by others), are flushed to disk, then moved into
-    place. A reader sees the old file or the whole new one, never half of it; on any error,
-    an interrupt included, the temporary file is removed.
-
-    Args:
-        path: the file to write.
-        data: its whole content.
-        force: replace ``path`` if it exists (otherwise an existing file is an error).
+    As :func:`open_output`, with the whole content at once.
 
     Raises:
         OutputError: ``path`` exists (without ``force``), is a directory, or cannot be written.
     """
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target} is a directory; give a file name for the output")
-    if not force and target.exists():
-        raise OutputError(f"{target} exists; use --force to overwrite it")
+    with open_output(path, force=force) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def open_output(path: Path | str, *, force: bool = False) -> Iterator[BinaryIO]:
+    """A binary stream to write ``path`` with: atomically and private (0600) over a file.
+
+    - ``-``: standard output.
+    - A character device or a FIFO (``/dev/null``, a pipe): written straight through, never
+      renamed over or changed in mode.
+    - A symbolic link: the file it points at is written (atomically); the link stays.
+    - A regular file (or a new one): the bytes go to a temporary file in the same folder
+      (``mkstemp`` creates it 0600, so there is no moment when it is readable by others),
+      locked while it is written, flushed to disk, then moved into place when the block ends
+      without error. A reader sees the old file or the whole new one, never half of it; on
+      any error, an interrupt included, the temporary file is removed. Temporary files left
+      by a run that was killed (unlocked ``.NAME.*.tmp`` beside the target) are removed.
+
+    Raises:
+        OutputError: ``path`` exists (without ``force``), is a directory, or cannot be written.
+    """
+    if is_stdout(path):
+        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:
+            raise OutputError("standard output takes no bytes here")
+        yield out
+        out.flush()
+        return
+    check_output(path, force=force)
+    target = _target(path)
+    mode = _mode(target)
+    shown = escape(str(path))
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        try:
+            stream = open(target, "wb")  # noqa: SIM115 - closed below
+        except OSError as error:
+            raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
+        try:
+            with stream:
+                yield stream
+        except OSError as error:
+            raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
+        return
     directory = target.parent
+    _remove_leftovers(target)
     import tempfile  # only when writing a file: a report on standard output does without it
 
     try:
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from error
+        raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
     try:
+        # Locked for as long as it is written: a later run removes only unlocked leftovers.
+        fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        _move_into_place(temp, target, force=force)
+            _move_into_place(temp, target, force=force)
     except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(error, OSError):
-            raise OutputError(f"cannot write {target}: {error.strerror or error}") from error
+            raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
         raise
     _sync_directory(directory)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove temporary files of ``target`` left by a killed run: those no writer holds."""
+    prefix = f".{target.name}."
+    try:
+        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.endswith(".tmp") or len(entry.name) != len(prefix) + 8 + 4:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(entry.path)
+        except OSError:
+            pass  # held by a writer that is still running, or gone already
+        finally:
+            os.close(fd)
 
 
 def _move_into_place(temp: str, target: Path, *, force: bool) -> None:

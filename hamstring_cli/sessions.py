@@ -10,11 +10,15 @@ error with places, never a silently different intake.
 
 Files hold patient answers: they are written atomically and private to the user (mode 0600,
 by :func:`hamstring_cli.report.write_private`), in folders private to the user (mode 0700).
+One intake owns its file for its whole life (an exclusive ``flock`` on ``.NAME.lock`` beside
+it), and a new intake never starts over a file that holds a saved one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import json
 import os
 import re
@@ -52,17 +56,28 @@ class IntakeStopped(HamstringError):
         resume: str | None,
         answered: int,
         pending: str | None = None,
+        failure: str | None = None,
+        saved_count: int | None = None,
+        unsaved: str = "",
     ) -> None:
         self.interrupted = interrupted
         self.saved = saved
         self.resume = resume
         self.answered = answered
         self.pending = pending
+        #: Why the session file could not be written (a full disk, say), when it could not.
+        self.failure = failure
+        #: How many answers the session file holds, when that differs from ``answered``.
+        self.saved_count = saved_count
+        #: The answers the file does not hold, as lines of an answer file.
+        self.unsaved = unsaved
         super().__init__(self._words())
 
     def _words(self) -> str:
         why = "interrupted" if self.interrupted else "the input ended"
         where = f" at '{self.pending}'" if self.pending else ""
+        if self.failure is not None:
+            return self._failed_words(f"{why}{where}")
         if self.saved is None or self.resume is None:
             return f"{why}{where}; nothing was answered, so there is nothing to resume"
         count = "1 answer is" if self.answered == 1 else f"{self.answered} answers are"
@@ -79,6 +94,24 @@ class IntakeStopped(HamstringError):
                 "or add the missing answers to that file and run:",
                 f"  hamstring triage --answers {shlex.quote(str(self.saved))}",
             ]
+        return "\n".join(lines)
+
+    def _failed_words(self, stop: str) -> str:
+        given = "1 answer was" if self.answered == 1 else f"{self.answered} answers were"
+        lines = [f"{stop}; {given} given, but the session file could not be written"]
+        lines[0] += f" ({self.failure})"
+        if self.saved is not None and self.resume is not None and self.saved_count:
+            held = "1 answer" if self.saved_count == 1 else f"{self.saved_count} answers"
+            lines += [
+                f"the last save holds the first {held}, in",
+                f"  {self.saved}",
+                "resume with:",
+                f"  {self.resume}",
+            ]
+        else:
+            lines[0] += "; nothing was saved"
+        if self.unsaved:
+            lines += ["the answers not saved, as lines of an answer file:", self.unsaved]
         return "\n".join(lines)
 
 
@@ -99,7 +132,8 @@ def new_session_path(directory: Path, now: _dt.datetime | None = None) -> Path:
     stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     path = directory / f"intake-{stamp}.yaml"
     count = 2
-    while path.exists():
+    # A name another intake has locked (it may not have saved yet) is taken too.
+    while path.exists() or lock_path(path).exists():
         path = directory / f"intake-{stamp}-{count}.yaml"
         count += 1
     return path
@@ -180,6 +214,81 @@ def dump_answers(
     return "\n".join(lines) + "\n"
 
 
+def lock_path(path: Path) -> Path:
+    """The lock file of a session file: ``.NAME.lock`` beside it.
+
+    The session file itself is replaced at every save (written atomically), so a lock on it
+    would be lost at the first save: the lock lives in a file of its own.
+    """
+    return path.with_name(f".{path.name}.lock")
+
+
+def _holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+    except OSError:
+        text = ""
+    return text if text.isdigit() else "unknown"
+
+
+class SessionLock:
+    """An exclusive ``flock`` on a session file's lock file, held for an intake's whole life.
+
+    The lock file holds the holder's process id, so a second intake can name it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = lock_path(path)
+        self.fd: int | None = None
+        #: The process id of the intake that holds the lock, once acquire has failed.
+        self.holder = "unknown"
+
+    def acquire(self) -> bool:
+        """Take the lock; False when another process holds it.
+
+        A lock file that cannot be made (a read-only folder) is no lock and no error: the
+        session file could not be written there either, and saving says so.
+        """
+        while True:
+            try:
+                fd = os.open(
+                    self.file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600
+                )
+            except OSError:
+                return True
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.holder = _holder(fd)
+                os.close(fd)
+                return False
+            except OSError:
+                os.close(fd)
+                return True
+            # The holder before may have removed the file between our open and our lock:
+            # then this lock is on a file nobody else will see; take the new one.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.file))
+            except OSError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                self.fd = fd
+                return True
+            os.close(fd)
+
+    def release(self) -> None:
+        """Let the lock go and remove its file (removed first, while it is still held)."""
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.file)
+        os.close(self.fd)
+        self.fd = None
+
+
 def is_session_file(path: Path) -> bool:
     """Whether ``path`` starts with the mark of a session file (so it may be replaced)."""
     try:
@@ -211,6 +320,11 @@ class SessionFile:
         self.path = path
         self.questionnaire = questionnaire
         self._last: str | None = None
+        self._lock = SessionLock(path)
+        #: The answers the file holds since the last save that succeeded.
+        self.saved: dict[str, Answer] = {}
+        #: Why the last save failed (``No space left on device``), or None.
+        self.failure: str | None = None
 
     @classmethod
     def open(
@@ -218,14 +332,25 @@ class SessionFile:
         questionnaire: Questionnaire,
         path: Path | None = None,
         *,
+        resuming: bool = False,
         environ: Mapping[str, str] | None = None,
         now: _dt.datetime | None = None,
     ) -> SessionFile:
-        """Choose the session file: ``path``, or a new timestamped one in :func:`sessions_dir`.
+        """Choose the session file: ``path``, or a new timestamped one in :func:`sessions_dir`,
+        and lock it for the intake's whole life (:meth:`close` lets it go).
+
+        Args:
+            questionnaire: the questionnaire being answered.
+            path: the session file given (``--session`` or ``--resume``).
+            resuming: ``path`` is the session being resumed (it may hold a saved intake).
+            environ: the environment (for the sessions folder).
+            now: the time for a new file's name.
 
         Raises:
             SessionFileError: ``path`` exists and is not a session file (an answer file, say,
-                which the intake must not overwrite or remove), or its folder cannot be made.
+                which the intake must not overwrite or remove); it holds a saved intake and
+                this is not ``--resume``; another intake has it (its process id is named); or
+                the sessions folder cannot be made.
         """
         if path is None:
             directory = sessions_dir(environ)
@@ -236,14 +361,38 @@ class SessionFile:
                     f"cannot make the session folder {directory}: {error.strerror or error}; "
                     "give a session file with --session FILE"
                 ) from error
-            return cls(new_session_path(directory, now), questionnaire)
+            while True:
+                store = cls(new_session_path(directory, now), questionnaire)
+                if store._lock.acquire():
+                    return store
         path = path.expanduser()
-        if path.exists() and not is_session_file(path):
+        store = cls(path, questionnaire)
+        if not store._lock.acquire():
             raise SessionFileError(
-                f"{path} exists and is not a hamstring session file, so it is not overwritten; "
-                "give another --session FILE (an answer file is read with --answers)"
+                f"{path} is in use by another intake (process {store._lock.holder}); "
+                "finish that one first, or give another --session FILE"
             )
-        return cls(path, questionnaire)
+        try:
+            if path.exists() and not is_session_file(path):
+                raise SessionFileError(
+                    f"{path} exists and is not a hamstring session file, so it is not "
+                    "overwritten; give another --session FILE (an answer file is read with "
+                    "--answers)"
+                )
+            if path.exists() and not resuming:
+                raise SessionFileError(
+                    f"{path} holds a saved intake, so a new one does not start over it; "
+                    f"resume it with:\n  {resume_command(path, questionnaire)}\n"
+                    "or give another --session FILE (or remove that one to start again)"
+                )
+        except SessionFileError:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Let the session file's lock go (the intake has ended)."""
+        self._lock.release()
 
     @property
     def resume(self) -> str:
@@ -273,9 +422,20 @@ class SessionFile:
         try:
             write_private(self.path, body.encode("utf-8"), force=True)
         except OutputError as error:
+            self.failure = str(error).rpartition(": ")[2] or str(error)
             raise SessionFileError(f"cannot save the session: {error}") from error
         self._last = content
+        self.saved = {**on_path, **held}
+        self.failure = None
         return True
+
+    def unsaved(self, answers: Mapping[str, Answer]) -> str:
+        """The answers the file does not hold, as lines of an answer file ("" if none)."""
+        return "\n".join(
+            f"{_key(qid)}: {_value(answer)}"
+            for qid, answer in answers.items()
+            if self.saved.get(qid) != answer
+        )
 
     def remove(self) -> None:
         """Remove the file once the intake is done (only if it is a session file)."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hamstring_cli.errors import MissingAnswers
+from hamstring_cli.errors import AnswerError, MissingAnswers, Place
 from hamstring_cli.exits import Exit, Stop, print_diagnostics
 
 if TYPE_CHECKING:
@@ -62,9 +62,14 @@ def run_triage(
         if answers is not None:
             given.update(read_answers(answers, q))
     interactive = plain or sys.stdin.isatty()
-    if interactive and output is not None and output.exists() and not force:
+    if output is not None:
+        from hamstring_cli.report import OutputError, check_output
+
         # Refuse now, not after the whole intake has been answered.
-        raise Stop(f"{output} exists; use --force to overwrite it")
+        try:
+            check_output(output, force=force)
+        except OutputError as error:
+            raise Stop(str(error)) from None
     if interactive:
         from hamstring_cli.interactive import intake
         from hamstring_cli.sessions import IntakeStopped
@@ -77,13 +82,16 @@ def run_triage(
                 session_file=session or resume,
                 shown_format=fmt,
                 offer_save=output is None,
+                resuming=resume is not None and (session is None or session == resume),
             )
         except IntakeStopped as stopped:
             raise Stop(
                 str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT
             ) from None
     else:
-        path_answers = scripted_answers(q, given)
+        read_from = answers if answers is not None else resume
+        source = None if read_from is None else _source_name(read_from)
+        path_answers = scripted_answers(q, given, source)
     result = score(q, path_answers)
     # The intake has drawn the text summary on this terminal already: show it once.
     if not (interactive and fmt == "text" and output is None and sys.stdout.isatty()):
@@ -93,12 +101,26 @@ def run_triage(
     return int(Exit.OK)
 
 
-def scripted_answers(q: Questionnaire, given: Mapping[str, Answer]) -> dict[str, Answer]:
+def _source_name(path: str | Path) -> str:
+    from hamstring_cli.answers import STDIN, STDIN_NAME
+
+    name = str(path)
+    return STDIN_NAME if name == STDIN else name
+
+
+def scripted_answers(
+    q: Questionnaire, given: Mapping[str, Answer], source: str | None = None
+) -> dict[str, Answer]:
     """Walk the tree with the given answers only; a missing answer is an error, never a prompt.
+
+    Args:
+        q: the questionnaire.
+        given: the answers read.
+        source: the file they were read from (``<stdin>``), named by a missing-answer error.
 
     Raises:
         Stop: no answers at all were given, or one the path needs is missing (E207, with
-            the allowed values).
+            the allowed values, naming the answer file).
     """
     from hamstring_cli.answers import missing_answer, unused_warnings
     from hamstring_cli.engine import PresetAnswers, Session, drive
@@ -106,16 +128,24 @@ def scripted_answers(q: Questionnaire, given: Mapping[str, Answer]) -> dict[str,
     try:
         session = drive(Session(q, given), PresetAnswers())
     except MissingAnswers as missing:
-        if not given:
+        if not given and source is None:
             raise Stop(
                 "no answers given, and standard input is not a terminal to ask them: give them "
                 "with --answers FILE ('-' reads standard input), or answer line by line with "
                 "--plain"
             ) from None
         problem = missing_answer(q, missing.question_id)
-        raise Stop(
-            f"{problem.severity} {problem.code}: {problem.message}. Add it to the --answers "
-            "file, or run in a terminal to be asked."
-        ) from None
+        if source is None:
+            raise Stop(
+                f"{problem.severity} {problem.code}: {problem.message}. Add it to the --answers "
+                "file, or run in a terminal to be asked."
+            ) from None
+        # Named at the file it is missing from, compiler style.
+        empty = "" if given else "the file holds no answers: "
+        message = (
+            f"{empty}{problem.message}. Add it to this file, or run in a terminal to be asked."
+        )
+        located = problem._replace(place=Place(source), message=message)
+        raise AnswerError([located]) from None
     print_diagnostics(unused_warnings(given, session.unused))
     return dict(session.path_answers)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hamstring_cli.fast import TRIAGE, parse
+from hamstring_cli.fast import BATCH, TRIAGE, parse
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 RUPTURE = str(EXAMPLES / "acute-rupture.yaml")
@@ -63,6 +63,9 @@ def run(code: str, args: list[str], tmp_path: Path) -> tuple[int, str, str]:
         ["batch", "--format=xml", RUPTURE],
         ["batch"],
         ["batch", "-q", "no-such-questionnaire", RUPTURE],
+        ["batch", "-", "-f", "csv"],
+        ["batch", RUPTURE, "-", "-o", "-"],
+        ["triage", "-a", RUPTURE, "-f", "json", "-o", "-"],
     ],
 )
 def test_the_fast_lane_and_typer_agree(args: list[str], tmp_path: Path) -> None:
@@ -106,5 +109,13 @@ def test_the_plain_spellings_are_read() -> None:
         "fmt": "json",
         "force": True,
         "fail_on": "soon",
+        "questionnaire": "proximal-hamstring",
+    }
+
+
+def test_a_lone_dash_is_the_batch_input_standard_input() -> None:
+    assert parse(BATCH, ["-", "-o", "-"]) == {
+        "inputs": [Path("-")],
+        "output": Path("-"),
         "questionnaire": "proximal-hamstring",
     }

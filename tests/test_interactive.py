@@ -315,7 +315,7 @@ def test_ctrl_c_saves_the_session_and_it_resumes_where_it_stopped(
 
     given = read_answers(saved, mini)
     script = use(monkeypatch, ("pop", "no"), ("age", "70"), *FINISH)
-    answers = intake(mini, given, session_file=saved)
+    answers = intake(mini, given, session_file=saved, resuming=True)
     script.done()
     assert answers == {"flags": ("fever",), "onset": "sudden", "pop": "no", "age": 70}
     assert not saved.exists()

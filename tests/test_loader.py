@@ -22,6 +22,7 @@ from helpers import (
     write_questionnaire,
 )
 
+from hamstring_cli import resources
 from hamstring_cli.errors import AnswerError, Code, QuestionnaireError
 from hamstring_cli.loader import (
     MAX_VALUES,
@@ -694,16 +695,22 @@ def test_an_unknown_id_lists_the_bundled_ones() -> None:
     assert error.allowed == tuple(bundled_id(p) for p in bundled_questionnaires())
 
 
-def test_the_bundled_folder_is_the_checkout_s_in_a_source_tree() -> None:
-    assert bundled_dir() == BUNDLED.parent
+def test_the_bundled_folder_is_the_package_s_or_the_checkout_s() -> None:
+    # Imported from a checkout it is the checkout's folder; installed, the wheel's copy:
+    # either way beside the package imported, and holding the checkout's files.
+    package = Path(resources.__file__).resolve().parent
+    assert bundled_dir() in (package / "questionnaires", package.parent / "questionnaires")
     assert all(p.suffix in (".yaml", ".yml") for p in bundled_questionnaires())
+    assert (bundled_dir() / BUNDLED.name).read_bytes() == BUNDLED.read_bytes()
 
 
 @pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
 def test_the_default_and_its_id_resolve_to_the_bundled_file() -> None:
-    assert resolve_questionnaire() == BUNDLED
-    assert resolve_questionnaire(DEFAULT_QUESTIONNAIRE) == BUNDLED
-    assert resolve_questionnaire("proximal_hamstring") == BUNDLED
+    shipped = bundled_dir() / BUNDLED.name
+    assert resolve_questionnaire() == shipped
+    assert resolve_questionnaire(DEFAULT_QUESTIONNAIRE) == shipped
+    assert resolve_questionnaire("proximal_hamstring") == shipped
+    assert shipped.read_bytes() == BUNDLED.read_bytes()
     # Each bundled file's own id is its file name's: naming one never needs a parse.
     for path in bundled_questionnaires():
         assert load_questionnaire(path).id == bundled_id(path)

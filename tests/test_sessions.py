@@ -174,9 +174,22 @@ def test_an_existing_session_file_is_reused_and_removed(
     path = tmp_path / "s.yaml"
     SessionFile(path, mini).save({"flags": ()}, {})
     assert is_session_file(path)
-    store = SessionFile.open(mini, path)
+    store = SessionFile.open(mini, path, resuming=True)
     store.remove()
+    store.close()
     assert not path.exists()
+
+
+def test_a_new_intake_never_starts_over_a_saved_one(mini: Questionnaire, tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    SessionFile(path, mini).save({"flags": ("numbness",)}, {})
+    before = path.read_bytes()
+    with pytest.raises(SessionFileError) as caught:
+        SessionFile.open(mini, path)
+    assert "--resume" in str(caught.value)
+    assert path.read_bytes() == before
+    # Refused, it holds no lock: resuming it works.
+    SessionFile.open(mini, path, resuming=True).close()
 
 
 def test_a_changed_questionnaire_is_refused_with_places(

@@ -25,11 +25,11 @@ def _nothing() -> None:
 
 
 @contextmanager
-def progress(total: int, description: str, *, show: bool | None = None) -> Iterator[Advance]:
+def progress(total: int | None, description: str, *, show: bool | None = None) -> Iterator[Advance]:
     """A progress bar on standard error, yielding a function that counts one item done.
 
     Args:
-        total: how many items there are.
+        total: how many items there are (None: not known, the bar counts).
         description: a few words before the bar.
         show: draw the bar; by default only when standard error is a terminal.
     """
