@@ -160,14 +160,18 @@ class _Checker:
 
     def targets(self) -> None:
         self.target(self.q.start, "start", self.q.start_at)
+        next_at = self.q.next_at
         for question in self.q.questions:
             if question.type == "choice":
                 for option in question.options:
                     where = f"option '{option.value}' of '{question.id}'"
-                    self.target(option.next, where, option.at or question.at)
-            for i, route in enumerate(question.routes):
-                self.target(route.next, f"route {i + 1} of '{question.id}'", route.at)
-            self.target(question.next, f"next of '{question.id}'", question.at)
+                    at = next_at.get((question.id, f"option {option.value}"))
+                    self.target(option.next, where, at or option.at or question.at)
+            for i, route in enumerate(question.routes, 1):
+                at = next_at.get((question.id, f"route {i}"))
+                self.target(route.next, f"route {i} of '{question.id}'", at or route.at)
+            at = next_at.get((question.id, "next"))
+            self.target(question.next, f"next of '{question.id}'", at or question.at)
         places = self.q.required_at
         for i, qid in enumerate(self.q.required):
             if qid not in self.q.by_id:

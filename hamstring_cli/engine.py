@@ -7,6 +7,7 @@ the start, so going back and changing an answer keeps the later answers still on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple, Protocol
@@ -153,24 +154,36 @@ class Session:
 
 
 @lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def _distances(questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
-    """For each question, the fewest and most questions from it (inclusive) to the end."""
-    memo: dict[str, tuple[int, int]] = {}
+    """For each question, the fewest and most questions from it (inclusive) to the end.
 
-    def visit(qid: str, stack: frozenset[str]) -> tuple[int, int]:
-        if qid == END:
-            return (0, 0)
-        if qid in memo:
-            return memo[qid]
-        if qid in stack:  # a cycle: the checker refuses these; do not recurse forever
-            return (0, 0)
-        question = questionnaire.question(qid)
-        ends = [visit(t, stack | {qid}) for t in questionnaire.successors(question)]
-        memo[qid] = (1 + min(e[0] for e in ends), 1 + max(e[1] for e in ends))
-        return memo[qid]
-
-    for question in questionnaire.questions:
-        visit(question.id, frozenset())
+    An iterative depth-first walk (a tree thousands of questions deep needs no deep stack).
+    """
+    memo: dict[str, tuple[int, int]] = {END: (0, 0)}
+    on_path: set[str] = set()
+    for root in questionnaire.questions:
+        if root.id in memo:
+            continue
+        stack: list[tuple[str, bool]] = [(root.id, False)]
+        while stack:
+            qid, done = stack.pop()
+            if done:
+                on_path.discard(qid)
+                ends = [
+                    memo.get(t, (0, 0))  # a cycle: the checker refuses these
+                    for t in questionnaire.successors(questionnaire.question(qid))
+                ]
+                memo[qid] = (1 + min(e[0] for e in ends), 1 + max(e[1] for e in ends))
+                continue
+            if qid in memo or qid in on_path:
+                continue
+            on_path.add(qid)
+            stack.append((qid, True))
+            for target in questionnaire.successors(questionnaire.question(qid)):
+                if target not in memo and target not in on_path:
+                    stack.append((target, False))
+    del memo[END]
     return memo
 
 

@@ -422,18 +422,39 @@ class Question(NamedTuple):
         return False
 
 
+#: The longest text a message repeats from the input before it shortens it.
+EXCERPT = 60
+
+
+def short_text(text: str, limit: int = EXCERPT) -> str:
+    """``text`` on one line, cut to ``limit`` characters with its length said when longer."""
+    flat = " ".join(text.split()) if "\n" in text else text
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[: limit - 1]}… ({len(text):,} characters)"
+
+
+def short_number(value: int | float) -> str:
+    """A number as a message shows it: ``a 401-digit number`` when it is long."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        bits = value.bit_length()
+        # str() refuses integers beyond 4,300 digits: estimate those from their bits.
+        digits = len(str(abs(value))) if bits < 13_000 else int(bits * 0.30103) + 1
+        return f"a {digits:,}-digit number"
+    return str(value)
+
+
 def describe_type(raw: object) -> str:
-    """A value's type in words for messages: ``a list``, ``the text 'abc'``."""
+    """A value's type in words for messages: ``a list``, ``the text 'abc'`` (shortened)."""
     if raw is None:
         return "nothing (null)"
     if isinstance(raw, bool):
         return f"the boolean {str(raw).lower()}"
-    if isinstance(raw, int):
-        return f"the number {raw}"
-    if isinstance(raw, float):
-        return f"the number {raw}"
+    if isinstance(raw, (int, float)):
+        shown = short_number(raw)
+        return shown if shown.startswith("a ") else f"the number {shown}"
     if isinstance(raw, str):
-        return f"the text '{raw}'"
+        return f"the text '{short_text(raw)}'"
     if isinstance(raw, (list, tuple)):
         return "a list"
     if isinstance(raw, dict):
@@ -572,6 +593,7 @@ class Questionnaire:
         "description",
         "disclaimer",
         "id",
+        "next_at",
         "outcomes",
         "questions",
         "references",
@@ -601,6 +623,7 @@ class Questionnaire:
         *,
         start_at: Place | None = None,
         required_at: tuple[Place | None, ...] = (),
+        next_at: Mapping[tuple[str, str], Place] | None = None,
     ) -> None:
         self.id = id
         self.version = version
@@ -617,6 +640,9 @@ class Questionnaire:
         #: Where ``start`` and each ``required`` entry stand in the file, for diagnostics.
         self.start_at = start_at
         self.required_at = required_at
+        #: Where each ``next`` stands: ``(question id, "next")``, ``(id, "option VALUE")``,
+        #: ``(id, "route N")`` (1-based), for the checker's messages.
+        self.next_at: Mapping[tuple[str, str], Place] = next_at or {}
         self.by_id: Mapping[str, Question] = MappingProxyType({q.id: q for q in questions})
         # Where each question falls through to, by id: finding a question with tuple.index
         # compares questions field by field, on every step of every walk.

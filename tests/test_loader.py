@@ -24,7 +24,6 @@ from helpers import (
 
 from hamstring_cli.errors import AnswerError, Code, QuestionnaireError
 from hamstring_cli.loader import (
-    MAX_VALUES,
     load_questionnaire,
     load_report,
     parse_questionnaire,
@@ -49,6 +48,7 @@ from hamstring_cli.resources import (
     bundled_questionnaires,
     resolve_questionnaire,
 )
+from hamstring_cli.safe_yaml import MAX_VALUES
 
 VALID = """\
 questions:
@@ -715,7 +715,7 @@ def test_the_default_and_its_id_resolve_to_the_bundled_file() -> None:
 @pytest.mark.parametrize(
     ("text", "code", "place"),
     [
-        ("a: !!int abc\n", Code.YAML_SYNTAX, (1, 4)),
+        ("a: !!int abc\n", Code.BAD_NUMBER, (1, 4)),
         ("? [a, b]\n: c\n", Code.WRONG_TYPE, (1, 3)),
         ("a:\n  <<: [1, 2]\n", Code.WRONG_TYPE, (2, 8)),
         ("a: !!binary aGk=\n", Code.UNSAFE_TAG, (1, 4)),
@@ -767,7 +767,7 @@ def test_shape_odds_and_ends(tmp_path: Path, old: str, new: str, code: object) -
         (
             "outcomes:\n",
             "outcomes:\n  confidence: {max_uncertain_fraction: .nan}\n",
-            Code.WRONG_TYPE,
+            Code.BAD_NUMBER,
         ),
         ("outcomes:\n", "outcomes:\n  confidence: {max_uncertain_fraction: 2}\n", Code.BAD_VALUE),
         ("outcomes:\n", "outcomes:\n  confidence: []\n", Code.WRONG_TYPE),
