@@ -33,7 +33,7 @@ def _pattern(kind: str) -> str:
 def _scalar(kind: str) -> Schema:
     """The schema of a value of a scalar kind (or a reference to a shared definition)."""
     if kind == "format":
-        return {"const": 1}
+        return {"type": "integer", "const": 1}
     if kind == "text":
         return {"type": "string", "pattern": "\\S"}
     if kind == "optional_text":
