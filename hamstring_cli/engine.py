@@ -7,7 +7,6 @@ the start, so going back and changing an answer keeps the later answers still on
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple, Protocol
@@ -39,6 +38,20 @@ class Position(NamedTuple):
         return f"question {self.number}, about {self.remaining_max} to go"
 
 
+class _Walk:
+    """The path walked so far: its steps, their answers, and where it stopped."""
+
+    __slots__ = ("current", "on_path", "seen", "steps")
+
+    def __init__(
+        self, steps: list[Step], on_path: dict[str, Answer], seen: set[str], current: str
+    ) -> None:
+        self.steps = steps
+        self.on_path = on_path
+        self.seen = seen
+        self.current = current
+
+
 class Session:
     """One run through a questionnaire.
 
@@ -50,6 +63,7 @@ class Session:
         self.questionnaire = questionnaire
         self._answers: dict[str, Answer] = dict(answers or {})
         self._revisit: str | None = None
+        self._walked: _Walk | None = None
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -59,21 +73,32 @@ class Session:
         return dict(self._answers)
 
     def walk(self) -> tuple[list[Step], Question | None]:
-        """The answered steps on the path, and the first unanswered question (None at the end)."""
+        """The answered steps on the path, and the first unanswered question (None at the end).
+
+        The walk is kept until the answers change, and an answer to the question the walk
+        stopped at extends it: a session of thousands of questions stays linear.
+        """
+        if self._walked is None:
+            self._walked = _Walk([], {}, set(), self.questionnaire.start)
+            self._extend(self._walked)
+        walked = self._walked
+        current = None if walked.current == END else self.questionnaire.question(walked.current)
+        if current is not None and current.id in walked.seen:
+            current = None  # a cycle: the checker refuses these; stop rather than loop
+        return list(walked.steps), current
+
+    def _extend(self, walked: _Walk) -> None:
         q = self.questionnaire
-        steps: list[Step] = []
-        on_path: dict[str, Answer] = {}
-        current = q.start
-        seen: set[str] = set()
-        while current != END and current not in seen:
-            seen.add(current)
+        current = walked.current
+        while current != END and current not in walked.seen:
             question = q.question(current)
             if current not in self._answers:
-                return steps, question
-            on_path[current] = self._answers[current]
-            steps.append(Step(question, self._answers[current]))
-            current = q.next_after(question, on_path)
-        return steps, None
+                break
+            walked.seen.add(current)
+            walked.on_path[current] = self._answers[current]
+            walked.steps.append(Step(question, self._answers[current]))
+            current = q.next_after(question, walked.on_path)
+        walked.current = current
 
     @property
     def transcript(self) -> list[Step]:
@@ -127,8 +152,14 @@ class Session:
         if question is None:
             raise RuntimeError("the session is finished: there is no question to answer")
         value = question.validate(raw)
+        walked = self._walked
+        extends = walked is not None and self._revisit is None and walked.current == question.id
         self._answers[question.id] = value
         self._revisit = None
+        if walked is not None and extends:
+            self._extend(walked)
+        else:
+            self._walked = None
         return value
 
     def back(self) -> bool:
@@ -154,7 +185,6 @@ class Session:
 
 
 @lru_cache(maxsize=8)
-@functools.lru_cache(maxsize=4)
 def _distances(questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
     """For each question, the fewest and most questions from it (inclusive) to the end.
 

@@ -218,7 +218,7 @@ class _Builder:
                 Code.BAD_NUMBER,
                 self.place(node),
                 value=short_text(node.value),
-                allowed=allowed,
+                expected=allowed,
             )
         )
         return False, None
