@@ -220,7 +220,7 @@ def run_all(
 
 
 #: One encoder for every record (``json.dumps`` with options builds a new one each call).
-_JSON = json.JSONEncoder(ensure_ascii=False)
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def show_progress(count: int, *, to_file: bool) -> bool:

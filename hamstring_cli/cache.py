@@ -205,7 +205,8 @@ def _store(entry: Path, data: object, content_hash: str) -> None:
                 "format": CACHE_FORMAT,
                 "digest": hashlib.sha256(payload).hexdigest(),
                 "content_hash": content_hash,
-            }
+            },
+            allow_nan=False,
         )
         _private_folder(entry.parent)
         write_private(entry, header.encode("utf-8") + b"\n" + payload, force=True)

@@ -215,3 +215,34 @@ def test_a_deep_chain_runs_in_plain_mode(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "Condition one" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("weight", [".inf", "-.inf", ".nan", "1e400"])
+def test_a_non_finite_weight_fails_check_at_its_place(tmp_path: Path, weight: str) -> None:
+    body = questionnaire_text(
+        "questions:\n  - {id: a, type: integer, prompt: A?, min: 0, max: 9}\n"
+        "outcomes:\n  conditions:\n    - id: c1\n      label: C\n"
+        "      triage: [{level: routine, advice: x, source: R1}]\n"
+        f"  scores:\n    - {{condition: c1, when: {{answered: a}}, weight: {weight}, "
+        "reason: r, source: R1}\n"
+    )
+    path = write(tmp_path, body)
+    done = subprocess.run(
+        [sys.executable, "-m", "hamstring_cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    line = next(i for i, text in enumerate(body.splitlines(), 1) if "weight:" in text)
+    column = body.splitlines()[line - 1].index(weight) + 1
+    assert done.returncode == 1
+    assert f"{path}:{line}:{column}: error E018" in done.stderr
+    assert "E018" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_json_is_never_written_with_nan_or_infinity() -> None:
+    from hamstring_cli.report import to_json
+
+    with pytest.raises(ValueError, match="JSON compliant"):
+        to_json({"score": float("inf")})
