@@ -23,30 +23,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal
 
 from hamstring_cli.model import LEVELS, MODALITIES, QUESTION_TYPES
 
-#: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
-#: describe it by its kind.
-Kind = Literal[
-    "format",  # the number 1
-    "text",  # text that is not blank
-    "optional_text",  # text, may be blank
-    "questionnaire_id",
-    "question_id",  # also the ids of conditions and red flags
-    "reference_id",
-    "target",  # a question id or 'end'
-    "enum",  # one of ``allowed``
-    "integer",  # a whole number (``low`` to ``high``)
-    "number",  # a finite number (``low`` to ``high``)
-    "boolean",
-    "url",  # an https address
-    "value",  # an option value (text) or a whole number
-    "condition",
-    "record",  # a mapping of the record named ``of``
-    "list",  # a list of ``of`` (a record name, or a scalar kind)
-]
+if TYPE_CHECKING:
+    #: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
+    #: describe it by its kind.
+    Kind = Literal[
+        "format",  # the number 1
+        "text",  # text that is not blank
+        "optional_text",  # text, may be blank
+        "questionnaire_id",
+        "question_id",  # also the ids of conditions and red flags
+        "reference_id",
+        "target",  # a question id or 'end'
+        "enum",  # one of ``allowed``
+        "integer",  # a whole number (``low`` to ``high``)
+        "number",  # a finite number (``low`` to ``high``)
+        "boolean",
+        "url",  # an https address
+        "value",  # an option value (text) or a whole number
+        "condition",
+        "record",  # a mapping of the record named ``of``
+        "list",  # a list of ``of`` (a record name, or a scalar kind)
+    ]
 
 #: Id patterns (whole-string matches; the schema anchors them).
 PATTERNS: Mapping[str, str] = MappingProxyType(
@@ -76,41 +77,91 @@ WHOLE_LIMIT = 1_000_000_000
 WEIGHT_LIMIT = 1000.0
 
 
-class Field(NamedTuple):
-    """One key of a record."""
+class Field:
+    """One key of a record (a plain slotted class: made at import, where every µs counts)."""
 
-    key: str
-    kind: Kind
-    doc: str
-    required: bool = False
-    #: For ``record`` and ``list``: the record's name (or, for a list, a scalar kind).
-    of: str = ""
-    #: For ``enum``: the allowed words.
-    allowed: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    #: For ``list``: at least one item.
-    non_empty: bool = False
-    #: The variants of the record (values of its variant key) that allow this key; empty: all.
-    only: tuple[str, ...] = ()
-    #: Words for a default, for the docs.
-    default: str = ""
-    #: Values the field's kind allows but this field does not.
-    reserved: tuple[str, ...] = ()
+    __slots__ = (
+        "allowed",
+        "default",
+        "doc",
+        "high",
+        "key",
+        "kind",
+        "low",
+        "non_empty",
+        "of",
+        "only",
+        "required",
+        "reserved",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        kind: Kind,
+        doc: str,
+        required: bool = False,
+        *,
+        of: str = "",
+        allowed: tuple[str, ...] = (),
+        low: float | None = None,
+        high: float | None = None,
+        non_empty: bool = False,
+        only: tuple[str, ...] = (),
+        default: str = "",
+        reserved: tuple[str, ...] = (),
+    ) -> None:
+        self.key = key
+        self.kind = kind
+        self.doc = doc
+        self.required = required
+        #: For ``record`` and ``list``: the record's name (or, for a list, a scalar kind).
+        self.of = of
+        #: For ``enum``: the allowed words.
+        self.allowed = allowed
+        self.low = low
+        self.high = high
+        #: For ``list``: at least one item.
+        self.non_empty = non_empty
+        #: The variants of the record (values of its variant key) that allow this key; empty:
+        #: all.
+        self.only = only
+        #: Words for a default, for the docs.
+        self.default = default
+        #: Values the field's kind allows but this field does not.
+        self.reserved = reserved
+
+    def __repr__(self) -> str:
+        return f"Field({self.key!r}, {self.kind!r})"
 
 
-class Record(NamedTuple):
+class Record:
     """A mapping of the format: its keys, and what it is for."""
 
-    name: str
-    doc: str
-    fields: tuple[Field, ...]
-    #: The key whose value picks the variant (``type`` of a question), or "" for none.
-    variant: str = ""
-    #: True when the variant is the *parent's* (an option takes its question's type).
-    parent_variant: bool = False
-    #: At least this many keys (a comparison needs the question and one bound).
-    min_keys: int = 0
+    __slots__ = ("doc", "fields", "min_keys", "name", "parent_variant", "variant")
+
+    def __init__(
+        self,
+        name: str,
+        doc: str,
+        fields: tuple[Field, ...],
+        *,
+        variant: str = "",
+        parent_variant: bool = False,
+        min_keys: int = 0,
+    ) -> None:
+        self.name = name
+        self.doc = doc
+        self.fields = fields
+        #: The key whose value picks the variant (``type`` of a question), or "" for none.
+        self.variant = variant
+        #: True when the variant is the *parent's* (an option takes its question's type).
+        self.parent_variant = parent_variant
+        #: At least this many keys (a comparison needs the question and one bound).
+        self.min_keys = min_keys
+
+    def __repr__(self) -> str:
+        return f"Record({self.name!r})"
 
     def names(self, variant: str | None = None) -> tuple[str, ...]:
         """The keys allowed (in a variant, when given)."""

@@ -134,6 +134,7 @@ REFERENCE_ID = re.compile(spec.PATTERNS["reference_id"])
 _URL = re.compile(spec.PATTERNS["url"])
 _ID_WORDS = spec.PATTERN_WORDS["question_id"]
 _QUESTION = _RECORDS["question"]
+_CONDITION_KEY_SET = frozenset(CONDITION_KEYS)
 _COMPARE = spec.FORMS["compare"]
 _CONFIDENCE = _RECORDS["confidence"]
 
@@ -756,7 +757,7 @@ class _Parser:
             return None
         place = self.at(path)
         keys = [k for k in value if isinstance(k, str)]
-        unknown = [k for k in value if k not in CONDITION_KEYS]
+        unknown = [k for k in value if k not in _CONDITION_KEY_SET]
         for key in unknown:
             text = str(key)
             self.problems.append(

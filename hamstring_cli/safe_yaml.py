@@ -66,17 +66,10 @@ NUMBER_WORDS = (
 )
 
 _DIGITS = list("-+0123456789")
-_YAML_1_1_NUMBER = re.compile(
-    r"""^(?:[-+]?0b[0-1_]+
-    |[-+]?0o?[0-7_]+
-    |[-+]?(?:0|[1-9][0-9_]*)
-    |[-+]?0x[0-9a-fA-F_]+
-    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
-    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+)
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$""",
-    re.X,
-)
+_WHOLE = re.compile(r"^[-+]?[0-9]+$")
+_DECIMAL = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_OCTAL_1_2 = re.compile(r"^[-+]?0o[0-7_]+$")
 
 
 class _Loader(_BaseLoader):
@@ -84,38 +77,36 @@ class _Loader(_BaseLoader):
 
 
 # PyYAML tries a first character's resolvers in order and takes the first match: the YAML 1.2
-# forms come first, and whatever else YAML 1.1 would read as a number is tagged for refusal.
+# forms come first; whatever else PyYAML's own YAML 1.1 resolvers read as a number (0x1F,
+# 1_000, 1:30: their compiled patterns are reused), and 0o17, is tagged for refusal.
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    first: [
+        (_OLD_NUMBER if tag in (_INT, _FLOAT) else tag, regexp)
+        for tag, regexp in resolvers
+        if tag != _BOOL
+    ]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+for _first in [*_DIGITS, "."]:
+    _Loader.yaml_implicit_resolvers.setdefault(_first, [])[:0] = [
+        *([(_INT, _WHOLE)] if _first != "." else []),
+        (_FLOAT, _DECIMAL),
+        *([(_FLOAT, _SPECIAL)] if _first in "-+." else []),
+        *([(_OLD_NUMBER, _OCTAL_1_2)] if _first in "-+0" else []),
+    ]
 _Loader.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), _DIGITS)
-_Loader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
-    [*_DIGITS, "."],
-)
-_Loader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+."),
-)
-_Loader.add_implicit_resolver(_OLD_NUMBER, _YAML_1_1_NUMBER, [*_DIGITS, "."])
 
 
 def _number(text: str) -> int | float:
     """A YAML 1.2 number (``ValueError`` for anything else, or an integer too long to read)."""
-    cleaned = text.strip()
-    if re.fullmatch(r"[-+]?[0-9]+", cleaned):
-        return int(cleaned, 10)  # ValueError beyond Python's limit on digits
-    lowered = cleaned.lower()
-    if lowered.lstrip("+-") in (".inf", ".nan"):
-        return float(lowered.replace(".", ""))
-    if re.fullmatch(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", cleaned):
-        return float(cleaned)
+    if _WHOLE.match(text):
+        return int(text, 10)  # ValueError beyond Python's limit on digits
+    if _SPECIAL.match(text):
+        return float(text.lower().replace(".", ""))
+    if _DECIMAL.match(text):
+        return float(text)
     raise ValueError(text)
 
 
