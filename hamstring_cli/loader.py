@@ -135,6 +135,8 @@ _URL = re.compile(spec.PATTERNS["url"])
 _ID_WORDS = spec.PATTERN_WORDS["question_id"]
 _QUESTION = _RECORDS["question"]
 _CONDITION_KEY_SET = frozenset(CONDITION_KEYS)
+_TEST_SET = frozenset(QUESTION_TESTS)
+_COMPARISON_SET = frozenset(COMPARISONS)
 _COMPARE = spec.FORMS["compare"]
 _CONFIDENCE = _RECORDS["confidence"]
 
@@ -842,8 +844,13 @@ class _Parser:
             self.report(Code.MISSING_KEY, place, what="a condition", key="question")
             return None
         qid = self.question_id(value["question"], (*path, "question"), "a condition's question")
-        tests = [k for k in value if k in QUESTION_TESTS]
-        comparisons = [k for k in value if k in COMPARISONS]
+        tests: list[str] = []
+        comparisons: list[str] = []
+        for k in value:
+            if k in _TEST_SET:
+                tests.append(k)
+            elif k in _COMPARISON_SET:
+                comparisons.append(k)
         if len(tests) + bool(comparisons) != 1:
             detail = (
                 f"on '{value['question']}' needs one of {', '.join(QUESTION_TESTS)}, "

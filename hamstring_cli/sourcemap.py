@@ -30,10 +30,11 @@ class SourceMap:
     back to its nearest recorded ancestor, and then to the file alone.
     """
 
-    __slots__ = ("_keys", "_values", "digest", "file")
+    __slots__ = ("_file", "_keys", "_values", "digest", "file")
 
     def __init__(self, file: str, digest: str = "") -> None:
         self.file = file
+        self._file = Place(file)
         #: The first 12 hex digits of the SHA-256 of the document's bytes.
         self.digest = digest
         # PyYAML's own marks (0-based), turned into places only when asked: most never are.
@@ -46,7 +47,7 @@ class SourceMap:
     def value(self, path: DataPath) -> Place:
         """The place of the value at ``path``."""
         if not self._values:  # a map with no places (a cached questionnaire): the file alone
-            return Place(self.file)
+            return self._file
         while path not in self._values and path:
             path = path[:-1]
         mark = self._values.get(path)
