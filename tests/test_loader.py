@@ -22,6 +22,7 @@ from helpers import (
     write_questionnaire,
 )
 
+from hamstring_cli import loader
 from hamstring_cli.errors import AnswerError, Code, QuestionnaireError
 from hamstring_cli.loader import (
     load_questionnaire,
@@ -325,15 +326,29 @@ def test_text_input_and_another_error_class() -> None:
         read_document()
 
 
-def test_the_loader_is_the_only_module_that_imports_yaml() -> None:
+def test_the_safe_yaml_reader_is_the_only_module_that_imports_yaml() -> None:
+    # The parser, the declaration, the schema, the doc tables and the cache read no YAML:
+    # a cached questionnaire is parsed without importing PyYAML.
     code = (
         "import sys, hamstring_cli.checks, hamstring_cli.paths, hamstring_cli.schema, "
-        "hamstring_cli.resources; print('yaml' in sys.modules)"
+        "hamstring_cli.resources, hamstring_cli.loader, hamstring_cli.format_spec, "
+        "hamstring_cli.format_doc, hamstring_cli.cache, hamstring_cli.sourcemap; "
+        "print('yaml' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+    package = Path(loader.__file__).parent
+    importing = sorted(
+        path.name
+        for path in package.rglob("*.py")
+        if any(
+            line.startswith(("import yaml", "from yaml"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    )
+    assert importing == ["safe_yaml.py"]
 
 
 # -- the shape of a questionnaire ---------------------------------------------------------------
