@@ -99,7 +99,7 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
     if use_cache:
         assert raw is not None
         entry = entry_path(raw)
-        cached = _from_cache(entry, name)
+        cached = _from_cache(entry, name, hashlib.sha256(raw).hexdigest()[:12])
         if cached is not None:
             return cached
     # PyYAML is imported only when a file must be read: an intake whose questionnaire is
@@ -148,7 +148,12 @@ def _refuse_constant(name: str) -> object:
     raise _Doubt(f"it holds {name}, which is not JSON")
 
 
-def _from_cache(entry: Path, name: str) -> Questionnaire | None:
+def _from_cache(entry: Path, name: str, content_hash: str) -> Questionnaire | None:
+    """The questionnaire of a cache entry, parsed and checked as a file is; ``None`` if none.
+
+    ``content_hash`` is the hash of the file's bytes, as the YAML reader gives it: the entry
+    must name the same one.
+    """
     from hamstring_cli.errors import QuestionnaireError
 
     try:
@@ -161,9 +166,8 @@ def _from_cache(entry: Path, name: str) -> Questionnaire | None:
             raise _Doubt("it was written in another layout")
         if header.get("digest") != hashlib.sha256(body).hexdigest():
             raise _Doubt("its content does not match its digest")
-        content_hash = header.get("content_hash")
-        if not isinstance(content_hash, str):
-            raise _Doubt("it names no content hash")
+        if header.get("content_hash") != content_hash:
+            raise _Doubt("it was written for other content")
         data = json.loads(body, parse_constant=_refuse_constant)
         from hamstring_cli.loader import parse_questionnaire
         from hamstring_cli.sourcemap import SourceMap

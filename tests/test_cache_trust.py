@@ -14,12 +14,6 @@ from helpers import BUNDLED
 from hamstring_cli import cache
 from hamstring_cli.scoring import score
 
-RUPTURE = {
-    "onset": "sudden",
-    "pop": "yes",
-}
-
-
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -115,3 +109,17 @@ def test_a_fifo_and_a_link_to_dev_zero_fall_back(
     entry.symlink_to("/dev/zero")
     assert cache.load_questionnaire_cached(BUNDLED).id == "proximal-hamstring"
     assert "warning" in capsys.readouterr().err
+
+
+def test_an_entry_naming_other_content_falls_back(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh = cache.load_questionnaire_cached(BUNDLED)
+    entry = the_entry(folder)
+    head, body = entry.read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    header["content_hash"] = "0" * 12
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    again = cache.load_questionnaire_cached(BUNDLED)
+    assert again.content_hash == fresh.content_hash != "0" * 12
+    assert "other content" in capsys.readouterr().err
