@@ -14,6 +14,7 @@ from helpers import BUNDLED
 from hamstring_cli import cache
 from hamstring_cli.scoring import score
 
+
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
