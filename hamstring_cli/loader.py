@@ -133,6 +133,7 @@ QUESTION_ID = re.compile(spec.PATTERNS["question_id"])
 REFERENCE_ID = re.compile(spec.PATTERNS["reference_id"])
 _URL = re.compile(spec.PATTERNS["url"])
 _ID_WORDS = spec.PATTERN_WORDS["question_id"]
+_QUESTION_ID_MATCH = QUESTION_ID.fullmatch
 _QUESTION = _RECORDS["question"]
 _CONDITION_KEY_SET = frozenset(CONDITION_KEYS)
 _TEST_SET = frozenset(QUESTION_TESTS)
@@ -340,11 +341,11 @@ class _Parser:
 
         A missing key gives ``default`` (a missing required key is reported by ``mapping``).
         """
+        if type(value) is str and value.strip():  # the common case, first
+            return value
         if value is _MISSING:
             return default
         if isinstance(value, str):
-            if value.strip():
-                return value
             if default is not None:
                 return default
             self.report(
@@ -388,6 +389,8 @@ class _Parser:
         self.problems.append(Diagnostic(detail.code, message, detail.severity, self.at(path)))
 
     def question_id(self, value: object, path: DataPath, what: str) -> str | None:
+        if type(value) is str and _QUESTION_ID_MATCH(value):  # the common case, first
+            return value
         return self.ident(value, path, what, QUESTION_ID, _ID_WORDS)
 
     def target(self, value: object, path: DataPath, what: str) -> str | None:
