@@ -56,7 +56,7 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
         "question_id": "[a-z_][a-z0-9_]*",
         "target": "[a-z_][a-z0-9_]*",
         "reference_id": "[A-Za-z0-9][A-Za-z0-9_.-]*",
-        "url": "https://[^\\s]+",
+        "url": "https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(?::\\d+)?(?:/\\S*)?",
     }
 )
 #: The same in words, for messages and the docs.
@@ -66,7 +66,7 @@ PATTERN_WORDS: Mapping[str, str] = MappingProxyType(
         "question_id": "lower case letters, digits and _",
         "target": "a question id or 'end'",
         "reference_id": "letters, digits, ., - and _",
-        "url": "an https:// address without spaces",
+        "url": "a web address starting with https://, no spaces",
     }
 )
 
@@ -257,6 +257,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     ),
                     Field("citation", "text", "The source, in full.", required=True),
                     Field("url", "url", "Where to read it: an https:// address."),
+                    Field(
+                        "verified",
+                        "boolean",
+                        "false marks a source whose details could not be confirmed; never "
+                        "shown to users.",
+                        default="true",
+                    ),
                 ),
             ),
             Record(
@@ -505,6 +512,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
                     Field("advice", "text", _LEVEL_ADVICE, required=True),
                     _SOURCE,
+                    Field(
+                        "timeframe",
+                        "text",
+                        "Replaces the level's timeframe in the result's heading when this flag "
+                        "decides the level (the same day).",
+                    ),
                 ),
             ),
             Record(

@@ -121,7 +121,9 @@ CONDITION_DEF_REQUIRED = _RECORDS["condition_def"].required()
 TRIAGE_KEYS = _RECORDS["triage"].names()
 TRIAGE_REQUIRED = _RECORDS["triage"].required()
 SCORE_KEYS = _RECORDS["score"].names()
+SCORE_REQUIRED = _RECORDS["score"].required()
 RED_FLAG_KEYS = _RECORDS["red_flag"].names()
+RED_FLAG_REQUIRED = _RECORDS["red_flag"].required()
 IMAGING_KEYS = _RECORDS["imaging"].names()
 IMAGING_REQUIRED = _RECORDS["imaging"].required("none")
 IMAGING_MODALITIES = _RECORDS["imaging"].field("modality").allowed
@@ -132,6 +134,7 @@ QUESTIONNAIRE_ID = re.compile(spec.PATTERNS["questionnaire_id"])
 QUESTION_ID = re.compile(spec.PATTERNS["question_id"])
 REFERENCE_ID = re.compile(spec.PATTERNS["reference_id"])
 _URL = re.compile(spec.PATTERNS["url"])
+_URL_WORDS = spec.PATTERN_WORDS["url"]
 _ID_WORDS = spec.PATTERN_WORDS["question_id"]
 _QUESTION_ID_MATCH = QUESTION_ID.fullmatch
 _QUESTION = _RECORDS["question"]
@@ -388,6 +391,18 @@ class _Parser:
         message = detail.template.format(what=what, value=value, hint=hint, allowed=allowed)
         self.problems.append(Diagnostic(detail.code, message, detail.severity, self.at(path)))
 
+    def url(self, value: object, path: DataPath, what: str) -> str | None:
+        """An optional web address: https, a host, no spaces."""
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str):
+            self.wrong_type(path, what, "a web address (https://...)", value)
+            return None
+        if not _URL.fullmatch(value):
+            self.bad_value(path, what, value, _URL_WORDS)
+            return None
+        return value
+
     def question_id(self, value: object, path: DataPath, what: str) -> str | None:
         if type(value) is str and _QUESTION_ID_MATCH(value):  # the common case, first
             return value
@@ -576,13 +591,14 @@ class _Parser:
                 "letters, digits, ., - and _",
             )
             citation = self.text(ref.get("citation", _MISSING), (*path, "citation"), "citation")
-            if "url" in ref:
-                # Read and checked here; the model keeps it once references carry a url.
-                self.ident(
-                    ref["url"], (*path, "url"), "a reference url", _URL, spec.PATTERN_WORDS["url"]
-                )
+            url = self.url(ref.get("url", _MISSING), (*path, "url"), "the url of a reference")
+            checked = (
+                self.boolean(ref["verified"], (*path, "verified"), "verified of a reference")
+                if "verified" in ref
+                else True
+            )
             if self.unique(seen, rid, (*path, "id"), "reference") and citation and rid:
-                out.append(Reference(rid, citation, self.at(path)))
+                out.append(Reference(rid, citation, self.at(path), url, checked))
         return out
 
     # -- questions -----------------------------------------------------------------------------
@@ -1071,7 +1087,7 @@ class _Parser:
         )
 
     def score(self, raw: dict[Key, object], path: DataPath, what: str) -> ScoreRule | None:
-        self.mapping(raw, path, what, SCORE_KEYS, SCORE_KEYS)
+        self.mapping(raw, path, what, SCORE_KEYS, SCORE_REQUIRED)
         condition = self.question_id(
             raw.get("condition", _MISSING), (*path, "condition"), f"the condition of {what}"
         )
@@ -1115,13 +1131,16 @@ class _Parser:
         return out
 
     def red_flag(self, raw: dict[Key, object], path: DataPath, what: str) -> RedFlagRule | None:
-        self.mapping(raw, path, what, RED_FLAG_KEYS, RED_FLAG_KEYS)
+        self.mapping(raw, path, what, RED_FLAG_KEYS, RED_FLAG_REQUIRED)
         rid = self.question_id(raw.get("id", _MISSING), (*path, "id"), f"the id of {what}")
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
-        if None in (rid, when, level, advice, source):
+        timeframe = self.text(
+            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
+        )
+        if None in (rid, when, level, advice, source) or ("timeframe" in raw and not timeframe):
             return None
         return RedFlagRule(
             cast(str, rid),
@@ -1130,6 +1149,7 @@ class _Parser:
             cast(str, advice),
             cast(str, source),
             self.at(path),
+            timeframe,
         )
 
     def imaging(self, raw: dict[Key, object], path: DataPath, what: str) -> ImagingRule | None:

@@ -33,20 +33,29 @@ _T = TypeVar("_T", bound=tuple[object, ...])
 
 
 def place_blind(cls: type[_T]) -> type[_T]:
-    """Make a record whose last field is ``at`` compare and hash without it.
+    """Make a record with an ``at`` field compare and hash without it.
 
     Where a rule is written does not change what it means: a questionnaire loaded from the
-    cache (which keeps no line numbers) equals the same file loaded with every place.
+    cache (which keeps no line numbers) equals the same file loaded with every place. Optional
+    fields added after ``at`` still count.
     """
+    at = list(getattr(cls, "_fields", ())).index("at")
+
+    def _meaning(record: tuple[object, ...]) -> tuple[object, ...]:
+        return record[:at] + record[at + 1 :]
 
     def __eq__(self: tuple[object, ...], other: object) -> bool:
-        return type(self) is type(other) and self[:-1] == other[:-1]
+        return (
+            type(self) is type(other)
+            and isinstance(other, tuple)
+            and _meaning(self) == _meaning(other)
+        )
 
     def __ne__(self: tuple[object, ...], other: object) -> bool:
         return not __eq__(self, other)
 
     def __hash__(self: tuple[object, ...]) -> int:
-        return hash(self[:-1])
+        return hash(_meaning(self))
 
     setattr(cls, "__eq__", __eq__)  # noqa: B010 - assigning a method to a built class
     setattr(cls, "__ne__", __ne__)  # noqa: B010
@@ -468,11 +477,17 @@ def describe_type(raw: object) -> str:
 
 @place_blind
 class Reference(NamedTuple):
-    """A source that rules cite."""
+    """A source that rules cite: a print-ready citation and, optionally, where to open it.
+
+    ``verified`` False marks a source whose details could not be confirmed; the generated
+    clinical logic says so beside the rules that rest on it alone. It is never shown to users.
+    """
 
     id: str
     citation: str
     at: Place | None = None
+    url: str | None = None
+    verified: bool = True
 
 
 @place_blind
@@ -511,7 +526,11 @@ class ScoreRule(NamedTuple):
 
 @place_blind
 class RedFlagRule(NamedTuple):
-    """A red flag raised when ``when`` holds."""
+    """A red flag raised when ``when`` holds.
+
+    ``timeframe``, when given, replaces the level's own timeframe in the result's heading when
+    this flag decides the level (for example "the same day" for an urgent flag).
+    """
 
     id: str
     when: Condition
@@ -519,6 +538,7 @@ class RedFlagRule(NamedTuple):
     advice: str
     source: str
     at: Place | None = None
+    timeframe: str | None = None
 
 
 @place_blind

@@ -130,6 +130,19 @@ BROKEN = [
         "  - {id: R1, citation: Source one., url: 'https://a b'}",
     ),
     ("  - {id: R1, citation: Source one.}", "  - {id: R1, citation: Source one., doi: x}"),
+    ("  - {id: R1, citation: Source one.}", "  - {id: R1, citation: Source one., verified: no}"),
+    (
+        "  - {id: R1, citation: Source one.}",
+        "  - {id: R1, citation: Source one., url: 'https://x'}",
+    ),
+    (
+        "level: urgent, advice: x, source: R1}",
+        "level: urgent, advice: x, source: R1, timeframe: ''}",
+    ),
+    (
+        "level: urgent, advice: x, source: R1}",
+        "level: urgent, advice: x, source: R1, timeframe: 3}",
+    ),
     ("format: 1", "format: 2"),
     ("format: 1", "format: '1'"),
     ("    unit: years\n", "    unit: years\n    uncertain: true\n"),
@@ -140,6 +153,11 @@ FINE = [
     (
         "  - {id: R1, citation: Source one.}",
         "  - {id: R1, citation: Source one., url: 'https://doi.org/10.1/x'}",
+    ),
+    ("  - {id: R1, citation: Source one.}", "  - {id: R1, citation: Source one., verified: false}"),
+    (
+        "level: urgent, advice: x, source: R1}",
+        "level: urgent, advice: x, source: R1, timeframe: the same day}",
     ),
     ("weight: -1.5", "weight: -1000"),
     ("max_uncertain_fraction: 0.5", "max_uncertain_fraction: 1"),

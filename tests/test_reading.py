@@ -246,3 +246,27 @@ def test_json_is_never_written_with_nan_or_infinity() -> None:
 
     with pytest.raises(ValueError, match="JSON compliant"):
         to_json({"score": float("inf")})
+
+
+def test_reference_url_and_verified_and_a_red_flag_timeframe_reach_the_model(
+    tmp_path: Path,
+) -> None:
+    body = (
+        questionnaire_text(
+            "questions:\n  - {id: a, type: integer, prompt: A?, min: 0, max: 9}\n"
+            "outcomes:\n  conditions:\n    - id: c1\n      label: C\n"
+            "      triage: [{level: routine, advice: x, source: R1}]\n"
+            "  red_flags:\n    - {id: f, when: {answered: a}, level: urgent, advice: x, "
+            "source: R1, timeframe: the same day}\n"
+        )
+        .replace(
+            "{id: R1, citation: Source one.}",
+            "{id: R1, citation: Source one., url: 'https://doi.org/10.1/x'}",
+        )
+        .replace("{id: R2, citation: Source two.}", "{id: R2, citation: Two., verified: false}")
+    )
+    q = load_questionnaire(write(tmp_path, body))
+    first, second = q.references
+    assert (first.url, first.verified) == ("https://doi.org/10.1/x", True)
+    assert (second.url, second.verified) == (None, False)
+    assert q.outcomes.red_flags[0].timeframe == "the same day"
