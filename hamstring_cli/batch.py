@@ -312,7 +312,7 @@ def run_all(
 
 
 #: One encoder for every record (``json.dumps`` with options builds a new one each call).
-_JSON = json.JSONEncoder(ensure_ascii=False)
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 #: The same, for a record whose source holds surrogates (a file name that is not UTF-8): the

@@ -1,18 +1,24 @@
 """A cache of checked questionnaires in the user's cache folder, so that a run skips the YAML.
 
-Layer 2. Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key),
-building its model and checking it is the largest part of a scripted run after the
-interpreter's own start-up. The first load of a file goes through the loader as usual; once it
-has loaded and passed every check, its model is stored as JSON (never pickle: a cache file is
-data, not code) under a name made of the SHA-256 of the file's bytes and of this package's
-version and code. Later loads of the same bytes rebuild the model from that JSON: each record
-is named, and only the model's own record types (an allowlist) can be named, so the file can
-describe data and nothing else. The checks are not run again: the entry exists only because
-the same bytes passed them under the same code. Cached questionnaires carry no line numbers
-(nothing at run time reads them); any problem with an entry falls back to the full load,
-which reports with places.
+Layer 2. Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key)
+is the largest part of a scripted run after the interpreter's own start-up. The first load of a
+file goes through the YAML reader as usual; once it has loaded and passed every check, its
+*data* (the plain lists, mappings, text and numbers the reader made) is stored as JSON, never
+pickle, under a name made of the SHA-256 of the file's bytes and of this package's version and
+code. Later loads of the same bytes read that JSON and hand it to the same parser and checks
+as a fresh load (:func:`hamstring_cli.loader.parse_questionnaire`): an entry is held to the one
+declaration of the format exactly as the file is, so it can never describe anything a file
+could not.
 
-``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it.
+An entry is trusted no further than that. It starts with a line naming the SHA-256 of the rest,
+checked on every read; only a regular file is read (never a link, a FIFO or a device), at most
+:data:`MAX_ENTRY` bytes. Any doubt (a changed digest, a malformed or oversized entry, data the
+parser refuses) prints a warning on standard error and falls back to the full load, which
+gives the same answer: a cache can cost speed, never change a result. Cached questionnaires
+carry no line numbers (nothing at run time reads them).
+
+``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it. The folder is made
+private (0700) whatever the umask.
 """
 
 from __future__ import annotations
@@ -20,20 +26,29 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import stat
+import sys
 from pathlib import Path
-from types import MappingProxyType
 
-from hamstring_cli import __version__, model
+from hamstring_cli import __version__
 from hamstring_cli.errors import UserError
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 KEEP = 16
-_CODE = ("loader.py", "checks.py", "model.py", "cache.py")
+#: The largest entry read (the bundled questionnaire's is about 60 KB).
+MAX_ENTRY = 8 * 1024 * 1024
+_CODE = (
+    "safe_yaml.py",
+    "format_spec.py",
+    "loader.py",
+    "checks.py",
+    "model.py",
+    "cache.py",
+)
 
 
 def cache_dir() -> Path:
@@ -89,106 +104,127 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
     if use_cache:
         assert raw is not None
         entry = entry_path(raw)
-        cached = _from_cache(entry, name)
+        cached = _from_cache(entry, name, hashlib.sha256(raw).hexdigest()[:12])
         if cached is not None:
             return cached
-    # The loader (and PyYAML with it) is imported only when a file must be read: an intake
-    # whose questionnaire is cached reaches its first prompt without them.
-    from hamstring_cli.loader import parse_questionnaire, read_document
+    # PyYAML is imported only when a file must be read: an intake whose questionnaire is
+    # cached reaches its first prompt without it.
+    from hamstring_cli.loader import parse_questionnaire
+    from hamstring_cli.safe_yaml import read_document
 
     if raw is None or not use_cache:
         data, source_map = read_document(path)
         return parse_questionnaire(data, source_map)
     data, source_map = read_document(text=raw, name=name)
     questionnaire = parse_questionnaire(data, source_map)
-    _store(entry, questionnaire)
+    _store(entry, data, source_map.digest)
     return questionnaire
 
 
-def _from_cache(entry: Path, name: str) -> Questionnaire | None:
+class _Doubt(Exception):
+    """Why a cache entry is not used."""
+
+
+def _read_entry(entry: Path) -> bytes | None:
+    """The bytes of a regular-file entry (``None`` when there is none; ``_Doubt`` when odd)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        stored = json.loads(entry.read_bytes())
-        if stored.get("format") != CACHE_FORMAT:
-            return None
-        fields = decode(stored["questionnaire"])
-        if not isinstance(fields, dict):
-            return None
-        fields["source"] = name
-        return Questionnaire(**fields)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        # Missing, unreadable, corrupt or stale: the full load decides, with places.
+        fd = os.open(entry, flags)
+    except FileNotFoundError:
         return None
+    except OSError as error:
+        raise _Doubt(f"cannot open it ({error.strerror or error})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Doubt("it is not a regular file")
+        if info.st_size > MAX_ENTRY:
+            raise _Doubt(f"it is larger than {MAX_ENTRY // (1024 * 1024)} MB")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_ENTRY + 1)
+        if len(raw) > MAX_ENTRY:
+            raise _Doubt(f"it is larger than {MAX_ENTRY // (1024 * 1024)} MB")
+        return raw
+    finally:
+        os.close(fd)
 
 
-#: The record types a cache entry may name: the model's own, nothing else.
-_RECORDS: Mapping[str, type[tuple[object, ...]]] = MappingProxyType(
-    {
-        cls.__name__: cls
-        for cls in vars(model).values()
-        if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
-    }
-)
-#: Questionnaire fields kept in an entry (places and derived tables are left out).
-_KEPT = (
-    "id",
-    "version",
-    "title",
-    "questions",
-    "outcomes",
-    "description",
-    "disclaimer",
-    "references",
-    "start",
-    "required",
-    "content_hash",
-)
+def _refuse_constant(name: str) -> object:
+    raise _Doubt(f"it holds {name}, which is not JSON")
 
 
-def encode(value: object) -> object:
-    """A model value as JSON data: records named by type, places dropped, tuples as lists."""
-    if isinstance(value, Questionnaire):
-        return {"fields": {key: encode(getattr(value, key)) for key in _KEPT}}
-    if isinstance(value, tuple) and type(value).__name__ in _RECORDS:
-        fields = {
-            key: encode(item)
-            for key, item in zip(value._fields, value, strict=True)  # type: ignore[attr-defined]
-            if key != "at"
-        }
-        return {"record": type(value).__name__, "fields": fields}
-    if isinstance(value, tuple):
-        return [encode(item) for item in value]
-    if isinstance(value, Mapping):
-        return {"mapping": {str(k): encode(v) for k, v in value.items()}}
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise TypeError(f"cannot cache a {type(value).__name__}")
+def _from_cache(entry: Path, name: str, content_hash: str) -> Questionnaire | None:
+    """The questionnaire of a cache entry, parsed and checked as a file is; ``None`` if none.
+
+    ``content_hash`` is the hash of the file's bytes, as the YAML reader gives it: the entry
+    must name the same one.
+    """
+    from hamstring_cli.errors import QuestionnaireError
+
+    try:
+        raw = _read_entry(entry)
+        if raw is None:
+            return None
+        head, _, body = raw.partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+            raise _Doubt("it was written in another layout")
+        if header.get("digest") != hashlib.sha256(body).hexdigest():
+            raise _Doubt("its content does not match its digest")
+        if header.get("content_hash") != content_hash:
+            raise _Doubt("it was written for other content")
+        data = json.loads(body, parse_constant=_refuse_constant)
+        from hamstring_cli.loader import parse_questionnaire
+        from hamstring_cli.sourcemap import SourceMap
+
+        return parse_questionnaire(data, SourceMap(name, content_hash))
+    except _Doubt as doubt:
+        reason = str(doubt)
+    except QuestionnaireError as error:
+        first = error.diagnostics[0].message if error.diagnostics else "it is not valid"
+        reason = f"the format refuses it: {first}"
+    except (ValueError, RecursionError, MemoryError, OSError) as error:
+        reason = f"it is malformed ({type(error).__name__})"
+    _warn(f"ignoring the cached copy of {name} ({reason}); reading the file again")
+    return None
 
 
-def decode(data: object) -> object:
-    """The model value that :func:`encode` wrote (``TypeError`` for anything else)."""
-    if isinstance(data, list):
-        return tuple(decode(item) for item in data)
-    if isinstance(data, dict):
-        if "record" in data:
-            cls = _RECORDS[data["record"]]
-            return cls(**{key: decode(item) for key, item in data["fields"].items()})
-        if "mapping" in data:
-            return MappingProxyType({k: decode(v) for k, v in data["mapping"].items()})
-        return {key: decode(item) for key, item in data["fields"].items()}
-    if data is None or isinstance(data, (str, int, float, bool)):
-        return data
-    raise TypeError(f"unexpected {type(data).__name__} in a cache entry")
+def _warn(message: str) -> None:
+    try:
+        sys.stderr.write(f"hamstring: warning: {message}\n")
+    except (OSError, ValueError):  # a closed standard error cannot stop the run
+        return
 
 
-def _store(entry: Path, questionnaire: Questionnaire) -> None:
+def _private_folder(folder: Path) -> None:
+    """Make the cache folder (and its ``hamstring`` parent) and keep them 0700."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for level in (folder.parent, folder):
+        os.chmod(level, 0o700)
+
+
+def _store(entry: Path, data: object, content_hash: str) -> None:
     from hamstring_cli.report import OutputError, write_private
 
     try:
-        text = json.dumps({"format": CACHE_FORMAT, "questionnaire": encode(questionnaire)})
-        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_private(entry, text.encode("utf-8"), force=True)
+        body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        payload = body.encode("utf-8")
+        header = json.dumps(
+            {
+                "format": CACHE_FORMAT,
+                "digest": hashlib.sha256(payload).hexdigest(),
+                "content_hash": content_hash,
+            },
+            allow_nan=False,
+        )
+        _private_folder(entry.parent)
+        # An entry that is not a regular file (a FIFO, a link planted in the folder) is
+        # removed, never written through: the cache only ever holds files it wrote itself.
+        if entry.is_symlink() or (entry.exists() and not entry.is_file()):
+            entry.unlink()
+        write_private(entry, header.encode("utf-8") + b"\n" + payload, force=True)
         _prune(entry.parent)
-    except (OSError, OutputError, TypeError):
+    except (OSError, OutputError, TypeError, ValueError):
         # A cache that cannot be written (a read-only home, a full disk) only costs speed.
         return
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
 from hamstring_cli.model import (
@@ -61,12 +62,9 @@ from hamstring_cli.model import (
     questions_in,
     walk_condition,
 )
-from hamstring_cli.paths import (
-    Atom,
-    atoms_by_question,
-    question_candidates,
-    route_conditions,
-)
+
+if TYPE_CHECKING:
+    from hamstring_cli.paths import Atom
 
 #: The most steps the search for one rule takes before giving up (and saying nothing).
 SEARCH_BUDGET = 20_000
@@ -160,14 +158,18 @@ class _Checker:
 
     def targets(self) -> None:
         self.target(self.q.start, "start", self.q.start_at)
+        next_at = self.q.next_at
         for question in self.q.questions:
             if question.type == "choice":
                 for option in question.options:
                     where = f"option '{option.value}' of '{question.id}'"
-                    self.target(option.next, where, option.at or question.at)
-            for i, route in enumerate(question.routes):
-                self.target(route.next, f"route {i + 1} of '{question.id}'", route.at)
-            self.target(question.next, f"next of '{question.id}'", question.at)
+                    at = next_at.get((question.id, f"option {option.value}"))
+                    self.target(option.next, where, at or option.at or question.at)
+            for i, route in enumerate(question.routes, 1):
+                at = next_at.get((question.id, f"route {i}"))
+                self.target(route.next, f"route {i} of '{question.id}'", at or route.at)
+            at = next_at.get((question.id, "next"))
+            self.target(question.next, f"next of '{question.id}'", at or question.at)
         places = self.q.required_at
         for i, qid in enumerate(self.q.required):
             if qid not in self.q.by_id:
@@ -557,6 +559,9 @@ class _Search:
 
     def __init__(self, questionnaire: Questionnaire, graph: Graph) -> None:
         self.q = questionnaire
+        # The search alone reads paths.py: a check without it (every run) does not import it.
+        from hamstring_cli.paths import atoms_by_question, route_conditions
+
         self.route_atoms = atoms_by_question(route_conditions(questionnaire))
         self.base = {
             question.id: self.candidates(question, ()) for question in questionnaire.questions
@@ -567,6 +572,8 @@ class _Search:
 
     def candidates(self, question: Question, extra: Sequence[Atom]) -> tuple[Answer, ...]:
         atoms = [*self.route_atoms.get(question.id, ()), *extra]
+        from hamstring_cli.paths import question_candidates
+
         return question_candidates(question, atoms, merge=True, uncertain=False, multi="subsets")
 
     def may_come(self, mask: int) -> Callable[[str], bool]:
@@ -576,6 +583,8 @@ class _Search:
 
     def satisfiable(self, condition: Condition) -> bool | None:
         """True when some path satisfies it, False when none can, None when it cannot tell."""
+        from hamstring_cli.paths import atoms_by_question
+
         own = atoms_by_question([condition])
         reads = questions_in(condition)
         if not reads:

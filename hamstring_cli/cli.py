@@ -92,7 +92,7 @@ def schema() -> None:
 
     from hamstring_cli.schema import json_schema
 
-    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    sys.stdout.write(json.dumps(json_schema(), indent=2, allow_nan=False) + "\n")
 
 
 @app.command()

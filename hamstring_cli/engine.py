@@ -38,6 +38,20 @@ class Position(NamedTuple):
         return f"question {self.number}, about {self.remaining_max} to go"
 
 
+class _Walk:
+    """The path walked so far: its steps, their answers, and where it stopped."""
+
+    __slots__ = ("current", "on_path", "seen", "steps")
+
+    def __init__(
+        self, steps: list[Step], on_path: dict[str, Answer], seen: set[str], current: str
+    ) -> None:
+        self.steps = steps
+        self.on_path = on_path
+        self.seen = seen
+        self.current = current
+
+
 class Session:
     """One run through a questionnaire.
 
@@ -49,6 +63,7 @@ class Session:
         self.questionnaire = questionnaire
         self._answers: dict[str, Answer] = dict(answers or {})
         self._revisit: str | None = None
+        self._walked: _Walk | None = None
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -58,21 +73,32 @@ class Session:
         return dict(self._answers)
 
     def walk(self) -> tuple[list[Step], Question | None]:
-        """The answered steps on the path, and the first unanswered question (None at the end)."""
+        """The answered steps on the path, and the first unanswered question (None at the end).
+
+        The walk is kept until the answers change, and an answer to the question the walk
+        stopped at extends it: a session of thousands of questions stays linear.
+        """
+        if self._walked is None:
+            self._walked = _Walk([], {}, set(), self.questionnaire.start)
+            self._extend(self._walked)
+        walked = self._walked
+        current = None if walked.current == END else self.questionnaire.question(walked.current)
+        if current is not None and current.id in walked.seen:
+            current = None  # a cycle: the checker refuses these; stop rather than loop
+        return list(walked.steps), current
+
+    def _extend(self, walked: _Walk) -> None:
         q = self.questionnaire
-        steps: list[Step] = []
-        on_path: dict[str, Answer] = {}
-        current = q.start
-        seen: set[str] = set()
-        while current != END and current not in seen:
-            seen.add(current)
+        current = walked.current
+        while current != END and current not in walked.seen:
             question = q.question(current)
             if current not in self._answers:
-                return steps, question
-            on_path[current] = self._answers[current]
-            steps.append(Step(question, self._answers[current]))
-            current = q.next_after(question, on_path)
-        return steps, None
+                break
+            walked.seen.add(current)
+            walked.on_path[current] = self._answers[current]
+            walked.steps.append(Step(question, self._answers[current]))
+            current = q.next_after(question, walked.on_path)
+        walked.current = current
 
     @property
     def transcript(self) -> list[Step]:
@@ -126,8 +152,14 @@ class Session:
         if question is None:
             raise RuntimeError("the session is finished: there is no question to answer")
         value = question.validate(raw)
+        walked = self._walked
+        extends = walked is not None and self._revisit is None and walked.current == question.id
         self._answers[question.id] = value
         self._revisit = None
+        if walked is not None and extends:
+            self._extend(walked)
+        else:
+            self._walked = None
         return value
 
     def back(self) -> bool:
@@ -154,23 +186,34 @@ class Session:
 
 @lru_cache(maxsize=8)
 def _distances(questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
-    """For each question, the fewest and most questions from it (inclusive) to the end."""
-    memo: dict[str, tuple[int, int]] = {}
+    """For each question, the fewest and most questions from it (inclusive) to the end.
 
-    def visit(qid: str, stack: frozenset[str]) -> tuple[int, int]:
-        if qid == END:
-            return (0, 0)
-        if qid in memo:
-            return memo[qid]
-        if qid in stack:  # a cycle: the checker refuses these; do not recurse forever
-            return (0, 0)
-        question = questionnaire.question(qid)
-        ends = [visit(t, stack | {qid}) for t in questionnaire.successors(question)]
-        memo[qid] = (1 + min(e[0] for e in ends), 1 + max(e[1] for e in ends))
-        return memo[qid]
-
-    for question in questionnaire.questions:
-        visit(question.id, frozenset())
+    An iterative depth-first walk (a tree thousands of questions deep needs no deep stack).
+    """
+    memo: dict[str, tuple[int, int]] = {END: (0, 0)}
+    on_path: set[str] = set()
+    for root in questionnaire.questions:
+        if root.id in memo:
+            continue
+        stack: list[tuple[str, bool]] = [(root.id, False)]
+        while stack:
+            qid, done = stack.pop()
+            if done:
+                on_path.discard(qid)
+                ends = [
+                    memo.get(t, (0, 0))  # a cycle: the checker refuses these
+                    for t in questionnaire.successors(questionnaire.question(qid))
+                ]
+                memo[qid] = (1 + min(e[0] for e in ends), 1 + max(e[1] for e in ends))
+                continue
+            if qid in memo or qid in on_path:
+                continue
+            on_path.add(qid)
+            stack.append((qid, True))
+            for target in questionnaire.successors(questionnaire.question(qid)):
+                if target not in memo and target not in on_path:
+                    stack.append((target, False))
+    del memo[END]
     return memo
 
 

@@ -113,6 +113,8 @@ class Code:
     EMPTY = Detail("E007", "the file is empty")
     MULTIPLE_DOCUMENTS = Detail("E008", "more than one YAML document in the file")
     TOO_COMPLEX = Detail("E009", "the document is too complex to read safely: {detail}")
+    BAD_NUMBER = Detail("E018", "'{value}' cannot be read as a number; allowed: {expected}")
+    JSON_SYNTAX = Detail("E019", "JSON syntax error: {detail}")
     # Shape of a questionnaire
     WRONG_TYPE = Detail("E010", "{what} must be {expected}, not {actual}")
     MISSING_KEY = Detail("E011", "{what} is missing the required key '{key}'")

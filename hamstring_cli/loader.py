@@ -1,45 +1,37 @@
-"""Read YAML safely into plain data with a source map, and build the questionnaire model.
+"""Build the questionnaire model from plain data: the parser of format 1.
 
-Layer 1, and the only module that imports PyYAML. A document is *composed* (parsed into a node
-tree, never constructed by PyYAML as a whole), then turned into plain Python data here, tag by
-tag: only the standard scalar, sequence and mapping tags are accepted, so a tag such as
-``!!python/object`` is refused before anything could construct it. The line and column of every
-key and value go into a :class:`SourceMap` beside the data, never into it.
-
-Two YAML 1.1 surprises are avoided on purpose: ``yes``/``no``/``on``/``off`` stay text (only
-``true``/``false`` are booleans, as in YAML 1.2 and in editors' YAML language servers), because
-``no`` is a value the contract's answer files use; and timestamps stay text.
+Layer 1. The shape of the format is declared once, in :mod:`hamstring_cli.format_spec`; this
+module reads the keys, closed sets, id patterns and number ranges from there, checks every
+scalar by its declared kind, builds the model's records, and collects every problem with its
+place (file:line:column from the :class:`~hamstring_cli.sourcemap.SourceMap`) and a "did you
+mean" where one helps. The YAML itself is read by :mod:`hamstring_cli.safe_yaml`, the only
+module that imports PyYAML; this one does not, so a cached questionnaire (whose data comes from
+JSON) is parsed here without it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Literal, NamedTuple, Protocol, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias, TypeVar, cast
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
+from hamstring_cli import format_spec as spec
 from hamstring_cli.errors import (
     Code,
     Detail,
     Diagnostic,
     Place,
     QuestionnaireError,
-    UserError,
     diagnostic,
     did_you_mean,
 )
-from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
+from hamstring_cli.format_spec import COMPARISONS, CONDITION_KEYS, FORM_OF, QUESTION_TESTS
 from hamstring_cli.model import (
     END,
     LEVELS,
-    MODALITIES,
     QUESTION_TYPES,
     All,
     Answered,
@@ -68,471 +60,89 @@ from hamstring_cli.model import (
     ScoreRule,
     TriageRule,
     describe_type,
+    short_number,
+    short_text,
 )
+from hamstring_cli.sourcemap import DataPath, Key, SourceMap
 
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+if TYPE_CHECKING:  # read_document is imported on first use: it brings PyYAML
+    from hamstring_cli.safe_yaml import read_document
+
+__all__ = [
+    "DataPath",
+    "Key",
+    "LoadReport",
+    "SourceMap",
+    "load_questionnaire",
+    "load_report",
+    "parse_questionnaire",
+    "parse_report",
+    "read_document",
+]
+
+
+def __getattr__(name: str) -> object:
+    # ``from hamstring_cli.loader import read_document`` keeps working, without making every
+    # import of the parser import PyYAML.
+    if name == "read_document":
+        from hamstring_cli.safe_yaml import read_document
+
+        return read_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _R = TypeVar("_R")
-Key: TypeAlias = str | int | float | bool | None
-#: A path into the data: mapping keys and sequence indexes, ``("questions", 3, "next")``.
-DataPath: TypeAlias = tuple[Key, ...]
-
-#: Refuse documents that expand (through aliases) to more values than this: an alias bomb.
-MAX_VALUES = 100_000
-#: Refuse documents nested deeper than this (no questionnaire needs a tenth of it).
-MAX_DEPTH = 100
-
-_TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
-_SEQ, _MAP, _TIMESTAMP, _MERGE = (_TAG + t for t in ("seq", "map", "timestamp", "merge"))
-
-
-class _Loader(_BaseLoader):
-    """The safe loader with YAML 1.2 booleans: only true/false (any case), never yes/no/on/off."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
+_RECORDS = spec.RECORDS
 
 # ---------------------------------------------------------------------------------------------
-# Plain data with a source map
+# The keys each part allows, from the declaration (tests and other modules read these names)
 
-
-class _Mark(Protocol):
-    line: int
-    column: int
-
-
-class SourceMap:
-    """Where each key and value of a document stands, by data path (1-based line and column).
-
-    ``value(path)`` is the place of a value, ``key(path)`` the place of the key that names it
-    (for a sequence item or the root, the value's place). A path the map does not hold falls
-    back to its nearest recorded ancestor, and then to the file alone.
-    """
-
-    __slots__ = ("_keys", "_values", "digest", "file")
-
-    def __init__(self, file: str, digest: str = "") -> None:
-        self.file = file
-        #: The first 12 hex digits of the SHA-256 of the document's bytes.
-        self.digest = digest
-        # PyYAML's own marks (0-based), turned into places only when asked: most never are.
-        self._keys: dict[DataPath, _Mark] = {}
-        self._values: dict[DataPath, _Mark] = {}
-
-    def _place(self, mark: _Mark) -> Place:
-        return Place(self.file, mark.line + 1, mark.column + 1)
-
-    def value(self, path: DataPath) -> Place:
-        """The place of the value at ``path``."""
-        while path not in self._values and path:
-            path = path[:-1]
-        mark = self._values.get(path)
-        return self._place(mark) if mark is not None else Place(self.file)
-
-    def key(self, path: DataPath) -> Place:
-        """The place of the mapping key that names ``path`` (else the value's place)."""
-        mark = self._keys.get(path)
-        return self._place(mark) if mark is not None else self.value(path)
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._values
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
-class _Abort(Exception):
-    """Stop building: the document is too large or too deep to go on safely."""
-
-
-class _Builder:
-    """Turns a composed node tree into plain data, recording places and collecting problems."""
-
-    def __init__(self, source_map: SourceMap, problems: list[Diagnostic]) -> None:
-        self.map = source_map
-        self.problems = problems
-        self.count = 0
-        # Nodes being built right now: an alias to one of them is a recursive document.
-        self.active: set[int] = set()
-        self.constructor = SafeConstructor()
-
-    def place(self, node: Node) -> Place:
-        mark = node.start_mark
-        return Place(self.map.file, mark.line + 1, mark.column + 1)
-
-    def refuse_tag(self, node: Node) -> None:
-        tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
-        self.problems.append(diagnostic(Code.UNSAFE_TAG, self.place(node), tag=tag))
-
-    def build(self, node: Node, path: DataPath, depth: int) -> object:
-        self.count += 1
-        if self.count > MAX_VALUES:
-            self.too_complex(node, f"more than {MAX_VALUES} values once aliases are expanded")
-        self.map._values[path] = node.start_mark
-        if isinstance(node, ScalarNode):
-            if node.tag == _STR:  # the common case, first
-                return node.value
-            ok, value = self.scalar(node)
-            return value if ok else None
-        if depth >= MAX_DEPTH:
-            self.too_complex(node, f"nested more than {MAX_DEPTH} levels deep")
-        if id(node) in self.active:
-            self.problems.append(
-                diagnostic(
-                    Code.TOO_COMPLEX,
-                    self.place(node),
-                    detail="an alias refers to a value that contains it",
-                )
-            )
-            return None
-        self.active.add(id(node))
-        try:
-            if isinstance(node, SequenceNode):
-                if node.tag != _SEQ:
-                    self.refuse_tag(node)
-                    return None
-                return [
-                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
-                ]
-            if isinstance(node, MappingNode):
-                if node.tag != _MAP:
-                    self.refuse_tag(node)
-                    return None
-                return self.mapping(node, path, depth)
-        finally:
-            self.active.discard(id(node))
-        raise AssertionError(f"unexpected node {node!r}")  # pragma: no cover - composer nodes
-
-    def too_complex(self, node: Node, detail: str) -> None:
-        self.problems.append(diagnostic(Code.TOO_COMPLEX, self.place(node), detail=detail))
-        raise _Abort
-
-    def scalar(self, node: ScalarNode) -> tuple[bool, object]:
-        tag = node.tag
-        if tag in (_STR, _TIMESTAMP):
-            return True, node.value
-        if tag in (_INT, _FLOAT, _BOOL, _NULL):
-            try:
-                return True, self.constructor.construct_object(node)
-            except (ValueError, yaml.YAMLError):
-                # An explicit tag on text that is not of that kind: '!!int abc'.
-                self.problems.append(
-                    diagnostic(
-                        Code.YAML_SYNTAX,
-                        self.place(node),
-                        detail=f"'{node.value}' cannot be read as {tag.removeprefix(_TAG)}",
-                    )
-                )
-                return False, None
-        self.refuse_tag(node)
-        return False, None
-
-    def mapping(self, node: MappingNode, path: DataPath, depth: int) -> dict[Key, object]:
-        result: dict[Key, object] = {}
-        first: dict[Key, _Mark] = {}
-        merges: list[Node] = []
-        for key_node, value_node in node.value:
-            tag = key_node.tag
-            if tag == _MERGE:
-                merges.append(value_node)
-                continue
-            if not isinstance(key_node, ScalarNode):
-                self.problems.append(
-                    diagnostic(
-                        Code.WRONG_TYPE,
-                        self.place(key_node),
-                        what="a mapping key",
-                        expected="plain text",
-                        actual="a list" if isinstance(key_node, SequenceNode) else "a mapping",
-                    )
-                )
-                continue
-            if tag == _STR:
-                key: Key = key_node.value
-            else:
-                ok, raw_key = self.scalar(key_node)
-                if not ok:
-                    continue
-                key = cast(Key, raw_key)
-            if key in first:
-                self.problems.append(
-                    diagnostic(
-                        Code.DUPLICATE_KEY,
-                        self.place(key_node),
-                        key=key,
-                        first_line=first[key].line + 1,
-                    )
-                )
-                continue
-            first[key] = key_node.start_mark
-            sub = (*path, key)
-            self.map._keys[sub] = key_node.start_mark
-            result[key] = self.build(value_node, sub, depth + 1)
-        for source in merges:
-            self.merge(result, source, path, depth)
-        return result
-
-    def merge(self, result: dict[Key, object], source: Node, path: DataPath, depth: int) -> None:
-        """Apply a ``<<`` merge key: keys given explicitly win, then earlier merged mappings."""
-        sources = source.value if isinstance(source, SequenceNode) else [source]
-        for item in sources:
-            if not isinstance(item, MappingNode) or item.tag != _MAP:
-                self.problems.append(
-                    diagnostic(
-                        Code.WRONG_TYPE,
-                        self.place(item),
-                        what="a merge ('<<')",
-                        expected="a mapping or a list of mappings",
-                        actual="something else",
-                    )
-                )
-                continue
-            for key_node, value_node in item.value:
-                ok, raw_key = (
-                    self.scalar(key_node)
-                    if isinstance(key_node, ScalarNode)
-                    else (
-                        False,
-                        None,
-                    )
-                )
-                key = cast(Key, raw_key)
-                if ok and key not in result:
-                    sub = (*path, key)
-                    self.map._keys[sub] = key_node.start_mark
-                    result[key] = self.build(value_node, sub, depth + 1)
-
-
-def _digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:12]
-
-
-def _line_column(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def _decode(raw: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
-    if b"\x00" in raw:
-        return None, [diagnostic(Code.NOT_TEXT, Place(name))]
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        return None, [diagnostic(Code.NOT_TEXT, Place(name, line))]
-
-
-def _compose(text: str, name: str) -> tuple[Node | None, list[Diagnostic]]:
-    """Compose the one document of ``text`` (``None`` for an empty stream)."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_node() if loader.check_node() else None
-        if node is not None and loader.check_node():
-            event = loader.peek_event()
-            mark = event.start_mark if event is not None else None
-            line = mark.line if mark is not None else 0
-            # The C parser has already passed the '---' of the next document: find it.
-            lines = text.splitlines()
-            while 0 < line < len(lines) and not lines[line].startswith("---"):
-                line -= 1
-            return None, [diagnostic(Code.MULTIPLE_DOCUMENTS, Place(name, line + 1, 1))]
-        return node, []
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Place(name, mark.line + 1, mark.column + 1) if mark else Place(name)
-        context = error.context or ""
-        if context and error.context_mark and error.context_mark is not mark:
-            # Where the unfinished thing began: often far above the place of the error.
-            begun = error.context_mark
-            context += f" (from line {begun.line + 1}, column {begun.column + 1})"
-        detail = ": ".join(filter(None, [context, error.problem]))
-        return None, [diagnostic(Code.YAML_SYNTAX, where, detail=detail)]
-    except yaml.reader.ReaderError as error:
-        line, column = _line_column(text, error.position)
-        detail = f"character {error.character!r} is not allowed in YAML ({error.reason})"
-        return None, [diagnostic(Code.YAML_SYNTAX, Place(name, line, column), detail=detail)]
-    except yaml.YAMLError as error:  # pragma: no cover - every PyYAML error above has a place
-        return None, [diagnostic(Code.YAML_SYNTAX, Place(name), detail=str(error))]
-    except RecursionError:
-        # The pure-Python composer recurses once per nesting level.
-        return None, [diagnostic(Code.TOO_COMPLEX, Place(name), detail="nested too deep to read")]
-    finally:
-        loader.dispose()
-
-
-def read_document(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    text: str | bytes | None = None,
-    name: str | None = None,
-    error: type[UserError] = QuestionnaireError,
-    limit: int = QUESTIONNAIRE_LIMIT,
-    what: str = "a questionnaire",
-) -> tuple[object, SourceMap]:
-    """Read one YAML (or JSON) document safely into plain data and a source map.
-
-    Give either ``path`` (a file) or ``text`` (the document itself, e.g. standard input read
-    by the caller). The data holds only dicts, lists, str, int, float, bool and None; mapping
-    keys keep their YAML order. Every problem found is collected, then all are raised at once
-    as ``error`` (a :class:`UserError` subclass, so the answer-file layer passes
-    ``error=AnswerError``): a missing (``E001``) or unreadable (``E002``) file, bytes that are
-    not UTF-8 text (``E003``), a syntax error (``E004``, at the mark PyYAML reports), duplicate
-    keys (``E005``, naming the first), tags other than the standard ones (``E006``, never
-    constructed), an empty document (``E007``: nothing, only comments, or a lone ``---``),
-    several documents (``E008``), and alias bombs or absurd nesting (``E009``).
-
-    Args:
-        path: the file to read.
-        text: the document's content, instead of a file.
-        name: how places name the document (default: ``path`` as given, or ``<text>``).
-        error: the exception class to raise.
-        limit: the most bytes read from ``path`` (a regular file; see :mod:`hamstring_cli.files`).
-        what: what the file is, for the message that refuses it.
-
-    Returns:
-        The data and its :class:`SourceMap` (whose ``digest`` is the content hash).
-
-    Raises:
-        UserError: the ``error`` class given, carrying every diagnostic found.
-    """
-    if (path is None) == (text is None):
-        raise TypeError("read_document needs exactly one of path and text")
-    if path is not None:
-        name = name or os.fspath(path)
-        raw = read_input_file(path, limit=limit, what=what, error=error, name=name)
-    else:
-        name = name or "<text>"
-        raw = text.encode("utf-8") if isinstance(text, str) else cast(bytes, text)
-    decoded, problems = _decode(raw, name)
-    if decoded is None:
-        raise error(problems)
-    source_map = SourceMap(name, _digest(raw))
-    node, problems = _compose(decoded, name)
-    if problems:
-        raise error(problems)
-    if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL and not node.value):
-        raise error([diagnostic(Code.EMPTY, Place(name))])
-    builder = _Builder(source_map, problems)
-    try:
-        data = builder.build(node, (), 0)
-    except _Abort:
-        data = None
-    if problems:
-        raise error(problems)
-    return data, source_map
-
-
-# ---------------------------------------------------------------------------------------------
-# The questionnaire format: the keys each part allows (the schema mirrors these)
-
-TOP_KEYS = (
-    "format",
-    "id",
-    "version",
-    "title",
-    "description",
-    "disclaimer",
-    "references",
-    "start",
-    "required",
-    "questions",
-    "outcomes",
-)
-TOP_REQUIRED = ("format", "id", "version", "title", "disclaimer", "questions", "outcomes")
-REFERENCE_KEYS = ("id", "citation", "url", "verified")
-REFERENCE_REQUIRED = ("id", "citation")
-#: A reference's url: an https address with a host and no spaces.
-URL = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?")
+TOP_KEYS = _RECORDS["questionnaire"].names()
+TOP_REQUIRED = _RECORDS["questionnaire"].required()
+REFERENCE_KEYS = _RECORDS["reference"].names()
+REFERENCE_REQUIRED = _RECORDS["reference"].required()
 QUESTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "choice": ("id", "type", "section", "prompt", "help", "options", "routes", "next"),
-        "multi": ("id", "type", "section", "prompt", "help", "options", "routes", "next"),
-        "integer": (
-            "id",
-            "type",
-            "section",
-            "prompt",
-            "help",
-            "min",
-            "max",
-            "unit",
-            "routes",
-            "next",
-        ),
-    }
+    {t: _RECORDS["question"].names(t) for t in QUESTION_TYPES}
 )
 QUESTION_REQUIRED: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "choice": ("id", "type", "prompt", "options"),
-        "multi": ("id", "type", "prompt", "options"),
-        "integer": ("id", "type", "prompt", "min", "max"),
-    }
+    {t: _RECORDS["question"].required(t) for t in QUESTION_TYPES}
 )
 OPTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "choice": ("value", "label", "help", "next", "uncertain"),
-        "multi": ("value", "label", "help", "uncertain"),
-    }
+    {t: _RECORDS["option"].names(t) for t in ("choice", "multi")}
 )
-OPTION_REQUIRED = ("value", "label")
-ROUTE_KEYS = ("when", "next")
-OUTCOME_KEYS = (
-    "levels",
-    "confidence",
-    "conditions",
-    "scores",
-    "red_flags",
-    "imaging",
-    "no_imaging_reason",
-    "notes",
-)
-OUTCOME_REQUIRED = ("levels", "conditions")
-LEVEL_KEYS = ("label", "timeframe", "advice")
-CONFIDENCE_KEYS = ("high_margin", "moderate_margin", "max_uncertain_fraction")
-CONDITION_DEF_KEYS = ("id", "label", "description", "triage")
-CONDITION_DEF_REQUIRED = ("id", "label", "triage")
-TRIAGE_KEYS = ("when", "level", "advice", "source")
-TRIAGE_REQUIRED = ("level", "advice", "source")
-SCORE_KEYS = ("condition", "when", "weight", "reason", "source")
-RED_FLAG_KEYS = ("id", "when", "level", "advice", "source", "timeframe")
-RED_FLAG_REQUIRED = ("id", "when", "level", "advice", "source")
-IMAGING_KEYS = ("when", "modality", "urgency", "reason", "source")
-IMAGING_REQUIRED = ("when", "modality", "reason", "source")
-IMAGING_MODALITIES = (*MODALITIES, "none")
-NOTE_KEYS = ("text", "source", "when")
-NOTE_REQUIRED = ("text", "source")
-#: The keys of a condition on one question: one test, or one or more comparisons.
-QUESTION_TESTS = ("equals", "one_of", "contains", "contains_any")
-COMPARISONS = ("lt", "lte", "gt", "gte")
-#: Every key a condition may have, whatever its form.
-CONDITION_KEYS = (
-    "question",
-    *QUESTION_TESTS,
-    *COMPARISONS,
-    "answered",
-    "all",
-    "any",
-    "not",
-    "at_least",
-    "of",
-    "leading",
-)
+OPTION_REQUIRED = _RECORDS["option"].required()
+ROUTE_KEYS = _RECORDS["route"].names()
+OUTCOME_KEYS = _RECORDS["outcomes"].names()
+OUTCOME_REQUIRED = _RECORDS["outcomes"].required()
+LEVEL_KEYS = _RECORDS["level"].names()
+CONFIDENCE_KEYS = _RECORDS["confidence"].names()
+CONDITION_DEF_KEYS = _RECORDS["condition_def"].names()
+CONDITION_DEF_REQUIRED = _RECORDS["condition_def"].required()
+TRIAGE_KEYS = _RECORDS["triage"].names()
+TRIAGE_REQUIRED = _RECORDS["triage"].required()
+SCORE_KEYS = _RECORDS["score"].names()
+SCORE_REQUIRED = _RECORDS["score"].required()
+RED_FLAG_KEYS = _RECORDS["red_flag"].names()
+RED_FLAG_REQUIRED = _RECORDS["red_flag"].required()
+IMAGING_KEYS = _RECORDS["imaging"].names()
+IMAGING_REQUIRED = _RECORDS["imaging"].required("none")
+IMAGING_MODALITIES = _RECORDS["imaging"].field("modality").allowed
+NOTE_KEYS = _RECORDS["note"].names()
+NOTE_REQUIRED = _RECORDS["note"].required()
 
-QUESTIONNAIRE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-QUESTION_ID = re.compile(r"[a-z_][a-z0-9_]*")
-REFERENCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_ID_WORDS = "lower case letters, digits and _"
+QUESTIONNAIRE_ID = re.compile(spec.PATTERNS["questionnaire_id"])
+QUESTION_ID = re.compile(spec.PATTERNS["question_id"])
+REFERENCE_ID = re.compile(spec.PATTERNS["reference_id"])
+_URL = re.compile(spec.PATTERNS["url"])
+_URL_WORDS = spec.PATTERN_WORDS["url"]
+_ID_WORDS = spec.PATTERN_WORDS["question_id"]
+_QUESTION_ID_MATCH = QUESTION_ID.fullmatch
+_QUESTION = _RECORDS["question"]
+_CONDITION_KEY_SET = frozenset(CONDITION_KEYS)
+_TEST_SET = frozenset(QUESTION_TESTS)
+_COMPARISON_SET = frozenset(COMPARISONS)
+_COMPARE = spec.FORMS["compare"]
+_CONFIDENCE = _RECORDS["confidence"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -556,6 +166,8 @@ def load_questionnaire(path: str | os.PathLike[str]) -> Questionnaire:
         QuestionnaireError: every error found in the file (its ``diagnostics`` hold the
             warnings too), each with ``file:line:column``.
     """
+    from hamstring_cli.safe_yaml import read_document
+
     data, source_map = read_document(path)
     return _parse(data, source_map, None, search=False).questionnaire
 
@@ -572,6 +184,8 @@ def load_report(path: str | os.PathLike[str]) -> LoadReport:
     Raises:
         QuestionnaireError: as :func:`load_questionnaire`.
     """
+    from hamstring_cli.safe_yaml import read_document
+
     data, source_map = read_document(path)
     return parse_report(data, source_map)
 
@@ -637,6 +251,14 @@ def _by_place(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 _MISSING = object()
+
+
+def _bound(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{int(value):,}" if float(value).is_integer() else str(value)
+
+
 _Op: TypeAlias = Literal["lt", "lte", "gt", "gte"]
 _DEFAULT_OUTCOMES = Outcomes(conditions=())
 
@@ -647,6 +269,7 @@ class _Parser:
     def __init__(self, source_map: SourceMap) -> None:
         self.map = source_map
         self.problems: list[Diagnostic] = []
+        self.next_at: dict[tuple[str, str], Place] = {}
 
     # -- small tools ---------------------------------------------------------------------------
 
@@ -721,11 +344,11 @@ class _Parser:
 
         A missing key gives ``default`` (a missing required key is reported by ``mapping``).
         """
+        if type(value) is str and value.strip():  # the common case, first
+            return value
         if value is _MISSING:
             return default
         if isinstance(value, str):
-            if value.strip():
-                return value
             if default is not None:
                 return default
             self.report(
@@ -761,6 +384,10 @@ class _Parser:
         """Report a value outside what is allowed (``allowed`` in words)."""
         # ``allowed`` is a keyword of ``diagnostic``; format the message here.
         detail = Code.BAD_VALUE
+        if isinstance(value, str):
+            value = short_text(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = short_number(value)
         message = detail.template.format(what=what, value=value, hint=hint, allowed=allowed)
         self.problems.append(Diagnostic(detail.code, message, detail.severity, self.at(path)))
 
@@ -771,12 +398,14 @@ class _Parser:
         if not isinstance(value, str):
             self.wrong_type(path, what, "a web address (https://...)", value)
             return None
-        if not URL.fullmatch(value):
-            self.bad_value(path, what, value, "a web address starting with https://, no spaces")
+        if not _URL.fullmatch(value):
+            self.bad_value(path, what, value, _URL_WORDS)
             return None
         return value
 
     def question_id(self, value: object, path: DataPath, what: str) -> str | None:
+        if type(value) is str and _QUESTION_ID_MATCH(value):  # the common case, first
+            return value
         return self.ident(value, path, what, QUESTION_ID, _ID_WORDS)
 
     def target(self, value: object, path: DataPath, what: str) -> str | None:
@@ -804,21 +433,54 @@ class _Parser:
             return None
         return value
 
-    def integer(self, value: object, path: DataPath, what: str) -> int | None:
+    def integer(
+        self, value: object, path: DataPath, what: str, field: spec.Field | None = None
+    ) -> int | None:
+        """A whole number (``1.0`` is not one), within the field's declared range."""
         if value is _MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.wrong_type(path, what, "a whole number", value)
+            expected = "a whole number"
+            if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+                expected = f"a whole number ({int(value)}, not {value})"
+            self.wrong_type(path, what, expected, value)
             return None
-        return value
+        return value if self.in_range(value, path, what, field, "a whole number") else None
 
-    def number(self, value: object, path: DataPath, what: str) -> float | None:
+    def number(
+        self, value: object, path: DataPath, what: str, field: spec.Field | None = None
+    ) -> float | None:
+        """A finite number within the field's declared range."""
         if value is _MISSING:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.wrong_type(path, what, "a number", value)
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.bad_value(path, what, value, "a finite number")
+            return None
+        if not self.in_range(value, path, what, field, "a number"):
+            return None
         return float(value)
+
+    def in_range(
+        self, value: float, path: DataPath, what: str, field: spec.Field | None, words: str
+    ) -> bool:
+        """Whether ``value`` is within ``field``'s bounds (reported, shortened, when not)."""
+        if field is None:
+            return True
+        low, high = field.low, field.high
+        if (low is None or value >= low) and (high is None or value <= high):
+            return True
+        bounds = [_bound(b) for b in (low, high)]
+        if low is not None and high is not None:
+            allowed = f"{words} from {bounds[0]} to {bounds[1]}"
+        elif low is not None:
+            allowed = f"{words} of at least {bounds[0]}"
+        else:
+            allowed = f"{words} of at most {bounds[1]}"
+        self.bad_value(path, what, short_number(value), allowed)
+        return False
 
     def boolean(self, value: object, path: DataPath, what: str) -> bool:
         if value is _MISSING:
@@ -859,7 +521,7 @@ class _Parser:
                 self.wrong_type(("format",), "format", "the number 1", fmt)
                 return None
             if fmt != 1:
-                self.report(Code.UNSUPPORTED_FORMAT, self.at(("format",)), value=fmt)
+                self.report(Code.UNSUPPORTED_FORMAT, self.at(("format",)), value=short_number(fmt))
                 # A future format may mean anything: reading on would report noise.
                 return None
         qid = self.ident(
@@ -910,6 +572,7 @@ class _Parser:
             content_hash=self.map.digest,
             start_at=self.at(("start",)) if "start" in top else None,
             required_at=tuple(required_at),
+            next_at=MappingProxyType(self.next_at),
         )
 
     def references(self, value: object) -> list[Reference]:
@@ -929,11 +592,10 @@ class _Parser:
             )
             citation = self.text(ref.get("citation", _MISSING), (*path, "citation"), "citation")
             url = self.url(ref.get("url", _MISSING), (*path, "url"), "the url of a reference")
-            verified = ref.get("verified", _MISSING)
             checked = (
-                True
-                if verified is _MISSING
-                else self.boolean(verified, (*path, "verified"), "verified of a reference")
+                self.boolean(ref["verified"], (*path, "verified"), "verified of a reference")
+                if "verified" in ref
+                else True
             )
             if self.unique(seen, rid, (*path, "id"), "reference") and citation and rid:
                 out.append(Reference(rid, citation, self.at(path), url, checked))
@@ -993,8 +655,12 @@ class _Parser:
         minimum = maximum = None
         unit = ""
         if qtype == "integer":
-            minimum = self.integer(get("min", _MISSING), (*path, "min"), f"min of {label}")
-            maximum = self.integer(get("max", _MISSING), (*path, "max"), f"max of {label}")
+            minimum = self.integer(
+                get("min", _MISSING), (*path, "min"), f"min of {label}", _QUESTION.field("min")
+            )
+            maximum = self.integer(
+                get("max", _MISSING), (*path, "max"), f"max of {label}", _QUESTION.field("max")
+            )
             if minimum is not None and maximum is not None and minimum > maximum:
                 self.bad_value(
                     (*path, "max"),
@@ -1017,6 +683,7 @@ class _Parser:
             nxt = self.target(value["next"], (*path, "next"), f"next of {label}")
         if qid is None or prompt is None:
             return None
+        self.next_places(qid, value, path)
         return Question(
             id=qid,
             type=qtype,
@@ -1032,13 +699,34 @@ class _Parser:
             at=self.at(path),
         )
 
+    def next_places(self, qid: str, value: dict[Key, object], path: DataPath) -> None:
+        """Record where each ``next`` of a question stands, for the checker's messages."""
+        at = self.next_at
+        if "next" in value:
+            at[(qid, "next")] = self.at((*path, "next"))
+        options = value.get("options")
+        for i, option in enumerate(options if isinstance(options, list) else ()):
+            if isinstance(option, dict) and "next" in option:
+                at[(qid, f"option {option.get('value')}")] = self.at((*path, "options", i, "next"))
+        routes = value.get("routes")
+        for i, route in enumerate(routes if isinstance(routes, list) else (), 1):
+            if isinstance(route, dict) and "next" in route:
+                at[(qid, f"route {i}")] = self.at((*path, "routes", i - 1, "next"))
+
     def options(
         self, value: object, path: DataPath, label: str, qtype: QuestionType
     ) -> list[Option]:
         out: list[Option] = []
         seen: dict[str, Place] = {}
         allowed = OPTION_KEYS[qtype]
-        hints = {"next": " (only choice options route)"} if qtype == "multi" else None
+        hints = (
+            {
+                "next": " (only choice options route)",
+                "uncertain": " (only choice options are uncertain: ask 'not sure' as a choice)",
+            }
+            if qtype == "multi"
+            else None
+        )
         for i, item in enumerate(self.sequence(value, path, f"options of {label}", non_empty=True)):
             opath = (*path, i)
             what = f"option {i + 1} of {label}"
@@ -1048,7 +736,7 @@ class _Parser:
             raw = opt.get("value", _MISSING)
             if raw is _MISSING:
                 continue
-            if not isinstance(raw, str) or not raw:
+            if not isinstance(raw, str) or not raw.strip():
                 expected = 'text (quote it: "1")' if isinstance(raw, (int, float)) else "text"
                 self.wrong_type((*opath, "value"), f"the value of {what}", expected, raw)
                 continue
@@ -1090,7 +778,7 @@ class _Parser:
             return None
         place = self.at(path)
         keys = [k for k in value if isinstance(k, str)]
-        unknown = [k for k in value if k not in CONDITION_KEYS]
+        unknown = [k for k in value if k not in _CONDITION_KEY_SET]
         for key in unknown:
             text = str(key)
             self.problems.append(
@@ -1108,7 +796,7 @@ class _Parser:
         if not keys:
             self.report(Code.BAD_CONDITION, place, detail="is empty")
             return None
-        forms = {_FORM_OF[k] for k in keys}
+        forms = {FORM_OF[k] for k in keys}
         if len(forms) > 1:
             self.report(
                 Code.BAD_CONDITION,
@@ -1149,7 +837,12 @@ class _Parser:
                 self.report(Code.MISSING_KEY, place, what="an 'at_least' condition", key=key)
         if "at_least" not in value or "of" not in value:
             return None
-        count = self.integer(value["at_least"], (*path, "at_least"), "'at_least'")
+        count = self.integer(
+            value["at_least"],
+            (*path, "at_least"),
+            "'at_least'",
+            spec.FORMS["at_least"].field("at_least"),
+        )
         items = self.conditions(value["of"], (*path, "of"), "'at_least'")
         if count is None or items is None:
             return None
@@ -1170,8 +863,13 @@ class _Parser:
             self.report(Code.MISSING_KEY, place, what="a condition", key="question")
             return None
         qid = self.question_id(value["question"], (*path, "question"), "a condition's question")
-        tests = [k for k in value if k in QUESTION_TESTS]
-        comparisons = [k for k in value if k in COMPARISONS]
+        tests: list[str] = []
+        comparisons: list[str] = []
+        for k in value:
+            if k in _TEST_SET:
+                tests.append(k)
+            elif k in _COMPARISON_SET:
+                comparisons.append(k)
         if len(tests) + bool(comparisons) != 1:
             detail = (
                 f"on '{value['question']}' needs one of {', '.join(QUESTION_TESTS)}, "
@@ -1185,7 +883,7 @@ class _Parser:
         if comparisons:
             parts: list[Compare] = []
             for op in comparisons:
-                bound = self.integer(value[op], (*path, op), f"'{op}'")
+                bound = self.integer(value[op], (*path, op), f"'{op}'", _COMPARE.field(op))
                 if bound is not None and qid is not None:
                     parts.append(Compare(qid, cast(_Op, op), bound, self.map.key((*path, op))))
             if qid is None or len(parts) != len(comparisons):
@@ -1289,7 +987,8 @@ class _Parser:
         if raw is None:
             return default
         numbers = {
-            key: self.number(raw.get(key, _MISSING), (*path, key), key) for key in CONFIDENCE_KEYS
+            key: self.number(raw.get(key, _MISSING), (*path, key), key, _CONFIDENCE.field(key))
+            for key in CONFIDENCE_KEYS
         }
         high = numbers["high_margin"]
         moderate = numbers["moderate_margin"]
@@ -1388,12 +1087,17 @@ class _Parser:
         )
 
     def score(self, raw: dict[Key, object], path: DataPath, what: str) -> ScoreRule | None:
-        self.mapping(raw, path, what, SCORE_KEYS, SCORE_KEYS)
+        self.mapping(raw, path, what, SCORE_KEYS, SCORE_REQUIRED)
         condition = self.question_id(
             raw.get("condition", _MISSING), (*path, "condition"), f"the condition of {what}"
         )
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
-        weight = self.number(raw.get("weight", _MISSING), (*path, "weight"), f"weight of {what}")
+        weight = self.number(
+            raw.get("weight", _MISSING),
+            (*path, "weight"),
+            f"weight of {what}",
+            _RECORDS["score"].field("weight"),
+        )
         reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
         source = self.source(raw, path, what)
         if None in (condition, when, weight, reason, source):
@@ -1429,14 +1133,14 @@ class _Parser:
     def red_flag(self, raw: dict[Key, object], path: DataPath, what: str) -> RedFlagRule | None:
         self.mapping(raw, path, what, RED_FLAG_KEYS, RED_FLAG_REQUIRED)
         rid = self.question_id(raw.get("id", _MISSING), (*path, "id"), f"the id of {what}")
-        timeframe = self.text(
-            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
-        )
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
-        if None in (rid, when, level, advice, source):
+        timeframe = self.text(
+            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
+        )
+        if None in (rid, when, level, advice, source) or ("timeframe" in raw and not timeframe):
             return None
         return RedFlagRule(
             cast(str, rid),
@@ -1488,17 +1192,3 @@ class _Parser:
         if text is None or source is None or ("when" in raw and when is None):
             return None
         return Note(text, source, when, self.at(path))
-
-
-_FORM_OF: Mapping[str, str] = MappingProxyType(
-    {
-        **{k: "question" for k in ("question", *QUESTION_TESTS, *COMPARISONS)},
-        "answered": "answered",
-        "all": "all",
-        "any": "any",
-        "not": "not",
-        "at_least": "at_least",
-        "of": "at_least",
-        "leading": "leading",
-    }
-)

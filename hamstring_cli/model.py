@@ -456,16 +456,38 @@ class Question(NamedTuple):
         return False
 
 
+#: The longest text a message repeats from the input before it shortens it.
+EXCERPT = 60
+
+
+def short_text(text: str, limit: int = EXCERPT) -> str:
+    """``text`` as a message echoes it: escaped, on one line, cut to ``limit`` characters.
+
+    Control characters and line breaks are escaped (never printed raw) and long runs of digits
+    are counted ("a 5,001-digit number") before the text is cut, saying how long it was.
+    """
+    shown = shorten(text, limit=len(text) + 1)
+    if len(shown) > limit:
+        shown = f"{shown[: limit - 1]}… ({len(text):,} characters)"
+    return shown
+
+
+def short_number(value: int | float) -> str:
+    """A number as a message shows it: ``a 401-digit number`` when it is long."""
+    return shorten(value)
+
+
 def describe_type(raw: object) -> str:
-    """A value's type in words for messages: ``a list``, ``the text 'abc'``."""
+    """A value's type in words for messages: ``a list``, ``the text 'abc'`` (shortened)."""
     if raw is None:
         return "nothing (null)"
     if isinstance(raw, bool):
         return f"the boolean {str(raw).lower()}"
-    if isinstance(raw, int | float):
-        return f"the number {shorten(raw)}"
+    if isinstance(raw, (int, float)):
+        shown = short_number(raw)
+        return shown if shown.startswith("a ") else f"the number {shown}"
     if isinstance(raw, str):
-        return f"the text '{shorten(raw)}'"
+        return f"the text '{short_text(raw)}'"
     if isinstance(raw, (list, tuple)):
         return "a list"
     if isinstance(raw, dict):
@@ -615,6 +637,7 @@ class Questionnaire:
         "description",
         "disclaimer",
         "id",
+        "next_at",
         "outcomes",
         "questions",
         "references",
@@ -644,6 +667,7 @@ class Questionnaire:
         *,
         start_at: Place | None = None,
         required_at: tuple[Place | None, ...] = (),
+        next_at: Mapping[tuple[str, str], Place] | None = None,
     ) -> None:
         self.id = id
         self.version = version
@@ -660,6 +684,9 @@ class Questionnaire:
         #: Where ``start`` and each ``required`` entry stand in the file, for diagnostics.
         self.start_at = start_at
         self.required_at = required_at
+        #: Where each ``next`` stands: ``(question id, "next")``, ``(id, "option VALUE")``,
+        #: ``(id, "route N")`` (1-based), for the checker's messages.
+        self.next_at: Mapping[tuple[str, str], Place] = next_at or {}
         self.by_id: Mapping[str, Question] = MappingProxyType({q.id: q for q in questions})
         # Where each question falls through to, by id: finding a question with tuple.index
         # compares questions field by field, on every step of every walk.

@@ -30,7 +30,7 @@ class OutputError(HamstringError):
 
 def to_json(data: object) -> str:
     """JSON as the contract prints it: indented by 2, UTF-8 text as is, a final newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render(result: Result, fmt: str) -> str:

@@ -162,7 +162,7 @@ def _scalar(value: str | int) -> str:
     if isinstance(value, int):
         return str(value)
     # ensure_ascii: JSON's \u escapes are YAML escapes too, whatever the file's encoding.
-    return json.dumps(value)
+    return json.dumps(value, allow_nan=False)
 
 
 def _key(question_id: str) -> str:

@@ -102,7 +102,8 @@ def test_unknown_next_targets_everywhere(tmp_path: Path) -> None:
     )
     found = found_in(tmp_path, "start: onsett\n" + body)
     assert codes(found) == [Code.UNKNOWN_NEXT.code] * 4
-    assert [d.place.line for d in found] == [1, 7, 9, 22]
+    # Each at its 'next:' value, not at the option, question or route that holds it.
+    assert [d.place.line for d in found] == [1, 7, 15, 23]
     assert "'mechanism'" in found[1].message and "'onset'" in found[0].message
 
 

@@ -306,19 +306,12 @@ def test_mutated_questionnaires(text: bytes, answers: bytes) -> None:
 
 #: Corpus entries whose fix belongs to another branch of this release: each fails until that
 #: branch is merged (strict: once it passes, the mark must go).
-ELSEWHERE = {
-    "questionnaire-high-margin-400-digits.yaml": "the loader reads it (issue 10 item 3, format)",
-    "questionnaire-infinite-weight.yaml": "non-finite numbers refused (issue 10 item 7, format)",
-}
 
 
 def _corpus() -> list[object]:
     entries = []
     for path in sorted(CORPUS.iterdir()):
-        marks = []
-        if path.name in ELSEWHERE:
-            marks.append(pytest.mark.xfail(reason=ELSEWHERE[path.name], strict=True))
-        entries.append(pytest.param(path, id=path.name, marks=marks))
+        entries.append(pytest.param(path, id=path.name))
     return entries
 
 

@@ -135,25 +135,24 @@ def properties(schema: dict[str, Any], node: dict[str, Any]) -> set[str]:
 def test_the_schema_allows_exactly_the_loaders_keys() -> None:
     schema = json_schema()
     defs = schema["$defs"]
-    top = schema["properties"]
-    assert set(top) == set(loader.TOP_KEYS)
+    resolve = functools.partial(properties, schema)
+    assert set(schema["properties"]) == set(loader.TOP_KEYS)
     assert set(schema["required"]) == set(loader.TOP_REQUIRED)
-    assert properties(schema, top["references"]["items"]) == set(loader.REFERENCE_KEYS)
+    assert resolve(defs["reference"]) == set(loader.REFERENCE_KEYS)
     every_question_key = {k for keys in loader.QUESTION_KEYS.values() for k in keys}
     assert set(defs["question"]["properties"]) == every_question_key
     assert set(defs["option"]["properties"]) == set(loader.OPTION_KEYS["choice"])
-    outcomes = defs["outcomes"]["properties"]
-    assert set(outcomes) == set(loader.OUTCOME_KEYS)
-    assert set(outcomes["levels"]["properties"]) == set(loader.LEVELS)
-    assert properties(schema, outcomes["levels"]["properties"]["urgent"]) == set(loader.LEVEL_KEYS)
-    assert set(outcomes["confidence"]["properties"]) == set(loader.CONFIDENCE_KEYS)
-    condition = outcomes["conditions"]["items"]
-    assert set(condition["properties"]) == set(loader.CONDITION_DEF_KEYS)
-    assert set(condition["properties"]["triage"]["items"]["properties"]) == set(loader.TRIAGE_KEYS)
-    assert set(outcomes["scores"]["items"]["properties"]) == set(loader.SCORE_KEYS)
-    assert set(outcomes["red_flags"]["items"]["properties"]) == set(loader.RED_FLAG_KEYS)
-    assert set(outcomes["imaging"]["items"]["properties"]) == set(loader.IMAGING_KEYS)
-    assert set(outcomes["notes"]["items"]["properties"]) == set(loader.NOTE_KEYS)
+    assert set(defs["outcomes"]["properties"]) == set(loader.OUTCOME_KEYS)
+    assert set(defs["levels"]["properties"]) == set(loader.LEVELS)
+    assert set(defs["levels"]["required"]) == set(loader.LEVELS)
+    assert set(defs["level"]["properties"]) == set(loader.LEVEL_KEYS)
+    assert set(defs["confidence"]["properties"]) == set(loader.CONFIDENCE_KEYS)
+    assert set(defs["condition_def"]["properties"]) == set(loader.CONDITION_DEF_KEYS)
+    assert set(defs["triage"]["properties"]) == set(loader.TRIAGE_KEYS)
+    assert set(defs["score"]["properties"]) == set(loader.SCORE_KEYS)
+    assert set(defs["red_flag"]["properties"]) == set(loader.RED_FLAG_KEYS)
+    assert set(defs["imaging"]["properties"]) == set(loader.IMAGING_KEYS)
+    assert set(defs["note"]["properties"]) == set(loader.NOTE_KEYS)
     condition_keys = {k for form in defs["condition"]["anyOf"] for k in form["properties"]}
     assert condition_keys == set(loader.CONDITION_KEYS)
 

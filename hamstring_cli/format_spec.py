@@ -1,0 +1,680 @@
+"""The one declaration of questionnaire format 1: every record, its keys, their kinds and words.
+
+Layer 0, data only (standard library). Everything that knows the shape of a questionnaire reads
+this table instead of spelling it out again:
+
+- :mod:`hamstring_cli.loader` (the parser) takes from it the keys each record allows and needs,
+  the allowed words of every closed set, the id patterns and the range of every number, and
+  checks each scalar by its kind, reporting every problem with its place;
+- :mod:`hamstring_cli.schema` turns it into the JSON Schema that ``hamstring schema`` prints;
+- :mod:`hamstring_cli.format_doc` turns it into the key tables of ``docs/format.md``;
+- :mod:`hamstring_cli.cache` stores a questionnaire's data and reads it back through the parser,
+  so an entry is held to this declaration as a file is.
+
+What a table of keys cannot say (that a ``next`` names a real question, that a value is an
+option of its question, that ``min`` is not above ``max``) is the checker's
+(:mod:`hamstring_cli.checks`) and the parser's own code.
+
+To add a key: add a :class:`Field` to its record here, and read it in the parser's builder of
+that record (the table, the schema and the docs follow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal
+
+from hamstring_cli.model import LEVELS, MODALITIES, QUESTION_TYPES
+
+if TYPE_CHECKING:
+    #: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
+    #: describe it by its kind.
+    Kind = Literal[
+        "format",  # the number 1
+        "text",  # text that is not blank
+        "optional_text",  # text, may be blank
+        "questionnaire_id",
+        "question_id",  # also the ids of conditions and red flags
+        "reference_id",
+        "target",  # a question id or 'end'
+        "enum",  # one of ``allowed``
+        "integer",  # a whole number (``low`` to ``high``)
+        "number",  # a finite number (``low`` to ``high``)
+        "boolean",
+        "url",  # an https address
+        "value",  # an option value (text) or a whole number
+        "condition",
+        "record",  # a mapping of the record named ``of``
+        "list",  # a list of ``of`` (a record name, or a scalar kind)
+    ]
+
+#: Id patterns (whole-string matches; the schema anchors them).
+PATTERNS: Mapping[str, str] = MappingProxyType(
+    {
+        "questionnaire_id": "[a-z0-9][a-z0-9_-]*",
+        "question_id": "[a-z_][a-z0-9_]*",
+        "target": "[a-z_][a-z0-9_]*",
+        "reference_id": "[A-Za-z0-9][A-Za-z0-9_.-]*",
+        "url": "https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(?::\\d+)?(?:/\\S*)?",
+    }
+)
+#: The same in words, for messages and the docs.
+PATTERN_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "questionnaire_id": "lower case letters, digits, - and _",
+        "question_id": "lower case letters, digits and _",
+        "target": "a question id or 'end'",
+        "reference_id": "letters, digits, ., - and _",
+        "url": "a web address starting with https://, no spaces",
+    }
+)
+
+#: The bounds of whole numbers in a questionnaire: far beyond any clinical value, and small
+#: enough that no arithmetic on them overflows.
+WHOLE_LIMIT = 1_000_000_000
+#: The bounds of weights and margins.
+WEIGHT_LIMIT = 1000.0
+
+
+class Field:
+    """One key of a record (a plain slotted class: made at import, where every µs counts)."""
+
+    __slots__ = (
+        "allowed",
+        "default",
+        "doc",
+        "high",
+        "key",
+        "kind",
+        "low",
+        "non_empty",
+        "of",
+        "only",
+        "required",
+        "reserved",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        kind: Kind,
+        doc: str,
+        required: bool = False,
+        *,
+        of: str = "",
+        allowed: tuple[str, ...] = (),
+        low: float | None = None,
+        high: float | None = None,
+        non_empty: bool = False,
+        only: tuple[str, ...] = (),
+        default: str = "",
+        reserved: tuple[str, ...] = (),
+    ) -> None:
+        self.key = key
+        self.kind = kind
+        self.doc = doc
+        self.required = required
+        #: For ``record`` and ``list``: the record's name (or, for a list, a scalar kind).
+        self.of = of
+        #: For ``enum``: the allowed words.
+        self.allowed = allowed
+        self.low = low
+        self.high = high
+        #: For ``list``: at least one item.
+        self.non_empty = non_empty
+        #: The variants of the record (values of its variant key) that allow this key; empty:
+        #: all.
+        self.only = only
+        #: Words for a default, for the docs.
+        self.default = default
+        #: Values the field's kind allows but this field does not.
+        self.reserved = reserved
+
+    def __repr__(self) -> str:
+        return f"Field({self.key!r}, {self.kind!r})"
+
+
+class Record:
+    """A mapping of the format: its keys, and what it is for."""
+
+    __slots__ = ("doc", "fields", "min_keys", "name", "parent_variant", "variant")
+
+    def __init__(
+        self,
+        name: str,
+        doc: str,
+        fields: tuple[Field, ...],
+        *,
+        variant: str = "",
+        parent_variant: bool = False,
+        min_keys: int = 0,
+    ) -> None:
+        self.name = name
+        self.doc = doc
+        self.fields = fields
+        #: The key whose value picks the variant (``type`` of a question), or "" for none.
+        self.variant = variant
+        #: True when the variant is the *parent's* (an option takes its question's type).
+        self.parent_variant = parent_variant
+        #: At least this many keys (a comparison needs the question and one bound).
+        self.min_keys = min_keys
+
+    def __repr__(self) -> str:
+        return f"Record({self.name!r})"
+
+    def names(self, variant: str | None = None) -> tuple[str, ...]:
+        """The keys allowed (in a variant, when given)."""
+        return tuple(
+            f.key for f in self.fields if variant is None or not f.only or variant in f.only
+        )
+
+    def required(self, variant: str | None = None) -> tuple[str, ...]:
+        """The keys that must be there (in a variant, when given)."""
+        return tuple(
+            f.key
+            for f in self.fields
+            if f.required and (not f.only or (variant is not None and variant in f.only))
+        )
+
+    def field(self, key: str) -> Field:
+        """The field of ``key`` (``KeyError`` when the record has none)."""
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+_SOURCE = Field("source", "reference_id", "The id of one of the references.", required=True)
+_LEVEL_ADVICE = "Plain words; may hold {question_id} placeholders."
+
+#: Every record of the format, the whole questionnaire first.
+RECORDS: Mapping[str, Record] = MappingProxyType(
+    {
+        r.name: r
+        for r in (
+            Record(
+                "questionnaire",
+                "A hamstring questionnaire (format 1): metadata, questions routed as a tree, "
+                "and the outcome rules that turn the answers into a result.",
+                (
+                    Field("format", "format", "The format version: 1.", required=True),
+                    Field(
+                        "id",
+                        "questionnaire_id",
+                        "A short id (proximal-hamstring).",
+                        required=True,
+                    ),
+                    Field(
+                        "version",
+                        "text",
+                        "The questionnaire's own version (1.0.0, in quotes if it reads as "
+                        "a number).",
+                        required=True,
+                    ),
+                    Field("title", "text", "One line.", required=True),
+                    Field("description", "optional_text", "A paragraph."),
+                    Field("disclaimer", "text", "Shown with every result.", required=True),
+                    Field("references", "list", "The sources that rules cite.", of="reference"),
+                    Field(
+                        "start",
+                        "target",
+                        "The first question.",
+                        default="the first in the list",
+                    ),
+                    Field(
+                        "required",
+                        "list",
+                        "Question ids that every path must pass (a safety screen); the "
+                        "checker proves it.",
+                        of="question_id",
+                    ),
+                    Field(
+                        "questions",
+                        "list",
+                        "The questions, routed as a tree.",
+                        required=True,
+                        of="question",
+                    ),
+                    Field(
+                        "outcomes",
+                        "record",
+                        "Everything that turns the answers into a result.",
+                        required=True,
+                        of="outcomes",
+                    ),
+                ),
+            ),
+            Record(
+                "reference",
+                "A source that rules cite.",
+                (
+                    Field(
+                        "id",
+                        "reference_id",
+                        "The id rules cite as their source (R1).",
+                        required=True,
+                    ),
+                    Field("citation", "text", "The source, in full.", required=True),
+                    Field("url", "url", "Where to read it: an https:// address."),
+                    Field(
+                        "verified",
+                        "boolean",
+                        "false marks a source whose details could not be confirmed; never "
+                        "shown to users.",
+                        default="true",
+                    ),
+                ),
+            ),
+            Record(
+                "question",
+                "One question of the tree. choice: exactly one option; multi: zero or more "
+                "([] for none); integer: a whole number from min to max.",
+                (
+                    Field(
+                        "id",
+                        "question_id",
+                        "Unique in the file; 'end' is reserved.",
+                        required=True,
+                        reserved=("end",),
+                    ),
+                    Field(
+                        "type",
+                        "enum",
+                        "What kind of answer it takes.",
+                        required=True,
+                        allowed=QUESTION_TYPES,
+                    ),
+                    Field("section", "optional_text", "A heading for the interactive session."),
+                    Field("prompt", "text", "The question as asked.", required=True),
+                    Field("help", "optional_text", "Why it is asked: shown under the prompt."),
+                    Field(
+                        "options",
+                        "list",
+                        "The options; values unique within the question.",
+                        required=True,
+                        of="option",
+                        non_empty=True,
+                        only=("choice", "multi"),
+                    ),
+                    Field(
+                        "min",
+                        "integer",
+                        "The lowest answer.",
+                        required=True,
+                        only=("integer",),
+                        low=-WHOLE_LIMIT,
+                        high=WHOLE_LIMIT,
+                    ),
+                    Field(
+                        "max",
+                        "integer",
+                        "The highest answer (not below min).",
+                        required=True,
+                        only=("integer",),
+                        low=-WHOLE_LIMIT,
+                        high=WHOLE_LIMIT,
+                    ),
+                    Field("unit", "optional_text", "Used in reports (years).", only=("integer",)),
+                    Field(
+                        "routes",
+                        "list",
+                        "Tried in order after the option's own next.",
+                        of="route",
+                    ),
+                    Field(
+                        "next",
+                        "target",
+                        "Where the question goes when no option or route says otherwise.",
+                        default="the next question in the file",
+                    ),
+                ),
+                variant="type",
+            ),
+            Record(
+                "option",
+                "One answer a choice or multi question offers.",
+                (
+                    Field(
+                        "value",
+                        "text",
+                        'The value answer files use (quote numbers: "1").',
+                        required=True,
+                    ),
+                    Field("label", "text", "The words shown for the option.", required=True),
+                    Field("help", "optional_text", "Words about this option."),
+                    Field(
+                        "next",
+                        "target",
+                        "Where this option leads.",
+                        only=("choice",),
+                    ),
+                    Field(
+                        "uncertain",
+                        "boolean",
+                        "An unsure or not-done answer: counts towards low confidence.",
+                        only=("choice",),
+                        default="false",
+                    ),
+                ),
+                variant="type",
+                parent_variant=True,
+            ),
+            Record(
+                "route",
+                "Go to next when the condition holds; routes are tried in order.",
+                (
+                    Field(
+                        "when",
+                        "condition",
+                        "When this holds ('leading' is not allowed here).",
+                        required=True,
+                    ),
+                    Field("next", "target", "Where to go.", required=True),
+                ),
+            ),
+            Record(
+                "outcomes",
+                "Everything that turns the answers into a result.",
+                (
+                    Field(
+                        "levels",
+                        "record",
+                        "The plain words for each triage level (all four).",
+                        required=True,
+                        of="levels",
+                    ),
+                    Field("confidence", "record", "How sure the ranking is.", of="confidence"),
+                    Field(
+                        "conditions",
+                        "list",
+                        "The differential.",
+                        required=True,
+                        of="condition_def",
+                        non_empty=True,
+                    ),
+                    Field("scores", "list", "Score rules.", of="score"),
+                    Field("red_flags", "list", "Red flag rules; ids unique.", of="red_flag"),
+                    Field("imaging", "list", "Imaging rules.", of="imaging"),
+                    Field(
+                        "no_imaging_reason",
+                        "optional_text",
+                        "Why no imaging, when no imaging rule holds (blank: the default).",
+                        default="No imaging is needed to make this diagnosis now.",
+                    ),
+                    Field("notes", "list", "Evidence notes for the report.", of="note"),
+                ),
+            ),
+            Record(
+                "levels",
+                "The plain words for each triage level, most pressing first.",
+                tuple(
+                    Field(level, "record", f"The words for '{level}'.", required=True, of="level")
+                    for level in LEVELS
+                ),
+            ),
+            Record(
+                "level",
+                "The plain words for a triage level.",
+                (
+                    Field("label", "text", "The level's name.", required=True),
+                    Field("timeframe", "text", "How soon: now, within days.", required=True),
+                    Field("advice", "text", "What to do.", required=True),
+                ),
+            ),
+            Record(
+                "confidence",
+                "How sure the ranking is.",
+                (
+                    Field(
+                        "high_margin",
+                        "number",
+                        "Top score at least this far ahead: high.",
+                        low=0,
+                        high=WEIGHT_LIMIT,
+                        default="4",
+                    ),
+                    Field(
+                        "moderate_margin",
+                        "number",
+                        "At least this far: moderate; closer: low (not above high_margin).",
+                        low=0,
+                        high=WEIGHT_LIMIT,
+                        default="2",
+                    ),
+                    Field(
+                        "max_uncertain_fraction",
+                        "number",
+                        "More uncertain answers than this share of the choice answers: low.",
+                        low=0,
+                        high=1,
+                        default="0.5",
+                    ),
+                ),
+            ),
+            Record(
+                "condition_def",
+                "One condition of the differential.",
+                (
+                    Field("id", "question_id", "The condition's id.", required=True),
+                    Field("label", "text", "The condition's name.", required=True),
+                    Field("description", "optional_text", "Words about it."),
+                    Field(
+                        "triage",
+                        "list",
+                        "The level when this condition leads: the first matching rule wins; "
+                        "the last has no when.",
+                        required=True,
+                        of="triage",
+                        non_empty=True,
+                    ),
+                ),
+            ),
+            Record(
+                "triage",
+                "The level a condition gives when it leads.",
+                (
+                    Field("when", "condition", "Left out in the last rule, the default."),
+                    Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
+                    Field("advice", "text", _LEVEL_ADVICE, required=True),
+                    _SOURCE,
+                ),
+            ),
+            Record(
+                "score",
+                "Adds weight to the condition's score when the condition holds.",
+                (
+                    Field("condition", "question_id", "A condition id.", required=True),
+                    Field("when", "condition", "When it applies.", required=True),
+                    Field(
+                        "weight",
+                        "number",
+                        "Negative weights count against.",
+                        required=True,
+                        low=-WEIGHT_LIMIT,
+                        high=WEIGHT_LIMIT,
+                    ),
+                    Field(
+                        "reason",
+                        "text",
+                        "Plain words for the condition's 'for' or 'against' list.",
+                        required=True,
+                    ),
+                    _SOURCE,
+                ),
+            ),
+            Record(
+                "red_flag",
+                "A red flag, raised whenever the condition holds.",
+                (
+                    Field("id", "question_id", "The red flag's id.", required=True),
+                    Field("when", "condition", "When it is raised.", required=True),
+                    Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
+                    Field("advice", "text", _LEVEL_ADVICE, required=True),
+                    _SOURCE,
+                    Field(
+                        "timeframe",
+                        "text",
+                        "Replaces the level's timeframe in the result's heading when this flag "
+                        "decides the level (the same day).",
+                    ),
+                ),
+            ),
+            Record(
+                "imaging",
+                "An imaging study, advised when the condition holds; 'none' explains why no "
+                "imaging is advised.",
+                (
+                    Field("when", "condition", "When it is advised.", required=True),
+                    Field(
+                        "modality",
+                        "enum",
+                        "The study.",
+                        required=True,
+                        allowed=(*MODALITIES, "none"),
+                    ),
+                    Field(
+                        "urgency",
+                        "enum",
+                        "A triage level.",
+                        required=True,
+                        allowed=LEVELS,
+                        only=MODALITIES,
+                    ),
+                    Field(
+                        "reason",
+                        "text",
+                        "The next step, in plain words; may hold placeholders.",
+                        required=True,
+                    ),
+                    _SOURCE,
+                ),
+                variant="modality",
+            ),
+            Record(
+                "note",
+                "An evidence note for the report.",
+                (
+                    Field("text", "text", "The note.", required=True),
+                    _SOURCE,
+                    Field("when", "condition", "Shown only when this holds."),
+                ),
+            ),
+        )
+    }
+)
+
+#: The forms of a condition: each a record of its own, told apart by its keys.
+_Q = Field("question", "question_id", "The question the test reads.", required=True)
+CONDITION_FORMS: tuple[Record, ...] = (
+    Record(
+        "equals",
+        "The answer to the question is this value (a number for integer questions).",
+        (_Q, Field("equals", "value", "The value.", required=True)),
+    ),
+    Record(
+        "one_of",
+        "The answer is one of these values.",
+        (_Q, Field("one_of", "list", "The values.", required=True, of="value", non_empty=True)),
+    ),
+    Record(
+        "contains",
+        "A multi answer includes this value.",
+        (_Q, Field("contains", "optional_text", "An option value.", required=True)),
+    ),
+    Record(
+        "contains_any",
+        "A multi answer includes any of these values.",
+        (
+            _Q,
+            Field(
+                "contains_any",
+                "list",
+                "Option values.",
+                required=True,
+                of="optional_text",
+                non_empty=True,
+            ),
+        ),
+    ),
+    Record(
+        "compare",
+        "An integer answer compares so; several comparisons must all hold "
+        "({question: age, gte: 18, lt: 26}).",
+        (
+            _Q,
+            Field("lt", "integer", "The answer is below this.", low=-WHOLE_LIMIT, high=WHOLE_LIMIT),
+            Field(
+                "lte", "integer", "The answer is at most this.", low=-WHOLE_LIMIT, high=WHOLE_LIMIT
+            ),
+            Field("gt", "integer", "The answer is above this.", low=-WHOLE_LIMIT, high=WHOLE_LIMIT),
+            Field(
+                "gte", "integer", "The answer is at least this.", low=-WHOLE_LIMIT, high=WHOLE_LIMIT
+            ),
+        ),
+        min_keys=2,
+    ),
+    Record(
+        "answered",
+        "The question was answered on the path taken.",
+        (Field("answered", "question_id", "A question id.", required=True),),
+    ),
+    Record(
+        "all",
+        "Every condition holds.",
+        (Field("all", "list", "Conditions.", required=True, of="condition", non_empty=True),),
+    ),
+    Record(
+        "any",
+        "At least one condition holds.",
+        (Field("any", "list", "Conditions.", required=True, of="condition", non_empty=True),),
+    ),
+    Record(
+        "not",
+        "The condition does not hold.",
+        (Field("not", "condition", "A condition.", required=True),),
+    ),
+    Record(
+        "at_least",
+        "At least N of the conditions hold.",
+        (
+            Field(
+                "at_least",
+                "integer",
+                "How many (1 to the number in of).",
+                required=True,
+                low=1,
+                high=WHOLE_LIMIT,
+            ),
+            Field(
+                "of",
+                "list",
+                "The conditions counted.",
+                required=True,
+                of="condition",
+                non_empty=True,
+            ),
+        ),
+    ),
+    Record(
+        "leading",
+        "The leading condition of the differential is this one (outcome rules only, not routes).",
+        (Field("leading", "question_id", "A condition id.", required=True),),
+    ),
+)
+FORMS: Mapping[str, Record] = MappingProxyType({form.name: form for form in CONDITION_FORMS})
+#: The tests a question condition may hold (one per mapping), and the comparisons.
+QUESTION_TESTS = ("equals", "one_of", "contains", "contains_any")
+COMPARISONS = FORMS["compare"].names()[1:]
+#: Every key a condition may have, whatever its form.
+CONDITION_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(key for form in CONDITION_FORMS for key in form.names())
+)
+#: Which form each key belongs to ("question" for the keys of a test on one question).
+FORM_OF: Mapping[str, str] = MappingProxyType(
+    {
+        key: ("question" if form.name in (*QUESTION_TESTS, "compare") else form.name)
+        for form in CONDITION_FORMS
+        for key in form.names()
+    }
+)

@@ -1,0 +1,450 @@
+"""Read YAML (and JSON) safely into plain data with a source map.
+
+Layer 1, and the only module that imports PyYAML. A document is *composed* (parsed into a node
+tree, never constructed by PyYAML as a whole), then turned into plain Python data here, tag by
+tag: only the standard scalar, sequence and mapping tags are accepted, so a tag such as
+``!!python/object`` is refused before anything could construct it. The line and column of every
+key and value go into a :class:`~hamstring_cli.sourcemap.SourceMap` beside the data, never
+into it. What the data *means* (a questionnaire) is :mod:`hamstring_cli.loader`'s business.
+
+Scalars are read as YAML 1.2 (and JSON) read them, not as YAML 1.1 does:
+
+- only ``true``/``false`` are booleans: ``yes``/``no``/``on``/``off`` stay text, because ``no``
+  is a value the contract's answer files use; timestamps stay text;
+- a whole number is decimal digits with an optional sign, so ``050`` is 50 (never octal);
+  the YAML 1.1 forms ``0x1F``, ``0o17``, ``0b101``, ``1_000`` and ``1:30`` (base 60) are
+  errors that say what is allowed, never a silently different number;
+- other numbers are ``1.5``, ``-2.0``, ``1e3``; ``.inf`` and ``.nan`` are refused: nothing in a
+  questionnaire or an answer file is infinite or not a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from typing import cast
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from hamstring_cli.errors import (
+    Code,
+    Diagnostic,
+    Place,
+    QuestionnaireError,
+    UserError,
+    diagnostic,
+)
+from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
+from hamstring_cli.model import short_text
+from hamstring_cli.sourcemap import DataPath, Key, SourceMap
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = ["MAX_VALUES", "DataPath", "Key", "SourceMap", "read_document"]
+
+#: Refuse documents that expand (through aliases) to more values than this: an alias bomb.
+MAX_VALUES = 100_000
+#: Refuse documents nested deeper than this (no questionnaire needs a tenth of it).
+MAX_DEPTH = 100
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_SEQ, _MAP, _TIMESTAMP, _MERGE = (_TAG + t for t in ("seq", "map", "timestamp", "merge"))
+#: The tag this reader gives the YAML 1.1 number forms it refuses (``0x1F``, ``1_000``, ``1:30``).
+_OLD_NUMBER = "tag:hamstring,2026:yaml-1.1-number"
+
+#: What a number may look like, for messages.
+NUMBER_WORDS = (
+    "a whole number in decimal digits with an optional sign (50, -3, 050 is 50), "
+    "or a decimal number (1.5, 2e3); quote it to make it text"
+)
+
+_DIGITS = list("-+0123456789")
+_WHOLE = re.compile(r"^[-+]?[0-9]+$")
+_DECIMAL = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_OCTAL_1_2 = re.compile(r"^[-+]?0o[0-7_]+$")
+
+
+class _Loader(_BaseLoader):
+    """The safe loader with YAML 1.2 (JSON) booleans and numbers."""
+
+
+# PyYAML tries a first character's resolvers in order and takes the first match: the YAML 1.2
+# forms come first; whatever else PyYAML's own YAML 1.1 resolvers read as a number (0x1F,
+# 1_000, 1:30: their compiled patterns are reused), and 0o17, is tagged for refusal.
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (_OLD_NUMBER if tag in (_INT, _FLOAT) else tag, regexp)
+        for tag, regexp in resolvers
+        if tag != _BOOL
+    ]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+for _first in [*_DIGITS, "."]:
+    _Loader.yaml_implicit_resolvers.setdefault(_first, [])[:0] = [
+        *([(_INT, _WHOLE)] if _first != "." else []),
+        (_FLOAT, _DECIMAL),
+        *([(_FLOAT, _SPECIAL)] if _first in "-+." else []),
+        *([(_OLD_NUMBER, _OCTAL_1_2)] if _first in "-+0" else []),
+    ]
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _number(text: str) -> int | float:
+    """A YAML 1.2 number (``ValueError`` for anything else, or an integer too long to read)."""
+    if _WHOLE.match(text):
+        return int(text, 10)  # ValueError beyond Python's limit on digits
+    if _SPECIAL.match(text):
+        return float(text.lower().replace(".", ""))
+    if _DECIMAL.match(text):
+        return float(text)
+    raise ValueError(text)
+
+
+class _Abort(Exception):
+    """Stop building: the document is too large or too deep to go on safely."""
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording places and collecting problems."""
+
+    def __init__(self, source_map: SourceMap, problems: list[Diagnostic]) -> None:
+        self.map = source_map
+        self.problems = problems
+        self.count = 0
+        # Nodes being built right now: an alias to one of them is a recursive document.
+        self.active: set[int] = set()
+
+    def place(self, node: Node) -> Place:
+        mark = node.start_mark
+        return Place(self.map.file, mark.line + 1, mark.column + 1)
+
+    def refuse_tag(self, node: Node) -> None:
+        tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
+        self.problems.append(diagnostic(Code.UNSAFE_TAG, self.place(node), tag=tag))
+
+    def build(self, node: Node, path: DataPath, depth: int) -> object:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            self.too_complex(node, f"more than {MAX_VALUES} values once aliases are expanded")
+        self.map._values[path] = node.start_mark
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:  # the common case, first
+                return node.value
+            ok, value = self.scalar(node)
+            return value if ok else None
+        if depth >= MAX_DEPTH:
+            self.too_complex(node, f"nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self.active:
+            self.problems.append(
+                diagnostic(
+                    Code.TOO_COMPLEX,
+                    self.place(node),
+                    detail="an alias refers to a value that contains it",
+                )
+            )
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                if node.tag != _SEQ:
+                    self.refuse_tag(node)
+                    return None
+                return [
+                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+                ]
+            if isinstance(node, MappingNode):
+                if node.tag != _MAP:
+                    self.refuse_tag(node)
+                    return None
+                return self.mapping(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+        raise AssertionError(f"unexpected node {node!r}")  # pragma: no cover - composer nodes
+
+    def too_complex(self, node: Node, detail: str) -> None:
+        self.problems.append(diagnostic(Code.TOO_COMPLEX, self.place(node), detail=detail))
+        raise _Abort
+
+    def scalar(self, node: ScalarNode) -> tuple[bool, object]:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            return True, node.value
+        if tag == _NULL:
+            return True, None
+        if tag == _BOOL:
+            lowered = node.value.lower()
+            if lowered in ("true", "false"):
+                return True, lowered == "true"
+            return self.unreadable(node, "a boolean (true or false)")
+        if tag in (_INT, _FLOAT, _OLD_NUMBER):
+            try:
+                value = _number(node.value)
+            except ValueError:
+                digits = sum(c.isdigit() for c in node.value)
+                if tag != _OLD_NUMBER and digits > 4000:
+                    return self.unreadable(node, "a number of at most 4,000 digits")
+                return self.unreadable(node, NUMBER_WORDS)
+            if tag == _INT and isinstance(value, float):
+                return self.unreadable(node, "a whole number ('!!int' was given)")
+            if isinstance(value, float) and not math.isfinite(value):
+                return self.unreadable(node, "a finite number (not .inf or .nan)")
+            return True, float(value) if tag == _FLOAT and node.style is not None else value
+        self.refuse_tag(node)
+        return False, None
+
+    def unreadable(self, node: ScalarNode, allowed: str) -> tuple[bool, object]:
+        """Report a scalar this reader does not read as the number or boolean it looks like."""
+        self.problems.append(
+            diagnostic(
+                Code.BAD_NUMBER,
+                self.place(node),
+                value=short_text(node.value),
+                expected=allowed,
+            )
+        )
+        return False, None
+
+    def mapping(self, node: MappingNode, path: DataPath, depth: int) -> dict[Key, object]:
+        result: dict[Key, object] = {}
+        first: dict[Key, yaml.Mark] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            tag = key_node.tag
+            if tag == _MERGE:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(
+                    diagnostic(
+                        Code.WRONG_TYPE,
+                        self.place(key_node),
+                        what="a mapping key",
+                        expected="plain text",
+                        actual="a list" if isinstance(key_node, SequenceNode) else "a mapping",
+                    )
+                )
+                continue
+            if tag == _STR:
+                key: Key = key_node.value
+            else:
+                ok, raw_key = self.scalar(key_node)
+                if not ok:
+                    continue
+                key = cast(Key, raw_key)
+            if key in first:
+                self.problems.append(
+                    diagnostic(
+                        Code.DUPLICATE_KEY,
+                        self.place(key_node),
+                        key=key,
+                        first_line=first[key].line + 1,
+                    )
+                )
+                continue
+            first[key] = key_node.start_mark
+            sub = (*path, key)
+            self.map._keys[sub] = key_node.start_mark
+            result[key] = self.build(value_node, sub, depth + 1)
+        for source in merges:
+            self.merge(result, source, path, depth)
+        return result
+
+    def merge(self, result: dict[Key, object], source: Node, path: DataPath, depth: int) -> None:
+        """Apply a ``<<`` merge key: keys given explicitly win, then earlier merged mappings.
+
+        A merged mapping may itself hold a merge key (a chain of anchors): its own keys come
+        first, then what it merges, as if it had been written out in full.
+        """
+        if depth >= MAX_DEPTH:
+            self.too_complex(source, f"merges nested more than {MAX_DEPTH} levels deep")
+        sources = source.value if isinstance(source, SequenceNode) else [source]
+        for item in sources:
+            if not isinstance(item, MappingNode) or item.tag != _MAP:
+                self.problems.append(
+                    diagnostic(
+                        Code.WRONG_TYPE,
+                        self.place(item),
+                        what="a merge ('<<')",
+                        expected="a mapping or a list of mappings",
+                        actual="a list" if isinstance(item, SequenceNode) else "a single value",
+                    )
+                )
+                continue
+            if id(item) in self.active:
+                self.problems.append(
+                    diagnostic(
+                        Code.TOO_COMPLEX,
+                        self.place(item),
+                        detail="a merge ('<<') refers to a mapping that contains it",
+                    )
+                )
+                continue
+            self.active.add(id(item))
+            try:
+                nested: list[Node] = []
+                for key_node, value_node in item.value:
+                    if key_node.tag == _MERGE:
+                        nested.append(value_node)
+                        continue
+                    ok, raw_key = (
+                        self.scalar(key_node) if isinstance(key_node, ScalarNode) else (False, None)
+                    )
+                    key = cast(Key, raw_key)
+                    if ok and key not in result:
+                        sub = (*path, key)
+                        self.map._keys[sub] = key_node.start_mark
+                        result[key] = self.build(value_node, sub, depth + 1)
+                for inner in nested:
+                    self.merge(result, inner, path, depth + 1)
+            finally:
+                self.active.discard(id(item))
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _decode(raw: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
+    if b"\x00" in raw:
+        return None, [diagnostic(Code.NOT_TEXT, Place(name))]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return None, [diagnostic(Code.NOT_TEXT, Place(name, line))]
+
+
+def _compose(text: str, name: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Compose the one document of ``text`` (``None`` for an empty stream)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_node() if loader.check_node() else None
+        if node is not None and loader.check_node():
+            event = loader.peek_event()
+            mark = event.start_mark if event is not None else None
+            line = mark.line if mark is not None else 0
+            # The C parser has already passed the '---' of the next document: find it.
+            lines = text.splitlines()
+            while 0 < line < len(lines) and not lines[line].startswith("---"):
+                line -= 1
+            return None, [diagnostic(Code.MULTIPLE_DOCUMENTS, Place(name, line + 1, 1))]
+        return node, []
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = Place(name, mark.line + 1, mark.column + 1) if mark else Place(name)
+        context = error.context or ""
+        if context and error.context_mark and error.context_mark is not mark:
+            # Where the unfinished thing began: often far above the place of the error.
+            begun = error.context_mark
+            context += f" (from line {begun.line + 1}, column {begun.column + 1})"
+        detail = ": ".join(filter(None, [context, error.problem]))
+        return None, [diagnostic(Code.YAML_SYNTAX, where, detail=detail)]
+    except yaml.reader.ReaderError as error:
+        line, column = _line_column(text, error.position)
+        detail = f"character {error.character!r} is not allowed in YAML ({error.reason})"
+        return None, [diagnostic(Code.YAML_SYNTAX, Place(name, line, column), detail=detail)]
+    except yaml.YAMLError as error:  # pragma: no cover - every PyYAML error above has a place
+        return None, [diagnostic(Code.YAML_SYNTAX, Place(name), detail=str(error))]
+    except RecursionError:
+        # The pure-Python composer recurses once per nesting level.
+        return None, [diagnostic(Code.TOO_COMPLEX, Place(name), detail="nested too deep to read")]
+    finally:
+        loader.dispose()
+
+
+def _json_syntax(text: str, name: str) -> list[Diagnostic]:
+    """A JSON file's syntax error, as JSON reports it (YAML would name a YAML error)."""
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as problem:
+        where = Place(name, problem.lineno, problem.colno)
+        return [diagnostic(Code.JSON_SYNTAX, where, detail=problem.msg)]
+    except ValueError:  # not a syntax error (a number too long): the reader below reports it
+        return []
+    return []
+
+
+def read_document(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    text: str | bytes | None = None,
+    name: str | None = None,
+    error: type[UserError] = QuestionnaireError,
+    limit: int = QUESTIONNAIRE_LIMIT,
+    what: str = "a questionnaire",
+) -> tuple[object, SourceMap]:
+    """Read one YAML (or JSON) document safely into plain data and a source map.
+
+    Give either ``path`` (a file) or ``text`` (the document itself, e.g. standard input read
+    by the caller). The data holds only dicts, lists, str, int, float, bool and None; mapping
+    keys keep their YAML order. Every problem found is collected, then all are raised at once
+    as ``error`` (a :class:`UserError` subclass, so the answer-file layer passes
+    ``error=AnswerError``): a missing (``E001``) or unreadable (``E002``) file, bytes that are
+    not UTF-8 text (``E003``), a syntax error (``E004``, at the mark PyYAML reports), duplicate
+    keys (``E005``, naming the first), tags other than the standard ones (``E006``, never
+    constructed), numbers YAML 1.2 does not read or that are not finite (``E018``), a JSON
+    syntax error in a ``.json`` file (``E019``, at the line and column JSON reports), an
+    empty document (``E007``: nothing, only comments, or a lone ``---``),
+    several documents (``E008``), and alias bombs or absurd nesting (``E009``).
+
+    Args:
+        path: the file to read.
+        text: the document's content, instead of a file.
+        name: how places name the document (default: ``path`` as given, or ``<text>``).
+        error: the exception class to raise.
+        limit: the most bytes read from ``path`` (a regular file; see :mod:`hamstring_cli.files`).
+        what: what the file is, for the message that refuses it.
+
+    Returns:
+        The data and its :class:`SourceMap` (whose ``digest`` is the content hash).
+
+    Raises:
+        UserError: the ``error`` class given, carrying every diagnostic found.
+    """
+    if (path is None) == (text is None):
+        raise TypeError("read_document needs exactly one of path and text")
+    if path is not None:
+        name = name or os.fspath(path)
+        # Only a regular file, of bounded size: never a device or a FIFO.
+        raw = read_input_file(path, limit=limit, what=what, error=error, name=name)
+    else:
+        name = name or "<text>"
+        raw = text.encode("utf-8") if isinstance(text, str) else cast(bytes, text)
+    decoded, problems = _decode(raw, name)
+    if decoded is None:
+        raise error(problems)
+    source_map = SourceMap(name, _digest(raw))
+    if name.lower().endswith(".json"):
+        problems = _json_syntax(decoded, name)
+        if problems:
+            raise error(problems)
+    node, problems = _compose(decoded, name)
+    if problems:
+        raise error(problems)
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL and not node.value):
+        raise error([diagnostic(Code.EMPTY, Place(name))])
+    builder = _Builder(source_map, problems)
+    try:
+        data = builder.build(node, (), 0)
+    except _Abort:
+        data = None
+    if problems:
+        raise error(problems)
+    return data, source_map
