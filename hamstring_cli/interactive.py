@@ -780,15 +780,16 @@ def _offer_report(result: Result, terminal: _Terminal, shown_format: str) -> Non
     formats = [("markdown", "Markdown, for clinical notes"), ("json", "JSON, the full result")]
     if shown_format == "json":
         formats.reverse()
+    formats.append(("fhir", "a FHIR Bundle, for record systems"))
     choices = (
         Choice("No, finish here", NO_REPORT, "1"),
         *(Choice(f"Save {title}", fmt, str(n)) for n, (fmt, title) in enumerate(formats, 2)),
     )
     terminal.screen.blank()
     fmt = terminal.prompt(Ask(SAVE, "select", "Save a report to a file?", choices, NO_REPORT))
-    if fmt not in ("markdown", "json"):
+    if fmt not in ("markdown", "json", "fhir"):
         return
-    suffix = ".json" if fmt == "json" else ".md"
+    suffix = ".md" if fmt == "markdown" else ".json"
     suggested = f"hamstring-report-{_dt.datetime.now():%Y%m%d-%H%M}{suffix}"
     data = render(result, str(fmt)).encode("utf-8")
     while True:
@@ -827,7 +828,7 @@ def _offer_report(result: Result, terminal: _Terminal, shown_format: str) -> Non
         except OutputError as error:
             terminal.screen.warn(str(error))
             continue
-        name = "JSON" if fmt == "json" else "Markdown"
+        name = {"json": "JSON", "fhir": "FHIR Bundle"}.get(str(fmt), "Markdown")
         terminal.screen.text(f"Saved the {name} report, private to you (mode 0600), in:")
         terminal.screen.text(str(path.resolve()), indent="  ")
         return
