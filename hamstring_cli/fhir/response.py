@@ -51,7 +51,8 @@ class FhirCode:
     )
     TOO_MANY_ANSWERS = Detail(
         "E405",
-        "{json_path}: '{question}' takes one answer, and the response gives {count}{what}",
+        "{json_path}: '{question}' takes one answer, and the response gives {count}{what}; "
+        "allowed: one of {allowed}",
     )
     WRONG_SHAPE = Detail("E406", "{json_path}: {what} must be {expected}, not {actual}")
 
@@ -195,6 +196,7 @@ class _Reader:
                 FhirCode.TOO_MANY_ANSWERS,
                 (*path, "linkId"),
                 question=question.id,
+                allowed=question.allowed(),
                 count="a second item",
                 what=f" (first at line {self.found[question.id][1].line})",
             )
@@ -223,6 +225,13 @@ class _Reader:
         except InvalidAnswer as refused:
             invalid = refused.invalid
             here = (*path, "answer")
+            bad = invalid.fields.get("value")
+            for index, value in enumerate(raw):
+                if value == bad and type(value) is type(bad):
+                    key = "valueInteger" if question.type == "integer" else "valueCoding"
+                    here = (*path, "answer", index, key)
+                    here = (*here, "code") if key == "valueCoding" else here
+                    break
             found = diagnostic(
                 invalid.detail,
                 self.source_map.value(here),
