@@ -438,7 +438,11 @@ def test_two_answers_on_a_single_answer_item(tmp_path: Path, good: dict[str, Any
     message, lines = bad(tmp_path, good)
     assert "E405" in message and f"'{item['linkId']}' takes one answer" in message
     assert "allowed:" in message
-    assert f"{tmp_path / 'bad.json'}:" in message
+    line = int(message.split(f"{tmp_path / 'bad.json'}:")[1].split(":")[0])
+    start = line_of(lines, f'"linkId": "{item["linkId"]}"')
+    # The second answer: after the item's first answer, within the item.
+    assert start < line and lines[line - 1].strip() == "{"
+    assert "QuestionnaireResponse.item[" in message and "].answer[1]" in message
 
 
 def test_an_item_given_twice(tmp_path: Path, good: dict[str, Any]) -> None:

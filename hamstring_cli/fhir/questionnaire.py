@@ -85,6 +85,9 @@ def _item(q: Questionnaire, question: Question, term: Term) -> dict[str, object]
             {"url": url, "valueInteger": value} for url, value in limits if value is not None
         ]
     else:
+        # Every option in sight (the lists are short): radio buttons, or check boxes for multi.
+        control = "check-box" if question.type == "multi" else "radio-button"
+        extensions.append(_item_control(control))
         item["answerOption"] = [
             {
                 "valueCoding": {
@@ -103,24 +106,18 @@ def _item(q: Questionnaire, question: Question, term: Term) -> dict[str, object]
                 "linkId": question.id + HELP_SUFFIX,
                 "text": question.help,
                 "type": "display",
-                "extension": [
-                    {
-                        "url": ITEM_CONTROL,
-                        "valueCodeableConcept": {
-                            "coding": [
-                                {
-                                    "system": ITEM_CONTROL_SYSTEM,
-                                    "code": "help",
-                                    "display": "Help-Button",
-                                }
-                            ],
-                            "text": "Help-Button",
-                        },
-                    }
-                ],
+                "extension": [_item_control("help")],
             }
         ]
     return item
+
+
+_CONTROL_DISPLAY = {"help": "Help-Button", "radio-button": "Radio Button", "check-box": "Check-box"}
+
+
+def _item_control(code: str) -> dict[str, object]:
+    coding = {"system": ITEM_CONTROL_SYSTEM, "code": code, "display": _CONTROL_DISPLAY[code]}
+    return {"url": ITEM_CONTROL, "valueCodeableConcept": {"coding": [coding]}}
 
 
 def questionnaire_json(q: Questionnaire) -> str:
