@@ -39,7 +39,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "tests" / "browser"
-DEPS = Path(os.environ.get("HAMSTRING_BROWSER_DEPS", ROOT / ".browser"))
+DEPS = ROOT / os.environ.get("HAMSTRING_BROWSER_DEPS", ".browser")
 LFORMS = DEPS / "lforms" / "dist" / "lforms"
 PLAYWRIGHT = DEPS / "node_modules" / "playwright-core" / "index.mjs"
 CASE_WITH_FLAGS = ROOT / "tests" / "cases" / "red_flag_both_legs.yaml"
