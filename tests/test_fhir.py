@@ -48,7 +48,7 @@ INVARIANTS = {
     "que-0": "Questionnaire.name.matches('[A-Z]([A-Za-z0-9_]){0,254}')",
     "que-1": "Questionnaire.repeat(item).all((type = 'group' implies item.empty().not()) and "
     "(type = 'display' implies item.empty()))",
-    "que-2": "Questionnaire.repeat(item).linkId.isDistinct()",
+    "que-2": "Questionnaire.descendants().linkId.isDistinct()",
     "que-3": "Questionnaire.repeat(item).all(type != 'display' or code.empty())",
     "que-4": "Questionnaire.repeat(item).all(answerOption.empty() or answerValueSet.empty())",
     "que-5": "Questionnaire.repeat(item).all((type = 'choice' or type = 'open-choice' or "

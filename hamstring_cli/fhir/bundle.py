@@ -26,6 +26,7 @@ from hamstring_cli.fhir import canonical, questionnaire_url, system
 from hamstring_cli.model import Answer, Questionnaire
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+SNOMED = "http://snomed.info/sct"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 #: Our triage levels as FHIR request priorities (routine < urgent < asap < stat).
 PRIORITY = {"emergency": "stat", "urgent": "asap", "soon": "urgent", "routine": "routine"}
@@ -207,7 +208,13 @@ def _prediction(
             "text": condition["label"],
         },
         "qualitativeRisk": {
-            "coding": [{"system": RISK_PROBABILITY, "code": risk, "display": risk.capitalize()}]
+            "coding": [
+                {
+                    "system": RISK_PROBABILITY,
+                    "code": risk,
+                    "display": f"{risk.capitalize()} likelihood",
+                }
+            ]
         },
     }
     if parts:
@@ -226,7 +233,12 @@ def _service_request(
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
-        "category": [{"text": "Imaging"}],
+        "category": [
+            {
+                "coding": [{"system": SNOMED, "code": "363679005", "display": "Imaging"}],
+                "text": "Imaging",
+            }
+        ],
         "priority": PRIORITY.get(study["urgency"], "routine"),
         "code": {
             "coding": [
