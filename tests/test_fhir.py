@@ -464,3 +464,171 @@ def test_a_number_where_a_code_is_wanted(tmp_path: Path, good: dict[str, Any]) -
     good["item"][coded(good)]["answer"][0] = {"valueInteger": 3}
     message, _ = bad(tmp_path, good)
     assert "E406" in message and "valueCoding" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# Another tree: routes of every form, a multi mid-path, forward jumps, a choice with no
+# fall-through. The same properties must hold for any questionnaire, not only the bundled one.
+
+TANGLED = """\
+format: 1
+id: tangled
+version: 2.1.0
+title: Every kind of route
+disclaimer: Not advice. No validated clinical decision rule exists for this tree.
+references:
+  - {id: R1, citation: Source one.}
+questions:
+  - id: start_here
+    type: choice
+    prompt: Which way?
+    options:
+      - {value: left, label: Left, next: symptoms}
+      - {value: right, label: Right, next: age}
+  - id: symptoms
+    type: multi
+    prompt: Which symptoms?
+    help: Tick all that apply.
+    options:
+      - {value: pain, label: Pain}
+      - {value: swelling, label: Swelling}
+      - {value: fever, label: Fever}
+    routes:
+      - when: {question: symptoms, contains_any: [fever]}
+        next: severity
+      - when:
+          all:
+            - {question: symptoms, contains_any: [pain]}
+            - {not: {question: symptoms, contains_any: [swelling]}}
+        next: age
+  - id: duration
+    type: integer
+    prompt: How many days?
+    min: 0
+    max: 30
+    routes:
+      - when: {question: duration, gte: 14}
+        next: severity
+  - id: age
+    type: integer
+    prompt: How old?
+    min: 0
+    max: 100
+    routes:
+      - when:
+          any:
+            - {question: age, lt: 12}
+            - at_least: 2
+              of:
+                - {question: start_here, equals: right}
+                - {question: age, gt: 60}
+                - {answered: duration}
+        next: guardian
+  - id: worse
+    type: choice
+    prompt: Getting worse?
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+      - {value: unsure, label: Not sure}
+    routes:
+      - when: {not: {question: worse, equals: "no"}}
+        next: severity
+    next: end
+  - id: guardian
+    type: choice
+    prompt: Is a guardian present?
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+  - id: severity
+    type: integer
+    prompt: How bad, 0 to 10?
+    min: 0
+    max: 10
+outcomes:
+  levels:
+    emergency: {label: Emergency, timeframe: now, advice: Go now.}
+    urgent: {label: Urgent, timeframe: within days, advice: Within days.}
+    soon: {label: Soon, timeframe: within two weeks, advice: Soon.}
+    routine: {label: Routine, timeframe: no time pressure, advice: Usual care.}
+  conditions:
+    - id: one
+      label: Condition one
+      triage:
+        - {level: routine, advice: Usual care., source: R1}
+  scores:
+    - condition: one
+      when: {question: start_here, equals: left}
+      weight: 1
+      reason: left
+      source: R1
+"""
+
+
+@pytest.fixture(scope="module")
+def tangled(tmp_path_factory: pytest.TempPathFactory) -> Questionnaire:
+    path = tmp_path_factory.mktemp("tangled") / "tangled.yaml"
+    path.write_text(TANGLED, encoding="utf-8")
+    return load_questionnaire(path)
+
+
+def test_another_tree_exports_valid_and_enables_what_is_asked(tangled: Questionnaire) -> None:
+    exported = to_questionnaire(tangled)
+    FhirQuestionnaire.model_validate(exported)
+    assert exported["name"] == "Tangled"
+    for name, expression in INVARIANTS.items():
+        assert evaluate(exported, expression, {}, R4) == [True], name
+    # One answer per group of answers that no condition tells apart: every routing decision.
+    paths = list(iter_paths(tangled, values="distinct"))
+    assert len(paths) > 20
+    asked = {walk.path for walk in paths}
+    assert len(asked) >= 6  # every branch of the tree is walked
+    for walk in paths:
+        response = to_response(tangled, walk.answers)
+        QuestionnaireResponse.model_validate(response)
+        assert enabled_items(exported, response) == list(walk.path), walk.answers
+        # ...and the response reads back as the same answers.
+        read = read_response(tangled, response)
+        assert Session(tangled, read).path_answers == walk.answers
+        assert Session(tangled, read).unused == []
+
+
+def read_response(q: Questionnaire, response: dict[str, Any]) -> dict[str, Answer]:
+    from hamstring_cli.answers import check_answers
+    from hamstring_cli.loader import read_document
+
+    data, source_map = read_document(text=json.dumps(response, indent=2), name="r.json")
+    return dict(check_answers(data, source_map, q))
+
+
+# ---------------------------------------------------------------------------------------------
+# The export command
+
+
+def test_export_prints_the_questionnaire(exported: dict[str, Any]) -> None:
+    done = command("export", "--format", "fhir")
+    assert done.returncode == 0, done.stderr.decode()
+    printed = json.loads(done.stdout)
+    assert {**printed, "date": None} == {**exported, "date": None}
+
+
+def test_export_writes_a_file_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "q.json"
+    done = command("export", "-f", "fhir", "-o", target)
+    assert done.returncode == 0 and done.stdout == b""
+    assert json.loads(target.read_text())["resourceType"] == "Questionnaire"
+    assert target.stat().st_mode & 0o777 == 0o600
+    again = command("export", "-f", "fhir", "-o", target)
+    assert again.returncode == 1 and b"use --force" in again.stderr
+    assert command("export", "-f", "fhir", "-o", target, "--force").returncode == 0
+
+
+def test_export_reads_a_questionnaire_file_and_needs_a_format(tmp_path: Path) -> None:
+    path = tmp_path / "tangled.yaml"
+    path.write_text(TANGLED, encoding="utf-8")
+    done = command("export", "-f", "fhir", "-q", path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["url"].endswith("/Questionnaire/tangled")
+    assert command("export").returncode == 2
+    assert command("export", "-f", "xml").returncode == 2
