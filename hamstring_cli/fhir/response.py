@@ -57,17 +57,12 @@ class FhirCode:
     WRONG_SHAPE = Detail("E406", "{json_path}: {what} must be {expected}, not {actual}")
 
 
-def json_path(path: DataPath) -> str:
-    """A data path as FHIRPath-like text: ``item[3].answer[0].valueCoding``."""
-    out = "QuestionnaireResponse"
+def json_path(path: DataPath, root: str = "QuestionnaireResponse") -> str:
+    """A data path as FHIRPath-like text: ``QuestionnaireResponse.item[3].answer[0]``."""
+    out = root
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
-
-
-def is_resource(data: object) -> bool:
-    """Whether the data is a FHIR resource (it names its ``resourceType``)."""
-    return isinstance(data, dict) and "resourceType" in data
 
 
 def check_response(data: Any, source_map: SourceMap, q: Questionnaire) -> AnswerSet:
@@ -81,14 +76,18 @@ def check_response(data: Any, source_map: SourceMap, q: Questionnaire) -> Answer
             of answer files (``E202`` to ``E204``, ``E208``).
     """
     reader = _Reader(source_map, q)
-    if data.get("resourceType") != "QuestionnaireResponse":
+    kind = data.get("resourceType")
+    if kind != "QuestionnaireResponse":
+        reader.root = kind if isinstance(kind, str) and kind.isalnum() else "Resource"
         reader.fail(
             FhirCode.NOT_RESPONSE,
             ("resourceType",),
-            allowed=("QuestionnaireResponse (take it out of a Bundle first)",),
-            actual=f"a {data.get('resourceType')}"
-            if isinstance(data.get("resourceType"), str)
-            else describe_type(data.get("resourceType")),
+            allowed=(
+                "QuestionnaireResponse (take it out of the Bundle)"
+                if kind == "Bundle"
+                else "QuestionnaireResponse",
+            ),
+            actual=f"a {kind}" if isinstance(kind, str) else describe_type(kind),
         )
         raise AnswerError(reader.problems)
     named = data.get("questionnaire")
@@ -125,6 +124,7 @@ class _Reader:
     def __init__(self, source_map: SourceMap, q: Questionnaire) -> None:
         self.source_map = source_map
         self.q = q
+        self.root = "QuestionnaireResponse"
         self.problems: list[Diagnostic] = []
         self.found: dict[str, tuple[Answer, Any]] = {}
         self.link_ids = [*q.by_id, *(question.id + HELP_SUFFIX for question in q.questions)]
@@ -144,7 +144,7 @@ class _Reader:
                 self.source_map.value(path),
                 question=question,
                 allowed=tuple(allowed),
-                json_path=json_path(path),
+                json_path=json_path(path, self.root),
                 **fields,
             )
         )
