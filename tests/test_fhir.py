@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -163,7 +164,7 @@ def test_enable_conditions_point_back_and_compile(
         if expression is not None:
             expressions += 1
             fhirpath_compile(expression, R4)  # raises on a syntax error
-            named = set(__import__("re").findall(r"linkId='([^']+)'", expression))
+            named = set(re.findall(r"linkId='([^']+)'", expression))
             assert named and named <= set(seen), item["linkId"]
         seen.append(item["linkId"])
     assert expressions >= 1  # the bundled tree has a route that plain enableWhen cannot say
@@ -219,9 +220,12 @@ def _answer_values(response: dict[str, Any], link_id: str) -> list[Any]:
     return []
 
 
-def _holds(condition: dict[str, Any], response: dict[str, Any]) -> bool:
-    """One enableWhen as R4 defines it (for the operators and answer types we emit)."""
-    given = _answer_values(response, condition["question"])
+def _holds(condition: dict[str, Any], response: dict[str, Any], ignored: set[str]) -> bool:
+    """One enableWhen as R4 defines it (for the operators and answer types we emit); a source
+    in ``ignored`` counts as unanswered."""
+    given = (
+        [] if condition["question"] in ignored else _answer_values(response, condition["question"])
+    )
     op = condition["operator"]
     if op == "exists":
         return bool(given) == condition["answerBoolean"]
@@ -241,21 +245,46 @@ def _holds(condition: dict[str, Any], response: dict[str, Any]) -> bool:
     return any(compare(g) for g in given)
 
 
+#: Expressions compiled once for the whole run, and their values by what they read.
+COMPILED: dict[str, Any] = {}
+VALUES: dict[tuple[str, str], bool] = {}
+
+
+def evaluate_expression(expression: str, response: dict[str, Any]) -> bool:
+    """An enableWhenExpression's value on a response, with fhirpathpy (memoised on the items
+    the expression names: many paths share them, and fhirpathpy takes milliseconds a call)."""
+    named = set(re.findall(r"linkId='([^']+)'", expression))
+    read = json.dumps([i for i in response.get("item", []) if i["linkId"] in named])
+    key = (expression, read)
+    if key not in VALUES:
+        if expression not in COMPILED:
+            COMPILED[expression] = fhirpath_compile(expression, R4)
+        value = COMPILED[expression](response, {"resource": response})
+        assert value in ([True], [False]), (expression, value)  # always a boolean
+        VALUES[key] = value == [True]
+    return VALUES[key]
+
+
 def enabled_items(exported: dict[str, Any], response: dict[str, Any]) -> list[str]:
-    """The questions enabled by the exported conditions (an item needs its ancestors too)."""
-    compiled: dict[str, Any] = {}
+    """The questions enabled by the exported conditions (an item needs its ancestors too).
+
+    As LHC-Forms does it: an ``enableWhen`` source that an ``enableWhen`` disabled counts as
+    unanswered (R4: "as though the item is not valued"), but an expression reads every answer in
+    the response, and an ``enableWhen`` reads the kept answer of an item an expression hid.
+    """
     out: list[str] = []
+    hidden_by_enable_when: set[str] = set()
 
     def visit(item: dict[str, Any], parent_enabled: bool) -> None:
         on = parent_enabled
         expression = expression_of(item)
         if expression is not None:
-            if expression not in compiled:
-                compiled[expression] = fhirpath_compile(expression, R4)
-            on = on and compiled[expression](response, {"resource": response}) == [True]
+            on = on and evaluate_expression(expression, response)
         elif item.get("enableWhen"):
-            results = [_holds(c, response) for c in item["enableWhen"]]
+            results = [_holds(c, response, hidden_by_enable_when) for c in item["enableWhen"]]
             on = on and (all(results) if item.get("enableBehavior") == "all" else any(results))
+            if not on:
+                hidden_by_enable_when.add(item["linkId"])
         if on and item["type"] != "display":
             out.append(item["linkId"])
         for child in item.get("item", []):
@@ -272,6 +301,29 @@ def test_enabled_equals_asked_on_every_path(q: Questionnaire, exported: dict[str
     for path, answers in paths:
         response = to_response(q, answers, authored="2026-01-01T00:00:00+00:00")
         assert enabled_items(exported, response) == list(path), path
+
+
+def with_stale(
+    q: Questionnaire, shown: dict[str, Answer], before: dict[str, Answer]
+) -> dict[str, Any]:
+    """The response of ``shown`` with the answers of ``before`` kept for the questions that
+    ``shown`` does not ask: as a renderer keeps them when a changed answer hides their items."""
+    answers = {**{k: v for k, v in before.items() if k not in shown}, **shown}
+    ordered = {
+        question.id: answers[question.id] for question in q.questions if question.id in answers
+    }
+    return to_response(q, ordered, authored="2026-01-01T00:00:00+00:00")
+
+
+def test_answers_kept_for_hidden_items_enable_nothing(
+    q: Questionnaire, exported: dict[str, Any]
+) -> None:
+    # Fill one path, change an answer, finish another: every pair of branches.
+    paths = [walk.answers for walk in iter_paths(q, values="routing")]
+    for before in paths:
+        for shown in paths:
+            response = with_stale(q, shown, before)
+            assert enabled_items(exported, response) == list(shown), (list(before), list(shown))
 
 
 def test_a_stray_answer_enables_nothing_the_engine_would_not_ask(
@@ -592,6 +644,12 @@ def test_another_tree_exports_valid_and_enables_what_is_asked(tangled: Questionn
         read = read_response(tangled, response)
         assert Session(tangled, read).path_answers == walk.answers
         assert Session(tangled, read).unused == []
+    # Fill one branch, change an answer, finish another: hidden items keep their answers.
+    branches = list(iter_paths(tangled, values="routing"))
+    for before in branches:
+        for shown in branches:
+            stale = with_stale(tangled, shown.answers, before.answers)
+            assert enabled_items(exported, stale) == list(shown.path)
 
 
 def read_response(q: Questionnaire, response: dict[str, Any]) -> dict[str, Answer]:

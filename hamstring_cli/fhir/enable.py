@@ -15,7 +15,7 @@ plain ``enableWhen`` when it is one atom or one flat AND or OR of atoms, and oth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations
 from typing import NamedTuple
 
@@ -231,13 +231,55 @@ def _edges(q: Questionnaire, question: Question) -> list[tuple[str, Term]]:
     return out
 
 
-def enable_terms(q: Questionnaire) -> dict[str, Term]:
-    """Each question's enable condition (``TRUE`` for the start)."""
+def always_asked(q: Questionnaire) -> frozenset[str]:
+    """The questions on every path: no answer can take them off it."""
+    out: set[str] = set()
+    for question in q.questions:
+        # Without this question, can a walk from the start still reach the end?
+        seen: set[str] = {question.id}
+        stack = [q.start] if q.start != question.id else []
+        ends = False
+        while stack and not ends:
+            current = stack.pop()
+            if current == END:
+                ends = True
+            elif current not in seen:
+                seen.add(current)
+                stack.extend(q.successors(q.question(current)))
+        if not ends:
+            out.add(question.id)
+    return frozenset(out)
+
+
+def _atoms_guarded(term: Term, guard: Callable[[str], Term], skip: str) -> Term:
+    # Each atom on a question that some answers take off the path also needs that question to
+    # be on the path: a renderer may keep (and an expression read) the answer of an item it hid.
+    if isinstance(term, In | Cmp | Exists):
+        return term if term.question == skip else make_and((term, guard(term.question)))
+    if isinstance(term, And):
+        return make_and(tuple(_atoms_guarded(t, guard, skip) for t in term.items))
+    if isinstance(term, Or):
+        return make_or(tuple(_atoms_guarded(t, guard, skip) for t in term.items))
+    if isinstance(term, Neg):
+        return negate(_atoms_guarded(term.item, guard, skip))
+    return term
+
+
+def enable_terms(q: Questionnaire, *, robust: bool = False) -> dict[str, Term]:
+    """Each question's enable condition (``TRUE`` for the start).
+
+    Plain, a condition reads "P answered" for "P is on the path": true in a response that holds
+    only the questions shown, and for ``enableWhen``, whose sources count as unanswered while
+    disabled. With ``robust``, every answer read is also required to be on the path, back to
+    questions that every path asks: right even when hidden items keep their answers (LHC-Forms
+    evaluates ``enableWhenExpression`` so), at the cost of longer conditions.
+    """
     incoming: dict[str, list[tuple[str, Term]]] = {}
     for question in q.questions:
         for target, term in _edges(q, question):
             if target != END:
                 incoming.setdefault(target, []).append((question.id, term))
+    stable = always_asked(q) if robust else frozenset()
     enabled: dict[str, Term] = {}
 
     def reached(qid: str, stack: frozenset[str]) -> Term:
@@ -245,9 +287,16 @@ def enable_terms(q: Questionnaire) -> dict[str, Term]:
         # may be left empty), its own enable condition.
         if qid == q.start:
             return TRUE
-        if q.question(qid).type == "multi":
-            return condition(qid, stack)
-        return Exists(qid)
+        answered: Term = TRUE if q.question(qid).type == "multi" else Exists(qid)
+        if q.question(qid).type == "multi" or (robust and qid not in stable):
+            return make_and((answered, condition(qid, stack)))
+        return answered
+
+    def guard(stack: frozenset[str]) -> Callable[[str], Term]:
+        def on_path(qid: str) -> Term:
+            return TRUE if qid in stable else condition(qid, stack)
+
+        return on_path
 
     def condition(qid: str, stack: frozenset[str]) -> Term:
         if qid in enabled:
@@ -256,8 +305,14 @@ def enable_terms(q: Questionnaire) -> dict[str, Term]:
             return TRUE
         if qid in stack:  # a cycle: the checker refuses these
             return FALSE
+        inner = stack | {qid}
         parts = [
-            make_and((reached(source, stack | {qid}), term))
+            make_and(
+                (
+                    reached(source, inner),
+                    _atoms_guarded(term, guard(inner), source) if robust else term,
+                )
+            )
             for source, term in incoming.get(qid, [])
         ]
         enabled[qid] = _choice_to_exists(q, make_or(parts))
@@ -266,6 +321,42 @@ def enable_terms(q: Questionnaire) -> dict[str, Term]:
     for question in q.questions:
         condition(question.id, frozenset())
     return {question.id: enabled.get(question.id, TRUE) for question in q.questions}
+
+
+def questions_of(term: Term) -> set[str]:
+    """The questions a term reads."""
+    if isinstance(term, In | Cmp | Exists):
+        return {term.question}
+    if isinstance(term, And | Or):
+        return set().union(*(questions_of(t) for t in term.items))
+    if isinstance(term, Neg):
+        return questions_of(term.item)
+    return set()
+
+
+def choose(q: Questionnaire) -> dict[str, tuple[str, Term]]:
+    """How each question's condition is written: ``("none", TRUE)`` for the start,
+    ``("enableWhen", plain)``, or ``("expression", robust)``.
+
+    Plain ``enableWhen`` where it can say the condition and every question it reads is asked on
+    every path or itself enabled by ``enableWhen``: renderers count a source that ``enableWhen``
+    disabled as unanswered, but LHC-Forms keeps the answer of an item that an expression hid,
+    and ``enableWhen`` on it would still see it. Elsewhere the robust expression.
+    """
+    plain, robust = enable_terms(q), enable_terms(q, robust=True)
+    trusted = set(always_asked(q))
+    out: dict[str, tuple[str, Term]] = {}
+    for question in q.questions:
+        term = plain[question.id]
+        if term == TRUE:
+            out[question.id] = ("none", TRUE)
+            trusted.add(question.id)
+        elif enable_when(q, term) is not None and questions_of(term) <= trusted:
+            out[question.id] = ("enableWhen", term)
+            trusted.add(question.id)
+        else:
+            out[question.id] = ("expression", robust[question.id])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from hamstring_cli.fhir import (
     questionnaire_url,
     system,
 )
-from hamstring_cli.fhir.enable import TRUE, Term, enable_terms, enable_when, fhirpath
+from hamstring_cli.fhir.enable import Term, choose, enable_when, fhirpath
 from hamstring_cli.model import Question, Questionnaire
 
 _TYPES = {"choice": "choice", "multi": "choice", "integer": "integer"}
@@ -44,7 +44,7 @@ def to_questionnaire(q: Questionnaire, *, date: str | None = None) -> dict[str, 
         import datetime
 
         date = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    terms = enable_terms(q)
+    written = choose(q)
     description = "\n\n".join(part for part in (q.description, q.disclaimer) if part)
     return {
         "resourceType": "Questionnaire",
@@ -57,24 +57,25 @@ def to_questionnaire(q: Questionnaire, *, date: str | None = None) -> dict[str, 
         "subjectType": ["Patient"],
         "date": date,
         "description": description,
-        "item": [_item(q, question, terms[question.id]) for question in q.questions],
+        "item": [_item(q, question, *written[question.id]) for question in q.questions],
     }
 
 
-def _item(q: Questionnaire, question: Question, term: Term) -> dict[str, object]:
+def _item(q: Questionnaire, question: Question, how: str, term: Term) -> dict[str, object]:
+    # How the condition is written (enableWhen, an expression, or none): see enable.choose.
     item: dict[str, object] = {"linkId": question.id, "text": question.prompt}
     item["type"] = _TYPES[question.type]
     extensions: list[dict[str, object]] = []
-    if term != TRUE:
+    if how == "enableWhen":
         written = enable_when(q, term)
-        if written is not None:
-            entries, behavior = written
-            item["enableWhen"] = entries
-            if len(entries) > 1:
-                item["enableBehavior"] = behavior
-        else:
-            expression = {"language": "text/fhirpath", "expression": fhirpath(term)}
-            extensions.append({"url": ENABLE_WHEN_EXPRESSION, "valueExpression": expression})
+        assert written is not None
+        entries, behavior = written
+        item["enableWhen"] = entries
+        if len(entries) > 1:
+            item["enableBehavior"] = behavior
+    elif how == "expression":
+        expression = {"language": "text/fhirpath", "expression": fhirpath(term)}
+        extensions.append({"url": ENABLE_WHEN_EXPRESSION, "valueExpression": expression})
     # A multi question may be left empty ("none of these"); every other one needs an answer.
     item["required"] = question.type != "multi"
     if question.type == "multi":

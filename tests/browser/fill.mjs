@@ -1,6 +1,7 @@
 // Fill the exported Questionnaire in LHC-Forms, in headless Chromium, as a person would: click
 // the radio buttons and check boxes, type the numbers. Then export each filled form with
-// LForms.Util.getFormFHIRData and print the QuestionnaireResponses as one JSON list.
+// LForms.Util.getFormFHIRData and print, for each, the QuestionnaireResponse and the linkIds of
+// the questions on screen, as one JSON list.
 //
 // Usage: node fill.mjs JOB.json, where JOB.json holds {playwright, chromium, userDataDir, url,
 // questionnaire, plans}; each plan is a list of {linkId, type, text, answer} in the order asked,
@@ -56,11 +57,16 @@ try {
         }
       }
     }
-    responses.push(
-      await page.evaluate(() =>
-        LForms.Util.getFormFHIRData("QuestionnaireResponse", "R4", document.getElementById("form")),
-      ),
+    const response = await page.evaluate(() =>
+      LForms.Util.getFormFHIRData("QuestionnaireResponse", "R4", document.getElementById("form")),
     );
+    // The questions on screen: each shows its label, "label-<linkId>/1".
+    const shown = await page.evaluate(() =>
+      [...document.querySelectorAll('label[id^="label-"]')]
+        .filter((label) => label.offsetParent !== null)
+        .map((label) => label.id.slice("label-".length).split("/")[0]),
+    );
+    responses.push({ response, shown });
   }
 } catch (error) {
   problems.push(String(error && error.stack ? error.stack : error));
