@@ -56,7 +56,6 @@ def need(found: object, what: str) -> Any:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The page and LHC-Forms, served over HTTP on localhost (file:// does not load it)."""
-    need(LFORMS.is_dir(), f"the npm package lforms unpacked in {DEPS / 'lforms'}")
     folder = tmp_path_factory.mktemp("site")
     (folder / "lforms").symlink_to(LFORMS)
     shutil.copy(BROWSER / "page.html", folder / "page.html")
@@ -138,6 +137,7 @@ def triage(answers: Path) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_lhc_forms_fills_every_branch_and_triages_the_same(site: str, tmp_path: Path) -> None:
+    need(LFORMS.is_dir(), f"the npm package lforms unpacked in {DEPS / 'lforms'}")
     chromium = need(shutil.which("chromium"), "Debian's chromium (apt-get install -y chromium)")
     node = need(shutil.which("node"), "Node.js")
     need(PLAYWRIGHT.is_file(), f"the npm package playwright-core in {DEPS / 'node_modules'}")
