@@ -692,3 +692,15 @@ def test_export_reads_a_questionnaire_file_and_needs_a_format(tmp_path: Path) ->
     assert json.loads(done.stdout)["url"].endswith("/Questionnaire/tangled")
     assert command("export").returncode == 2
     assert command("export", "-f", "xml").returncode == 2
+
+
+def test_a_help_item_without_answers_is_ignored(q: Questionnaire, tmp_path: Path) -> None:
+    answers = walk(q, case_answers(CASES[0]))
+    response = to_response(q, answers)
+    helped = next(x for x in q.questions if x.help and x.id in answers)
+    response["item"].insert(0, {"linkId": f"{helped.id}-help", "text": helped.help})
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps(response, indent=2), encoding="utf-8")
+    done = command("triage", "--answers", path, "--format", "json")
+    assert done.returncode == 0 and done.stderr == b"", done.stderr.decode()
+    assert json.loads(done.stdout) == score(q, answers).to_dict()
