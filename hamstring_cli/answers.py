@@ -151,6 +151,11 @@ def check_answers(data: object, source_map: SourceMap, questionnaire: Questionna
     Raises:
         AnswerError: every problem found (see :func:`read_answers`).
     """
+    if isinstance(data, dict) and "resourceType" in data:
+        # A FHIR QuestionnaireResponse (ours, or a forms renderer's): read in its own module.
+        from hamstring_cli.fhir.response import check_response
+
+        return check_response(data, source_map, questionnaire)
     base: DataPath = ()
     if is_saved_result(data):
         assert isinstance(data, dict)

@@ -40,7 +40,7 @@ from hamstring_cli.scoring import score
 #: The files a folder contributes, in sorted order.
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 JSON_LINES_SUFFIX = ".jsonl"
-BATCH_FORMATS = ("jsonl", "csv")
+BATCH_FORMATS = ("jsonl", "csv", "fhir")
 CSV_COLUMNS = (
     "source",
     "leading",
@@ -334,11 +334,14 @@ def show_progress(*, to_file: bool) -> bool:
 class Writer:
     """Writes records as JSON Lines or CSV to a text stream, one record at a time."""
 
-    def __init__(self, stream: IO[str], fmt: str) -> None:
+    def __init__(
+        self, stream: IO[str], fmt: str, questionnaire: Questionnaire | None = None
+    ) -> None:
         if fmt not in BATCH_FORMATS:
             raise ValueError(f"unknown batch format {fmt!r}; known: {', '.join(BATCH_FORMATS)}")
         self.stream = stream
         self.fmt = fmt
+        self.questionnaire = questionnaire
         self.csv = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
         if self.csv is not None:
             self.csv.writerow(CSV_COLUMNS)
@@ -347,6 +350,13 @@ class Writer:
         """Write one record."""
         if self.csv is not None:
             self.csv.writerow(record.csv_row())
+        elif self.fmt == "fhir":
+            from hamstring_cli.fhir.bundle import ndjson_line
+
+            assert self.questionnaire is not None, "the fhir format needs the questionnaire"
+            self.stream.write(
+                ndjson_line(self.questionnaire, record.source, record.result, record.errors)
+            )
         else:
             encoder = _JSON if escape(record.source) == record.source else _JSON_ASCII
             self.stream.write(encoder.encode(record.to_dict()) + "\n")
@@ -405,7 +415,7 @@ def run_batch(
             # close the file: open_output does).
             stack.callback(sink.detach)
             stack.callback(sink.flush)
-        writer = Writer(sink, fmt)
+        writer = Writer(sink, fmt, questionnaire)
         failed = total = 0
         for record in run_all(inputs, questionnaire, show_progress=bar):
             for note in notes:

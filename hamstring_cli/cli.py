@@ -172,6 +172,7 @@ class Format(str, enum.Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    fhir = "fhir"
 
 
 class Level(str, enum.Enum):
@@ -251,6 +252,7 @@ class BatchFormat(str, enum.Enum):
 
     jsonl = "jsonl"
     csv = "csv"
+    fhir = "fhir"
 
 
 @app.command()
@@ -268,7 +270,10 @@ def batch(
     ],
     questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
     format: Annotated[
-        BatchFormat, typer.Option("--format", "-f", help="One JSON result a line, or CSV.")
+        BatchFormat,
+        typer.Option(
+            "--format", "-f", help="One JSON result a line, CSV, or one FHIR Bundle a line."
+        ),
     ] = BatchFormat.jsonl,
     output: Annotated[
         Path | None,
@@ -489,6 +494,38 @@ def explain(
         sys.stdout.write(to_json(explanation.to_dict()))
     else:
         sys.stdout.write(explanation.to_text())
+
+
+class ExportFormat(str, enum.Enum):
+    """Output formats of ``export``."""
+
+    fhir = "fhir"
+
+
+@app.command()
+def export(
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="fhir: an R4 Questionnaire with SDC extensions."),
+    ],
+    questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it to this file.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
+) -> None:
+    """The question tree for other tools: a FHIR Questionnaire for forms renderers."""
+    from hamstring_cli.fhir.questionnaire import questionnaire_json
+    from hamstring_cli.report import write_private, write_stdout
+
+    text = questionnaire_json(load(questionnaire))
+    if output is None:
+        write_stdout(text)
+        return
+    write_private(output, text.encode("utf-8"), force=force)
+    sys.stderr.write(f"hamstring: wrote the FHIR Questionnaire to {output}\n")
 
 
 class GraphFormat(str, enum.Enum):

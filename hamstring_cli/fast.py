@@ -59,7 +59,7 @@ BATCH = Spec(
         "-o": "output",
     },
     flags={"--force": "force"},
-    choices={"fmt": ("jsonl", "csv")},
+    choices={"fmt": ("jsonl", "csv", "fhir")},
     paths=("output",),
     positional="inputs",
 )

@@ -1022,6 +1022,7 @@ def _after_summary(
     formats = [("markdown", "Markdown, for clinical notes"), ("json", "JSON, the full result")]
     if shown_format == "json":
         formats.reverse()
+    formats.append(("fhir", "FHIR Bundle, for record systems"))
     shown = False
     while True:
         # Three choices at most, so that the menu stays on the screen under the decision.
@@ -1054,7 +1055,7 @@ def _after_summary(
 
 def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:
     """Save the Markdown or JSON report to a private file."""
-    suffix = ".json" if fmt == "json" else ".md"
+    suffix = ".md" if fmt == "markdown" else ".json"
     suggested = f"hamstring-report-{_dt.datetime.now():%Y%m%d-%H%M}{suffix}"
     data = render(result, str(fmt)).encode("utf-8")
     while True:
@@ -1093,7 +1094,7 @@ def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:
         except OutputError as error:
             terminal.screen.warn(str(error))
             continue
-        name = "JSON" if fmt == "json" else "Markdown"
+        name = {"json": "JSON", "fhir": "FHIR Bundle"}.get(str(fmt), "Markdown")
         terminal.screen.text(f"Saved the {name} report, private to you (mode 0600), in:")
         terminal.screen.text(str(path.resolve()), indent="  ")
         return

@@ -21,7 +21,7 @@ from hamstring_cli.errors import HamstringError, escape
 from hamstring_cli.model import LEVEL_RANK
 from hamstring_cli.scoring import Result
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "fhir")
 
 
 class OutputError(HamstringError):
@@ -41,6 +41,10 @@ def render(result: Result, fmt: str) -> str:
     """
     if fmt == "json":
         return to_json(result.to_dict())
+    if fmt == "fhir":
+        from hamstring_cli.fhir.bundle import bundle_json
+
+        return bundle_json(result.questionnaire, result.to_dict())
     if fmt == "markdown":
         from hamstring_cli.render.markdown import render_markdown
 

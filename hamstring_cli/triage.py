@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 #: The questionnaire every command runs unless told otherwise.
 DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "fhir")
 
 
 def load(name: str) -> Questionnaire:

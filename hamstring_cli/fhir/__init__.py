@@ -1,0 +1,39 @@
+"""FHIR R4 (4.0.1) as plain data: the tree as an SDC Questionnaire, the result as a Bundle,
+and a QuestionnaireResponse read as answers.
+
+Layer 2: standard library only. Every resource is a plain ``dict`` built at run time; nothing
+here imports a FHIR library (the tests validate the output with one). ``docs/fhir.md`` describes
+the mapping.
+"""
+
+from __future__ import annotations
+
+from hamstring_cli.model import Questionnaire
+
+#: The base of every canonical URL and code system this tool declares. ``.example`` is a
+#: reserved top-level domain: the URLs name things, they are never fetched.
+BASE = "https://hamstring.example/fhir"
+FHIR_VERSION = "4.0.1"
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition"
+ENABLE_WHEN_EXPRESSION = f"{SDC}/sdc-questionnaire-enableWhenExpression"
+ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+#: The suffix of the display item that holds a question's help text.
+HELP_SUFFIX = "-help"
+
+
+def questionnaire_url(q: Questionnaire) -> str:
+    """The Questionnaire's canonical URL (without the version)."""
+    return f"{BASE}/Questionnaire/{q.id}"
+
+
+def canonical(q: Questionnaire) -> str:
+    """The versioned canonical a QuestionnaireResponse names: ``url|version``."""
+    return f"{questionnaire_url(q)}|{q.version}"
+
+
+def system(q: Questionnaire, name: str) -> str:
+    """The code system of one question's options (or of one of our result value sets)."""
+    return f"{BASE}/CodeSystem/{q.id}/{name}"

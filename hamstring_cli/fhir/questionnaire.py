@@ -1,0 +1,126 @@
+"""The question tree as an R4 ``Questionnaire`` with SDC extensions (``hamstring export``).
+
+Layer 2, pure: the tree in, a plain ``dict`` out. ``docs/fhir.md`` describes the mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from hamstring_cli.fhir import (
+    ENABLE_WHEN_EXPRESSION,
+    HELP_SUFFIX,
+    ITEM_CONTROL,
+    ITEM_CONTROL_SYSTEM,
+    MAX_VALUE,
+    MIN_VALUE,
+    questionnaire_url,
+    system,
+)
+from hamstring_cli.fhir.enable import Term, choose, enable_when, fhirpath
+from hamstring_cli.model import Question, Questionnaire
+
+_TYPES = {"choice": "choice", "multi": "choice", "integer": "integer"}
+
+
+def computable_name(q: Questionnaire) -> str:
+    """A ``name`` as FHIR wants it (``[A-Z][A-Za-z0-9_]{0,254}``), from the id."""
+    words = re.split(r"[^A-Za-z0-9]+", q.id)
+    name = "".join(w[:1].upper() + w[1:] for w in words if w)
+    if not name or not name[0].isalpha():
+        name = "Q" + name
+    return name[:255]
+
+
+def to_questionnaire(q: Questionnaire, *, date: str | None = None) -> dict[str, object]:
+    """The questionnaire as an R4 Questionnaire resource.
+
+    Args:
+        q: a questionnaire that passed its checks.
+        date: the ``date`` element (default: today, in UTC).
+    """
+    if date is None:
+        import datetime
+
+        date = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    written = choose(q)
+    description = "\n\n".join(part for part in (q.description, q.disclaimer) if part)
+    return {
+        "resourceType": "Questionnaire",
+        "id": q.id,
+        "url": questionnaire_url(q),
+        "version": q.version,
+        "name": computable_name(q),
+        "title": q.title,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "date": date,
+        "description": description,
+        "item": [_item(q, question, *written[question.id]) for question in q.questions],
+    }
+
+
+def _item(q: Questionnaire, question: Question, how: str, term: Term) -> dict[str, object]:
+    # How the condition is written (enableWhen, an expression, or none): see enable.choose.
+    item: dict[str, object] = {"linkId": question.id, "text": question.prompt}
+    item["type"] = _TYPES[question.type]
+    extensions: list[dict[str, object]] = []
+    if how == "enableWhen":
+        written = enable_when(q, term)
+        assert written is not None
+        entries, behavior = written
+        item["enableWhen"] = entries
+        if len(entries) > 1:
+            item["enableBehavior"] = behavior
+    elif how == "expression":
+        expression = {"language": "text/fhirpath", "expression": fhirpath(term)}
+        extensions.append({"url": ENABLE_WHEN_EXPRESSION, "valueExpression": expression})
+    # A multi question may be left empty ("none of these"); every other one needs an answer.
+    item["required"] = question.type != "multi"
+    if question.type == "multi":
+        item["repeats"] = True
+    if question.type == "integer":
+        limits = [(MIN_VALUE, question.minimum), (MAX_VALUE, question.maximum)]
+        extensions += [
+            {"url": url, "valueInteger": value} for url, value in limits if value is not None
+        ]
+    else:
+        # Every option in sight (the lists are short): radio buttons, or check boxes for multi.
+        control = "check-box" if question.type == "multi" else "radio-button"
+        extensions.append(_item_control(control))
+        item["answerOption"] = [
+            {
+                "valueCoding": {
+                    "system": system(q, question.id),
+                    "code": option.value,
+                    "display": option.label,
+                }
+            }
+            for option in question.options
+        ]
+    if extensions:
+        item["extension"] = extensions
+    if question.help:
+        item["item"] = [
+            {
+                "linkId": question.id + HELP_SUFFIX,
+                "text": question.help,
+                "type": "display",
+                "extension": [_item_control("help")],
+            }
+        ]
+    return item
+
+
+_CONTROL_DISPLAY = {"help": "Help-Button", "radio-button": "Radio Button", "check-box": "Check-box"}
+
+
+def _item_control(code: str) -> dict[str, object]:
+    coding = {"system": ITEM_CONTROL_SYSTEM, "code": code, "display": _CONTROL_DISPLAY[code]}
+    return {"url": ITEM_CONTROL, "valueCodeableConcept": {"coding": [coding]}}
+
+
+def questionnaire_json(q: Questionnaire) -> str:
+    """The Questionnaire as JSON: indented by 2, with a final newline."""
+    return json.dumps(to_questionnaire(q), indent=2, ensure_ascii=False) + "\n"
