@@ -39,8 +39,12 @@ def flag_action(flag_id: str, advice: str) -> str:
     if rest.startswith("("):
         # '(a very swollen tight thigh, ...): emergency department now' keeps its aside.
         close = rest.find(")")
-        after = rest[close + 1 :].lstrip(" :-–—") if close >= 0 else ""
-        rest = after or rest
+        after = rest[close + 1 :] if close >= 0 else ""
+        # '(...), which tendinopathy does not cause: MRI ...': what to do follows the colon.
+        colon = after.find(": ")
+        if colon >= 0 and "." not in after[:colon]:
+            after = after[colon + 2 :]
+        rest = after.lstrip(" ,;:-–—") or rest
     return sentence(rest)
 
 
