@@ -62,7 +62,8 @@ def shorten(value: object, limit: int = MAX_ECHO) -> str:
     if len(text) > _MAX_DIGITS:
         text = _DIGITS.sub(lambda m: digits_text(len(m.group())), text)
     if len(text) > limit:
-        text = f"{text[: limit - 40]}... ({len(text):,} characters)"
+        # The note on the length takes about 20 characters: most of the limit stays text.
+        text = f"{text[: max(limit - 25, limit // 2)]}... ({len(text):,} characters)"
     return escape(text)
 
 
@@ -314,7 +315,8 @@ def nearest(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
 def allowed_text(values: Iterable[str], limit: int = 12) -> str:
     """Values for a message: ``a, b, c`` (cut short after ``limit``)."""
     items = list(values)
-    shown = ", ".join(shorten(item, 60) for item in items[:limit])
+    # Allowed values come from the questionnaire, not the user: long enough for a web address.
+    shown = ", ".join(shorten(item, 200) for item in items[:limit])
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
