@@ -16,14 +16,31 @@ Adding a format: write its module, add its :class:`OutputFormat` here. Standard 
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
+    # Only for the type checker: the registry is imported by every scripted run, and a
+    # Protocol class costs more to create than the rest of this module.
+    from collections.abc import Callable
+    from typing import IO, Protocol
+
     from hamstring_cli.batch import Record
     from hamstring_cli.model import Questionnaire
     from hamstring_cli.scoring import Result
+
+    class ReportModule(Protocol):
+        """What a ``triage`` format's module provides."""
+
+        def render(self, result: Result) -> str:
+            """The result in this format, as a string."""
+
+    class BatchModule(Protocol):
+        """What a ``batch`` format's module provides."""
+
+        def record_writer(
+            self, stream: IO[str], questionnaire: Questionnaire
+        ) -> Callable[[Record], None]:
+            """Write any header to ``stream``; return a function that writes one record."""
 
 
 class OutputFormat(NamedTuple):
@@ -88,22 +105,6 @@ BATCH_DEFAULT = "jsonl"
 SAVED_FORMATS: tuple[OutputFormat, ...] = tuple(f for f in FORMATS if f.saved)
 
 
-class ReportModule(Protocol):
-    """What a ``triage`` format's module provides."""
-
-    def render(self, result: Result) -> str:
-        """The result in this format, as a string."""
-
-
-class BatchModule(Protocol):
-    """What a ``batch`` format's module provides."""
-
-    def record_writer(
-        self, stream: IO[str], questionnaire: Questionnaire
-    ) -> Callable[[Record], None]:
-        """Write any header to ``stream``; return a function that writes one record."""
-
-
 def get(name: str) -> OutputFormat:
     """The format called ``name``.
 
@@ -118,6 +119,8 @@ def get(name: str) -> OutputFormat:
 
 
 def _module(fmt: OutputFormat) -> object:
+    import importlib
+
     return importlib.import_module(f"hamstring_cli.render.{fmt.module}")
 
 
@@ -130,7 +133,7 @@ def report_module(name: str) -> ReportModule:
     fmt = get(name)
     if not fmt.triage:
         raise ValueError(f"{name!r} is not a report format; known: {', '.join(TRIAGE_FORMATS)}")
-    return cast(ReportModule, _module(fmt))
+    return cast("ReportModule", _module(fmt))
 
 
 def batch_module(name: str) -> BatchModule:
@@ -143,7 +146,7 @@ def batch_module(name: str) -> BatchModule:
     if not fmt.batch:
         known = ", ".join(BATCH_FORMATS)
         raise ValueError(f"unknown batch format {name!r}; known: {known}")
-    return cast(BatchModule, _module(fmt))
+    return cast("BatchModule", _module(fmt))
 
 
 def help_text(*, batch: bool = False) -> str:
