@@ -16,6 +16,7 @@ Adding a format: write its module, add its :class:`OutputFormat` here. Standard 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
@@ -119,9 +120,10 @@ def get(name: str) -> OutputFormat:
 
 
 def _module(fmt: OutputFormat) -> object:
-    import importlib
-
-    return importlib.import_module(f"hamstring_cli.render.{fmt.module}")
+    # The import statement's own machinery: importlib would be one more module to load.
+    name = f"hamstring_cli.render.{fmt.module}"
+    __import__(name)
+    return sys.modules[name]
 
 
 def report_module(name: str) -> ReportModule:
