@@ -16,7 +16,7 @@ from pathlib import Path
 from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Question, Questionnaire
-from hamstring_cli.resources import resolve_questionnaire
+from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, resolve_questionnaire
 
 
 def command() -> str:
@@ -55,7 +55,7 @@ def random_answers(rng: random.Random, question: Question) -> Answer:
     return tuple(v for v in question.values if rng.random() < 0.2)
 
 
-def bundled(name: str = "proximal-hamstring") -> Questionnaire:
+def bundled(name: str = DEFAULT_QUESTIONNAIRE) -> Questionnaire:
     """A bundled questionnaire, loaded once."""
     return load_questionnaire(resolve_questionnaire(name))
 

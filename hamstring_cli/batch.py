@@ -9,9 +9,7 @@ is read. A bad input becomes an error record, and the others still run; nothing 
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
-import json
 import os
 import re
 import sys
@@ -40,17 +38,6 @@ from hamstring_cli.scoring import score
 #: The files a folder contributes, in sorted order.
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 JSON_LINES_SUFFIX = ".jsonl"
-BATCH_FORMATS = ("jsonl", "csv", "fhir")
-CSV_COLUMNS = (
-    "source",
-    "leading",
-    "confidence",
-    "level",
-    "imaging_modality",
-    "imaging_urgency",
-    "red_flags",
-    "error",
-)
 #: Draw a progress bar only once a batch is longer than this (and only on a terminal).
 PROGRESS_AFTER = 50
 
@@ -101,28 +88,6 @@ class Record:
                 "question": first.question,
             },
         }
-
-    def csv_row(self) -> list[str]:
-        """The CSV row, in :data:`CSV_COLUMNS` order (error rows leave the result empty)."""
-        # A file name that is not UTF-8 holds surrogates: written as their escapes.
-        source = escape(self.source)
-        if self.result is None:
-            first = self.errors[0]
-            return [source, "", "", "", "", "", "", f"{first.code} {first.message}"]
-        r = self.result
-        triage, imaging = r["triage"], r["imaging"]
-        flags = r["red_flags"]
-        assert isinstance(triage, dict) and isinstance(imaging, dict) and isinstance(flags, list)
-        return [
-            source,
-            str(r["leading"]),
-            str(r["confidence"]),
-            str(triage["level"]),
-            imaging["modality"] or "",
-            imaging["urgency"] or "",
-            ";".join(str(f["id"]) for f in flags),
-            "",
-        ]
 
 
 def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterator[Input]:
@@ -311,15 +276,6 @@ def run_all(
                     advance()
 
 
-#: One encoder for every record (``json.dumps`` with options builds a new one each call).
-_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-
-
-#: The same, for a record whose source holds surrogates (a file name that is not UTF-8): the
-#: surrogates are written as JSON escapes (``\udcff``), which read back as the same name.
-_JSON_ASCII = json.JSONEncoder(ensure_ascii=True)
-
-
 def show_progress(*, to_file: bool) -> bool:
     """Whether a batch may draw a progress bar (once it is long): standard error a terminal.
 
@@ -332,34 +288,19 @@ def show_progress(*, to_file: bool) -> bool:
 
 
 class Writer:
-    """Writes records as JSON Lines or CSV to a text stream, one record at a time."""
+    """Writes records to a text stream, one at a time, in a ``batch`` format of the registry
+    (:mod:`hamstring_cli.render.formats`); any header is written when it is made."""
 
-    def __init__(
-        self, stream: IO[str], fmt: str, questionnaire: Questionnaire | None = None
-    ) -> None:
-        if fmt not in BATCH_FORMATS:
-            raise ValueError(f"unknown batch format {fmt!r}; known: {', '.join(BATCH_FORMATS)}")
+    def __init__(self, stream: IO[str], fmt: str, questionnaire: Questionnaire) -> None:
+        from hamstring_cli.render.formats import batch_module
+
         self.stream = stream
         self.fmt = fmt
-        self.questionnaire = questionnaire
-        self.csv = csv.writer(stream, lineterminator="\n") if fmt == "csv" else None
-        if self.csv is not None:
-            self.csv.writerow(CSV_COLUMNS)
+        self._write = batch_module(fmt).record_writer(stream, questionnaire)
 
     def write(self, record: Record) -> None:
         """Write one record."""
-        if self.csv is not None:
-            self.csv.writerow(record.csv_row())
-        elif self.fmt == "fhir":
-            from hamstring_cli.fhir.bundle import ndjson_line
-
-            assert self.questionnaire is not None, "the fhir format needs the questionnaire"
-            self.stream.write(
-                ndjson_line(self.questionnaire, record.source, record.result, record.errors)
-            )
-        else:
-            encoder = _JSON if escape(record.source) == record.source else _JSON_ASCII
-            self.stream.write(encoder.encode(record.to_dict()) + "\n")
+        self._write(record)
 
 
 def run_batch(
@@ -446,7 +387,7 @@ def batch_command(
     force: bool = False,
 ) -> int:
     """The ``batch`` command: load the questionnaire once, run every input, return the status."""
-    from hamstring_cli.triage import load
+    from hamstring_cli.runner import load
 
     _, failed = run_batch(load(questionnaire), inputs, fmt=fmt, output=output, force=force)
     return 1 if failed else 0

@@ -28,8 +28,15 @@ from hamstring_cli.errors import (
     did_you_mean,
 )
 from hamstring_cli.loader import SourceMap, load_questionnaire, read_document
-from hamstring_cli.model import LEVELS, Answer, Questionnaire, Reference, describe_type
-from hamstring_cli.practice import IMAGING_CHOICES, Outcome, TeachingPoint, outcome_of
+from hamstring_cli.model import (
+    IMAGING_CHOICES,
+    LEVELS,
+    Answer,
+    Questionnaire,
+    Reference,
+    describe_type,
+)
+from hamstring_cli.practice import Outcome, TeachingPoint, outcome_of
 from hamstring_cli.resources import resolve_questionnaire
 from hamstring_cli.scoring import Result, score
 

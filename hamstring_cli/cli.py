@@ -9,14 +9,23 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeAlias
 
 import typer
 
 from hamstring_cli import __version__
 from hamstring_cli.errors import UserError, escape
 from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, say
-from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, load, scripted_answers
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS
+from hamstring_cli.render.formats import (
+    BATCH_DEFAULT,
+    BATCH_FORMATS,
+    TRIAGE_DEFAULT,
+    TRIAGE_FORMATS,
+    help_text,
+)
+from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
+from hamstring_cli.runner import load, scripted_answers
 
 if TYPE_CHECKING:
     from hamstring_cli.cases import Case
@@ -65,7 +74,7 @@ def main(
 ) -> None:
     """Run the intake questionnaire when no command is given."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(triage)
+        ctx.invoke(triage_command)
 
 
 def fail(message: str, status: Exit = Exit.BAD_INPUT) -> NoReturn:
@@ -166,26 +175,23 @@ def _looks_like_answers(path: Path) -> bool:
         return False
 
 
-class Format(str, enum.Enum):
-    """Report formats of ``triage``."""
-
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-    fhir = "fhir"
-
-
-class Level(str, enum.Enum):
-    """Triage levels for ``--fail-on``, most pressing first."""
-
-    emergency = "emergency"
-    urgent = "urgent"
-    soon = "soon"
-    routine = "routine"
+# The choices of these options come from their one declaration: the output-format registry
+# (render/formats.py), the model's triage levels and imaging calls. typer reads a Literal as a
+# choice; to mypy they are text.
+if TYPE_CHECKING:
+    TriageFormat: TypeAlias = str
+    BatchFormat: TypeAlias = str
+    LevelChoice: TypeAlias = str
+    ImagingChoice: TypeAlias = str
+else:
+    TriageFormat = Literal[TRIAGE_FORMATS]
+    BatchFormat = Literal[BATCH_FORMATS]
+    LevelChoice = Literal[LEVELS]
+    ImagingChoice = Literal[IMAGING_CHOICES]
 
 
-@app.command()
-def triage(
+@app.command("triage")
+def triage_command(
     answers: Annotated[
         str | None,
         typer.Option(
@@ -197,8 +203,9 @@ def triage(
     ] = None,
     questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
     format: Annotated[
-        Format, typer.Option("--format", "-f", help="The report format.")
-    ] = Format.text,
+        TriageFormat,
+        typer.Option("--format", "-f", help=f"The report format: {help_text()}."),
+    ] = TRIAGE_DEFAULT,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the report to this file (private, 0600)."),
@@ -207,7 +214,7 @@ def triage(
         bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
     ] = False,
     fail_on: Annotated[
-        Level | None,
+        LevelChoice | None,
         typer.Option("--fail-on", help="Exit 3 when the triage level is at least this pressing."),
     ] = None,
     resume: Annotated[
@@ -227,16 +234,16 @@ def triage(
     ] = False,
 ) -> None:
     """Run the intake: ask the questions (or read an answer file) and print the summary."""
-    from hamstring_cli.triage import run_triage
+    from hamstring_cli.runner import run_triage
 
     try:
         status = run_triage(
             answers=answers,
             questionnaire=questionnaire,
-            fmt=format.value,
+            fmt=format,
             output=output,
             force=force,
-            fail_on=fail_on.value if fail_on is not None else None,
+            fail_on=fail_on,
             resume=resume,
             session=session,
             plain=plain,
@@ -245,14 +252,6 @@ def triage(
         fail(stop.message, stop.status)
     if status:
         raise typer.Exit(status)
-
-
-class BatchFormat(str, enum.Enum):
-    """Output formats of ``batch``."""
-
-    jsonl = "jsonl"
-    csv = "csv"
-    fhir = "fhir"
 
 
 @app.command()
@@ -271,10 +270,8 @@ def batch(
     questionnaire: QuestionnaireOption = DEFAULT_QUESTIONNAIRE,
     format: Annotated[
         BatchFormat,
-        typer.Option(
-            "--format", "-f", help="One JSON result a line, CSV, or one FHIR Bundle a line."
-        ),
-    ] = BatchFormat.jsonl,
+        typer.Option("--format", "-f", help=f"The record format: {help_text(batch=True)}."),
+    ] = BATCH_DEFAULT,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the records to this file (private, 0600)."),
@@ -291,7 +288,7 @@ def batch(
     from hamstring_cli.batch import batch_command
 
     status = batch_command(
-        inputs, questionnaire=questionnaire, fmt=format.value, output=output, force=force
+        inputs, questionnaire=questionnaire, fmt=format, output=output, force=force
     )
     if status:
         raise typer.Exit(status)
@@ -302,15 +299,6 @@ class PracticeFormat(str, enum.Enum):
 
     text = "text"
     json = "json"
-
-
-class Imaging(str, enum.Enum):
-    """The imaging decision a student commits to (the contract's modalities, or none)."""
-
-    MRI = "MRI"
-    x_ray = "X-ray"
-    ultrasound = "ultrasound"
-    none = "none"
 
 
 @app.command()
@@ -349,11 +337,11 @@ def practice(
         ),
     ] = None,
     level: Annotated[
-        Level | None,
+        LevelChoice | None,
         typer.Option("--level", help="Scripted grading: the triage level.", case_sensitive=False),
     ] = None,
     imaging: Annotated[
-        Imaging | None,
+        ImagingChoice | None,
         typer.Option(
             "--imaging",
             help="Scripted grading: the first imaging (left out: not graded).",
@@ -405,7 +393,7 @@ def practice(
     if guess is not None or level is not None or imaging is not None or answers is not None:
         if chosen is None or guess is None or level is None:
             fail("scripted grading needs --case, --guess and --level", Exit.USAGE)
-        grade_scripted(chosen, guess, level.value, imaging, answers, format)
+        grade_scripted(chosen, guess, level, imaging, answers, format)
         return
     if not (plain or sys.stdin.isatty()):
         fail(
@@ -424,7 +412,7 @@ def grade_scripted(
     case: Case,
     guess: str,
     level: str,
-    imaging: Imaging | None,
+    imaging: str | None,
     answers: str | None,
     format: PracticeFormat,
 ) -> None:
@@ -434,7 +422,7 @@ def grade_scripted(
 
     q = case_questionnaire(case)
     run = run_case(case, q)
-    call = Guess(guess, level, imaging.value if imaging is not None else None)
+    call = Guess(guess, level, imaging)
     bad = check_guess(q, call)
     if bad:
         options = {"leading": "--guess", "level": "--level", "imaging": "--imaging"}

@@ -7,7 +7,10 @@ entry point first offers the arguments to this strict reader. It accepts only th
 spellings of the ``triage`` and ``batch`` options and hands anything else (help, a typo, a bad
 value, an option given twice, any other command) to the typer command line, which reports
 usage errors. Both routes call the same command functions through the same error funnel, and
-``tests/test_fast.py`` runs a table of argument lists through both and compares what they print.
+``tests/test_fast.py`` runs a table of argument lists through both and compares what they print,
+and compares :data:`TRIAGE` and :data:`BATCH` with typer's parameters (names, short flags,
+choices, paths and flags). The format choices come from the output-format registry, the
+levels from the model, as typer's do.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from hamstring_cli.model import LEVELS
-from hamstring_cli.triage import DEFAULT_QUESTIONNAIRE, FORMATS
+from hamstring_cli.render.formats import BATCH_FORMATS, TRIAGE_FORMATS
+from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
 
 
 class Spec(NamedTuple):
@@ -46,7 +50,7 @@ TRIAGE = Spec(
         "--session": "session",
     },
     flags={"--force": "force", "--plain": "plain"},
-    choices={"fmt": FORMATS, "fail_on": LEVELS},
+    choices={"fmt": TRIAGE_FORMATS, "fail_on": LEVELS},
     paths=("output", "resume", "session"),
 )
 BATCH = Spec(
@@ -59,7 +63,7 @@ BATCH = Spec(
         "-o": "output",
     },
     flags={"--force": "force"},
-    choices={"fmt": ("jsonl", "csv", "fhir")},
+    choices={"fmt": BATCH_FORMATS},
     paths=("output",),
     positional="inputs",
 )
@@ -113,10 +117,10 @@ def run_fast(argv: Sequence[str]) -> int | None:
     command: Callable[..., int]
     if not argv:
         options: dict[str, object] | None = {"questionnaire": DEFAULT_QUESTIONNAIRE}
-        from hamstring_cli.triage import run_triage as command
+        from hamstring_cli.runner import run_triage as command
     elif argv[0] == "triage":
         options = parse(TRIAGE, argv[1:])
-        from hamstring_cli.triage import run_triage as command
+        from hamstring_cli.runner import run_triage as command
     elif argv[0] == "batch":
         options = parse(BATCH, argv[1:])
         from hamstring_cli.batch import batch_command as command

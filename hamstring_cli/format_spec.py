@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from hamstring_cli.model import LEVELS, MODALITIES, QUESTION_TYPES
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES, QUESTION_TYPES
 
 if TYPE_CHECKING:
     #: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
@@ -531,7 +531,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "enum",
                         "The study.",
                         required=True,
-                        allowed=(*MODALITIES, "none"),
+                        allowed=IMAGING_CHOICES,
                     ),
                     Field(
                         "urgency",

@@ -1018,11 +1018,14 @@ def _walk_and_review(session: Session, terminal: _Terminal) -> None:
 def _after_summary(
     result: Result, terminal: _Terminal, shown_format: str, *, offer_save: bool
 ) -> None:
-    """What next: finish, show the reasoning, or save a report to a private file."""
-    formats = [("markdown", "Markdown, for clinical notes"), ("json", "JSON, the full result")]
-    if shown_format == "json":
-        formats.reverse()
-    formats.append(("fhir", "FHIR Bundle, for record systems"))
+    """What next: finish, show the reasoning, or save a report to a private file.
+
+    The reports offered are the registry's saved formats (:mod:`hamstring_cli.render.formats`),
+    the one the command line shows first.
+    """
+    from hamstring_cli.render.formats import SAVED_FORMATS
+
+    offered = sorted(SAVED_FORMATS, key=lambda f: f.name != shown_format)
     shown = False
     while True:
         # Three choices at most, so that the menu stays on the screen under the decision.
@@ -1043,9 +1046,11 @@ def _after_summary(
                 continue
             if picked != SAVE_REPORT:
                 return
-            kinds = tuple(Choice(t, f, str(n)) for n, (f, t) in enumerate(formats, 1))
+            kinds = tuple(
+                Choice(f"{f.title}, {f.purpose}", f.name, str(n)) for n, f in enumerate(offered, 1)
+            )
             kind = terminal.prompt(
-                Ask(REPORT_FORMAT, "select", "Which report?", kinds, formats[0][0])
+                Ask(REPORT_FORMAT, "select", "Which report?", kinds, offered[0].name)
             )
         except EOFError:
             return
@@ -1054,9 +1059,11 @@ def _after_summary(
 
 
 def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:
-    """Save the Markdown or JSON report to a private file."""
-    suffix = ".md" if fmt == "markdown" else ".json"
-    suggested = f"hamstring-report-{_dt.datetime.now():%Y%m%d-%H%M}{suffix}"
+    """Save the report in the format ``fmt`` (a name in the registry) to a private file."""
+    from hamstring_cli.render.formats import get
+
+    chosen = get(fmt)
+    suggested = f"hamstring-report-{_dt.datetime.now():%Y%m%d-%H%M}{chosen.suffix}"
     data = render(result, str(fmt)).encode("utf-8")
     while True:
         raw = terminal.prompt(
@@ -1094,8 +1101,7 @@ def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:
         except OutputError as error:
             terminal.screen.warn(str(error))
             continue
-        name = {"json": "JSON", "fhir": "FHIR Bundle"}.get(str(fmt), "Markdown")
-        terminal.screen.text(f"Saved the {name} report, private to you (mode 0600), in:")
+        terminal.screen.text(f"Saved the {chosen.title} report, private to you (mode 0600), in:")
         terminal.screen.text(str(path.resolve()), indent="  ")
         return
 

@@ -1056,7 +1056,7 @@ class _Parser:
             tpath = (*cpath, "triage")
             raw_triage = raw.get("triage", [])
             for j, entry in enumerate(self.sequence(raw_triage, tpath, f"triage of {what}")):
-                rule = self.triage(entry, (*tpath, j), f"triage rule {j + 1} of {what}")
+                rule = self.triage_rule(entry, (*tpath, j), f"triage rule {j + 1} of {what}")
                 if rule is not None:
                     triage.append(rule)
             if self.unique(seen, cid, (*cpath, "id"), "condition") and cid and label:
@@ -1065,7 +1065,7 @@ class _Parser:
                 )
         return out
 
-    def triage(self, value: object, path: DataPath, what: str) -> TriageRule | None:
+    def triage_rule(self, value: object, path: DataPath, what: str) -> TriageRule | None:
         raw = self.mapping(value, path, what, TRIAGE_KEYS, TRIAGE_REQUIRED)
         if raw is None:
             return None

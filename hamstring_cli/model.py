@@ -33,7 +33,12 @@ Answers = Mapping[str, Answer]
 #: Triage levels, most pressing first (the contract fixes them).
 LEVELS: tuple[str, ...] = ("emergency", "urgent", "soon", "routine")
 LEVEL_RANK: Mapping[str, int] = MappingProxyType({name: i for i, name in enumerate(LEVELS)})
+#: Imaging studies (the contract fixes them).
 MODALITIES: tuple[str, ...] = ("MRI", "X-ray", "ultrasound")
+#: No imaging now: an imaging rule's modality that advises none, and a student's call.
+NO_IMAGING = "none"
+#: An imaging decision: a modality, or no imaging now.
+IMAGING_CHOICES: tuple[str, ...] = (*MODALITIES, NO_IMAGING)
 #: The name that ends a path when used as a ``next`` target.
 END = "end"
 

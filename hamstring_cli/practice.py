@@ -15,12 +15,9 @@ from dataclasses import dataclass
 
 from hamstring_cli.errors import allowed_text, did_you_mean
 from hamstring_cli.explain import Change, ConditionContributions, contributions, what_if
-from hamstring_cli.model import LEVELS, MODALITIES, Answer, Questionnaire
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS, NO_IMAGING, Answer, Questionnaire
 from hamstring_cli.scoring import Finding, Result, score
 
-#: What a student may answer for imaging: a modality, or no imaging now.
-NO_IMAGING = "none"
-IMAGING_CHOICES: tuple[str, ...] = (*MODALITIES, NO_IMAGING)
 #: The graded items, in the order they are asked and shown.
 ITEMS: tuple[str, ...] = ("leading", "level", "imaging")
 

@@ -23,10 +23,8 @@ from hamstring_cli.cases import EXAMINED, Case, CaseRun, case_questionnaire, run
 from hamstring_cli.engine import Back, Session
 from hamstring_cli.errors import HamstringError, InvalidAnswer
 from hamstring_cli.explain import Change
-from hamstring_cli.model import Answer, Question, Questionnaire
+from hamstring_cli.model import IMAGING_CHOICES, NO_IMAGING, Answer, Question, Questionnaire
 from hamstring_cli.practice import (
-    IMAGING_CHOICES,
-    NO_IMAGING,
     Feedback,
     Guess,
     Tally,

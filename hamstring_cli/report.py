@@ -1,8 +1,9 @@
-"""Print or write a result: JSON (the contract), Markdown, or the text summary.
+"""Print or write a result in any ``triage`` format of the registry, and write files safely.
 
-Layer 2. JSON and Markdown are built from the standard library alone; rich is imported only to
-draw the text summary. Files are written by :func:`write_private`: atomically and private to
-the user from the moment they exist, since reports hold patient answers.
+Layer 2. The formats are declared in :mod:`hamstring_cli.render.formats`, each rendered by its
+own module, imported only when used: rich only to draw the text summary. Files are written by
+:func:`write_private`: atomically and private to the user from the moment they exist, since
+reports hold patient answers.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from hamstring_cli.errors import HamstringError, escape
 from hamstring_cli.model import LEVEL_RANK
 from hamstring_cli.scoring import Result
 
-FORMATS = ("text", "markdown", "json", "fhir")
-
 
 class OutputError(HamstringError):
     """A report that cannot be written where asked (it exists, or the place is not writable)."""
@@ -34,27 +33,17 @@ def to_json(data: object) -> str:
 
 
 def render(result: Result, fmt: str) -> str:
-    """The result in ``fmt`` as a string; ``text`` is the plain summary (for files).
+    """The result in the ``triage`` format ``fmt`` as a string (``text``: the plain summary).
+
+    The format's module comes from the registry (:mod:`hamstring_cli.render.formats`) and is
+    imported only now: rich only for text, the FHIR builder only for fhir.
 
     Raises:
         ValueError: an unknown format.
     """
-    if fmt == "json":
-        return to_json(result.to_dict())
-    if fmt == "fhir":
-        from hamstring_cli.fhir.bundle import bundle_json
+    from hamstring_cli.render.formats import report_module
 
-        return bundle_json(result.questionnaire, result.to_dict())
-    if fmt == "markdown":
-        from hamstring_cli.render.markdown import render_markdown
-
-        return render_markdown(result)
-    if fmt == "text":
-        # Lazy: only the text summary needs rich.
-        from hamstring_cli.render.text import render_text
-
-        return render_text(result)
-    raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    return report_module(fmt).render(result)
 
 
 def emit(result: Result, fmt: str, output: Path | None = None, force: bool = False) -> None:
@@ -73,12 +62,15 @@ def emit(result: Result, fmt: str, output: Path | None = None, force: bool = Fal
         write_private(output, render(result, fmt).encode("utf-8"), force=force)
         sys.stderr.write(f"hamstring: wrote the {fmt} report to {escape(str(output))}\n")
         return
-    if fmt == "text":
-        from hamstring_cli.render.text import make_console, render_summary
+    from hamstring_cli.render.formats import report_module
 
-        render_summary(result, make_console(sys.stdout))
+    module = report_module(fmt)
+    show = getattr(module, "show", None)
+    if show is not None:
+        # A format drawn for the terminal (the text summary): colour and boxes, or plain.
+        show(result, sys.stdout)
         return
-    write_stdout(render(result, fmt))
+    write_stdout(module.render(result))
 
 
 def write_stdout(text: str) -> None:

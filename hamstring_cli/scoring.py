@@ -63,7 +63,7 @@ class RaisedFlag(NamedTuple):
     timeframe: str | None = None
 
 
-class Triage(NamedTuple):
+class TriageAdvice(NamedTuple):
     """How soon to act, in plain words, and what decided it."""
 
     level: str
@@ -83,7 +83,7 @@ class Study(NamedTuple):
     source: str
 
 
-class Imaging(NamedTuple):
+class ImagingAdvice(NamedTuple):
     """The imaging advice: the first study to order (if any) and every advised study.
 
     ``modality``, ``urgency``, ``reason`` and ``source`` describe the first of ``studies``
@@ -105,8 +105,8 @@ class Result(NamedTuple):
     answers: tuple[tuple[str, Answer], ...]
     differential: tuple[Ranked, ...]
     confidence: str
-    triage: Triage
-    imaging: Imaging
+    triage: TriageAdvice
+    imaging: ImagingAdvice
     red_flags: tuple[RaisedFlag, ...]
     notes: tuple[Note, ...]
 
@@ -303,7 +303,7 @@ def _triage(
     answers: Mapping[str, Answer],
     condition: ConditionDef,
     raised: tuple[RaisedFlag, ...],
-) -> Triage:
+) -> TriageAdvice:
     rule = _condition_rule(condition, answers, condition.id)
     condition_advice = fill(rule.advice, q, answers)
     level = most_pressing([rule.level, *(f.level for f in raised)])
@@ -327,10 +327,12 @@ def _triage(
     # A deciding red flag may say how soon within its level ("the same day").
     timeframe = next((f.timeframe for f in deciding if f.timeframe), timeframe)
     advice = " ".join(p for p in [general, *parts] if p)
-    return Triage(level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources)))
+    return TriageAdvice(
+        level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources))
+    )
 
 
-def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> Imaging:
+def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ImagingAdvice:
     matched = [r for r in q.outcomes.imaging if holds(r.when, answers, leading)]
     candidates = [r for r in matched if r.modality is not None]
     if candidates:
@@ -351,7 +353,7 @@ def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> I
                 ),
             )
         first = next(iter(studies.values()))
-        return Imaging(
+        return ImagingAdvice(
             True,
             first.modality,
             first.urgency,
@@ -361,5 +363,5 @@ def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> I
         )
     none = next((r for r in matched if r.modality is None), None)
     if none is not None:
-        return Imaging(False, None, None, fill(none.reason, q, answers), none.source)
-    return Imaging(False, None, None, q.outcomes.no_imaging_reason, None)
+        return ImagingAdvice(False, None, None, fill(none.reason, q, answers), none.source)
+    return ImagingAdvice(False, None, None, q.outcomes.no_imaging_reason, None)

@@ -11,7 +11,7 @@ from hamstring_cli.answers import read_answers
 from hamstring_cli.cli import app
 from hamstring_cli.errors import UserError, did_you_mean
 from hamstring_cli.render.words import SNAKE_CASE
-from hamstring_cli.triage import load
+from hamstring_cli.runner import load
 
 IDS = ("red_flags", "pain_site", "pain_running_fast", "pain_bending", "sitting_pain", "age")
 

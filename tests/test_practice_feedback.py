@@ -24,7 +24,7 @@ from hamstring_cli.practice_session import (
 )
 from hamstring_cli.render.words import SNAKE_CASE
 from hamstring_cli.resources import bundled_dir
-from hamstring_cli.triage import load
+from hamstring_cli.runner import load
 
 CASES = read_cases(bundled_cases(bundled_dir()))
 

@@ -1,23 +1,28 @@
-"""Renderers of a result: Markdown (pure strings) and the rich summary for a terminal.
+"""The output formats (one module each, declared in :mod:`hamstring_cli.render.formats`) and
+the progress bar.
 
-Importing this package imports nothing heavy: :mod:`hamstring_cli.render.markdown` uses the
-standard library only, and rich is imported by :mod:`hamstring_cli.render.text` and by
-:func:`progress` when they are used, so scripted JSON and Markdown runs never load it.
+Importing this package imports nothing heavy: every scripted run reads the registry in it.
+rich is imported by :mod:`hamstring_cli.render.text` and by :func:`progress` when they are
+used, so scripted JSON and Markdown runs never load it.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    # For the type checker only: every scripted run imports this package (the output-format
+    # registry is in it), and a Protocol class is the costliest thing it would create.
+    from collections.abc import Iterator
+    from typing import Protocol
 
-class Advance(Protocol):
-    """Moves a progress display on by one step."""
+    class Advance(Protocol):
+        """Moves a progress display on by one step."""
 
-    def __call__(self) -> None:
-        """Count one more item done."""
+        def __call__(self) -> None:
+            """Count one more item done."""
 
 
 def _nothing() -> None:

@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime as _dt
 
 from hamstring_cli.render.words import flag_action, flag_name, reference_words
-from hamstring_cli.scoring import Imaging, Ranked, Result
+from hamstring_cli.scoring import ImagingAdvice, Ranked, Result
+
+
+def render(result: Result) -> str:
+    """``--format markdown``: the report dated today (the output-format registry's entry)."""
+    return render_markdown(result)
 
 
 def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
@@ -115,7 +120,7 @@ def _cite(sources: tuple[str, ...]) -> str:
     return f" [{', '.join(ids)}]" if ids else ""
 
 
-def _cite_one(imaging: Imaging) -> str:
+def _cite_one(imaging: ImagingAdvice) -> str:
     return _cite((imaging.source,)) if imaging.source else ""
 
 

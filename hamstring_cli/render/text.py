@@ -155,6 +155,16 @@ def render_text(result: Result, *, width: int = WIDE) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
+def render(result: Result) -> str:
+    """``--format text`` for a file: the plain summary (the output-format registry's entry)."""
+    return render_text(result)
+
+
+def show(result: Result, stream: IO[str]) -> None:
+    """``--format text`` on standard output: drawn for the terminal, or plain when piped."""
+    render_summary(result, make_console(stream))
+
+
 # ---------------------------------------------------------------------------------------------
 # The decision
 

@@ -1,4 +1,4 @@
-"""The triage flow shared by the typer command and the fast lane: answers in, report out.
+"""One ``triage`` run, shared by the typer command and the fast lane: answers in, report out.
 
 Layer 2: no typer here. Errors for the user are raised as :class:`~hamstring_cli.exits.Stop`
 or carry their diagnostics; the caller's funnel prints them.
@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING
 
 from hamstring_cli.errors import AnswerError, MissingAnswers, Place
 from hamstring_cli.exits import Exit, Stop, print_diagnostics
+from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     from hamstring_cli.model import Answer, Questionnaire
-
-#: The questionnaire every command runs unless told otherwise.
-DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
-FORMATS = ("text", "markdown", "json", "fhir")
 
 
 def load(name: str) -> Questionnaire:

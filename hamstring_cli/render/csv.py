@@ -1,0 +1,62 @@
+"""``batch --format csv``: a header, then one row a record (error rows leave the result empty).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
+
+from hamstring_cli.errors import escape
+
+if TYPE_CHECKING:
+    from hamstring_cli.batch import Record
+    from hamstring_cli.model import Questionnaire
+
+#: The columns, in order.
+COLUMNS = (
+    "source",
+    "leading",
+    "confidence",
+    "level",
+    "imaging_modality",
+    "imaging_urgency",
+    "red_flags",
+    "error",
+)
+
+
+def row(record: Record) -> list[str]:
+    """The CSV row of a record, in :data:`COLUMNS` order."""
+    # A file name that is not UTF-8 holds surrogates: written as their escapes.
+    source = escape(record.source)
+    if record.result is None:
+        first = record.errors[0]
+        return [source, "", "", "", "", "", "", f"{first.code} {first.message}"]
+    r = record.result
+    triage, imaging = r["triage"], r["imaging"]
+    flags = r["red_flags"]
+    assert isinstance(triage, dict) and isinstance(imaging, dict) and isinstance(flags, list)
+    return [
+        source,
+        str(r["leading"]),
+        str(r["confidence"]),
+        str(triage["level"]),
+        imaging["modality"] or "",
+        imaging["urgency"] or "",
+        ";".join(str(f["id"]) for f in flags),
+        "",
+    ]
+
+
+def record_writer(stream: IO[str], questionnaire: Questionnaire) -> Callable[[Record], None]:
+    """Write the header row now; return a function that writes one record's row."""
+    out = csv.writer(stream, lineterminator="\n")
+    out.writerow(COLUMNS)
+
+    def write(record: Record) -> None:
+        out.writerow(row(record))
+
+    return write

@@ -1,0 +1,31 @@
+"""``--format fhir``: the result as an R4 Bundle; in ``batch``, one Bundle a line (NDJSON).
+
+The Bundle itself is built by :mod:`hamstring_cli.fhir.bundle`; this module plugs it into the
+output-format registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
+
+from hamstring_cli.fhir.bundle import bundle_json, ndjson_line
+
+if TYPE_CHECKING:
+    from hamstring_cli.batch import Record
+    from hamstring_cli.model import Questionnaire
+    from hamstring_cli.scoring import Result
+
+
+def render(result: Result) -> str:
+    """The result as one FHIR Bundle (JSON)."""
+    return bundle_json(result.questionnaire, result.to_dict())
+
+
+def record_writer(stream: IO[str], questionnaire: Questionnaire) -> Callable[[Record], None]:
+    """Write each batch record as one Bundle a line (an error record as an OperationOutcome)."""
+
+    def write(record: Record) -> None:
+        stream.write(ndjson_line(questionnaire, record.source, record.result, record.errors))
+
+    return write
