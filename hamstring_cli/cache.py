@@ -23,17 +23,20 @@ private (0700) whatever the umask.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hamstring_cli import __version__
+from hamstring_cli.digest import sha256
 from hamstring_cli.errors import UserError
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Bump when the layout of a cache entry changes.
 CACHE_FORMAT = 3
@@ -51,10 +54,12 @@ _CODE = (
 )
 
 
-def cache_dir() -> Path:
+def cache_dir() -> str:
     """``$XDG_CACHE_HOME/hamstring/questionnaires`` (``~/.cache`` when it is not set)."""
+    # Plain strings, not pathlib: a scripted run never imports pathlib (about 4 ms with
+    # urllib.parse and ipaddress).
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "hamstring" / "questionnaires"
+    return os.path.join(base, "hamstring", "questionnaires")
 
 
 def enabled() -> bool:
@@ -66,23 +71,23 @@ def _code_stamp() -> str:
     # An editable install changes code without changing the version: the size and time of the
     # files that read and check a questionnaire are part of the key, so an edit is never
     # answered from an entry that older code wrote.
-    here = Path(__file__).resolve().parent
+    here = os.path.dirname(os.path.realpath(__file__))
     stamps = []
     for name in _CODE:
         try:
-            info = (here / name).stat()
+            info = os.stat(os.path.join(here, name))
         except OSError:
             continue
         stamps.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return ";".join(stamps)
 
 
-def entry_path(raw: bytes) -> Path:
+def entry_path(raw: bytes) -> str:
     """Where the cache entry of a file with these bytes lives."""
-    key = hashlib.sha256()
+    key = sha256()
     key.update(f"{CACHE_FORMAT}|{__version__}|{_code_stamp()}|".encode())
     key.update(raw)
-    return cache_dir() / f"{key.hexdigest()}.json"
+    return os.path.join(cache_dir(), f"{key.hexdigest()}.json")
 
 
 def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
@@ -104,7 +109,7 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
     if use_cache:
         assert raw is not None
         entry = entry_path(raw)
-        cached = _from_cache(entry, name, hashlib.sha256(raw).hexdigest()[:12])
+        cached = _from_cache(entry, name, sha256(raw).hexdigest()[:12])
         if cached is not None:
             return cached
     # PyYAML is imported only when a file must be read: an intake whose questionnaire is
@@ -125,7 +130,7 @@ class _Doubt(Exception):
     """Why a cache entry is not used."""
 
 
-def _read_entry(entry: Path) -> bytes | None:
+def _read_entry(entry: str) -> bytes | None:
     """The bytes of a regular-file entry (``None`` when there is none; ``_Doubt`` when odd)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
@@ -153,7 +158,7 @@ def _refuse_constant(name: str) -> object:
     raise _Doubt(f"it holds {name}, which is not JSON")
 
 
-def _from_cache(entry: Path, name: str, content_hash: str) -> Questionnaire | None:
+def _from_cache(entry: str, name: str, content_hash: str) -> Questionnaire | None:
     """The questionnaire of a cache entry, parsed and checked as a file is; ``None`` if none.
 
     ``content_hash`` is the hash of the file's bytes, as the YAML reader gives it: the entry
@@ -169,7 +174,7 @@ def _from_cache(entry: Path, name: str, content_hash: str) -> Questionnaire | No
         header = json.loads(head)
         if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
             raise _Doubt("it was written in another layout")
-        if header.get("digest") != hashlib.sha256(body).hexdigest():
+        if header.get("digest") != sha256(body).hexdigest():
             raise _Doubt("its content does not match its digest")
         if header.get("content_hash") != content_hash:
             raise _Doubt("it was written for other content")
@@ -203,16 +208,19 @@ def _private_folder(folder: Path) -> None:
         os.chmod(level, 0o700)
 
 
-def _store(entry: Path, data: object, content_hash: str) -> None:
+def _store(file: str, data: object, content_hash: str) -> None:
+    from pathlib import Path  # only when an entry is written, after a full load
+
     from hamstring_cli.report import OutputError, write_private
 
+    entry = Path(file)
     try:
         body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         payload = body.encode("utf-8")
         header = json.dumps(
             {
                 "format": CACHE_FORMAT,
-                "digest": hashlib.sha256(payload).hexdigest(),
+                "digest": sha256(payload).hexdigest(),
                 "content_hash": content_hash,
             },
             allow_nan=False,

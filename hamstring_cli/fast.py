@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from hamstring_cli.model import LEVELS
 from hamstring_cli.render.formats import BATCH_FORMATS, TRIAGE_FORMATS
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class Spec(NamedTuple):
@@ -69,6 +71,14 @@ BATCH = Spec(
 )
 
 
+def _path(token: str) -> Path:
+    # pathlib only when a path option is given: a plain scripted run does without it (it
+    # brings urllib.parse and ipaddress, about 4 ms).
+    from pathlib import Path
+
+    return Path(token)
+
+
 def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
     """The keyword arguments for ``args``, or None to leave them to typer."""
     given: dict[str, object] = {}
@@ -78,7 +88,7 @@ def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
         token = items.pop(0)
         # A lone '-' (standard input) is an argument, not an option.
         if spec.positional and (not token.startswith("-") or len(token) == 1):
-            positional.append(Path(token))
+            positional.append(_path(token))
             continue
         name, eq, inline = token.partition("=")
         if token in spec.flags and spec.flags[token] not in given:
@@ -98,7 +108,7 @@ def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
             return None
         if key in spec.choices and value not in spec.choices[key]:
             return None
-        given[key] = Path(value) if key in spec.paths else value
+        given[key] = _path(value) if key in spec.paths else value
     if spec.positional:
         if not positional:
             return None

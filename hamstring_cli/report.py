@@ -15,12 +15,14 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from hamstring_cli.errors import HamstringError, escape
 from hamstring_cli.model import LEVEL_RANK
 from hamstring_cli.scoring import Result
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class OutputError(HamstringError):
@@ -103,6 +105,9 @@ def is_stdout(path: Path | str | None) -> bool:
 
 
 def _target(path: Path | str) -> Path:
+    # Only when a file is written: a report on standard output does without pathlib.
+    from pathlib import Path
+
     # A symbolic link is written through: the file it points at is replaced, the link stays.
     given = Path(path)
     return Path(os.path.realpath(given)) if given.is_symlink() else given

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hamstring_cli.errors import AnswerError, MissingAnswers, Place
@@ -16,6 +15,8 @@ from hamstring_cli.exits import Exit, Stop, print_diagnostics
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from hamstring_cli.model import Answer, Questionnaire
 
 
@@ -23,9 +24,9 @@ def load(name: str) -> Questionnaire:
     """Load a questionnaire by path or bundled id (errors reach the funnel)."""
     # Through the cache: a run skips the YAML parse of a file already loaded and checked.
     from hamstring_cli.cache import load_questionnaire_cached
-    from hamstring_cli.resources import resolve_questionnaire
+    from hamstring_cli.resources import questionnaire_file
 
-    return load_questionnaire_cached(resolve_questionnaire(name))
+    return load_questionnaire_cached(questionnaire_file(name))
 
 
 def run_triage(

@@ -20,7 +20,6 @@ Scalars are read as YAML 1.2 (and JSON) read them, not as YAML 1.1 does:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -29,6 +28,7 @@ from typing import cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from hamstring_cli.digest import sha256
 from hamstring_cli.errors import (
     Code,
     Diagnostic,
@@ -311,7 +311,7 @@ class _Builder:
 
 
 def _digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:12]
+    return sha256(raw).hexdigest()[:12]
 
 
 def _line_column(text: str, index: int) -> tuple[int, int]:
