@@ -123,10 +123,13 @@ def boundary_values(question: Question, atoms: Sequence[Atom]) -> tuple[int, ...
     return _clip(question, values) or (0,)
 
 
-def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ...]:
-    """The lowest value of each range of values on which every atom gives the same answer."""
-    # A cut is the first value of a new range: 'lt 18' and 'gte 18' change at 18, 'gt 18' and
-    # 'lte 18' at 19, 'equals 18' at 18 and again at 19.
+def cut_points(atoms: Iterable[Atom]) -> set[int]:
+    """The integer cut-point rule: the values at which some atom starts to read differently.
+
+    A cut is the first value of a new range: 'lt 18' and 'gte 18' change at 18, 'gt 18' and
+    'lte 18' at 19, 'equals 18' (or 18 among 'one_of') at 18 and again at 19. Between two cuts
+    every atom reads the same, so one value of each range stands for all of it.
+    """
     cuts: set[int] = set()
     for atom in atoms:
         if isinstance(atom, Compare):
@@ -134,6 +137,12 @@ def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ..
         else:
             for n in _numbers(atom):
                 cuts.update((n, n + 1))
+    return cuts
+
+
+def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ...]:
+    """The lowest value of each range of values on which every atom gives the same answer."""
+    cuts = cut_points(atoms)
     low = question.minimum if question.minimum is not None else min(cuts, default=0)
     return _clip(question, {low} | {c for c in cuts if c > low})
 
