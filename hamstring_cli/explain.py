@@ -27,7 +27,7 @@ from hamstring_cli.paths import (
     outcome_conditions,
     route_conditions,
 )
-from hamstring_cli.question_types import answer_json
+from hamstring_cli.question_types import answer_json, kind
 from hamstring_cli.scoring import Finding, Result, score
 
 
@@ -299,9 +299,10 @@ def what_if(
 
 def alternatives(questionnaire: Questionnaire, question: Question, current: Answer) -> list[Answer]:
     """The answers to try in place of ``current``, in a stable order."""
-    if question.type == "choice":
+    takes = kind(question.type)
+    if takes.options and not takes.many:
         return [v for v in question.values if v != current]
-    if question.type == "multi":
+    if takes.many:
         chosen = set(current) if isinstance(current, tuple) else set()
         return [
             tuple(v for v in question.values if (v in chosen) != (v == t)) for t in question.values

@@ -625,7 +625,8 @@ class Questionnaire:
     def next_after(self, question: Question, answers: Answers) -> str:
         """Where the path goes after ``question``, given the answers so far."""
         answer = answers.get(question.id)
-        if question.type == "choice" and isinstance(answer, str):
+        # Only an answer of one option can route by it (the format allows ``next`` only there).
+        if isinstance(answer, str):
             option = question.option(answer)
             if option is not None and option.next:
                 return option.next

@@ -43,6 +43,7 @@ from hamstring_cli.model import (
     Questionnaire,
     walk_condition,
 )
+from hamstring_cli.question_types import kind
 
 ValueStrategy = Literal["all", "distinct", "routing"]
 MultiStrategy = Literal["subsets", "singles", "auto"]
@@ -217,9 +218,10 @@ def question_candidates(
     Returns:
         The candidate answers, in option order (multi answers in option order too).
     """
-    if question.type == "integer":
+    takes = kind(question.type)
+    if not takes.options:
         return _integer_classes(question, atoms) if merge else boundary_values(question, atoms)
-    if question.type == "choice":
+    if not takes.many:
         return _choice_classes(question, atoms, uncertain) if merge else question.values
     values = _multi_classes(question, atoms) if merge else question.values
     return _multi_answers(values, multi, multi_limit)

@@ -46,6 +46,8 @@ class QuestionKind(NamedTuple):
     json_shape: str
     #: True: the question lists ``options``; False: it takes ``min``, ``max`` and ``unit``.
     options: bool
+    #: Whether an answer is a list of several options (``contains`` reads it; ``equals`` not).
+    many: bool
     #: Whether an option may route with ``next`` (the answer picks one option).
     option_routes: bool
     #: Whether an option may be marked ``uncertain``.
@@ -238,6 +240,7 @@ TYPES: Mapping[str, QuestionKind] = MappingProxyType(
             doc="choose one",
             json_shape="one option value (text)",
             options=True,
+            many=False,
             option_routes=True,
             option_uncertain=True,
             validate=_validate_choice,
@@ -251,6 +254,7 @@ TYPES: Mapping[str, QuestionKind] = MappingProxyType(
             doc="choose any that apply",
             json_shape="a list of option values ([] for none)",
             options=True,
+            many=True,
             option_routes=False,
             option_uncertain=False,
             validate=_validate_multi,
@@ -264,6 +268,7 @@ TYPES: Mapping[str, QuestionKind] = MappingProxyType(
             doc="a whole number",
             json_shape="a whole number",
             options=False,
+            many=False,
             option_routes=False,
             option_uncertain=False,
             validate=_validate_integer,
