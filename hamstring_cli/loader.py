@@ -1188,3 +1188,10 @@ class _Parser:
         if text is None or source is None or ("when" in raw and when is None):
             return None
         return Note(text, source, when, self.at(path))
+
+
+#: The shape checker's tools (located wrong types, unknown and missing keys with "did you mean",
+#: closed sets, ids, web addresses), for other documents read the same way: teaching cases.
+Parser = _Parser
+#: The value a tool is given for a key that is not there.
+MISSING = _MISSING
