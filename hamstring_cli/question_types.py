@@ -12,7 +12,9 @@ question,
   words for what it allows;
 - **its words for an answer**, as reports show it;
 - **its uncertainty rule**: whether an answer counts as "not sure / not done" for confidence;
-- **its JSON and CSV shape**: how an answer is written to a result, a practice record or a cell;
+- **its JSON shape**, in words (``json_shape``); one conversion, :func:`answer_json`, writes every
+  answer to a result, an explanation, a practice record or a saved session (CSV batch rows
+  carry the result, not the answers);
 - **its prompt**: the name of the function in :mod:`hamstring_cli.interactive` that describes
   the prompt as an ``Ask`` (drawn by questionary, or as numbered lines with ``--plain``). It is a
   name, not the function, so this table never imports the terminal layer (nor rich or
@@ -62,7 +64,7 @@ class QuestionKind(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------
-# The one answer-to-JSON conversion, and the one cell of a CSV
+# The one answer-to-JSON conversion
 
 
 def answer_json(answer: Answer | None) -> str | int | list[str] | None:
@@ -72,11 +74,6 @@ def answer_json(answer: Answer | None) -> str | int | list[str] | None:
     (``None``, no answer, stays ``null``).
     """
     return list(answer) if isinstance(answer, tuple) else answer
-
-
-def answer_cell(answer: Answer) -> str:
-    """An answer in one CSV cell: a multi answer's values joined with ``;`` (none: empty)."""
-    return ";".join(answer) if isinstance(answer, tuple) else str(answer)
 
 
 # ---------------------------------------------------------------------------------------------

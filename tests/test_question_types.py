@@ -15,7 +15,6 @@ from hamstring_cli.model import Option, Question
 from hamstring_cli.question_types import (
     QUESTION_TYPES,
     TYPES,
-    answer_cell,
     answer_json,
     kind,
 )
@@ -54,15 +53,12 @@ def test_an_answer_survives_json_and_reads_back_the_same(qtype: str) -> None:
         assert "_" not in question.words(answer)
 
 
-def test_the_json_and_csv_shapes() -> None:
+def test_the_json_shape() -> None:
     assert answer_json(("a", "b")) == ["a", "b"]
     assert answer_json(()) == []
     assert answer_json(7) == 7
     assert answer_json("yes") == "yes"
     assert answer_json(None) is None
-    assert answer_cell(("a", "b")) == "a;b"
-    assert answer_cell(()) == ""
-    assert answer_cell(7) == "7"
 
 
 @pytest.mark.parametrize("qtype", QUESTION_TYPES)
