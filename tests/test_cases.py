@@ -1,7 +1,8 @@
 """The case library: clinical vignettes run through the bundled questionnaire.
 
 Each ``tests/cases/*.yaml`` holds a one-line ``story``, the ``answers`` on its path (contract ids
-and values), what the result must be (``expected``, the key teaching cases use too) and the ``source`` its pattern comes from.
+and values), what the result must be (``expected``, the key teaching cases use too) and the
+``source`` its pattern comes from.
 A case that fails means a rule is wrong, not the case: never bend a vignette to fit a rule.
 
 ``expected`` keys: ``leading``, ``level``, ``imaging: {modality, urgency}`` (``null`` for none,
