@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import NamedTuple
 
 from hamstring_cli.errors import Code, Invalid, InvalidAnswer, allowed_text, did_you_mean
 from hamstring_cli.model import Answer, Question, describe_type
@@ -38,29 +37,72 @@ NONE_WORDS = frozenset({"none", "no", "nothing", "nil", "n/a", "none of these", 
 _WHOLE = re.compile(r"\s*[+-]?\d+\s*")
 
 
-class QuestionKind(NamedTuple):
-    """One type of question, with every rule that depends on it."""
+class QuestionKind:
+    """One type of question, with every rule that depends on it.
 
-    name: str
-    #: What the type asks, in words (the format's doc and the clinical doc).
-    doc: str
-    #: The answer's shape in a JSON result or answer file, in words.
-    json_shape: str
-    #: True: the question lists ``options``; False: it takes ``min``, ``max`` and ``unit``.
-    options: bool
-    #: Whether an answer is a list of several options (``contains`` reads it; ``equals`` not).
-    many: bool
-    #: Whether an option may route with ``next`` (the answer picks one option).
-    option_routes: bool
-    #: Whether an option may be marked ``uncertain``.
-    option_uncertain: bool
-    validate: Callable[[Question, object], Answer]
-    allowed: Callable[[Question], tuple[str, ...]]
-    words: Callable[[Question, Answer], str]
-    #: Whether the answer is an 'unsure' or 'not done' kind of answer (confidence counts them).
-    uncertain: Callable[[Question, Answer], bool]
-    #: The name of the function in ``hamstring_cli.interactive`` that describes the prompt.
-    prompt: str
+    A plain slotted class, not a NamedTuple: it is built on every run that reads a
+    questionnaire, and making a NamedTuple class costs start-up time.
+    """
+
+    __slots__ = (
+        "allowed",
+        "doc",
+        "json_shape",
+        "many",
+        "name",
+        "option_routes",
+        "option_uncertain",
+        "options",
+        "prompt",
+        "uncertain",
+        "validate",
+        "words",
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        doc: str,
+        json_shape: str,
+        options: bool,
+        many: bool,
+        option_routes: bool,
+        option_uncertain: bool,
+        validate: Callable[[Question, object], Answer],
+        allowed: Callable[[Question], tuple[str, ...]],
+        words: Callable[[Question, Answer], str],
+        uncertain: Callable[[Question, Answer], bool],
+        prompt: str,
+    ) -> None:
+        self.name = name
+        #: What the type asks, in words (the clinical doc's words for a question).
+        self.doc = doc
+        #: The answer's shape in a JSON result or answer file, in words.
+        self.json_shape = json_shape
+        #: True: the question lists ``options``; False: it takes ``min``, ``max`` and ``unit``.
+        self.options = options
+        #: Whether an answer is a list of several options (``contains`` reads it; ``equals``
+        #: does not).
+        self.many = many
+        #: Whether an option may route with ``next`` (the answer picks one option).
+        self.option_routes = option_routes
+        #: Whether an option may be marked ``uncertain``.
+        self.option_uncertain = option_uncertain
+        #: Turns a raw answer (a file's, a FHIR response's or a prompt's) into an answer, or
+        #: raises ``InvalidAnswer`` naming the question and what is allowed.
+        self.validate = validate
+        #: What the question accepts, as words for a message.
+        self.allowed = allowed
+        #: The answer in plain words, as reports show it.
+        self.words = words
+        #: Whether the answer is an 'unsure' or 'not done' kind (confidence counts them).
+        self.uncertain = uncertain
+        #: The name of the function in ``hamstring_cli.interactive`` that describes the prompt.
+        self.prompt = prompt
+
+    def __repr__(self) -> str:
+        return f"QuestionKind({self.name!r})"
 
 
 # ---------------------------------------------------------------------------------------------
