@@ -28,6 +28,7 @@ from hamstring_cli.errors import (
 from hamstring_cli.files import ANSWERS_LIMIT, read_capped
 from hamstring_cli.loader import DataPath, SourceMap, read_document
 from hamstring_cli.model import Answer, Questionnaire, describe_type
+from hamstring_cli.question_types import kind
 
 #: The answer-file name that reads standard input.
 STDIN = "-"
@@ -211,7 +212,7 @@ def _unknown_key_hint(key: str, questionnaire: Questionnaire, ids: Sequence[str]
     if hint:
         return hint
     for question in questionnaire.questions:
-        if question.type == "multi":
+        if kind(question.type).many:
             close = did_you_mean(key, question.values)
             if close:
                 value = close.split("'")[1]

@@ -27,18 +27,12 @@ from hamstring_cli.errors import (
     diagnostic,
     did_you_mean,
 )
-from hamstring_cli.loader import SourceMap, load_questionnaire, read_document
-from hamstring_cli.model import (
-    IMAGING_CHOICES,
-    LEVELS,
-    Answer,
-    Questionnaire,
-    Reference,
-    describe_type,
-)
+from hamstring_cli.loader import MISSING, Parser, SourceMap, load_questionnaire, read_document
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS, Answer, Questionnaire, Reference
 from hamstring_cli.practice import Outcome, TeachingPoint, outcome_of
 from hamstring_cli.resources import resolve_questionnaire
 from hamstring_cli.scoring import Result, score
+from hamstring_cli.sourcemap import DataPath
 
 #: The folder of the bundled cases, beside the bundled questionnaires.
 CASES_FOLDER = "cases"
@@ -147,77 +141,20 @@ def _line(d: Diagnostic) -> tuple[int, int]:
     return (d.place.line or 0, d.place.column or 0) if d.place else (0, 0)
 
 
-class _CaseParser:
+class _CaseParser(Parser):
+    """The loader's shape checker (wrong types, unknown and missing keys with "did you mean",
+    closed sets, web addresses), given the records of a teaching case."""
+
     def __init__(self, places: SourceMap, problems: list[Diagnostic]) -> None:
-        self.map = places
+        super().__init__(places)
         self.problems = problems
 
-    def wrong_type(
-        self, path: tuple[str | int, ...], what: str, expected: str, raw: object
-    ) -> None:
-        self.problems.append(
-            diagnostic(
-                Code.WRONG_TYPE,
-                self.map.value(path),
-                what=what,
-                expected=expected,
-                actual=describe_type(raw),
-            )
-        )
-
-    def mapping(
-        self,
-        raw: object,
-        path: tuple[str | int, ...],
-        what: str,
-        allowed: tuple[str, ...],
-        required: tuple[str, ...],
-    ) -> dict[object, object] | None:
-        if not isinstance(raw, dict):
-            self.wrong_type(path, what, "a mapping", raw)
-            return None
-        for key in raw:
-            if key not in allowed:
-                self.problems.append(
-                    diagnostic(
-                        Code.UNKNOWN_KEY,
-                        self.map.key((*path, key)),
-                        allowed=allowed,
-                        key=key,
-                        what=what,
-                        hint=did_you_mean(str(key), allowed),
-                    )
-                )
-        for key in required:
-            if key not in raw:
-                self.problems.append(
-                    diagnostic(Code.MISSING_KEY, self.map.value(path), what=what, key=key)
-                )
-        return raw
-
-    def text(self, raw: object, path: tuple[str | int, ...], what: str) -> str | None:
-        """Text with its white space folded (a YAML ``>-`` block reads as one paragraph)."""
-        if isinstance(raw, str) and raw.strip():
-            return " ".join(raw.split())
-        self.wrong_type(path, what, "some text", raw)
-        return None
-
-    def choice(
-        self, raw: object, path: tuple[str | int, ...], what: str, allowed: tuple[str, ...]
+    def text(
+        self, value: object, path: DataPath, what: str, default: str | None = None
     ) -> str | None:
-        if isinstance(raw, str) and raw in allowed:
-            return raw
-        self.problems.append(
-            diagnostic(
-                Code.BAD_VALUE,
-                self.map.value(path),
-                allowed=allowed,
-                what=what,
-                value=raw if isinstance(raw, str) else describe_type(raw),
-                hint=did_you_mean(str(raw), allowed),
-            )
-        )
-        return None
+        """Text with its white space folded (a YAML ``>-`` block reads as one paragraph)."""
+        found = super().text(value, path, what, default)
+        return " ".join(found.split()) if found else found
 
     def case(self, data: object) -> Case | None:
         raw = self.mapping(data, (), "a teaching case", CASE_KEYS, CASE_REQUIRED)
@@ -246,7 +183,7 @@ class _CaseParser:
             )
         expected = self.expected(raw.get("expected")) if "expected" in raw else None
         points = self.points(raw.get("teaching_points")) if "teaching_points" in raw else ()
-        references = self.references(raw.get("references")) if "references" in raw else ()
+        references = self.case_references(raw.get("references")) if "references" in raw else ()
         examined = raw.get("examined")
         if examined is not None and not isinstance(examined, bool):
             self.wrong_type(("examined",), "'examined'", "true or false", examined)
@@ -309,7 +246,7 @@ class _CaseParser:
                 out.append(TeachingPoint(text, source))
         return tuple(out)
 
-    def references(self, raw: object) -> tuple[Reference, ...]:
+    def case_references(self, raw: object) -> tuple[Reference, ...]:
         path: tuple[str | int, ...] = ("references",)
         if not isinstance(raw, list):
             self.wrong_type(path, "the references", "a list of {id, citation}", raw)
@@ -328,14 +265,7 @@ class _CaseParser:
             citation = self.text(
                 found["citation"], (*path, i, "citation"), f"the citation of {what}"
             )
-            url = None
-            if "url" in found:
-                url = self.text(found["url"], (*path, i, "url"), f"the url of {what}")
-                if url and not url.startswith("https://"):
-                    self.wrong_type(
-                        (*path, i, "url"), f"the url of {what}", "an https:// address", url
-                    )
-                    url = None
+            url = self.url(found.get("url", MISSING), (*path, i, "url"), f"the url of {what}")
             if rid and citation:
                 out.append(Reference(rid, citation, self.map.value((*path, i)), url))
         return tuple(out)

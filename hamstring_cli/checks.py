@@ -62,6 +62,7 @@ from hamstring_cli.model import (
     questions_in,
     walk_condition,
 )
+from hamstring_cli.question_types import kind
 
 if TYPE_CHECKING:
     from hamstring_cli.paths import Atom
@@ -98,9 +99,11 @@ def static_graph(questionnaire: Questionnaire) -> Graph:
     graph: Graph = {}
     for question in questionnaire.questions:
         option_targets = (
-            [o.next for o in question.options if o.next] if question.type == "choice" else []
+            [o.next for o in question.options if o.next]
+            if kind(question.type).option_routes
+            else []
         )
-        if question.type == "choice" and question.options and all(o.next for o in question.options):
+        if option_targets and all(o.next for o in question.options):
             targets = option_targets
         else:
             default = question.next or following.get(question.id, END)
@@ -160,7 +163,7 @@ class _Checker:
         self.target(self.q.start, "start", self.q.start_at)
         next_at = self.q.next_at
         for question in self.q.questions:
-            if question.type == "choice":
+            if kind(question.type).option_routes:
                 for option in question.options:
                     where = f"option '{option.value}' of '{question.id}'"
                     at = next_at.get((question.id, f"option {option.value}"))
@@ -236,25 +239,26 @@ class _Checker:
             return
         if isinstance(part, Answered):
             return
-        kind = question.type
+        qtype = question.type
+        takes = kind(qtype)
         if isinstance(part, Compare):
-            if kind != "integer":
-                self.add(Code.NUMERIC_ON_NON_INTEGER, at, question=question.id, type=kind)
+            if takes.options:
+                self.add(Code.NUMERIC_ON_NON_INTEGER, at, question=question.id, type=qtype)
             else:
                 self.in_range(question, part.value, at)
             return
         if isinstance(part, Contains):
-            if kind != "multi":
-                self.add(Code.CONTAINS_ON_NON_MULTI, at, question=question.id, type=kind)
+            if not takes.many:
+                self.add(Code.CONTAINS_ON_NON_MULTI, at, question=question.id, type=qtype)
                 return
             self.are_options(question, part.values, at)
             return
-        if kind == "multi":
+        if takes.many:
             form = "equals" if isinstance(part, Equals) else "one_of"
             self.add(Code.EQUALS_ON_MULTI, at, form=form, question=question.id)
             return
         values = (part.value,) if isinstance(part, Equals) else part.values
-        if kind == "integer":
+        if not takes.options:
             for value in values:
                 if isinstance(value, int):
                     self.in_range(question, value, at)

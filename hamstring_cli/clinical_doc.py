@@ -32,6 +32,7 @@ from hamstring_cli.model import (
     Question,
     Questionnaire,
 )
+from hamstring_cli.question_types import kind
 
 #: The command that regenerates the bundled questionnaire's document.
 REGENERATE = "python -m hamstring_cli.clinical_doc > docs/clinical-logic.md"
@@ -216,12 +217,11 @@ def _questions(q: Questionnaire) -> list[str]:
 
 
 def _type_words(question: Question) -> str:
-    if question.type == "integer":
+    takes = kind(question.type)
+    if not takes.options:
         unit = f" {question.unit}" if question.unit else ""
-        return f"a whole number, {question.minimum} to {question.maximum}{unit}"
-    if question.type == "multi":
-        return "choose any that apply"
-    return "choose one"
+        return f"{takes.doc}, {question.minimum} to {question.maximum}{unit}"
+    return takes.doc
 
 
 def _routing(q: Questionnaire, question: Question) -> list[str]:

@@ -8,24 +8,26 @@ to list those that would change the leading condition or the triage level.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
 
 from hamstring_cli.engine import Session
 from hamstring_cli.model import (
     Answer,
-    Compare,
-    Equals,
-    OneOf,
     Question,
     Questionnaire,
     fill,
     holds,
     questions_in,
-    walk_condition,
 )
-from hamstring_cli.paths import outcome_conditions, route_conditions
+from hamstring_cli.paths import (
+    atoms_by_question,
+    cut_points,
+    outcome_conditions,
+    route_conditions,
+)
+from hamstring_cli.question_types import answer_json, kind
 from hamstring_cli.scoring import Finding, Result, score
 
 
@@ -97,7 +99,7 @@ class Explanation:
                 "answers": [
                     {
                         "questions": list(part.questions),
-                        "answers": {qid: _json(given[qid]) for qid in part.questions},
+                        "answers": {qid: answer_json(given[qid]) for qid in part.questions},
                         "weight": part.weight,
                         "findings": [
                             {"text": f.text, "weight": f.weight, "source": f.source}
@@ -112,8 +114,8 @@ class Explanation:
         out["what_if"] = [
             {
                 "question": ch.question,
-                "from": _json(ch.before),
-                "to": _json(ch.after),
+                "from": answer_json(ch.before),
+                "to": answer_json(ch.after),
                 "leading": ch.leading,
                 "level": ch.level,
                 "changes": [
@@ -125,7 +127,12 @@ class Explanation:
             for ch in self.what_if
         ]
         out["needs_more_answers"] = [
-            {"question": o.question, "from": _json(o.before), "to": _json(o.after), "asks": o.asks}
+            {
+                "question": o.question,
+                "from": answer_json(o.before),
+                "to": answer_json(o.after),
+                "asks": o.asks,
+            }
             for o in self.needs_more_answers
         ]
         return out
@@ -188,10 +195,6 @@ class Explanation:
                 for o in self.needs_more_answers
             ]
         return "\n".join(lines) + "\n"
-
-
-def _json(answer: Answer) -> object:
-    return list(answer) if isinstance(answer, tuple) else answer
 
 
 def _value(answer: Answer) -> str:
@@ -296,9 +299,10 @@ def what_if(
 
 def alternatives(questionnaire: Questionnaire, question: Question, current: Answer) -> list[Answer]:
     """The answers to try in place of ``current``, in a stable order."""
-    if question.type == "choice":
+    takes = kind(question.type)
+    if takes.options and not takes.many:
         return [v for v in question.values if v != current]
-    if question.type == "multi":
+    if takes.many:
         chosen = set(current) if isinstance(current, tuple) else set()
         return [
             tuple(v for v in question.values if (v in chosen) != (v == t)) for t in question.values
@@ -333,18 +337,7 @@ def integer_alternatives(
     return out
 
 
-def _cuts(questionnaire: Questionnaire, question_id: str) -> Iterator[int]:
+def _cuts(questionnaire: Questionnaire, question_id: str) -> set[int]:
     """The values at which some condition on ``question_id`` starts to read differently."""
-    for condition in chain(route_conditions(questionnaire), outcome_conditions(questionnaire)):
-        for c in walk_condition(condition):
-            if isinstance(c, Compare) and c.question == question_id:
-                # lt N and gte N change at N; lte N and gt N change at N + 1.
-                yield c.value if c.op in ("lt", "gte") else c.value + 1
-            elif isinstance(c, Equals) and c.question == question_id and isinstance(c.value, int):
-                yield c.value
-                yield c.value + 1
-            elif isinstance(c, OneOf) and c.question == question_id:
-                for v in c.values:
-                    if isinstance(v, int):
-                        yield v
-                        yield v + 1
+    conditions = chain(route_conditions(questionnaire), outcome_conditions(questionnaire))
+    return cut_points(atoms_by_question(conditions).get(question_id, ()))

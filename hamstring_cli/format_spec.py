@@ -25,7 +25,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES, QUESTION_TYPES
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES
+from hamstring_cli.question_types import (
+    OPTION_TYPES,
+    QUESTION_TYPES,
+    RANGE_TYPES,
+    ROUTING_OPTION_TYPES,
+    UNCERTAIN_OPTION_TYPES,
+)
 
 if TYPE_CHECKING:
     #: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
@@ -295,14 +302,14 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         required=True,
                         of="option",
                         non_empty=True,
-                        only=("choice", "multi"),
+                        only=OPTION_TYPES,
                     ),
                     Field(
                         "min",
                         "integer",
                         "The lowest answer.",
                         required=True,
-                        only=("integer",),
+                        only=RANGE_TYPES,
                         low=-WHOLE_LIMIT,
                         high=WHOLE_LIMIT,
                     ),
@@ -311,11 +318,11 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "integer",
                         "The highest answer (not below min).",
                         required=True,
-                        only=("integer",),
+                        only=RANGE_TYPES,
                         low=-WHOLE_LIMIT,
                         high=WHOLE_LIMIT,
                     ),
-                    Field("unit", "optional_text", "Used in reports (years).", only=("integer",)),
+                    Field("unit", "optional_text", "Used in reports (years).", only=RANGE_TYPES),
                     Field(
                         "routes",
                         "list",
@@ -347,13 +354,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "next",
                         "target",
                         "Where this option leads.",
-                        only=("choice",),
+                        only=ROUTING_OPTION_TYPES,
                     ),
                     Field(
                         "uncertain",
                         "boolean",
                         "An unsure or not-done answer: counts towards low confidence.",
-                        only=("choice",),
+                        only=UNCERTAIN_OPTION_TYPES,
                         default="false",
                     ),
                 ),

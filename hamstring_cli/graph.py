@@ -26,6 +26,7 @@ from hamstring_cli.model import (
     Question,
     Questionnaire,
 )
+from hamstring_cli.question_types import kind
 
 FORMATS: tuple[str, ...] = ("mermaid", "dot")
 #: Prompts are cut to this many characters: the picture names the question, the tool asks it.
@@ -56,7 +57,7 @@ def edges(questionnaire: Questionnaire) -> list[Edge]:
             if option.next:
                 labels.setdefault(option.next, []).append(option.value)
         # A choice question whose every option names its target never reads its routes.
-        routes_read = question.type != "choice" or bool(falls_through)
+        routes_read = not kind(question.type).option_routes or bool(falls_through)
         if routes_read:
             for route in question.routes:
                 labels.setdefault(route.next, []).append(describe(route.when))

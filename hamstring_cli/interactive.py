@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from hamstring_cli.engine import BACK, Back, Session, drive
 from hamstring_cli.errors import InvalidAnswer
 from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill, holds
+from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import flag_name, plural
 from hamstring_cli.report import OutputError, render, write_private
 from hamstring_cli.scoring import Result, score
@@ -128,45 +129,64 @@ class Ask:
 
 
 def question_ask(question: Question, current: Answer | None, can_back: bool) -> Ask:
-    """The prompt for a question of the questionnaire.
+    """The prompt for a question of the questionnaire, by the prompt function its type names.
 
     Args:
         question: the question.
         current: its answer so far (when it is asked again), shown as the default.
         can_back: whether there is an earlier question to go back to.
     """
-    if question.type == "integer":
-        unit = f" {question.unit}" if question.unit else ""
-        hint = f"{question.minimum} to {question.maximum}{unit}"
+    describe: Callable[[Question, Answer | None, bool], Ask] = globals()[kind(question.type).prompt]
+    return describe(question, current, can_back)
 
-        def check_number(raw: object) -> str | None:
-            text = str(raw).strip()
-            if can_back and text.lower() in _BACK_WORDS:
-                return None
-            try:
-                question.validate(text)
-            except InvalidAnswer:
-                back = ", or b to go back" if can_back else ""
-                return f"Type a whole number from {hint}{back}"
+
+def ask_integer(question: Question, current: Answer | None, can_back: bool) -> Ask:
+    """An integer question: a number typed, its range as the hint (``b`` goes back)."""
+    unit = f" {question.unit}" if question.unit else ""
+    hint = f"{question.minimum} to {question.maximum}{unit}"
+
+    def check_number(raw: object) -> str | None:
+        text = str(raw).strip()
+        if can_back and text.lower() in _BACK_WORDS:
             return None
+        try:
+            question.validate(text)
+        except InvalidAnswer:
+            back = ", or b to go back" if can_back else ""
+            return f"Type a whole number from {hint}{back}"
+        return None
 
-        return Ask(
-            question.id,
-            "text",
-            question.prompt,
-            default="" if current is None else str(current),
-            hint=hint,
-            back=can_back,
-            check=check_number,
-            unit=question.unit or "",
-        )
-    back = (Choice(BACK_TITLE, BACK, "b"),) if can_back else ()
-    options = tuple(
+    return Ask(
+        question.id,
+        "text",
+        question.prompt,
+        default="" if current is None else str(current),
+        hint=hint,
+        back=can_back,
+        check=check_number,
+        unit=question.unit or "",
+    )
+
+
+def _option_choices(question: Question) -> tuple[Choice, ...]:
+    return tuple(
         Choice(o.label, o.value, key, o.help)
         for o, key in zip(question.options, _KEYS, strict=False)
     )
-    if question.type == "choice":
-        return Ask(question.id, "select", question.prompt, options + back, default=current)
+
+
+def _back(can_back: bool) -> tuple[Choice, ...]:
+    return (Choice(BACK_TITLE, BACK, "b"),) if can_back else ()
+
+
+def ask_choice(question: Question, current: Answer | None, can_back: bool) -> Ask:
+    """A choice question: one option selected."""
+    choices = _option_choices(question) + _back(can_back)
+    return Ask(question.id, "select", question.prompt, choices, default=current)
+
+
+def ask_multi(question: Question, current: Answer | None, can_back: bool) -> Ask:
+    """A multi question: options ticked, with an explicit "None of these"."""
     ticked: tuple[object, ...] = ()
     if isinstance(current, tuple):
         ticked = current or (NONE_OF_THESE,)
@@ -176,7 +196,7 @@ def question_ask(question: Question, current: Answer | None, can_back: bool) -> 
         question.id,
         "checkbox",
         question.prompt,
-        (*options, none, *back),
+        (*_option_choices(question), none, *_back(can_back)),
         default=ticked,
         check=_check_ticks,
     )
@@ -788,7 +808,7 @@ class _Terminal:
         )
         self.screen.question(question, self.where(session), _prompt_rows(ask, self.screen.width))
         raw = interpret(ask, self.prompt(ask))
-        if question.type == "multi" and isinstance(raw, list) and len(raw) > 1 and not self.plain:
+        if ask.kind == "checkbox" and isinstance(raw, list) and len(raw) > 1 and not self.plain:
             # questionary sums up several ticks as "done (3 selections)": name them.
             ticked = question.validate(raw)
             if isinstance(ticked, tuple):

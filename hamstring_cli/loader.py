@@ -32,7 +32,6 @@ from hamstring_cli.format_spec import COMPARISONS, CONDITION_KEYS, FORM_OF, QUES
 from hamstring_cli.model import (
     END,
     LEVELS,
-    QUESTION_TYPES,
     All,
     Answered,
     AnyOf,
@@ -53,7 +52,6 @@ from hamstring_cli.model import (
     Outcomes,
     Question,
     Questionnaire,
-    QuestionType,
     RedFlagRule,
     Reference,
     Route,
@@ -63,6 +61,7 @@ from hamstring_cli.model import (
     short_number,
     short_text,
 )
+from hamstring_cli.question_types import OPTION_TYPES, QUESTION_TYPES, RANGE_TYPES, kind
 from hamstring_cli.sourcemap import DataPath, Key, SourceMap
 
 if TYPE_CHECKING:  # read_document is imported on first use: it brings PyYAML
@@ -108,7 +107,7 @@ QUESTION_REQUIRED: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {t: _RECORDS["question"].required(t) for t in QUESTION_TYPES}
 )
 OPTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {t: _RECORDS["option"].names(t) for t in ("choice", "multi")}
+    {t: _RECORDS["option"].names(t) for t in OPTION_TYPES}
 )
 OPTION_REQUIRED = _RECORDS["option"].required()
 ROUTE_KEYS = _RECORDS["route"].names()
@@ -620,20 +619,21 @@ class _Parser:
             return None
         raw_id = value.get("id", _MISSING)
         label = f"question '{raw_id}'" if isinstance(raw_id, str) else f"question {index + 1}"
-        qtype: QuestionType | None = None
+        qtype: str | None = None
         if "type" in value:
-            found = self.choice(
+            qtype = self.choice(
                 value["type"], (*path, "type"), f"the type of {label}", QUESTION_TYPES
             )
-            qtype = cast(QuestionType | None, found)
         if qtype is None:
             all_keys = tuple(dict.fromkeys(k for keys in QUESTION_KEYS.values() for k in keys))
             self.mapping(value, path, label, all_keys, ("id", "type", "prompt"))
             return None
+        takes = kind(qtype)
+        ranged = " or ".join(RANGE_TYPES)
         hints = (
-            {k: f" ({k} is for integer questions)" for k in ("min", "max", "unit")}
-            if qtype != "integer"
-            else {"options": " (integer questions take min and max, not options)"}
+            {k: f" ({k} is for {ranged} questions)" for k in ("min", "max", "unit")}
+            if takes.options
+            else {"options": f" ({qtype} questions take min and max, not options)"}
         )
         self.mapping(value, path, label, QUESTION_KEYS[qtype], QUESTION_REQUIRED[qtype], hints)
         get = value.get
@@ -654,7 +654,7 @@ class _Parser:
         options: list[Option] = []
         minimum = maximum = None
         unit = ""
-        if qtype == "integer":
+        if not takes.options:
             minimum = self.integer(
                 get("min", _MISSING), (*path, "min"), f"min of {label}", _QUESTION.field("min")
             )
@@ -713,24 +713,20 @@ class _Parser:
             if isinstance(route, dict) and "next" in route:
                 at[(qid, f"route {i}")] = self.at((*path, "routes", i - 1, "next"))
 
-    def options(
-        self, value: object, path: DataPath, label: str, qtype: QuestionType
-    ) -> list[Option]:
+    def options(self, value: object, path: DataPath, label: str, qtype: str) -> list[Option]:
         out: list[Option] = []
         seen: dict[str, Place] = {}
         allowed = OPTION_KEYS[qtype]
-        hints = (
-            {
-                "next": " (only choice options route)",
-                "uncertain": " (only choice options are uncertain: ask 'not sure' as a choice)",
-            }
-            if qtype == "multi"
-            else None
-        )
+        takes = kind(qtype)
+        hints: dict[str, str] = {}
+        if not takes.option_routes:
+            hints["next"] = " (only choice options route)"
+        if not takes.option_uncertain:
+            hints["uncertain"] = " (only choice options are uncertain: ask 'not sure' as a choice)"
         for i, item in enumerate(self.sequence(value, path, f"options of {label}", non_empty=True)):
             opath = (*path, i)
             what = f"option {i + 1} of {label}"
-            opt = self.mapping(item, opath, what, allowed, OPTION_REQUIRED, hints)
+            opt = self.mapping(item, opath, what, allowed, OPTION_REQUIRED, hints or None)
             if opt is None:
                 continue
             raw = opt.get("value", _MISSING)
@@ -746,7 +742,7 @@ class _Parser:
                 opt.get("help", _MISSING), (*opath, "help"), f"the help of {what}", ""
             )
             nxt = None
-            if "next" in opt and qtype == "choice":
+            if "next" in opt and takes.option_routes:
                 nxt = self.target(opt["next"], (*opath, "next"), f"next of {what}")
             uncertain = self.boolean(
                 opt.get("uncertain", _MISSING), (*opath, "uncertain"), f"uncertain of {what}"
@@ -1192,3 +1188,10 @@ class _Parser:
         if text is None or source is None or ("when" in raw and when is None):
             return None
         return Note(text, source, when, self.at(path))
+
+
+#: The shape checker's tools (located wrong types, unknown and missing keys with "did you mean",
+#: closed sets, ids, web addresses), for other documents read the same way: teaching cases.
+Parser = _Parser
+#: The value a tool is given for a key that is not there.
+MISSING = _MISSING

@@ -11,20 +11,16 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
 
-from hamstring_cli.errors import (
-    Code,
-    Invalid,
-    InvalidAnswer,
-    Place,
-    allowed_text,
-    did_you_mean,
-    shorten,
-)
+from hamstring_cli.errors import Place, shorten
 
-QuestionType = Literal["choice", "multi", "integer"]
-QUESTION_TYPES: tuple[QuestionType, ...] = ("choice", "multi", "integer")
+if TYPE_CHECKING:
+    from hamstring_cli.question_types import QuestionKind
+
+#: A question's ``type``: a name in :data:`hamstring_cli.question_types.TYPES`, the one table of
+#: question types (their parsing, answers, words, prompts and uncertainty rule).
+QuestionType = str
 
 #: Answers as the engine holds them: a choice value, a tuple of multi values, or a whole number.
 Answer = str | tuple[str, ...] | int
@@ -83,10 +79,6 @@ def most_pressing(levels: list[str]) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # Conditions
-
-
-#: Words that mean 'none of them' where a list of ticked options is expected.
-_NONE_WORDS = frozenset({"none", "no", "nothing", "nil", "n/a", "none of these", "null"})
 
 
 @place_blind
@@ -345,9 +337,7 @@ class Question(NamedTuple):
 
     def allowed(self) -> tuple[str, ...]:
         """What this question accepts, as words for a message."""
-        if self.type == "integer":
-            return (f"a whole number from {self.minimum} to {self.maximum}",)
-        return self.values
+        return _kind(self.type).allowed(self)
 
     def validate(self, raw: object) -> Answer:
         """Turn a raw answer (from a file or a prompt) into a valid answer, or raise.
@@ -355,110 +345,22 @@ class Question(NamedTuple):
         Raises:
             InvalidAnswer: the value is of the wrong type, not an option, or out of range.
         """
-        if self.type == "integer":
-            return self._validate_integer(raw)
-        if self.type == "choice":
-            if not isinstance(raw, str):
-                raise InvalidAnswer(self._wrong_type("one of the option values (a string)", raw))
-            return self._validate_value(raw)
-        if isinstance(raw, str):
-            raw = [raw] if raw else []
-        if not isinstance(raw, (list, tuple)):
-            raise InvalidAnswer(self._wrong_type("a list of option values ([] for none)", raw))
-        chosen: list[str] = []
-        for item in raw:
-            if not isinstance(item, str):
-                raise InvalidAnswer(self._wrong_type("a list of option values (strings)", item))
-            value = self._validate_value(item)
-            if value in chosen:
-                raise InvalidAnswer(
-                    Invalid(Code.ANSWER_DUPLICATE, {"value": value, "question": self.id})
-                )
-            chosen.append(value)
-        # Hold multi answers in option order, so equal choices compare equal.
-        return tuple(v for v in self.values if v in chosen)
-
-    def _validate_value(self, raw: str) -> str:
-        if self.option(raw) is None:
-            return self._refuse_value(raw)
-        return raw
-
-    def _refuse_value(self, raw: str) -> str:
-        hint = did_you_mean(raw, self.values)
-        if self.type == "multi" and raw.strip().lower() in _NONE_WORDS:
-            hint = " (for none of them, write [])"
-        raise InvalidAnswer(
-            Invalid(
-                Code.ANSWER_NOT_ALLOWED,
-                {
-                    "value": raw,
-                    "question": self.id,
-                    "hint": hint,
-                    "allowed": allowed_text(self.values, limit=20),
-                },
-                self.values,
-            )
-        )
-
-    def _validate_integer(self, raw: object) -> int:
-        value: int
-        if isinstance(raw, bool):
-            raise InvalidAnswer(self._wrong_type("a whole number", raw))
-        if isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
-            try:
-                value = int(raw)
-            except ValueError:
-                # More digits than Python converts: far beyond any question's range.
-                raise InvalidAnswer(self._out_of_range(raw.strip())) from None
-        else:
-            raise InvalidAnswer(self._wrong_type("a whole number", raw))
-        low = self.minimum if self.minimum is not None else value
-        high = self.maximum if self.maximum is not None else value
-        if not low <= value <= high:
-            raise InvalidAnswer(self._out_of_range(value))
-        return value
-
-    def _out_of_range(self, value: int | str) -> Invalid:
-        low = self.minimum if self.minimum is not None else "any"
-        high = self.maximum if self.maximum is not None else "any"
-        return Invalid(
-            Code.ANSWER_OUT_OF_RANGE,
-            {"value": value, "question": self.id, "low": low, "high": high},
-            self.allowed(),
-        )
-
-    def _wrong_type(self, expected: str, raw: object) -> Invalid:
-        return Invalid(
-            Code.ANSWER_WRONG_TYPE,
-            {"question": self.id, "expected": expected, "actual": describe_type(raw)},
-            self.allowed(),
-        )
+        return _kind(self.type).validate(self, raw)
 
     def words(self, answer: Answer) -> str:
         """The answer in plain words, as the report shows it."""
-        if isinstance(answer, int):
-            unit = self.unit or ""
-            if answer == 1 and unit.endswith("s") and not unit.endswith("ss"):
-                unit = unit[:-1]  # '1 day', never '1 days'
-            return f"{answer} {unit}".strip()
-        if isinstance(answer, tuple):
-            if not answer:
-                return "None of these"  # as the option reads
-            return "; ".join(self._label(v) for v in answer)
-        return self._label(answer)
-
-    def _label(self, value: str) -> str:
-        option = self.option(value)
-        return option.label if option else value
+        return _kind(self.type).words(self, answer)
 
     def is_uncertain(self, answer: Answer) -> bool:
         """Whether the answer is an 'unsure' or 'not done' kind of answer."""
-        if isinstance(answer, str):
-            option = self.option(answer)
-            return option is not None and option.uncertain
-        return False
+        return _kind(self.type).uncertain(self, answer)
+
+
+def _kind(name: str) -> QuestionKind:
+    # The table of types reads these records, so it is imported when first used.
+    from hamstring_cli.question_types import TYPES
+
+    return TYPES[name]
 
 
 #: The longest text a message repeats from the input before it shortens it.
@@ -728,7 +630,8 @@ class Questionnaire:
     def next_after(self, question: Question, answers: Answers) -> str:
         """Where the path goes after ``question``, given the answers so far."""
         answer = answers.get(question.id)
-        if question.type == "choice" and isinstance(answer, str):
+        # Only an answer of one option can route by it (the format allows ``next`` only there).
+        if isinstance(answer, str):
             option = question.option(answer)
             if option is not None and option.next:
                 return option.next

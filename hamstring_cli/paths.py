@@ -43,6 +43,7 @@ from hamstring_cli.model import (
     Questionnaire,
     walk_condition,
 )
+from hamstring_cli.question_types import kind
 
 ValueStrategy = Literal["all", "distinct", "routing"]
 MultiStrategy = Literal["subsets", "singles", "auto"]
@@ -123,10 +124,13 @@ def boundary_values(question: Question, atoms: Sequence[Atom]) -> tuple[int, ...
     return _clip(question, values) or (0,)
 
 
-def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ...]:
-    """The lowest value of each range of values on which every atom gives the same answer."""
-    # A cut is the first value of a new range: 'lt 18' and 'gte 18' change at 18, 'gt 18' and
-    # 'lte 18' at 19, 'equals 18' at 18 and again at 19.
+def cut_points(atoms: Iterable[Atom]) -> set[int]:
+    """The integer cut-point rule: the values at which some atom starts to read differently.
+
+    A cut is the first value of a new range: 'lt 18' and 'gte 18' change at 18, 'gt 18' and
+    'lte 18' at 19, 'equals 18' (or 18 among 'one_of') at 18 and again at 19. Between two cuts
+    every atom reads the same, so one value of each range stands for all of it.
+    """
     cuts: set[int] = set()
     for atom in atoms:
         if isinstance(atom, Compare):
@@ -134,6 +138,12 @@ def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ..
         else:
             for n in _numbers(atom):
                 cuts.update((n, n + 1))
+    return cuts
+
+
+def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ...]:
+    """The lowest value of each range of values on which every atom gives the same answer."""
+    cuts = cut_points(atoms)
     low = question.minimum if question.minimum is not None else min(cuts, default=0)
     return _clip(question, {low} | {c for c in cuts if c > low})
 
@@ -208,9 +218,10 @@ def question_candidates(
     Returns:
         The candidate answers, in option order (multi answers in option order too).
     """
-    if question.type == "integer":
+    takes = kind(question.type)
+    if not takes.options:
         return _integer_classes(question, atoms) if merge else boundary_values(question, atoms)
-    if question.type == "choice":
+    if not takes.many:
         return _choice_classes(question, atoms, uncertain) if merge else question.values
     values = _multi_classes(question, atoms) if merge else question.values
     return _multi_answers(values, multi, multi_limit)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from hamstring_cli.errors import allowed_text, did_you_mean
 from hamstring_cli.explain import Change, ConditionContributions, contributions, what_if
 from hamstring_cli.model import IMAGING_CHOICES, LEVELS, NO_IMAGING, Answer, Questionnaire
+from hamstring_cli.question_types import answer_json
 from hamstring_cli.scoring import Finding, Result, score
 
 #: The graded items, in the order they are asked and shown.
@@ -295,8 +296,8 @@ class Feedback:
                 "what_if": [
                     {
                         "question": c.question,
-                        "from": _json(c.before),
-                        "to": _json(c.after),
+                        "from": answer_json(c.before),
+                        "to": answer_json(c.after),
                         "leading": c.leading,
                         "level": c.level,
                         "changes": [
@@ -314,15 +315,15 @@ class Feedback:
                     {"text": p.text, "source": p.source} for p in self.teaching_points
                 ],
                 "history_differences": [
-                    {"question": h.question, "given": _json(h.given), "patient": _json(h.patient)}
+                    {
+                        "question": h.question,
+                        "given": answer_json(h.given),
+                        "patient": answer_json(h.patient),
+                    }
                     for h in self.history
                 ],
             },
         }
-
-
-def _json(answer: Answer | None) -> object:
-    return list(answer) if isinstance(answer, tuple) else answer
 
 
 def feedback(

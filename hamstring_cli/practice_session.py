@@ -388,7 +388,7 @@ def what_if_lines(q: Questionnaire, changes: Sequence[Change], *, leading: bool)
             lines.append(f"{question.prompt} {verb} {which} {outcome}")
         else:
             said = _or(values)
-            if question.type == "integer" and question.unit:
+            if question.unit:  # only a question with a range has a unit
                 said = f"{said} {question.unit}" if values != ["1"] else plural(1, question.unit)
             lines.append(f"{question.prompt} {said} {outcome}")
     return lines

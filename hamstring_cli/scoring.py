@@ -22,6 +22,7 @@ from hamstring_cli.model import (
     most_pressing,
     questions_in,
 )
+from hamstring_cli.question_types import answer_json
 
 SCHEMA_VERSION = 1
 
@@ -137,7 +138,7 @@ class Result(NamedTuple):
                 "title": q.title,
                 "content_hash": q.content_hash,
             },
-            "answers": {qid: list(a) if isinstance(a, tuple) else a for qid, a in self.answers},
+            "answers": {qid: answer_json(a) for qid, a in self.answers},
             "leading": self.leading,
             "confidence": self.confidence,
             "differential": [
@@ -255,11 +256,7 @@ def _confidence(
     if asked and len(unknown) / len(asked) > rule.max_uncertain_fraction:
         return "low"
     # Any unknown on the path, separating or not, that would put another condition first.
-    anywhere = [
-        qid
-        for qid in answers
-        if q.question(qid).type == "choice" and q.question(qid).is_uncertain(answers[qid])
-    ]
+    anywhere = [qid for qid in answers if q.question(qid).is_uncertain(answers[qid])]
     if any(_could_change_leader(q, answers, qid, leader.id) for qid in anywhere):
         return "low"
     if unknown:

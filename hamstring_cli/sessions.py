@@ -28,6 +28,7 @@ from pathlib import Path
 
 from hamstring_cli.errors import HamstringError
 from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.question_types import answer_json
 from hamstring_cli.report import OutputError, write_private
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, bundled_id, bundled_questionnaires
 
@@ -158,21 +159,14 @@ def resume_command(path: Path, questionnaire: Questionnaire) -> str:
     return shlex.join(command)
 
 
-def _scalar(value: str | int) -> str:
-    if isinstance(value, int):
-        return str(value)
-    # ensure_ascii: JSON's \u escapes are YAML escapes too, whatever the file's encoding.
-    return json.dumps(value, allow_nan=False)
-
-
 def _key(question_id: str) -> str:
     return question_id if _PLAIN_KEY.fullmatch(question_id) else json.dumps(question_id)
 
 
 def _value(answer: Answer) -> str:
-    if isinstance(answer, tuple):
-        return "[" + ", ".join(_scalar(v) for v in answer) + "]"
-    return _scalar(answer)
+    # JSON is YAML's flow style: the one answer-to-JSON conversion writes it, and ensure_ascii's
+    # \u escapes are YAML escapes too, whatever the file's encoding.
+    return json.dumps(answer_json(answer), allow_nan=False)
 
 
 def dump_answers(

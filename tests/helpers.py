@@ -6,8 +6,25 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
+
 from hamstring_cli.errors import Diagnostic, QuestionnaireError
 from hamstring_cli.loader import load_report
+
+
+def sweep(params: Iterable[object], keep: int = 4) -> list[object]:
+    """Parameters of a test run over every case: all in the full run, a spread in the quick one.
+
+    An even spread of about ``keep`` of them stay in the everyday loop (``pytest -m "not
+    slow"``); the rest are marked ``slow``, so plain ``pytest`` (and CI) still runs each one.
+    """
+    items = [p if isinstance(p, type(pytest.param())) else pytest.param(p) for p in params]
+    step = max(1, len(items) // keep)
+    return [
+        p if i % step == 0 else pytest.param(*p.values, id=p.id, marks=[*p.marks, pytest.mark.slow])
+        for i, p in enumerate(items)
+    ]
+
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "questionnaires" / "proximal_hamstring.yaml"

@@ -1,10 +1,11 @@
 """The case library: clinical vignettes run through the bundled questionnaire.
 
 Each ``tests/cases/*.yaml`` holds a one-line ``story``, the ``answers`` on its path (contract ids
-and values), what the result must be (``expect``) and the ``source`` its pattern comes from.
+and values), what the result must be (``expected``, the key teaching cases use too) and the
+``source`` its pattern comes from.
 A case that fails means a rule is wrong, not the case: never bend a vignette to fit a rule.
 
-``expect`` keys: ``leading``, ``level``, ``imaging: {modality, urgency}`` (``null`` for none,
+``expected`` keys: ``leading``, ``level``, ``imaging: {modality, urgency}`` (``null`` for none,
 optionally ``reason_contains`` / ``reason_not_contains``), ``red_flags`` (the exact set of ids),
 and optionally ``confidence`` (one level, or a list of the levels allowed), ``advice_contains``
 (words in the triage advice), ``notes_sources`` (sources of evidence notes that must be shown),
@@ -66,10 +67,10 @@ def test_the_library_is_large_enough() -> None:
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_case(questionnaire: Questionnaire, path: Path) -> None:
     case = read_case(path)
-    assert set(case) == {"story", "answers", "expect", "source"}, path.name
+    assert set(case) == {"story", "answers", "expected", "source"}, path.name
     assert "\n" not in case["story"].strip(), "the story is one line"
     assert questionnaire.reference(case["source"]) is not None, case["source"]
-    expect = case["expect"]
+    expect = case["expected"]
     assert set(expect) <= EXPECT_KEYS, set(expect) - EXPECT_KEYS
 
     session, result = run_case(questionnaire, case["answers"])
@@ -114,13 +115,13 @@ def test_case(questionnaire: Questionnaire, path: Path) -> None:
 
 def test_the_library_covers_every_condition_and_red_flag(questionnaire: Questionnaire) -> None:
     cases = [read_case(p) for p in CASES]
-    leading = {c["expect"]["leading"] for c in cases}
+    leading = {c["expected"]["leading"] for c in cases}
     assert leading == {c.id for c in questionnaire.outcomes.conditions}
-    raised = {flag for c in cases for flag in c["expect"].get("red_flags", [])}
+    raised = {flag for c in cases for flag in c["expected"].get("red_flags", [])}
     assert raised == {r.id for r in questionnaire.outcomes.red_flags}
-    levels = {c["expect"]["level"] for c in cases}
+    levels = {c["expected"]["level"] for c in cases}
     assert levels == {"emergency", "urgent", "soon", "routine"}
-    modalities = {c["expect"]["imaging"]["modality"] for c in cases}
+    modalities = {c["expected"]["imaging"]["modality"] for c in cases}
     assert modalities == {"MRI", "X-ray", "ultrasound", None}
 
 

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import sweep
 from typer.testing import CliRunner
 
 from hamstring_cli.cases import (
@@ -94,7 +95,7 @@ def test_the_library_covers_every_condition_and_the_main_red_flags(
     assert {r.outcome.level for r in runs} >= {"emergency", "urgent", "soon", "routine"}
 
 
-@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sweep(pytest.param(p, id=p.stem) for p in CASE_FILES))
 def test_every_what_if_of_a_case_replays_to_what_it_claims(
     path: Path, questionnaire: Questionnaire
 ) -> None:

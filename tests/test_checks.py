@@ -396,7 +396,6 @@ def test_the_checker_imports_no_yaml_and_no_terminal() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
 def test_the_bundled_questionnaire_has_no_errors() -> None:
     report = load_report(BUNDLED)
     assert all(d.severity == "warning" for d in check(report.questionnaire))

@@ -36,6 +36,9 @@ from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Question
 from hamstring_cli.paths import candidates, iter_paths
 from hamstring_cli.scoring import score
 
+#: Slow (every path of the bundled tree): the everyday loop is pytest -m "not slow".
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
 MAX_QUESTIONS = 25

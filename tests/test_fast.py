@@ -38,6 +38,8 @@ def run(code: str, args: list[str], tmp_path: Path) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
+# Slow: each case runs two fresh interpreters (the fast lane and typer).
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -74,6 +76,7 @@ def test_the_fast_lane_and_typer_agree(args: list[str], tmp_path: Path) -> None:
     assert fast == typer_only
 
 
+@pytest.mark.slow
 def test_output_files_are_written_the_same_way(tmp_path: Path) -> None:
     for code, name in ((ENTRY, "fast.md"), (TYPER_ONLY, "typer.md")):
         status, out, _ = run(

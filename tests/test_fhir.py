@@ -29,6 +29,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy import evaluate
 from fhirpathpy.models import models
+from helpers import sweep
 
 from hamstring_cli.engine import Session
 from hamstring_cli.fhir import ENABLE_WHEN_EXPRESSION, canonical, system
@@ -38,6 +39,10 @@ from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.paths import candidates, iter_paths
 from hamstring_cli.scoring import score
+
+#: Slow (every export checked against the R4B models and FHIRPath): the everyday loop is
+#: pytest -m "not slow".
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "questionnaires" / "proximal_hamstring.yaml"
@@ -171,6 +176,7 @@ def test_enable_conditions_point_back_and_compile(
     assert expressions >= 1  # the bundled tree has a route that plain enableWhen cannot say
 
 
+@pytest.mark.slow
 def test_every_case_bundle_validates(q: Questionnaire) -> None:
     for path in CASES:
         result = score(q, walk(q, case_answers(path))).to_dict()
@@ -296,6 +302,7 @@ def enabled_items(exported: dict[str, Any], response: dict[str, Any]) -> list[st
     return out
 
 
+@pytest.mark.slow
 def test_enabled_equals_asked_on_every_path(q: Questionnaire, exported: dict[str, Any]) -> None:
     paths = every_path(q)
     assert len(paths) > 50
@@ -316,6 +323,7 @@ def with_stale(
     return to_response(q, ordered, authored="2026-01-01T00:00:00+00:00")
 
 
+@pytest.mark.slow
 def test_answers_kept_for_hidden_items_enable_nothing(
     q: Questionnaire, exported: dict[str, Any]
 ) -> None:
@@ -351,7 +359,7 @@ def command(*args: str | Path, input: bytes | None = None) -> subprocess.Complet
     )
 
 
-@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
+@pytest.mark.parametrize("case", sweep(pytest.param(p, id=p.stem) for p in CASES))
 def test_round_trip_through_a_response(q: Questionnaire, case: Path, tmp_path: Path) -> None:
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps(case_answers(case)), encoding="utf-8")
@@ -626,6 +634,7 @@ def tangled(tmp_path_factory: pytest.TempPathFactory) -> Questionnaire:
     return load_questionnaire(path)
 
 
+@pytest.mark.slow
 def test_another_tree_exports_valid_and_enables_what_is_asked(tangled: Questionnaire) -> None:
     exported = to_questionnaire(tangled)
     FhirQuestionnaire.model_validate(exported)

@@ -32,6 +32,9 @@ from hamstring_cli.__main__ import main
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.resources import resolve_questionnaire
 
+#: Slow (fuzzing): the everyday loop is pytest -m "not slow".
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 RUPTURE = HERE.parent / "docs" / "examples" / "acute-rupture.yaml"

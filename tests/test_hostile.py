@@ -27,6 +27,10 @@ from hamstring_cli.model import Questionnaire
 from hamstring_cli.report import OutputError
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError, lock_path
 
+#: Slow (hostile files, devices, FIFOs and concurrent processes, each in a fresh interpreter):
+#: the everyday loop is pytest -m "not slow".
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "docs" / "examples"
 RUPTURE = EXAMPLES / "acute-rupture.yaml"

@@ -641,7 +641,6 @@ def test_parse_questionnaire_takes_data_and_a_source_map(tmp_path: Path) -> None
     assert q.source == "inline.yaml" and q.content_hash == places.digest
 
 
-@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
 def test_the_bundled_questionnaire_loads() -> None:
     report = load_report(BUNDLED)
     assert report.questionnaire.id == "proximal-hamstring"
@@ -716,7 +715,6 @@ def test_the_bundled_folder_is_the_package_s_or_the_checkout_s() -> None:
     assert (bundled_dir() / BUNDLED.name).read_bytes() == BUNDLED.read_bytes()
 
 
-@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
 def test_the_default_and_its_id_resolve_to_the_bundled_file() -> None:
     shipped = bundled_dir() / BUNDLED.name
     assert resolve_questionnaire() == shipped

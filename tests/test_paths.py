@@ -175,7 +175,6 @@ def test_routing_loops_and_unknown_targets_are_refused() -> None:
     assert [w.path for w in iter_paths(questionnaire(END))] == [("a", "b")]
 
 
-@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
 def test_the_bundled_tree_every_sequence_passes_the_required_questions() -> None:
     q = load_questionnaire(BUNDLED)
     walks = list(iter_paths(q, values="routing"))

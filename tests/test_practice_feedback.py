@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from helpers import sweep
 from rich.console import Console
 
 from hamstring_cli.cases import Case, bundled_cases, case_questionnaire, read_cases, run_case
@@ -49,7 +50,7 @@ def test_what_ifs_on_one_question_are_grouped() -> None:
     assert not SNAKE_CASE.search(age_line + flag_line)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", sweep(pytest.param(c, id=c.id) for c in CASES))
 def test_the_feedback_before_more_fits_one_screen_and_says_each_finding_once(case: Case) -> None:
     q = case_questionnaire(case)
     run = run_case(case, q)

@@ -19,6 +19,9 @@ from safety import check_all
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 
+#: Slow (property tests): the everyday loop is pytest -m "not slow".
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = load_questionnaire(ROOT / "questionnaires" / "proximal_hamstring.yaml")
 

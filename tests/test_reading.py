@@ -169,6 +169,7 @@ def hamstring(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_5000_question_chain_checks_and_runs(chain: tuple[Path, Path], tmp_path: Path) -> None:
     questionnaire, answers = chain
     checked = hamstring("check", str(questionnaire), tmp=tmp_path)
@@ -191,6 +192,7 @@ def test_a_5000_question_chain_checks_and_runs(chain: tuple[Path, Path], tmp_pat
     assert result["leading"] == "c1"
 
 
+@pytest.mark.slow
 def test_a_deep_chain_runs_in_plain_mode(tmp_path: Path) -> None:
     # Deeper than Python's recursion limit, so any recursive walk of the tree would fail;
     # shorter than the 5,000 above because plain mode saves the session after every answer.

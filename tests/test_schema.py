@@ -176,7 +176,6 @@ def test_every_property_has_a_description() -> None:
     assert [m for m in missing if ".allOf" not in m and "levels" not in m] == []
 
 
-@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled questionnaire is not written yet")
 def test_the_bundled_questionnaire_validates() -> None:
     data, _ = read_document(BUNDLED)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator().iter_errors(data)]

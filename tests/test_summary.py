@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import sweep
 
 from hamstring_cli.cases import bundled_cases, case_questionnaire, read_cases, run_case
 from hamstring_cli.engine import Session
@@ -46,10 +47,12 @@ def teaching(index: int) -> Result:
     return score(q, run_case(case, q).answers)
 
 
-RESULTS = [
-    *(pytest.param(lambda p=p: vignette(p), id=p.stem) for p in VIGNETTES),
-    *(pytest.param(lambda i=i: teaching(i), id=c.id) for i, c in enumerate(TEACHING)),
-]
+RESULTS = sweep(
+    [
+        *(pytest.param(lambda p=p: vignette(p), id=p.stem) for p in VIGNETTES),
+        *(pytest.param(lambda i=i: teaching(i), id=c.id) for i, c in enumerate(TEACHING)),
+    ]
+)
 
 
 @pytest.mark.parametrize("make", RESULTS)
