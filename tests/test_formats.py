@@ -128,6 +128,7 @@ def test_the_registry_imports_no_renderer_until_a_format_is_used() -> None:
     assert json.loads(done.stdout) == ["hamstring_cli.render.formats"]
 
 
+@pytest.mark.slow  # a process a format, like the start-up tests
 @pytest.mark.parametrize("name", TRIAGE_FORMATS)
 def test_a_scripted_run_imports_only_its_own_format_module(name: str, tmp_path: Path) -> None:
     code = (

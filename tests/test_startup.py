@@ -68,6 +68,7 @@ def imported(tmp_path: Path, *args: str) -> dict[str, bool]:
     return result
 
 
+@pytest.mark.slow
 def test_version_imports_no_prompt_library_no_rich_no_yaml(tmp_path: Path) -> None:
     assert imported(tmp_path, "--version") == {
         "questionary": False,
@@ -80,6 +81,7 @@ def test_version_imports_no_prompt_library_no_rich_no_yaml(tmp_path: Path) -> No
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "markdown"])
 def test_a_scripted_report_imports_no_prompt_library_and_no_rich(
     tmp_path: Path, tiny: Path, fmt: str
@@ -99,6 +101,7 @@ def test_a_scripted_report_imports_no_prompt_library_and_no_rich(
     assert not found["_hashlib"]
 
 
+@pytest.mark.slow
 def test_a_scripted_text_summary_draws_with_rich_but_never_prompts(
     tmp_path: Path, tiny: Path
 ) -> None:
@@ -110,6 +113,7 @@ def test_a_scripted_text_summary_draws_with_rich_but_never_prompts(
     assert not found["prompt_toolkit"]
 
 
+@pytest.mark.slow
 def test_a_batch_imports_no_prompt_library_and_no_rich(tmp_path: Path, tiny: Path) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text(ANSWERS)
