@@ -235,12 +235,14 @@ def test_generated_batches(data: list[bytes], fmt: str) -> None:
 # -- mutated questionnaires ---------------------------------------------------------------
 
 BUNDLED_LINES = BUNDLED.read_text(encoding="utf-8").splitlines(keepends=True)
-#: Values a mutation writes in place of a line's value. Non-finite numbers (issue 10 item 7)
-#: and a 400-digit ``high_margin`` are refused by the loader on the ``format`` branch; they are
-#: replayed from the corpus instead.
+#: Values a mutation writes in place of a line's value, non-finite and huge numbers among them
+#: (the corpus keeps the two that once crashed: an infinite weight, a 400-digit margin).
 MUTANT_VALUES = st.one_of(
     st.sampled_from(
         [
+            ".inf",
+            "-.nan",
+            "1" + "0" * 400,
             "",
             "null",
             "[]",

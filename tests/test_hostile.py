@@ -1,4 +1,4 @@
-"""Hostile and odd input: every class of issue 10 that once gave a traceback, a lie or a loss.
+"""Hostile and odd input: every class of input that once gave a traceback, a lie or a loss.
 
 Each test names its class. The command runs in a fresh interpreter where what a user sees
 (standard error, the exit status, files on disk) is what is asserted.
