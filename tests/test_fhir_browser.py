@@ -33,7 +33,7 @@ from hamstring_cli.engine import Session
 from hamstring_cli.fhir import system
 from hamstring_cli.fhir.questionnaire import to_questionnaire
 from hamstring_cli.loader import load_questionnaire
-from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.model import Answer, Question, Questionnaire
 from hamstring_cli.paths import iter_paths
 
 pytestmark = pytest.mark.browser
@@ -113,6 +113,12 @@ def detour(q: Questionnaire, paths: list[dict[str, Answer]]) -> tuple[int, int, 
     return i, j, parting
 
 
+def label(question: Question, value: str) -> str:
+    option = question.option(value)
+    assert option is not None, (question.id, value)
+    return option.label
+
+
 def steps(q: Questionnaire, answers: dict[str, Answer]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for qid, answer in answers.items():
@@ -121,7 +127,7 @@ def steps(q: Questionnaire, answers: dict[str, Answer]) -> list[dict[str, object
         if not isinstance(answer, int):
             chosen = (answer,) if isinstance(answer, str) else answer
             shown = [
-                {"system": system(q, qid), "code": v, "display": question._label(v)} for v in chosen
+                {"system": system(q, qid), "code": v, "display": label(question, v)} for v in chosen
             ]
         out.append({"linkId": qid, "type": question.type, "text": question.prompt, "answer": shown})
     return out
