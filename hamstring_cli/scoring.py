@@ -4,7 +4,9 @@ Layer 1: standard library only. :func:`score` is pure; :meth:`Result.to_dict` gi
 contract (schema version 1), with a few extra keys that the contract allows.
 """
 
-from __future__ import annotations
+# Annotations are evaluated (no ``from __future__ import annotations``): typing.NamedTuple
+# compiles every string annotation into a ForwardRef when the module is imported, which
+# costs each scripted run about a millisecond over these records.
 
 from collections.abc import Mapping
 from typing import NamedTuple
