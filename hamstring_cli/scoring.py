@@ -14,6 +14,7 @@ from typing import NamedTuple
 from hamstring_cli.model import (
     LEVEL_RANK,
     Answer,
+    Condition,
     ConditionDef,
     Note,
     Questionnaire,
@@ -259,7 +260,8 @@ def _confidence(
         return "low"
     # Any unknown on the path, separating or not, that would put another condition first.
     anywhere = [qid for qid in answers if q.question(qid).is_uncertain(answers[qid])]
-    if any(_could_change_leader(q, answers, qid, leader.id) for qid in anywhere):
+    totals = {r.id: sum(f.weight for f in r.findings) for r in differential}
+    if any(_could_change_leader(q, answers, qid, leader.id, totals) for qid in anywhere):
         return "low"
     if unknown:
         return "moderate"
@@ -271,19 +273,55 @@ def _separating(q: Questionnaire, conditions: tuple[str, ...]) -> frozenset[str]
     out: set[str] = set()
     for rule in q.outcomes.scores:
         if rule.condition in conditions:
-            out.update(questions_in(rule.when))
+            out.update(_reads(rule.when))
     return frozenset(out)
 
 
+#: The questions a condition reads, by the condition's id (the condition is kept with its entry,
+#: so an id is never reused while the entry stands): a batch asks it of the same rules for every
+#: input.
+_READS: dict[int, tuple[Condition, frozenset[str]]] = {}
+
+
+def _reads(condition: Condition) -> frozenset[str]:
+    entry = _READS.get(id(condition))
+    if entry is None or entry[0] is not condition:
+        if len(_READS) >= 100_000:
+            _READS.clear()
+        entry = _READS[id(condition)] = (condition, frozenset(questions_in(condition)))
+    return entry[1]
+
+
 def _could_change_leader(
-    q: Questionnaire, answers: Mapping[str, Answer], qid: str, leader: str
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    qid: str,
+    leader: str,
+    totals: Mapping[str, float],
 ) -> bool:
-    """Whether answering ``qid`` with any certain value would rank another condition first."""
+    """Whether answering ``qid`` with any certain value would rank another condition first.
+
+    ``totals`` are the conditions' scores for ``answers``. Only the score rules that read
+    ``qid`` can change, so each alternative re-reads those rules alone, not the whole ranking.
+    """
     question = q.question(qid)
+    order = [c.id for c in q.outcomes.conditions]
+    base = dict(totals)
+    reading = [rule for rule in q.outcomes.scores if qid in _reads(rule.when)]
+    for rule in reading:
+        if holds(rule.when, answers):
+            base[rule.condition] -= rule.weight
     for option in question.options:
         if option.uncertain:
             continue
-        if _rank(q, {**answers, qid: option.value})[0].id != leader:
+        changed = {**answers, qid: option.value}
+        scores = dict(base)
+        for rule in reading:
+            if holds(rule.when, changed):
+                scores[rule.condition] += rule.weight
+        # As _rank orders: the rounded score, highest first; ties keep the file's order.
+        first = min(order, key=lambda c: (-round(scores[c], 2), order.index(c)))
+        if first != leader:
             return True
     return False
 
