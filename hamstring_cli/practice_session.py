@@ -192,29 +192,25 @@ def practise(
 
 
 def _more(prompt: Callable[[Ask], object]) -> bool:
-    from hamstring_cli.interactive import Ask, Choice
-
-    ask = Ask(
+    return _yes_no(
+        prompt,
         MORE,
-        "select",
         "More: the result, what would change it, and why?",
-        (Choice("Yes, show more", True, "1"), Choice("No, go on", False, "2")),
-        default=True,
+        "Yes, show more",
+        "No, go on",
     )
-    return prompt(ask) is True
 
 
 def _another(prompt: Callable[[Ask], object]) -> bool:
+    return _yes_no(prompt, ANOTHER, "Another case?", "Yes, another case", "No, finish here")
+
+
+def _yes_no(prompt: Callable[[Ask], object], key: str, question: str, yes: str, no: str) -> bool:
+    """Ask a yes-or-no step of the session (yes by default)."""
     from hamstring_cli.interactive import Ask, Choice
 
-    ask = Ask(
-        ANOTHER,
-        "select",
-        "Another case?",
-        (Choice("Yes, another case", True, "1"), Choice("No, finish here", False, "2")),
-        default=True,
-    )
-    return prompt(ask) is True
+    choices = (Choice(yes, True, "1"), Choice(no, False, "2"))
+    return prompt(Ask(key, "select", question, choices, default=True)) is True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import pytest
 
 from hamstring_cli.errors import Diagnostic, QuestionnaireError
 from hamstring_cli.loader import load_report
+from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.paths import candidates, iter_paths
 
 
 def sweep(params: Iterable[object], keep: int = 4) -> list[object]:
@@ -200,3 +202,19 @@ outcomes:
       advice: Possible cauda equina syndrome, emergency department now.
       source: R1
 """
+
+
+def every_path(q: Questionnaire) -> list[tuple[tuple[str, ...], dict[str, Answer]]]:
+    """Each sequence of questions, with the integer questions at their boundary values.
+
+    The paths of the exhaustive test; the FHIR test checks its enable conditions on the same.
+    """
+    boundaries = {
+        question.id: candidates(q, values="all")[question.id]
+        for question in q.questions
+        if question.type == "integer"
+    }
+    return [
+        (walk.path, walk.answers)
+        for walk in iter_paths(q, values="routing", integer_values=boundaries)
+    ]

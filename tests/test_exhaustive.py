@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import every_path
 from safety import check_result, check_variants
 
 from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Questionnaire
-from hamstring_cli.paths import candidates, iter_paths
+from hamstring_cli.paths import candidates
 from hamstring_cli.scoring import score
 
 #: Slow (every path of the bundled tree): the everyday loop is pytest -m "not slow".
@@ -64,19 +65,6 @@ SIT_BONE_SITES = ("sit_bone",)
 @pytest.fixture(scope="module")
 def questionnaire() -> Questionnaire:
     return load_questionnaire(QUESTIONNAIRE)
-
-
-def every_path(q: Questionnaire) -> list[tuple[tuple[str, ...], dict[str, Answer]]]:
-    """Each sequence of questions, with the integer questions at their boundary values."""
-    boundaries = {
-        question.id: candidates(q, values="all")[question.id]
-        for question in q.questions
-        if question.type == "integer"
-    }
-    return [
-        (walk.path, walk.answers)
-        for walk in iter_paths(q, values="routing", integer_values=boundaries)
-    ]
 
 
 def safety_screens(q: Questionnaire) -> Iterator[dict[str, Answer]]:

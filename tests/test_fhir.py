@@ -29,7 +29,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy import evaluate
 from fhirpathpy.models import models
-from helpers import sweep
+from helpers import every_path, sweep
 
 from hamstring_cli.engine import Session
 from hamstring_cli.fhir import ENABLE_WHEN_EXPRESSION, canonical, system
@@ -37,7 +37,7 @@ from hamstring_cli.fhir.bundle import to_bundle, to_response
 from hamstring_cli.fhir.questionnaire import to_questionnaire
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
-from hamstring_cli.paths import candidates, iter_paths
+from hamstring_cli.paths import iter_paths
 from hamstring_cli.scoring import score
 
 #: Slow (every export checked against the R4B models and FHIRPath): the everyday loop is
@@ -205,19 +205,6 @@ def test_every_case_bundle_validates(q: Questionnaire) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # 2. Enabled equals asked
-
-
-def every_path(q: Questionnaire) -> list[tuple[tuple[str, ...], dict[str, Answer]]]:
-    """As tests/test_exhaustive.py: each question sequence, integers at their boundaries."""
-    boundaries = {
-        question.id: candidates(q, values="all")[question.id]
-        for question in q.questions
-        if question.type == "integer"
-    }
-    return [
-        (walk.path, walk.answers)
-        for walk in iter_paths(q, values="routing", integer_values=boundaries)
-    ]
 
 
 def _answer_values(response: dict[str, Any], link_id: str) -> list[Any]:
