@@ -286,11 +286,14 @@ def defined_tests(path: Path) -> set[str]:
 
 def test_every_control_names_a_test_defined_in_its_file(log: HazardLog) -> None:
     # The quick check; the next test asks pytest itself.
+    defined: dict[str, set[str]] = {}
     missing = []
     for test in log.tests():
         file, _, name = base(test).partition("::")
-        path = REPO / file
-        if not path.is_file() or name not in defined_tests(path):
+        if file not in defined:
+            path = REPO / file
+            defined[file] = defined_tests(path) if path.is_file() else set()
+        if name not in defined[file]:
             missing.append(test)
     assert not missing, f"no such test (see {LOG}): {missing}"
 
