@@ -15,12 +15,17 @@ fails with the answers and the result when a property does not hold:
 - With a rupture leading, an unsure pop, bruise or gap never raises the confidence.
 - A direct fall or blow with no pop never gives a high-confidence rupture.
 - No advised study is more urgent than the triage level.
+
+Each check names the hazards of ``docs/safety/hazard-log.yaml`` it controls with
+``@pytest.mark.hazard``, as the tests that run it do (``tests/test_hazards.py`` holds them to it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import pytest
 
 from hamstring_cli.engine import Session
 from hamstring_cli.model import LEVEL_RANK, Answer, Questionnaire
@@ -64,6 +69,7 @@ def rupture_score(result: Mapping[str, Any]) -> float:
     return float(next(c["score"] for c in result["differential"] if c["id"] == "acute_rupture"))
 
 
+@pytest.mark.hazard("H01", "H02", "H03", "H07", "H14", "H19")
 def check_result(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> None:
     """The properties that read one answer set and its result."""
     flags = set(answers["red_flags"])  # type: ignore[arg-type]
@@ -132,6 +138,7 @@ def rupture_pattern_anywhere(answers: Mapping[str, Answer]) -> bool:
     return not examined_clear
 
 
+@pytest.mark.hazard("H01", "H02", "H03", "H04", "H05", "H06", "H07", "H08", "H14")
 def check_variants(
     q: Questionnaire, answers: Mapping[str, Answer], result: Mapping[str, Any]
 ) -> None:
@@ -161,6 +168,7 @@ def check_variants(
                 assert CONFIDENCE_RANK[changed["confidence"]] <= confidence, context
 
 
+@pytest.mark.hazard("H01", "H02", "H03", "H04", "H05", "H06", "H07", "H08", "H14", "H19")
 def check_all(q: Questionnaire, answers: Mapping[str, Answer]) -> dict[str, Any]:
     """Every safety property for one complete answer set; the result."""
     result = result_of(q, answers)

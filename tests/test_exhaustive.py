@@ -137,6 +137,9 @@ def assert_valid(q: Questionnaire, path: list[str], result: dict[str, Any]) -> N
     assert {n["source"] for n in result["notes"]} <= cited
 
 
+@pytest.mark.hazard(
+    "H01", "H02", "H03", "H04", "H05", "H06", "H07", "H08", "H10", "H14", "H15", "H19"
+)
 def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[str]) -> None:
     q = questionnaire
     paths = every_path(q)
@@ -185,11 +188,13 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
         )
 
 
+@pytest.mark.hazard("H16")
 def test_the_longest_path_is_at_most_25_questions(questionnaire: Questionnaire) -> None:
     lengths = [len(path) for path, _ in every_path(questionnaire)]
     assert max(lengths) <= MAX_QUESTIONS
 
 
+@pytest.mark.hazard("H01")
 def test_an_unsure_onset_still_asks_about_a_pop_bruising_and_walking(
     questionnaire: Questionnaire,
 ) -> None:
@@ -267,6 +272,7 @@ def sample(questionnaire: Questionnaire) -> list[tuple[dict[str, Answer], dict[s
     return out
 
 
+@pytest.mark.hazard("H19", "H26")
 def test_the_sample_is_valid(
     questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
 ) -> None:
@@ -274,6 +280,7 @@ def test_the_sample_is_valid(
         assert_valid(questionnaire, list(answers), result)
 
 
+@pytest.mark.hazard("H01")
 def test_a_rupture_pattern_in_an_adult_leads_with_a_rupture_and_urgent_mri(
     sample: list[tuple[dict[str, Answer], dict[str, Any]]],
 ) -> None:
@@ -294,6 +301,7 @@ def test_a_rupture_pattern_in_an_adult_leads_with_a_rupture_and_urgent_mri(
     assert seen > 100
 
 
+@pytest.mark.hazard("H09")
 def test_under_18_an_injury_at_the_sit_bone_gets_an_x_ray_first(
     sample: list[tuple[dict[str, Answer], dict[str, Any]]],
 ) -> None:
@@ -309,6 +317,7 @@ def test_under_18_an_injury_at_the_sit_bone_gets_an_x_ray_first(
     assert seen > 50
 
 
+@pytest.mark.hazard("H01", "H14")
 def test_gradual_pain_leads_with_an_injury_only_on_signs_of_a_torn_tendon(
     sample: list[tuple[dict[str, Answer], dict[str, Any]]],
 ) -> None:
@@ -332,6 +341,7 @@ def test_gradual_pain_leads_with_an_injury_only_on_signs_of_a_torn_tendon(
             assert result["leading"] in allowed, answers
 
 
+@pytest.mark.hazard("H14")
 def test_mid_thigh_pain_without_sit_bone_signs_is_a_strain(
     sample: list[tuple[dict[str, Answer], dict[str, Any]]],
 ) -> None:
@@ -352,6 +362,7 @@ def rupture_score(q: Questionnaire, answers: dict[str, Answer]) -> float:
     return next(c["score"] for c in result["differential"] if c["id"] == "acute_rupture")
 
 
+@pytest.mark.hazard("H01")
 def test_no_bruise_in_the_first_week_never_counts_against_a_rupture(
     questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
 ) -> None:
@@ -365,6 +376,7 @@ def test_no_bruise_in_the_first_week_never_counts_against_a_rupture(
     assert seen > 20
 
 
+@pytest.mark.hazard("H01")
 def test_kept_strength_never_counts_against_a_rupture(
     questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
 ) -> None:
@@ -377,6 +389,7 @@ def test_kept_strength_never_counts_against_a_rupture(
     assert seen > 20
 
 
+@pytest.mark.hazard("H10", "H16")
 def test_anticoagulants_unsure_counts_as_yes(
     questionnaire: Questionnaire, sample: list[tuple[dict[str, Answer], dict[str, Any]]]
 ) -> None:

@@ -61,6 +61,7 @@ LAYERS: dict[str, int] = {
     "practice": 2,
     "explain": 2,
     "clinical_doc": 2,
+    "safety_case": 2,
     "fhir.response": 2,
     "cli": 3,
     "fast": 3,

@@ -54,6 +54,7 @@ def complete_answers(draw: st.DrawFn, q: Questionnaire = QUESTIONNAIRE) -> dict[
     return answers
 
 
+@pytest.mark.hazard("H09")
 def test_the_generator_covers_the_range_the_issue_names() -> None:
     age = QUESTIONNAIRE.question("age")
     days = QUESTIONNAIRE.question("days_since_injury")
@@ -61,12 +62,14 @@ def test_the_generator_covers_the_range_the_issue_names() -> None:
     assert (days.minimum, days.maximum) == (0, 3650)
 
 
+@pytest.mark.hazard("H01", "H02", "H03", "H05", "H06", "H07", "H14", "H19")
 @BOUNDED
 @given(complete_answers())
 def test_every_generated_answer_set_is_safe(answers: dict[str, Answer]) -> None:
     check_all(QUESTIONNAIRE, answers)
 
 
+@pytest.mark.hazard("H01", "H02")
 @BOUNDED
 @given(
     complete_answers().filter(
@@ -78,12 +81,14 @@ def test_sudden_injuries_with_rupture_features_are_safe(answers: dict[str, Answe
     check_all(QUESTIONNAIRE, answers)
 
 
+@pytest.mark.hazard("H01", "H02", "H04", "H08")
 @BOUNDED
 @given(complete_answers().filter(lambda a: a["onset"] != "sudden"))
 def test_the_gradual_and_unsure_branches_are_safe(answers: dict[str, Answer]) -> None:
     check_all(QUESTIONNAIRE, answers)
 
 
+@pytest.mark.hazard("H01")
 @pytest.mark.parametrize("site", QUESTIONNAIRE.question("pain_site").values)
 def test_the_pain_site_alone_never_sends_a_rupture_pattern_home(site: str) -> None:
     @settings(max_examples=60, deadline=None, derandomize=True, database=None)
