@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
 from hamstring_cli.model import (
     END,
+    LEVEL_TIMEFRAMES,
     All,
     Answer,
     Answered,
@@ -312,18 +313,24 @@ class _Checker:
         texts += [(level.advice, None) for level in outcomes.levels.values()]
         for definition in outcomes.conditions:
             self.triage_order(definition.id, definition.triage, definition.at)
-            for rule in definition.triage:
+            for number, rule in enumerate(definition.triage, start=1):
                 sourced.append((rule.source, rule.at))
                 texts.append((rule.advice, rule.at))
+                what = f"triage rule {number} of '{definition.id}'"
+                self.timeframe(what, rule.timeframe, rule.level, rule.at)
         for score in outcomes.scores:
             sourced.append((score.source, score.at))
             texts.append((score.reason, score.at))
         for flag in outcomes.red_flags:
             sourced.append((flag.source, flag.at))
             texts.append((flag.advice, flag.at))
-        for imaging in outcomes.imaging:
+            self.timeframe(f"red flag '{flag.id}'", flag.timeframe, flag.level, flag.at)
+        for number, imaging in enumerate(outcomes.imaging, start=1):
             sourced.append((imaging.source, imaging.at))
             texts.append((imaging.reason, imaging.at))
+            if imaging.urgency is not None:
+                what = f"imaging rule {number}"
+                self.timeframe(what, imaging.timeframe, imaging.urgency, imaging.at)
         for note in outcomes.notes:
             sourced.append((note.source, note.at))
             texts.append((note.text, note.at))
@@ -341,6 +348,19 @@ class _Checker:
                     self.add(
                         Code.UNKNOWN_PLACEHOLDER, at, name=name, hint=did_you_mean(name, self.ids)
                     )
+
+    def timeframe(self, what: str, timeframe: str | None, level: str, at: Place | None) -> None:
+        """A declared timeframe lies within its level: no 'routine' on an urgent flag."""
+        allowed = LEVEL_TIMEFRAMES[level]
+        if timeframe is not None and timeframe not in allowed:
+            self.add(
+                Code.TIMEFRAME_OUTSIDE_LEVEL,
+                at,
+                what=what,
+                timeframe=timeframe,
+                level=level,
+                choices=", ".join(allowed),
+            )
 
     def triage_order(self, cid: str, rules: Sequence[TriageRule], at: Place | None) -> None:
         whens = [rule.when for rule in rules]

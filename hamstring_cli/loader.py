@@ -32,6 +32,7 @@ from hamstring_cli.format_spec import COMPARISONS, CONDITION_KEYS, FORM_OF, QUES
 from hamstring_cli.model import (
     END,
     LEVELS,
+    TIMEFRAMES,
     All,
     Answered,
     AnyOf,
@@ -1069,9 +1070,17 @@ class _Parser:
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
+        )
         if level is None or advice is None or source is None or ("when" in raw and not when):
             return None
-        return TriageRule(level, advice, source, when, self.at(path))
+        if "timeframe" in raw and timeframe is None:
+            return None
+        return TriageRule(level, advice, source, when, self.at(path), timeframe)
 
     def source(self, raw: dict[Key, object], path: DataPath, what: str) -> str | None:
         return self.ident(
@@ -1133,8 +1142,11 @@ class _Parser:
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
-        timeframe = self.text(
-            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
         )
         if None in (rid, when, level, advice, source) or ("timeframe" in raw and not timeframe):
             return None
@@ -1156,8 +1168,8 @@ class _Parser:
             IMAGING_MODALITIES,
         )
         if modality == "none":
-            allowed = tuple(k for k in IMAGING_KEYS if k != "urgency")
-            hints = {"urgency": " (left out with modality none)"}
+            allowed = _RECORDS["imaging"].names("none")
+            hints = {k: " (left out with modality none)" for k in IMAGING_KEYS if k not in allowed}
             self.mapping(raw, path, what, allowed, IMAGING_REQUIRED, hints)
         else:
             self.mapping(raw, path, what, IMAGING_KEYS, (*IMAGING_REQUIRED, "urgency"))
@@ -1169,7 +1181,18 @@ class _Parser:
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
         reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
         source = self.source(raw, path, what)
+        site = timeframe = None
+        if modality != "none":
+            site = self.text(raw.get("site", _MISSING), (*path, "site"), f"the site of {what}")
+            timeframe = self.choice(
+                raw.get("timeframe", _MISSING),
+                (*path, "timeframe"),
+                f"the timeframe of {what}",
+                TIMEFRAMES,
+            )
         if None in (modality, when, reason, source) or (modality != "none" and urgency is None):
+            return None
+        if ("site" in raw and site is None) or ("timeframe" in raw and timeframe is None):
             return None
         return ImagingRule(
             cast(Condition, when),
@@ -1178,6 +1201,8 @@ class _Parser:
             cast(str, reason),
             cast(str, source),
             self.at(path),
+            " ".join(site.split()) if site else None,
+            timeframe,
         )
 
     def note(self, raw: dict[Key, object], path: DataPath, what: str) -> Note | None:

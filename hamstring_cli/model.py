@@ -37,8 +37,52 @@ MODALITIES: tuple[str, ...] = ("MRI", "X-ray", "ultrasound")
 NO_IMAGING = "none"
 #: An imaging decision: a modality, or no imaging now.
 IMAGING_CHOICES: tuple[str, ...] = (*MODALITIES, NO_IMAGING)
+#: How soon, most pressing first: the one machine-readable timeframe of a result, a study, a
+#: red flag or a safety-net sign. Each is also plain enough to print ("within 48 hours").
+TIMEFRAMES: tuple[str, ...] = (
+    "now",
+    "within 4 hours",
+    "same day",
+    "within 48 hours",
+    "within days",
+    "within 2 weeks",
+    "routine",
+)
+TIMEFRAME_RANK: Mapping[str, int] = MappingProxyType({name: i for i, name in enumerate(TIMEFRAMES)})
+#: The timeframes each level allows: the level's own first, then the sharper ones it allows.
+LEVEL_TIMEFRAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "emergency": ("now", "within 4 hours"),
+        "urgent": ("within days", "within 4 hours", "same day", "within 48 hours"),
+        "soon": ("within 2 weeks",),
+        "routine": ("routine",),
+    }
+)
+#: A timeframe as a sentence reads it: "URGENT: the same day", "an MRI, within days".
+TIMEFRAME_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "now": "now",
+        "within 4 hours": "within 4 hours",
+        "same day": "the same day",
+        "within 48 hours": "within 48 hours",
+        "within days": "within days",
+        "within 2 weeks": "within 2 weeks",
+        "routine": "routine",
+    }
+)
 #: The name that ends a path when used as a ``next`` target.
 END = "end"
+
+
+def level_timeframe(level: str) -> str:
+    """The timeframe a level gives when nothing sharper is declared."""
+    return LEVEL_TIMEFRAMES[level][0]
+
+
+def most_urgent_timeframe(timeframes: "list[str]") -> str | None:
+    """The most pressing of some timeframes, or ``None`` for none."""
+    return min(timeframes, key=TIMEFRAME_RANK.__getitem__) if timeframes else None
+
 
 _T = TypeVar("_T", bound=tuple[object, ...])
 
@@ -432,6 +476,7 @@ class TriageRule(NamedTuple):
     source: str
     when: Condition | None = None
     at: Place | None = None
+    timeframe: str | None = None
 
 
 @place_blind
@@ -461,8 +506,8 @@ class ScoreRule(NamedTuple):
 class RedFlagRule(NamedTuple):
     """A red flag raised when ``when`` holds.
 
-    ``timeframe``, when given, replaces the level's own timeframe in the result's heading when
-    this flag decides the level (for example "the same day" for an urgent flag).
+    ``timeframe`` (one of :data:`TIMEFRAMES`, within the level's) says how soon; left out, the
+    level's own (:func:`level_timeframe`).
     """
 
     id: str
@@ -476,7 +521,12 @@ class RedFlagRule(NamedTuple):
 
 @place_blind
 class ImagingRule(NamedTuple):
-    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'."""
+    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'.
+
+    ``site`` is where to image ("hamstring origin", "lumbar spine"): one study a site.
+    ``timeframe`` (one of :data:`TIMEFRAMES`, within the urgency's) says how soon; left out, the
+    urgency's own.
+    """
 
     when: Condition
     modality: str | None
@@ -484,6 +534,8 @@ class ImagingRule(NamedTuple):
     reason: str
     source: str
     at: Place | None = None
+    site: str | None = None
+    timeframe: str | None = None
 
 
 class LevelText(NamedTuple):
