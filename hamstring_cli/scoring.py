@@ -280,7 +280,10 @@ def _confidence(
     The questions that matter are those the score rules of the two leading conditions read.
     Unknown answers among them (``unsure``, ``obscured``, ``not_done``) cap the confidence at
     moderate; more than ``max_uncertain_fraction`` of them make it low, and so does any unknown
-    on the path that, answered otherwise, would put another condition first.
+    on the path that, answered otherwise, would put another condition first. Findings against
+    the leader that weigh at least ``high_margin`` together also cap it at moderate: a label
+    that the examination or the history contradicts is never a confident one, however far
+    the others lag behind.
     """
     rule = q.outcomes.confidence
     if len(differential) < 2:
@@ -301,7 +304,8 @@ def _confidence(
         return "low"
     if unknown:
         return "moderate"
-    return "high" if margin >= rule.high_margin else "moderate"
+    contradicted = -sum(f.weight for f in leader.against) >= rule.high_margin
+    return "high" if margin >= rule.high_margin and not contradicted else "moderate"
 
 
 def _separating(q: Questionnaire, conditions: tuple[str, ...]) -> frozenset[str]:

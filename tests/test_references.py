@@ -33,7 +33,8 @@ TEST_CASES = sorted((Path(__file__).resolve().parent / "cases").glob("*.yaml"))
 #: Hosts a reference may point at. doi.org, PubMed, PMC and NICE first; then the publishers'
 #: own pages for sources with no DOI in the bibliography: the BMJ's journals and BMJ Best
 #: Practice, the NCBI Bookshelf (StatPearls), SciELO (the journal's own open-access platform)
-#: and Mattioli 1885 (the publisher of Acta Biomedica).
+#: and Mattioli 1885 (the publisher of Acta Biomedica); GOV.UK for the MHRA's Drug Safety Update
+#: (the regulator's own site) and the Postgraduate Medical Journal's BMJ site.
 ALLOWED_HOSTS = {
     "doi.org",
     "pubmed.ncbi.nlm.nih.gov",
@@ -44,6 +45,8 @@ ALLOWED_HOSTS = {
     "www.ncbi.nlm.nih.gov",
     "www.scielo.br",
     "mattioli1885journals.com",
+    "www.gov.uk",
+    "pmj.bmj.com",
 }
 
 #: Words that say how a source was seen, not what it is: never in a citation.
@@ -136,7 +139,7 @@ def test_the_teaching_cases_cite_as_the_questionnaire_does(bundled: Questionnair
 def test_the_bundled_ids_match_the_bibliography(bundled: Questionnaire) -> None:
     ids = {r.id for r in bundled.references}
     assert "BAYER2017" in ids and "Bayer2017" not in ids
-    assert all(re.fullmatch(r"R\d+|NG\d+|[A-Z]+\d{4}", rid) for rid in ids), ids
+    assert all(re.fullmatch(r"R\d+|NG\d+|CG\d+|[A-Z]+\d{4}", rid) for rid in ids), ids
 
 
 def test_the_report_and_the_json_show_the_url(bundled: Questionnaire) -> None:
