@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from helpers import every_path
-from safety import check_result, check_variants
+from safety import check_result, check_variants, in_repair_window, sit_bone_injury
 
 from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
@@ -272,6 +272,43 @@ def test_the_sample_is_valid(
 ) -> None:
     for answers, result in sample:
         assert_valid(questionnaire, list(answers), result)
+
+
+#: The classes the literature vignettes found, as predicates on the answers: each must occur in
+#: the sample often enough that the properties of safety.py were tried on it.
+CLASS_PREDICATES = {
+    "a sudden injury at the sit bone in the repair window": lambda a: (
+        sit_bone_injury(a) and in_repair_window(a)
+    ),
+    "under 18 with sit-bone pain or tenderness": lambda a: a["age"] < 18 and sit_bone_sign(a),
+    "under 25 with bone pain at night or a growing lump": lambda a: (
+        a["age"] < 25 and bool(set(a["red_flags"]) & {"cancer_or_weight_loss", "growing_lump"})
+    ),  # type: ignore[arg-type]
+    "failing rehabilitation after 12 weeks": lambda a: (
+        a.get("rehab_response") == "not_improving" and a.get("weeks_since_onset", 0) >= 12
+    ),  # type: ignore[operator]
+    "65 or over and unable to bear weight": lambda a: (
+        a["age"] >= 65 and a.get("walking") == "unable"
+    ),  # type: ignore[operator]
+    "a fluoroquinolone or a steroid": lambda a: bool(
+        set(a["red_flags"]) & {"fluoroquinolone", "corticosteroid"}  # type: ignore[arg-type]
+    ),
+    "a swollen or painful calf": lambda a: "calf_swelling" in a["red_flags"],  # type: ignore[operator]
+    "a runner at risk of bone stress": lambda a: a.get("bone_stress_risk") == "yes",
+    "a phone triage": lambda a: a["examined"] == "no",
+}
+
+
+def test_the_sample_keeps_the_safety_properties_of_each_class(
+    sample: list[tuple[dict[str, Answer], dict[str, Any]]],
+) -> None:
+    # Every property of safety.py on each answer set of the sample (where the integers and the
+    # answers are spread over the groups the rules tell apart, not only the routing ones).
+    for answers, result in sample:
+        check_result(answers, result)
+    for name, holds in CLASS_PREDICATES.items():
+        seen = sum(1 for answers, _ in sample if holds(answers))
+        assert seen >= 20, (name, seen)
 
 
 def test_a_rupture_pattern_in_an_adult_leads_with_a_rupture_and_urgent_mri(
