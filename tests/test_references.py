@@ -40,6 +40,7 @@ ALLOWED_HOSTS = {
     "pubmed.ncbi.nlm.nih.gov",
     "pmc.ncbi.nlm.nih.gov",
     "www.nice.org.uk",
+    "cks.nice.org.uk",
     "bjsm.bmj.com",
     "bestpractice.bmj.com",
     "www.ncbi.nlm.nih.gov",
@@ -75,7 +76,9 @@ def bundled() -> Questionnaire:
 def cited_ids(q: Questionnaire) -> set[str]:
     out = q.outcomes
     ids = {r.source for c in out.conditions for r in c.triage}
-    ids |= {r.source for r in (*out.scores, *out.red_flags, *out.imaging, *out.notes)}
+    ids |= {
+        r.source for r in (*out.scores, *out.red_flags, *out.imaging, *out.notes, *out.safety_net)
+    }
     texts = [q.description, q.disclaimer]
     for question in q.questions:
         texts += [question.help, *(o.help for o in question.options)]
@@ -139,7 +142,8 @@ def test_the_teaching_cases_cite_as_the_questionnaire_does(bundled: Questionnair
 def test_the_bundled_ids_match_the_bibliography(bundled: Questionnaire) -> None:
     ids = {r.id for r in bundled.references}
     assert "BAYER2017" in ids and "Bayer2017" not in ids
-    assert all(re.fullmatch(r"R\d+|NG\d+|CG\d+|[A-Z]+\d{4}", rid) for rid in ids), ids
+    # NICE's Clinical Knowledge Summaries are dated by revision, not year: CKS and the topic.
+    assert all(re.fullmatch(r"R\d+|NG\d+|CG\d+|[A-Z]+\d{4}|CKS[A-Z]+", rid) for rid in ids), ids
 
 
 def test_the_report_and_the_json_show_the_url(bundled: Questionnaire) -> None:

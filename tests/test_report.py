@@ -161,7 +161,8 @@ def test_markdown_has_everything_a_clinical_note_needs() -> None:
 
 def test_markdown_findings_are_marked_for_and_against() -> None:
     text = render_markdown(rupture(), today=dt.date(2024, 3, 5))
-    for_line = next(line for line in text.splitlines() if "a pop at injury" in line)
+    # In the differential (the decision above it says 'Because: a pop at injury').
+    for_line = next(line for line in text.splitlines() if "For: a pop at injury" in line)
     against_line = next(line for line in text.splitlines() if "a pop is not overuse" in line)
     assert for_line.lstrip().startswith("- For")
     assert against_line.lstrip().startswith("- Against")

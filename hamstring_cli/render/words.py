@@ -109,7 +109,8 @@ def timeframe_words(timeframe: str) -> str:
 
 def study_words(modality: str, site: str | None) -> str:
     """A study in words: 'MRI of the hamstring origin', 'X-ray of the pelvis', 'MRI'."""
-    return f"{modality} of the {site}" if site else modality
+    words = f"{modality} of the {site}" if site else modality
+    return words[:1].upper() + words[1:]
 
 
 def heading_words(label: str, timeframe: str) -> str:
