@@ -29,8 +29,8 @@ questionnaire's own rules):
   a fluoroquinolone or a systemic steroid. A phone triage of it never gets less than the same
   history examined and found normal.
 - The "ruptures are often missed" note never stands beside a routine level or no imaging.
-- Under 18 with sit-bone pain, sitting that hurts at once or a tender ischium, whatever the
-  onset and whether or not there was a past injury: a pelvic X-ray.
+- Under 18 with sit-bone pain, sitting that hurts at once, a tender ischium or a gap, whatever
+  the onset and whether or not there was a past injury: a pelvic X-ray.
 - Under 18 with a fever who cannot bear weight: emergency. Under 25 with unexplained bone pain,
   pain at night or a growing lump: at least urgent, an X-ray or ultrasound within 48 hours.
 - Gradual pain failing about 12 weeks of rehabilitation with nothing pointing to the back: an
@@ -194,11 +194,7 @@ def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> N
             assert ("X-ray", "pelvis") in seen, context
     if any("often missed" in note["text"] for note in result["notes"]):
         assert studies and level != "routine", context
-    if age < 18 and (
-        answers.get("pain_site") == "sit_bone"
-        or answers.get("sitting_pain") in ("immediate", "cannot_sit")
-        or answers.get("ischial_tenderness") == "yes"
-    ):
+    if age < 18 and at_sit_bone(answers):
         assert ("X-ray", "pelvis") in seen, context
     if age < 18 and "fever_unwell" in flags and answers.get("walking") == "unable":
         assert level == "emergency", context

@@ -172,6 +172,34 @@ def test_confidence_is_moderate_between_the_margins() -> None:
     assert result.confidence == "low"
 
 
+def test_a_leader_that_the_findings_contradict_is_never_high() -> None:
+    base = questionnaire()
+    outcomes = base.outcomes._replace(
+        scores=(
+            *base.outcomes.scores,
+            ScoreRule("tendon", Compare("days", "gt", 90), 6, "months of pain", "R2"),
+            ScoreRule("tendon", Contains("flags", ("lump",)), -4, "a lump, not a tendon", "R2"),
+        )
+    )
+    q = Questionnaire(
+        id=base.id,
+        version=base.version,
+        title=base.title,
+        disclaimer=base.disclaimer,
+        references=base.references,
+        questions=base.questions,
+        outcomes=outcomes,
+    )
+    # tendon 3 + 6 = 9 against rupture -1, nothing against the leader: high.
+    clear = score(q, {"flags": (), "pop": "no", "sit": "yes", "days": 95})
+    assert (clear.leading, clear.confidence) == ("tendon", "high")
+    # tendon 9 - 4 = 5, still 6 ahead, but what speaks against it weighs the high margin: moderate.
+    contradicted = score(q, {"flags": ("lump",), "pop": "no", "sit": "yes", "days": 95})
+    assert contradicted.leading == "tendon"
+    assert contradicted.differential[0].score - contradicted.differential[1].score >= 4
+    assert contradicted.confidence == "moderate"
+
+
 def test_answers_in_the_result_are_the_path_in_order_and_json_ready() -> None:
     result = score(
         questionnaire(), {"flags": ("lump",), "pop": "no", "sit": "no", "days": 50}
