@@ -35,7 +35,7 @@ from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Questionnaire
 from hamstring_cli.paths import candidates
-from hamstring_cli.scoring import score
+from hamstring_cli.scoring import alerts, score
 
 #: Slow (every path of the bundled tree): the everyday loop is pytest -m "not slow".
 pytestmark = pytest.mark.slow
@@ -152,6 +152,7 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
             if not screen["red_flags"]:
                 # From no flag, each flag is added in turn; each sign is strengthened.
                 check_variants(q, given, result)
+            check_live_flags(q, path, given, result)
             lengths.append(len(path))
             results += 1
             flags = set(screen["red_flags"])  # type: ignore[arg-type]
@@ -183,6 +184,27 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
             f" path length in questions: longest {max(lengths)},"
             f" median {statistics.median(lengths):g}, shortest {min(lengths)}"
         )
+
+
+def check_live_flags(
+    q: Questionnaire, path: list[str], given: dict[str, Answer], result: dict[str, Any]
+) -> None:
+    """An intake on this path, alerting before each question as the terminal does: every flag
+    alerted is in the result or shown as withdrawn; with no answer changed, none is withdrawn,
+    and by the summary every flag of the result has been alerted."""
+    alerted: dict[str, dict[str, Answer]] = {}
+    so_far: dict[str, Answer] = {}
+    for qid in [*path, None]:
+        for rule in alerts(q, so_far):
+            alerted.setdefault(rule.id, dict(so_far))
+        if qid is not None:
+            so_far[qid] = given[qid]
+    final = score(q, so_far, alerted=alerted)
+    raised = {f.id for f in final.red_flags}
+    withdrawn = {w.id for w in final.decision.withdrawn}
+    assert set(alerted) <= raised | withdrawn, (given, alerted, raised)
+    assert withdrawn == set(), (given, final.decision.withdrawn)
+    assert set(alerted) == raised == {f["id"] for f in result["red_flags"]}, (given, alerted)
 
 
 def test_the_longest_path_is_at_most_25_questions(questionnaire: Questionnaire) -> None:
