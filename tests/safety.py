@@ -25,8 +25,9 @@ questionnaire's own rules):
 - A sudden injury at the sit bone (pain placed there, sitting that hurts at once, a tender
   ischium, a gap, or a pop felt in the buttock; on an unsure onset with a pop or a bruise)
   inside the 42-day repair window, or on a day not known: at least soon, with an MRI or
-  ultrasound of the hamstring origin (an adult) or a pelvic X-ray (under 18); at least urgent on
-  a fluoroquinolone or a systemic steroid. A phone triage of it never gets less than the same
+  ultrasound of the hamstring origin (an adult) or a pelvic X-ray (under 18); at least urgent
+  with a large bruise (even one that appeared days later) or on a fluoroquinolone or a systemic
+  steroid. A phone triage of it never gets less than the same
   history examined and found normal.
 - The "ruptures are often missed" note never stands beside a routine level or no imaging.
 - Under 18 with sit-bone pain, sitting that hurts at once, a tender ischium or a gap, whatever
@@ -185,9 +186,9 @@ def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> N
     studies = result["imaging"]["studies"]
     seen = {(s["modality"], s["site"]) for s in studies}
     context = (dict(answers), level, studies)
-    drug = bool(flags & set(TENDON_DRUGS))
+    hurry = bool(flags & set(TENDON_DRUGS)) or answers.get("bruising") == "extensive"
     if sit_bone_injury(answers) and in_repair_window(answers):
-        assert rank(level) <= rank("urgent" if drug else "soon"), context
+        assert rank(level) <= rank("urgent" if hurry else "soon"), context
         if age >= 18:
             assert seen & {("MRI", "hamstring origin"), ("ultrasound", "hamstring origin")}, context
         else:
