@@ -42,22 +42,19 @@ from typing import TYPE_CHECKING
 from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
 from hamstring_cli.model import (
     END,
-    All,
+    LEVEL_TIMEFRAMES,
     Answer,
     Answered,
-    AnyOf,
-    AtLeast,
     Compare,
     Condition,
     Contains,
     Equals,
     Leading,
-    Not,
     OneOf,
     Question,
     Questionnaire,
     TriageRule,
-    holds,
+    holds_so_far,
     placeholders,
     questions_in,
     walk_condition,
@@ -200,6 +197,9 @@ class _Checker:
         for note in outcomes.notes:
             if note.when is not None:
                 yield note.when, False, note.at
+        for item in outcomes.safety_net:
+            if item.when is not None:
+                yield item.when, False, item.at
 
     def conditions(self) -> None:
         for condition, in_route, rule_at in self.all_conditions():
@@ -308,25 +308,37 @@ class _Checker:
             if score.condition not in self.condition_ids:
                 self.unknown_condition(score.condition, score.at)
         sourced: list[tuple[str, Place | None]] = []
-        texts: list[tuple[str, Place | None]] = [(outcomes.no_imaging_reason, None)]
-        texts += [(level.advice, None) for level in outcomes.levels.values()]
+        texts: list[tuple[str | None, Place | None]] = [(outcomes.no_imaging_reason, None)]
+        # A level's advice may say {timeframe}: the result's timeframe in words.
+        texts += [
+            (level.advice.replace("{timeframe}", ""), None) for level in outcomes.levels.values()
+        ]
         for definition in outcomes.conditions:
             self.triage_order(definition.id, definition.triage, definition.at)
-            for rule in definition.triage:
+            for number, rule in enumerate(definition.triage, start=1):
                 sourced.append((rule.source, rule.at))
-                texts.append((rule.advice, rule.at))
+                texts += [(rule.advice, rule.at), (rule.summary, rule.at)]
+                what = f"triage rule {number} of '{definition.id}'"
+                self.timeframe(what, rule.timeframe, rule.level, rule.at)
         for score in outcomes.scores:
             sourced.append((score.source, score.at))
-            texts.append((score.reason, score.at))
+            texts += [(score.reason, score.at), (score.summary, score.at)]
         for flag in outcomes.red_flags:
             sourced.append((flag.source, flag.at))
-            texts.append((flag.advice, flag.at))
-        for imaging in outcomes.imaging:
+            texts += [(flag.advice, flag.at), (flag.summary, flag.at)]
+            self.timeframe(f"red flag '{flag.id}'", flag.timeframe, flag.level, flag.at)
+        for number, imaging in enumerate(outcomes.imaging, start=1):
             sourced.append((imaging.source, imaging.at))
-            texts.append((imaging.reason, imaging.at))
+            texts += [(imaging.reason, imaging.at), (imaging.summary, imaging.at)]
+            if imaging.urgency is not None:
+                what = f"imaging rule {number}"
+                self.timeframe(what, imaging.timeframe, imaging.urgency, imaging.at)
         for note in outcomes.notes:
             sourced.append((note.source, note.at))
             texts.append((note.text, note.at))
+        for item in outcomes.safety_net:
+            sourced.append((item.source, item.at))
+            texts += [(item.text, item.at), (item.summary, item.at)]
         for source, at in sourced:
             if source and source not in self.reference_ids:
                 self.add(
@@ -336,11 +348,24 @@ class _Checker:
                     hint=did_you_mean(source, self.reference_ids),
                 )
         for text, at in texts:
-            for name in placeholders(text):
+            for name in placeholders(text or ""):
                 if name not in self.q.by_id:
                     self.add(
                         Code.UNKNOWN_PLACEHOLDER, at, name=name, hint=did_you_mean(name, self.ids)
                     )
+
+    def timeframe(self, what: str, timeframe: str | None, level: str, at: Place | None) -> None:
+        """A declared timeframe lies within its level: no 'routine' on an urgent flag."""
+        allowed = LEVEL_TIMEFRAMES[level]
+        if timeframe is not None and timeframe not in allowed:
+            self.add(
+                Code.TIMEFRAME_OUTSIDE_LEVEL,
+                at,
+                what=what,
+                timeframe=timeframe,
+                level=level,
+                choices=", ".join(allowed),
+            )
 
     def triage_order(self, cid: str, rules: Sequence[TriageRule], at: Place | None) -> None:
         whens = [rule.when for rule in rules]
@@ -419,6 +444,8 @@ class _Checker:
             rules.append((what, imaging.when, imaging.at))
         for i, note in enumerate(outcomes.notes):
             rules.append((f"note {i + 1}", note.when, note.at))
+        for i, item in enumerate(outcomes.safety_net):
+            rules.append((f"safety net {i + 1}", item.when, item.at))
         for what, when, at in rules:
             if when is not None and search.satisfiable(when) is False:
                 self.add(Code.UNREACHABLE_OUTCOME, at, what=what)
@@ -625,26 +652,5 @@ class _Search:
         return False
 
 
-def _holds3(
-    condition: Condition, answers: dict[str, Answer], may_come: Callable[[str], bool]
-) -> bool | None:
-    """Kleene three-valued ``holds``: None when questions still to come could decide it."""
-    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
-        if condition.question in answers:
-            return holds(condition, answers)
-        return None if may_come(condition.question) else False
-    if isinstance(condition, Leading):
-        return None
-    if isinstance(condition, Not):
-        inner = _holds3(condition.item, answers, may_come)
-        return None if inner is None else not inner
-    results = [_holds3(item, answers, may_come) for item in condition.items]
-    if isinstance(condition, All):
-        return False if False in results else (None if None in results else True)
-    if isinstance(condition, AnyOf):
-        return True if True in results else (None if None in results else False)
-    assert isinstance(condition, AtLeast)
-    true, unknown = results.count(True), results.count(None)
-    if true >= condition.needed:
-        return True
-    return False if true + unknown < condition.needed else None
+#: Kleene three-valued ``holds`` (model's): None when questions still to come could decide it.
+_holds3 = holds_so_far

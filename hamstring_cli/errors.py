@@ -165,6 +165,9 @@ class Code:
         "E118", "'{form}' on '{question}', a multi question, never holds: use contains_any"
     )
     UNKNOWN_REQUIRED = Detail("E119", "required question '{target}' does not exist{hint}")
+    TIMEFRAME_OUTSIDE_LEVEL = Detail(
+        "E128", "{what}: the timeframe '{timeframe}' is not one of {level}'s; allowed: {choices}"
+    )
     # Answers
     UNKNOWN_ANSWER_ID = Detail(
         "E201", "unknown question id '{key}'{hint}; the questionnaire's ids: {allowed}"

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES, TIMEFRAMES
 from hamstring_cli.question_types import (
     OPTION_TYPES,
     QUESTION_TYPES,
@@ -194,6 +194,10 @@ class Record:
 
 _SOURCE = Field("source", "reference_id", "The id of one of the references.", required=True)
 _LEVEL_ADVICE = "Plain words; may hold {question_id} placeholders."
+_SUMMARY = (
+    "A shorter form, whole sentences, for the decision on one screen (the report gives both); "
+    "never cut by the program."
+)
 
 #: Every record of the format, the whole questionnaire first.
 RECORDS: Mapping[str, Record] = MappingProxyType(
@@ -222,6 +226,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("title", "text", "One line.", required=True),
                     Field("description", "optional_text", "A paragraph."),
                     Field("disclaimer", "text", "Shown with every result.", required=True),
+                    Field(
+                        "disclaimer_summary",
+                        "text",
+                        "The disclaimer in fewer words, for the decision on one screen "
+                        "(default: the whole disclaimer).",
+                    ),
                     Field("references", "list", "The sources that rules cite.", of="reference"),
                     Field(
                         "start",
@@ -410,6 +420,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         default="No imaging is needed to make this diagnosis now.",
                     ),
                     Field("notes", "list", "Evidence notes for the report.", of="note"),
+                    Field(
+                        "safety_net",
+                        "list",
+                        "When to come back or seek help at once, tailored to the result: signs "
+                        "to watch for (with a timeframe) and instructions (without).",
+                        of="safety_net",
+                    ),
                 ),
             ),
             Record(
@@ -426,7 +443,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                 (
                     Field("label", "text", "The level's name.", required=True),
                     Field("timeframe", "text", "How soon: now, within days.", required=True),
-                    Field("advice", "text", "What to do.", required=True),
+                    Field(
+                        "advice",
+                        "text",
+                        "What to do; {timeframe} is the result's timeframe in words (the same "
+                        "day), so that what to do never disagrees with the heading.",
+                        required=True,
+                    ),
                 ),
             ),
             Record(
@@ -485,6 +508,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
                     Field("advice", "text", _LEVEL_ADVICE, required=True),
                     _SOURCE,
+                    Field(
+                        "timeframe",
+                        "enum",
+                        "How soon, within the level (default: the level's own), as for a red flag.",
+                        allowed=TIMEFRAMES,
+                    ),
+                    Field("summary", "text", _SUMMARY),
                 ),
             ),
             Record(
@@ -508,6 +538,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         required=True,
                     ),
                     _SOURCE,
+                    Field("summary", "text", _SUMMARY),
                 ),
             ),
             Record(
@@ -521,10 +552,14 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     _SOURCE,
                     Field(
                         "timeframe",
-                        "text",
-                        "Replaces the level's timeframe in the result's heading when this flag "
-                        "decides the level (the same day).",
+                        "enum",
+                        "How soon, within the level (default: the level's own): "
+                        "now or within 4 hours for emergency; within days, within 4 hours, "
+                        "same day or within 48 hours for urgent; within 2 weeks for soon; "
+                        "routine.",
+                        allowed=TIMEFRAMES,
                     ),
+                    Field("summary", "text", _SUMMARY),
                 ),
             ),
             Record(
@@ -555,8 +590,45 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         required=True,
                     ),
                     _SOURCE,
+                    Field(
+                        "site",
+                        "text",
+                        "Where to image (hamstring origin, lumbar spine, pelvis, ankle): "
+                        "studies of one site merge into one, at the most urgent timeframe.",
+                        only=MODALITIES,
+                    ),
+                    Field(
+                        "timeframe",
+                        "enum",
+                        "How soon, within the urgency (default: the urgency's own), as for a "
+                        "red flag.",
+                        allowed=TIMEFRAMES,
+                        only=MODALITIES,
+                    ),
+                    Field("summary", "text", _SUMMARY, only=MODALITIES),
                 ),
                 variant="modality",
+            ),
+            Record(
+                "safety_net",
+                "When to come back or seek help at once, shown when its condition holds.",
+                (
+                    Field("text", "text", "What to do, in full.", required=True),
+                    _SOURCE,
+                    Field(
+                        "summary",
+                        "text",
+                        "For a sign: the sign in a few words; for an instruction: a shorter "
+                        "form, for the decision on one screen.",
+                    ),
+                    Field(
+                        "timeframe",
+                        "enum",
+                        "How soon to seek help if the sign appears; left out: an instruction.",
+                        allowed=TIMEFRAMES,
+                    ),
+                    Field("when", "condition", "Shown only when this holds."),
+                ),
             ),
             Record(
                 "note",

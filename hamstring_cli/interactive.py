@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from hamstring_cli.engine import BACK, Back, Session, drive
 from hamstring_cli.errors import InvalidAnswer
-from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill, holds
+from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill
 from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import flag_name, plural
 from hamstring_cli.report import OutputError, render, write_private
-from hamstring_cli.scoring import Result, score
+from hamstring_cli.scoring import Result, alerts, score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
 
 if TYPE_CHECKING:
@@ -227,12 +227,13 @@ def interpret(ask: Ask, raw: object) -> object:
 
 
 def raised_flags(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> list[RedFlagRule]:
-    """The red-flag rules that the answers so far raise (pure: the rules are data).
+    """The red-flag rules that the answers so far on the path make certain (pure).
 
-    A rule that reads a question not answered yet does not hold, so a flag appears as soon as
-    the answers that raise it are given.
+    The result's own evaluation (:func:`hamstring_cli.scoring.alerts`): a flag appears as soon
+    as no answer still to come can take it back, and a rule that reads the leading condition
+    only at the end, so every flag shown is in the summary unless an answer is changed.
     """
-    return [r for r in questionnaire.outcomes.red_flags if holds(r.when, answers)]
+    return list(alerts(questionnaire, answers))
 
 
 def _review_ask() -> Ask:
@@ -792,6 +793,9 @@ class _Terminal:
         self.store = store
         self.plain = plain
         self.shown: set[str] = set()
+        #: Every flag shown during the intake, with the answers it was shown on: the summary
+        #: says which of them the final answers withdrew, and why.
+        self.alerted: dict[str, dict[str, Answer]] = {}
         self.saving = True
 
     def prompt(self, ask: Ask) -> object:
@@ -855,6 +859,7 @@ class _Terminal:
         for rule in raised:
             if rule.id not in self.shown:
                 self.shown.add(rule.id)
+                self.alerted[rule.id] = dict(answers)
                 self.screen.flag(self.q, rule, answers)
 
     def save(self, session: Session) -> None:
@@ -986,7 +991,7 @@ def intake(
             with _prompts_on(screen):
                 screen.intro(questionnaire, store, len(given))
                 _walk_and_review(session, terminal)
-                result = score(questionnaire, session.path_answers)
+                result = score(questionnaire, session.path_answers, alerted=terminal.alerted)
                 screen.summary(result)
                 # Piped answers have nobody to answer a menu: --output saves the report.
                 if _stdin_is_terminal():

@@ -32,6 +32,7 @@ from hamstring_cli.format_spec import COMPARISONS, CONDITION_KEYS, FORM_OF, QUES
 from hamstring_cli.model import (
     END,
     LEVELS,
+    TIMEFRAMES,
     All,
     Answered,
     AnyOf,
@@ -55,6 +56,7 @@ from hamstring_cli.model import (
     RedFlagRule,
     Reference,
     Route,
+    SafetyNetRule,
     ScoreRule,
     TriageRule,
     describe_type,
@@ -126,6 +128,8 @@ RED_FLAG_REQUIRED = _RECORDS["red_flag"].required()
 IMAGING_KEYS = _RECORDS["imaging"].names()
 IMAGING_REQUIRED = _RECORDS["imaging"].required("none")
 IMAGING_MODALITIES = _RECORDS["imaging"].field("modality").allowed
+SAFETY_NET_KEYS = _RECORDS["safety_net"].names()
+SAFETY_NET_REQUIRED = _RECORDS["safety_net"].required()
 NOTE_KEYS = _RECORDS["note"].names()
 NOTE_REQUIRED = _RECORDS["note"].required()
 
@@ -534,6 +538,9 @@ class _Parser:
         title = self.text(get("title", _MISSING), ("title",), "title")
         description = self.text(get("description", _MISSING), ("description",), "description", "")
         disclaimer = self.text(get("disclaimer", _MISSING), ("disclaimer",), "disclaimer")
+        disclaimer_summary = self.text(
+            get("disclaimer_summary", _MISSING), ("disclaimer_summary",), "disclaimer_summary"
+        )
         references = self.references(get("references", []))
         start = ""
         if "start" in top:
@@ -554,6 +561,7 @@ class _Parser:
             or disclaimer is None
             or description is None
             or outcomes is None
+            or ("disclaimer_summary" in top and disclaimer_summary is None)
         ):
             return None
         return Questionnaire(
@@ -572,6 +580,7 @@ class _Parser:
             start_at=self.at(("start",)) if "start" in top else None,
             required_at=tuple(required_at),
             next_at=MappingProxyType(self.next_at),
+            disclaimer_summary=disclaimer_summary or "",
         )
 
     def references(self, value: object) -> list[Reference]:
@@ -931,6 +940,7 @@ class _Parser:
         red_flags = self.red_flags(get("red_flags", []))
         imaging = self.rules(get("imaging", []), "imaging", self.imaging)
         notes = self.rules(get("notes", []), "notes", self.note)
+        safety_net = self.rules(get("safety_net", []), "safety_net", self.safety_net)
         no_imaging = self.text(
             get("no_imaging_reason", _MISSING),
             (*path, "no_imaging_reason"),
@@ -948,6 +958,7 @@ class _Parser:
             levels=MappingProxyType(levels),
             notes=tuple(notes),
             confidence=confidence,
+            safety_net=tuple(safety_net),
         )
 
     def levels(self, value: object) -> dict[str, LevelText] | None:
@@ -1069,9 +1080,22 @@ class _Parser:
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
+        )
+        summary = self.summary(raw, path, what)
         if level is None or advice is None or source is None or ("when" in raw and not when):
             return None
-        return TriageRule(level, advice, source, when, self.at(path))
+        if ("timeframe" in raw and timeframe is None) or ("summary" in raw and summary is None):
+            return None
+        return TriageRule(level, advice, source, when, self.at(path), timeframe, summary)
+
+    def summary(self, raw: dict[Key, object], path: DataPath, what: str) -> str | None:
+        """A rule's ``summary``: its short form for the decision on one screen."""
+        return self.text(raw.get("summary", _MISSING), (*path, "summary"), f"the summary of {what}")
 
     def source(self, raw: dict[Key, object], path: DataPath, what: str) -> str | None:
         return self.ident(
@@ -1096,7 +1120,10 @@ class _Parser:
         )
         reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
         source = self.source(raw, path, what)
+        summary = self.summary(raw, path, what)
         if None in (condition, when, weight, reason, source):
+            return None
+        if "summary" in raw and summary is None:
             return None
         return ScoreRule(
             cast(str, condition),
@@ -1105,6 +1132,7 @@ class _Parser:
             cast(str, reason),
             cast(str, source),
             self.at(path),
+            summary,
         )
 
     def red_flags(self, value: object) -> list[RedFlagRule]:
@@ -1133,10 +1161,16 @@ class _Parser:
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
-        timeframe = self.text(
-            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
         )
+        summary = self.summary(raw, path, what)
         if None in (rid, when, level, advice, source) or ("timeframe" in raw and not timeframe):
+            return None
+        if "summary" in raw and summary is None:
             return None
         return RedFlagRule(
             cast(str, rid),
@@ -1146,6 +1180,7 @@ class _Parser:
             cast(str, source),
             self.at(path),
             timeframe,
+            summary,
         )
 
     def imaging(self, raw: dict[Key, object], path: DataPath, what: str) -> ImagingRule | None:
@@ -1156,8 +1191,8 @@ class _Parser:
             IMAGING_MODALITIES,
         )
         if modality == "none":
-            allowed = tuple(k for k in IMAGING_KEYS if k != "urgency")
-            hints = {"urgency": " (left out with modality none)"}
+            allowed = _RECORDS["imaging"].names("none")
+            hints = {k: " (left out with modality none)" for k in IMAGING_KEYS if k not in allowed}
             self.mapping(raw, path, what, allowed, IMAGING_REQUIRED, hints)
         else:
             self.mapping(raw, path, what, IMAGING_KEYS, (*IMAGING_REQUIRED, "urgency"))
@@ -1169,7 +1204,20 @@ class _Parser:
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
         reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
         source = self.source(raw, path, what)
+        site = timeframe = summary = None
+        if modality != "none":
+            summary = self.summary(raw, path, what)
+            site = self.text(raw.get("site", _MISSING), (*path, "site"), f"the site of {what}")
+            timeframe = self.choice(
+                raw.get("timeframe", _MISSING),
+                (*path, "timeframe"),
+                f"the timeframe of {what}",
+                TIMEFRAMES,
+            )
         if None in (modality, when, reason, source) or (modality != "none" and urgency is None):
+            return None
+        given = (("site", site), ("timeframe", timeframe), ("summary", summary))
+        if any(key in raw and found is None for key, found in given):
             return None
         return ImagingRule(
             cast(Condition, when),
@@ -1178,7 +1226,29 @@ class _Parser:
             cast(str, reason),
             cast(str, source),
             self.at(path),
+            " ".join(site.split()) if site else None,
+            timeframe,
+            summary,
         )
+
+    def safety_net(self, raw: dict[Key, object], path: DataPath, what: str) -> SafetyNetRule | None:
+        self.mapping(raw, path, what, SAFETY_NET_KEYS, SAFETY_NET_REQUIRED)
+        text = self.text(raw.get("text", _MISSING), (*path, "text"), f"the text of {what}")
+        source = self.source(raw, path, what)
+        summary = self.summary(raw, path, what)
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
+        )
+        when = self.condition(raw["when"], (*path, "when")) if "when" in raw else None
+        if text is None or source is None:
+            return None
+        given = (("summary", summary), ("timeframe", timeframe), ("when", when))
+        if any(key in raw and found is None for key, found in given):
+            return None
+        return SafetyNetRule(text, source, summary, timeframe, when, self.at(path))
 
     def note(self, raw: dict[Key, object], path: DataPath, what: str) -> Note | None:
         self.mapping(raw, path, what, NOTE_KEYS, NOTE_REQUIRED)

@@ -37,8 +37,52 @@ MODALITIES: tuple[str, ...] = ("MRI", "X-ray", "ultrasound")
 NO_IMAGING = "none"
 #: An imaging decision: a modality, or no imaging now.
 IMAGING_CHOICES: tuple[str, ...] = (*MODALITIES, NO_IMAGING)
+#: How soon, most pressing first: the one machine-readable timeframe of a result, a study, a
+#: red flag or a safety-net sign. Each is also plain enough to print ("within 48 hours").
+TIMEFRAMES: tuple[str, ...] = (
+    "now",
+    "within 4 hours",
+    "same day",
+    "within 48 hours",
+    "within days",
+    "within 2 weeks",
+    "routine",
+)
+TIMEFRAME_RANK: Mapping[str, int] = MappingProxyType({name: i for i, name in enumerate(TIMEFRAMES)})
+#: The timeframes each level allows: the level's own first, then the sharper ones it allows.
+LEVEL_TIMEFRAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "emergency": ("now", "within 4 hours"),
+        "urgent": ("within days", "within 4 hours", "same day", "within 48 hours"),
+        "soon": ("within 2 weeks",),
+        "routine": ("routine",),
+    }
+)
+#: A timeframe as a sentence reads it: "URGENT: the same day", "an MRI, within days".
+TIMEFRAME_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "now": "now",
+        "within 4 hours": "within 4 hours",
+        "same day": "the same day",
+        "within 48 hours": "within 48 hours",
+        "within days": "within days",
+        "within 2 weeks": "within 2 weeks",
+        "routine": "routine",
+    }
+)
 #: The name that ends a path when used as a ``next`` target.
 END = "end"
+
+
+def level_timeframe(level: str) -> str:
+    """The timeframe a level gives when nothing sharper is declared."""
+    return LEVEL_TIMEFRAMES[level][0]
+
+
+def most_urgent_timeframe(timeframes: "list[str]") -> str | None:
+    """The most pressing of some timeframes, or ``None`` for none."""
+    return min(timeframes, key=TIMEFRAME_RANK.__getitem__) if timeframes else None
+
 
 _T = TypeVar("_T", bound=tuple[object, ...])
 
@@ -267,6 +311,38 @@ def predicate(condition: Condition) -> Predicate:
     return at_least
 
 
+def holds_so_far(
+    condition: Condition,
+    answers: Answers,
+    may_come: Callable[[str], bool],
+    leading: str | None = None,
+) -> bool | None:
+    """Kleene three-valued ``holds`` on answers so far: None when what is still to come decides.
+
+    A question not answered yet is unknown while ``may_come`` says it can still be asked, and
+    absent (as at the end of a path) once it cannot; the leading condition is unknown until it
+    is given. True or False is then what :func:`holds` will say at the end, whatever comes.
+    """
+    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
+        if condition.question in answers:
+            return holds(condition, answers)
+        return None if may_come(condition.question) else holds(condition, {})
+    if isinstance(condition, Leading):
+        return None if leading is None else leading == condition.condition
+    if isinstance(condition, Not):
+        inner = holds_so_far(condition.item, answers, may_come, leading)
+        return None if inner is None else not inner
+    results = [holds_so_far(item, answers, may_come, leading) for item in condition.items]
+    if isinstance(condition, All):
+        return False if False in results else (None if None in results else True)
+    if isinstance(condition, AnyOf):
+        return True if True in results else (None if None in results else False)
+    true, unknown = results.count(True), results.count(None)
+    if true >= condition.needed:
+        return True
+    return False if true + unknown < condition.needed else None
+
+
 def walk_condition(condition: Condition) -> list[Condition]:
     """The condition and every condition nested in it, depth first."""
     out: list[Condition] = [condition]
@@ -432,6 +508,9 @@ class TriageRule(NamedTuple):
     source: str
     when: Condition | None = None
     at: Place | None = None
+    timeframe: str | None = None
+    #: A shorter form of ``advice`` for the decision on one screen (the report gives both).
+    summary: str | None = None
 
 
 @place_blind
@@ -455,14 +534,16 @@ class ScoreRule(NamedTuple):
     reason: str
     source: str
     at: Place | None = None
+    #: The finding in fewer words, for the decision on one screen.
+    summary: str | None = None
 
 
 @place_blind
 class RedFlagRule(NamedTuple):
     """A red flag raised when ``when`` holds.
 
-    ``timeframe``, when given, replaces the level's own timeframe in the result's heading when
-    this flag decides the level (for example "the same day" for an urgent flag).
+    ``timeframe`` (one of :data:`TIMEFRAMES`, within the level's) says how soon; left out, the
+    level's own (:func:`level_timeframe`).
     """
 
     id: str
@@ -472,11 +553,18 @@ class RedFlagRule(NamedTuple):
     source: str
     at: Place | None = None
     timeframe: str | None = None
+    #: What to do, shorter than ``advice``, for the decision on one screen.
+    summary: str | None = None
 
 
 @place_blind
 class ImagingRule(NamedTuple):
-    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'."""
+    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'.
+
+    ``site`` is where to image ("hamstring origin", "lumbar spine"): one study a site.
+    ``timeframe`` (one of :data:`TIMEFRAMES`, within the urgency's) says how soon; left out, the
+    urgency's own.
+    """
 
     when: Condition
     modality: str | None
@@ -484,6 +572,10 @@ class ImagingRule(NamedTuple):
     reason: str
     source: str
     at: Place | None = None
+    site: str | None = None
+    timeframe: str | None = None
+    #: A shorter form of ``reason`` for the decision on one screen.
+    summary: str | None = None
 
 
 class LevelText(NamedTuple):
@@ -500,6 +592,23 @@ class Note(NamedTuple):
 
     text: str
     source: str
+    when: Condition | None = None
+    at: Place | None = None
+
+
+@place_blind
+class SafetyNetRule(NamedTuple):
+    """When to come back or seek help at once, tailored to the result by ``when``.
+
+    With a ``timeframe`` it is a sign to watch for (``summary``: the sign in a few words, "a
+    tense, swollen thigh"), grouped under how soon to seek help; without one it is an
+    instruction ("avoid anti-inflammatory painkillers"). ``text`` says it in full.
+    """
+
+    text: str
+    source: str
+    summary: str | None = None
+    timeframe: str | None = None
     when: Condition | None = None
     at: Place | None = None
 
@@ -523,6 +632,7 @@ class Outcomes(NamedTuple):
     levels: Mapping[str, LevelText] = MappingProxyType({})
     notes: tuple[Note, ...] = ()
     confidence: ConfidenceRule = ConfidenceRule()
+    safety_net: tuple[SafetyNetRule, ...] = ()
 
     def condition(self, condition_id: str) -> ConditionDef | None:
         """The condition with this id, if there is one."""
@@ -545,6 +655,7 @@ class Questionnaire:
         "content_hash",
         "description",
         "disclaimer",
+        "disclaimer_summary",
         "id",
         "next_at",
         "outcomes",
@@ -577,6 +688,7 @@ class Questionnaire:
         start_at: Place | None = None,
         required_at: tuple[Place | None, ...] = (),
         next_at: Mapping[tuple[str, str], Place] | None = None,
+        disclaimer_summary: str = "",
     ) -> None:
         self.id = id
         self.version = version
@@ -585,6 +697,8 @@ class Questionnaire:
         self.outcomes = outcomes
         self.description = description
         self.disclaimer = disclaimer
+        #: The disclaimer in fewer words, for the decision on one screen (else the whole).
+        self.disclaimer_summary = disclaimer_summary or disclaimer
         self.references = references
         self.start = start or (questions[0].id if questions else "")
         self.required = required

@@ -12,18 +12,28 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from hamstring_cli.model import (
+    END,
     LEVEL_RANK,
+    TIMEFRAME_RANK,
+    TIMEFRAME_WORDS,
     Answer,
     Condition,
     ConditionDef,
+    ImagingRule,
+    Leading,
     Note,
     Questionnaire,
+    RedFlagRule,
     Reference,
     TriageRule,
     fill,
     holds,
+    holds_so_far,
+    level_timeframe,
     most_pressing,
+    most_urgent_timeframe,
     questions_in,
+    walk_condition,
 )
 from hamstring_cli.question_types import answer_json
 
@@ -36,6 +46,8 @@ class Finding(NamedTuple):
     text: str
     weight: float
     source: str
+    #: The finding in fewer words, when the rule gives them.
+    summary: str | None = None
 
 
 class Ranked(NamedTuple):
@@ -58,17 +70,23 @@ class Ranked(NamedTuple):
 
 
 class RaisedFlag(NamedTuple):
-    """A red flag raised by the answers."""
+    """A red flag raised by the answers; ``timeframe`` is one of :data:`~model.TIMEFRAMES`."""
 
     id: str
     level: str
     advice: str
     source: str
-    timeframe: str | None = None
+    timeframe: str
+    #: What to do in fewer words, when the questionnaire gives them (never cut from ``advice``).
+    summary: str | None = None
 
 
 class TriageAdvice(NamedTuple):
-    """How soon to act, in plain words, and what decided it."""
+    """How soon to act, in plain words, and what decided it.
+
+    ``timeframe`` is the most pressing timeframe of the result (one of
+    :data:`~model.TIMEFRAMES`): of the leading condition's rule, the red flags and the studies.
+    """
 
     level: str
     label: str
@@ -76,15 +94,28 @@ class TriageAdvice(NamedTuple):
     advice: str
     condition_advice: str
     sources: tuple[str, ...]
+    #: The condition advice in fewer words, when its rule gives them.
+    condition_summary: str | None = None
 
 
 class Study(NamedTuple):
-    """One imaging study to order: the modality, how soon, why, and the source."""
+    """One imaging study to order: the modality, how soon, why, the source, and where.
+
+    One study a ``site``: rules for the same site merge into the most urgent one's study, and
+    the reasons of the others follow its own (a variant, of the same modality and source, adds
+    none). ``sources`` are the sources of every reason given; ``timeframe`` is one of
+    :data:`~model.TIMEFRAMES`.
+    """
 
     modality: str
     urgency: str
     reason: str
     source: str
+    site: str | None = None
+    timeframe: str = "routine"
+    sources: tuple[str, ...] = ()
+    #: The reason in fewer words, when the rules give them (never cut from ``reason``).
+    summary: str | None = None
 
 
 class ImagingAdvice(NamedTuple):
@@ -113,6 +144,7 @@ class Result(NamedTuple):
     imaging: ImagingAdvice
     red_flags: tuple[RaisedFlag, ...]
     notes: tuple[Note, ...]
+    decision: "Decision"
 
     @property
     def leading(self) -> str:
@@ -125,8 +157,11 @@ class Result(NamedTuple):
         ids.update(f.source for r in self.differential for f in r.findings)
         ids.update(flag.source for flag in self.red_flags)
         ids.update(note.source for note in self.notes)
+        ids.update(item.source for item in self.decision.safety_net)
+        ids.update(flag.source for flag in self.decision.withdrawn)
         if self.imaging.source:
             ids.add(self.imaging.source)
+        ids.update(source for study in self.imaging.studies for source in study.sources)
         ids.update(study.source for study in self.imaging.studies)
         return tuple(r for r in self.questionnaire.references if r.id in ids)
 
@@ -161,6 +196,7 @@ class Result(NamedTuple):
                 "level": self.triage.level,
                 "label": self.triage.label,
                 "timeframe": self.triage.timeframe,
+                "timeframe_words": TIMEFRAME_WORDS[self.triage.timeframe],
                 "advice": self.triage.advice,
                 "condition_advice": self.triage.condition_advice,
                 "sources": list(self.triage.sources),
@@ -171,13 +207,12 @@ class Result(NamedTuple):
                 "urgency": self.imaging.urgency,
                 "reason": self.imaging.reason,
                 "source": self.imaging.source,
-                "studies": [study._asdict() for study in self.imaging.studies],
+                "studies": [_study_json(study) for study in self.imaging.studies],
             },
-            "red_flags": [
-                {"id": f.id, "level": f.level, "advice": f.advice, "source": f.source}
-                for f in self.red_flags
-            ],
+            "red_flags": [_flag_json(f) for f in self.red_flags],
             "notes": [{"text": n.text, "source": n.source} for n in self.notes],
+            "safety_net": [_safety_json(item) for item in self.decision.safety_net],
+            "decision": self.decision.to_dict(),
             "references": [
                 {"id": r.id, "citation": r.citation, **({"url": r.url} if r.url else {})}
                 for r in self.cited()
@@ -186,35 +221,56 @@ class Result(NamedTuple):
         }
 
 
-def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result:
-    """Score the answers on a path (in the order asked) into a result.
+def score(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Answer],
+    *,
+    alerted: Mapping[str, Mapping[str, Answer]] | None = None,
+) -> Result:
+    """Score the answers on a path (in the order asked) into a result, and its decision.
 
     ``answers`` must hold only answers on the path taken (``Session.path_answers``), so that
-    a rule never reads an answer the patient was not asked about.
+    a rule never reads an answer the patient was not asked about. ``alerted`` gives the red
+    flags an intake showed live, each with the answers it was shown on: one that the result
+    no longer raises is listed in the decision as withdrawn, with why.
     """
     q = questionnaire
     out = q.outcomes
     differential = _rank(q, answers)
     leading = differential[0].id
     raised = tuple(
-        RaisedFlag(rule.id, rule.level, fill(rule.advice, q, answers), rule.source, rule.timeframe)
+        RaisedFlag(
+            rule.id,
+            rule.level,
+            fill(rule.advice, q, answers),
+            rule.source,
+            rule.timeframe or level_timeframe(rule.level),
+            fill(rule.summary, q, answers) if rule.summary else None,
+        )
         for rule in out.red_flags
         if holds(rule.when, answers, leading)
     )
     condition = out.condition(leading)
     assert condition is not None  # the differential lists only known conditions
+    imaging = _imaging(q, answers, leading)
+    confidence = _confidence(q, answers, differential)
+    triage = _triage(q, answers, condition, raised, imaging.studies)
+    flags = tuple(sorted(raised, key=lambda f: (LEVEL_RANK[f.level], TIMEFRAME_RANK[f.timeframe])))
     return Result(
         questionnaire=q,
         answers=tuple(answers.items()),
         differential=differential,
-        confidence=_confidence(q, answers, differential),
-        triage=_triage(q, answers, condition, raised),
-        imaging=_imaging(q, answers, leading),
-        red_flags=tuple(sorted(raised, key=lambda f: LEVEL_RANK[f.level])),
+        confidence=confidence,
+        triage=triage,
+        imaging=imaging,
+        red_flags=flags,
         notes=tuple(
             Note(fill(n.text, q, answers), n.source)
             for n in out.notes
             if n.when is None or holds(n.when, answers, leading)
+        ),
+        decision=_decide(
+            q, answers, differential, confidence, triage, imaging, flags, alerted or {}
         ),
     )
 
@@ -224,7 +280,12 @@ def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]
     for rule in q.outcomes.scores:
         if holds(rule.when, answers):
             findings[rule.condition].append(
-                Finding(fill(rule.reason, q, answers), rule.weight, rule.source)
+                Finding(
+                    fill(rule.reason, q, answers),
+                    rule.weight,
+                    rule.source,
+                    fill(rule.summary, q, answers) if rule.summary else None,
+                )
             )
     ranked = [
         Ranked(
@@ -244,7 +305,10 @@ def _confidence(
     The questions that matter are those the score rules of the two leading conditions read.
     Unknown answers among them (``unsure``, ``obscured``, ``not_done``) cap the confidence at
     moderate; more than ``max_uncertain_fraction`` of them make it low, and so does any unknown
-    on the path that, answered otherwise, would put another condition first.
+    on the path that, answered otherwise, would put another condition first. Findings against
+    the leader that weigh at least ``high_margin`` together also cap it at moderate: a label
+    that the examination or the history contradicts is never a confident one, however far
+    the others lag behind.
     """
     rule = q.outcomes.confidence
     if len(differential) < 2:
@@ -265,7 +329,8 @@ def _confidence(
         return "low"
     if unknown:
         return "moderate"
-    return "high" if margin >= rule.high_margin else "moderate"
+    contradicted = -sum(f.weight for f in leader.against) >= rule.high_margin
+    return "high" if margin >= rule.high_margin and not contradicted else "moderate"
 
 
 def _separating(q: Questionnaire, conditions: tuple[str, ...]) -> frozenset[str]:
@@ -340,10 +405,16 @@ def _triage(
     answers: Mapping[str, Answer],
     condition: ConditionDef,
     raised: tuple[RaisedFlag, ...],
+    studies: tuple[Study, ...],
 ) -> TriageAdvice:
+    """The level and timeframe: the most pressing of the condition's, the flags' and the studies'.
+
+    An advised study is never more pressing than the level it is shown under, and the heading's
+    timeframe is never later than any line under it.
+    """
     rule = _condition_rule(condition, answers, condition.id)
     condition_advice = fill(rule.advice, q, answers)
-    level = most_pressing([rule.level, *(f.level for f in raised)])
+    level = most_pressing([rule.level, *(f.level for f in raised), *(s.urgency for s in studies)])
     assert level is not None
     deciding = [f for f in raised if f.level == level]
     parts = [f.advice for f in deciding]
@@ -352,53 +423,336 @@ def _triage(
         parts.append(condition_advice)
         sources.append(rule.source)
     words = q.outcomes.levels.get(level)
-    label, timeframe, general = (
-        (words.label, words.timeframe, words.advice)
-        if words
-        else (
-            level.capitalize(),
-            "",
-            "",
-        )
+    label = words.label if words else level.capitalize()
+    timeframe = most_urgent_timeframe(
+        [
+            rule.timeframe or level_timeframe(rule.level),
+            *(f.timeframe for f in raised),
+            *(s.timeframe for s in studies),
+        ]
     )
-    # A deciding red flag may say how soon within its level ("the same day").
-    timeframe = next((f.timeframe for f in deciding if f.timeframe), timeframe)
+    assert timeframe is not None
+    general = level_action(q, level, timeframe, answers)
     advice = " ".join(p for p in [general, *parts] if p)
     return TriageAdvice(
-        level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources))
+        level,
+        label,
+        timeframe,
+        advice,
+        condition_advice,
+        tuple(dict.fromkeys(sources)),
+        fill(rule.summary, q, answers) if rule.summary else None,
     )
+
+
+def level_action(
+    q: Questionnaire, level: str, timeframe: str, answers: Mapping[str, Answer]
+) -> str:
+    """What a level says to do, its ``{timeframe}`` the result's in words ("the same day")."""
+    words = q.outcomes.levels.get(level)
+    if words is None:
+        return ""
+    return fill(words.advice.replace("{timeframe}", TIMEFRAME_WORDS[timeframe]), q, answers)
+
+
+def _rule_timeframe(rule: ImagingRule) -> str:
+    return rule.timeframe or level_timeframe(rule.urgency or "routine")
 
 
 def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ImagingAdvice:
     matched = [r for r in q.outcomes.imaging if holds(r.when, answers, leading)]
     candidates = [r for r in matched if r.modality is not None]
     if candidates:
-        # sorted() is stable: file order breaks ties between equal urgencies, so X-ray rules
-        # that exclude a fracture come first when they are put first in the file.
-        ranked = sorted(candidates, key=lambda r: LEVEL_RANK[r.urgency or "routine"])
-        studies: dict[str, Study] = {}
+        # Most urgent first; sorted() is stable, so file order breaks ties: an X-ray rule that
+        # excludes a fracture comes first when it is put first in the file.
+        ranked = sorted(
+            candidates,
+            key=lambda r: (TIMEFRAME_RANK[_rule_timeframe(r)], LEVEL_RANK[r.urgency or "routine"]),
+        )
+        # One study a site (a rule without a site: one a modality). The first rule of a site is
+        # the most urgent and gives the study; every other rule there adds its reason, except
+        # a variant of one already speaking: the same modality, site and source (the file puts
+        # the most specific variant first, as a condition's triage rules do).
+        by_site: dict[tuple[str, str], list[ImagingRule]] = {}
         for rule in ranked:
             assert rule.modality is not None
-            # One study a modality: its most urgent reason (the first in this order).
-            studies.setdefault(
-                rule.modality,
-                Study(
-                    rule.modality,
-                    rule.urgency or "routine",
-                    fill(rule.reason, q, answers),
-                    rule.source,
-                ),
+            key = ("site", rule.site) if rule.site else ("modality", rule.modality)
+            by_site.setdefault(key, []).append(rule)
+        studies: list[Study] = []
+        for rules in by_site.values():
+            first = rules[0]
+            assert first.modality is not None
+            speaking = [first]
+            seen: set[tuple[str | None, str]] = {(first.modality, first.source)}
+            for rule in rules[1:]:
+                if (rule.modality, rule.source) not in seen:
+                    seen.add((rule.modality, rule.source))
+                    speaking.append(rule)
+            reasons = dict.fromkeys(" ".join(fill(r.reason, q, answers).split()) for r in speaking)
+            summaries = [
+                " ".join(fill(r.summary or r.reason, q, answers).split()) for r in speaking
+            ]
+            summary = (
+                " ".join(dict.fromkeys(summaries)) if any(r.summary for r in speaking) else None
             )
-        first = next(iter(studies.values()))
+            studies.append(
+                Study(
+                    first.modality,
+                    first.urgency or "routine",
+                    " ".join(reasons),
+                    first.source,
+                    first.site,
+                    _rule_timeframe(first),
+                    tuple(dict.fromkeys(r.source for r in speaking)),
+                    summary,
+                )
+            )
+        lead = studies[0]
         return ImagingAdvice(
-            True,
-            first.modality,
-            first.urgency,
-            first.reason,
-            first.source,
-            tuple(studies.values()),
+            True, lead.modality, lead.urgency, lead.reason, lead.source, tuple(studies)
         )
     none = next((r for r in matched if r.modality is None), None)
     if none is not None:
         return ImagingAdvice(False, None, None, fill(none.reason, q, answers), none.source)
     return ImagingAdvice(False, None, None, q.outcomes.no_imaging_reason, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision: computed once, read by every output
+
+
+class SafetyNetItem(NamedTuple):
+    """When to come back or seek help at once: a sign (with a timeframe) or an instruction."""
+
+    text: str
+    summary: str
+    timeframe: str | None
+    source: str
+
+
+class Withdrawn(NamedTuple):
+    """A red flag shown during the intake that the final answers no longer raise, and why."""
+
+    id: str
+    level: str
+    timeframe: str
+    advice: str
+    source: str
+    why: str
+
+
+class Decision(NamedTuple):
+    """What to do, how soon and why: one object, drawn alike by every output.
+
+    The heading, the action and every study carry a timeframe from the one ordered set, and
+    ``timeframe`` is the most pressing of them, so they cannot disagree. When an emergency red
+    flag is raised it leads (``emergency``), and the leading condition is what is "otherwise"
+    most likely. Nothing here is shortened: a short form (``summary``) is the questionnaire's.
+    """
+
+    level: str
+    label: str
+    timeframe: str
+    #: What the level says to do, with the decision's timeframe in words.
+    action: str
+    #: The emergency red flags, which lead the decision.
+    emergency: tuple[RaisedFlag, ...]
+    leading: str
+    leading_label: str
+    confidence: str
+    #: True when an emergency flag leads: the condition is "otherwise most likely".
+    otherwise: bool
+    #: The findings for the leading condition, strongest first.
+    because: tuple[Finding, ...]
+    condition_advice: str
+    condition_summary: str | None
+    studies: tuple[Study, ...]
+    no_imaging: str
+    flags: tuple[RaisedFlag, ...]
+    withdrawn: tuple[Withdrawn, ...]
+    safety_net: tuple[SafetyNetItem, ...]
+    disclaimer: str
+    disclaimer_summary: str
+
+    @property
+    def timeframe_words(self) -> str:
+        """The timeframe as a sentence reads it ("the same day")."""
+        return TIMEFRAME_WORDS[self.timeframe]
+
+    def to_dict(self) -> dict[str, object]:
+        """The decision as JSON (the result's ``decision`` key)."""
+        return {
+            "level": self.level,
+            "label": self.label,
+            "timeframe": self.timeframe,
+            "timeframe_words": self.timeframe_words,
+            "action": self.action,
+            "emergency": [f.id for f in self.emergency],
+            "leading": self.leading,
+            "leading_label": self.leading_label,
+            "confidence": self.confidence,
+            "otherwise": self.otherwise,
+            "because": [f.summary or f.text for f in self.because],
+            "condition_advice": self.condition_advice,
+            "condition_summary": self.condition_summary,
+            "studies": [_study_json(s) for s in self.studies],
+            "no_imaging": self.no_imaging,
+            "red_flags": [_flag_json(f) for f in self.flags],
+            "withdrawn": [w._asdict() for w in self.withdrawn],
+            "safety_net": [_safety_json(item) for item in self.safety_net],
+            "disclaimer": self.disclaimer,
+            "disclaimer_summary": self.disclaimer_summary,
+        }
+
+
+def _study_json(study: Study) -> dict[str, object]:
+    out: dict[str, object] = {**study._asdict(), "sources": list(study.sources)}
+    if study.summary is None:
+        del out["summary"]
+    return out
+
+
+def _flag_json(flag: RaisedFlag) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": flag.id,
+        "level": flag.level,
+        "timeframe": flag.timeframe,
+        "advice": flag.advice,
+        "source": flag.source,
+    }
+    if flag.summary is not None:
+        out["summary"] = flag.summary
+    return out
+
+
+def _safety_json(item: SafetyNetItem) -> dict[str, object]:
+    return item._asdict()
+
+
+def _decide(
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    differential: tuple[Ranked, ...],
+    confidence: str,
+    triage: TriageAdvice,
+    imaging: ImagingAdvice,
+    flags: tuple[RaisedFlag, ...],
+    alerted: Mapping[str, Mapping[str, Answer]],
+) -> Decision:
+    leading = differential[0]
+    emergency = tuple(f for f in flags if f.level == "emergency")
+    raised = {f.id for f in flags}
+    return Decision(
+        level=triage.level,
+        label=triage.label,
+        timeframe=triage.timeframe,
+        action=level_action(q, triage.level, triage.timeframe, answers),
+        emergency=emergency,
+        leading=leading.id,
+        leading_label=leading.label,
+        confidence=confidence,
+        otherwise=bool(emergency),
+        because=tuple(sorted(leading.for_, key=lambda f: -f.weight)),
+        condition_advice=triage.condition_advice,
+        condition_summary=triage.condition_summary,
+        studies=imaging.studies,
+        no_imaging="" if imaging.advised else imaging.reason,
+        flags=flags,
+        withdrawn=tuple(
+            _withdrawn(q, answers, leading, rule_id, then)
+            for rule_id, then in alerted.items()
+            if rule_id not in raised
+        ),
+        safety_net=tuple(
+            SafetyNetItem(
+                fill(item.text, q, answers),
+                fill(item.summary or item.text, q, answers),
+                item.timeframe,
+                item.source,
+            )
+            for item in q.outcomes.safety_net
+            if item.when is None or holds(item.when, answers, leading.id)
+        ),
+        disclaimer=q.disclaimer,
+        disclaimer_summary=q.disclaimer_summary,
+    )
+
+
+def _withdrawn(
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    leading: Ranked,
+    rule_id: str,
+    then: Mapping[str, Answer],
+) -> Withdrawn:
+    """A flag shown live that the result does not raise, with the answers that withdrew it."""
+    rule = next(r for r in q.outcomes.red_flags if r.id == rule_id)
+    changes = []
+    for qid in sorted(questions_in(rule.when), key=list(q.by_id).index):
+        before, now = then.get(qid), answers.get(qid)
+        if before == now:
+            continue
+        question = q.question(qid)
+        prompt = " ".join(question.prompt.split())
+        if now is None:
+            changes.append(f"'{prompt}' is no longer asked")
+        elif before is None:
+            changes.append(f"'{prompt}' was answered '{question.words(now)}'")
+        else:
+            changes.append(
+                f"the answer to '{prompt}' changed from '{question.words(before)}' to"
+                f" '{question.words(now)}'"
+            )
+    if changes:
+        why = "; ".join(changes)
+    elif any(isinstance(c, Leading) for c in walk_condition(rule.when)):
+        why = f"it does not apply when {leading.label} leads, as it now does"
+    else:
+        why = "the answers as they now stand do not raise it"
+    return Withdrawn(
+        rule.id,
+        rule.level,
+        rule.timeframe or level_timeframe(rule.level),
+        fill(rule.advice, q, then),
+        rule.source,
+        why,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Live alerts: the same evaluation as the result, on the answers so far
+
+
+def alerts(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[RedFlagRule, ...]:
+    """The red flags that the answers so far on a path make certain, as the result will raise.
+
+    A rule is alerted only when no answer still to come can change it: questions that may still
+    be asked are unknown, and so is the leading condition until the path ends. At the end this
+    is exactly the result's red flags (the same rules, the same evaluation), so a flag shown
+    during an intake is in its summary unless an answer is changed afterwards.
+    """
+    ahead = _ahead(q, answers)
+    if ahead is None:
+        leading = _rank(q, answers)[0].id
+        return tuple(r for r in q.outcomes.red_flags if holds(r.when, answers, leading))
+    may_come = ahead.__contains__
+    return tuple(r for r in q.outcomes.red_flags if holds_so_far(r.when, answers, may_come) is True)
+
+
+def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> set[str] | None:
+    """The questions that may still be asked after these answers (None: the path has ended)."""
+    current, seen = q.start, set()
+    while current != END and current in answers and current not in seen:
+        seen.add(current)
+        current = q.next_after(q.question(current), answers)
+    if current == END or current in seen:
+        return None
+    ahead: set[str] = set()
+    stack = [current]
+    while stack:
+        qid = stack.pop()
+        if qid == END or qid in ahead:
+            continue
+        ahead.add(qid)
+        stack.extend(q.successors(q.question(qid)))
+    return ahead

@@ -15,6 +15,37 @@ fails with the answers and the result when a property does not hold:
 - With a rupture leading, an unsure pop, bruise or gap never raises the confidence.
 - A direct fall or blow with no pop never gives a high-confidence rupture.
 - No advised study is more urgent than the triage level.
+- One study a site, ordered by timeframe; no study or red flag is due sooner than the result's
+  timeframe, and each timeframe lies within its level; a leading rupture keeps its MRI of the
+  hamstring origin whatever else is advised.
+
+The classes the literature vignettes found (each written out here again, independently of the
+questionnaire's own rules):
+
+- A sudden injury at the sit bone (pain placed there, sitting that hurts at once, a tender
+  ischium, a gap, or a pop felt in the buttock; on an unsure onset with a pop or a bruise)
+  inside the 42-day repair window, or on a day not known: at least soon, with an MRI or
+  ultrasound of the hamstring origin (an adult) or a pelvic X-ray (under 18); at least urgent
+  with a large bruise (even one that appeared days later) or on a fluoroquinolone or a systemic
+  steroid. A phone triage of it never gets less than the same
+  history examined and found normal.
+- The "ruptures are often missed" note never stands beside a routine level or no imaging.
+- Under 18 with sit-bone pain, sitting that hurts at once, a tender ischium or a gap, whatever
+  the onset and whether or not there was a past injury: a pelvic X-ray.
+- Under 18 with a fever who cannot bear weight: emergency. Under 25 with unexplained bone pain,
+  pain at night or a growing lump: at least urgent, an X-ray or ultrasound within 48 hours.
+- Gradual pain failing about 12 weeks of rehabilitation with nothing pointing to the back: an
+  MRI.
+- At 65 or over, not bearing weight after a sudden or unclear onset: emergency, an X-ray of the
+  pelvis first.
+- No reason cites "during activity", or "an atypical mechanism" when no mechanism was asked.
+- A fluoroquinolone: at least urgent, and advice to stop it and contact the prescriber. Adding
+  a fluoroquinolone or a steroid never lowers the rupture score.
+- A swollen or painful calf: a leg-vein ultrasound within 4 hours, after nothing less pressing.
+- Bone stress risk with gradual pain: at least soon, pelvic imaging, and advice to stop running.
+- A strain more than a year after the injury, a tendinopathy with a gap, no hamstring
+  activation or a negative tendon test, referred pain with a positive tendon test and a
+  negative straight leg raise: never a high-confidence lead.
 
 Each check names the hazards of ``docs/safety/hazard-log.yaml`` it controls with
 ``@pytest.mark.hazard``, as the tests that run it do (``tests/test_hazards.py`` holds them to it).
@@ -28,11 +59,20 @@ from typing import Any
 import pytest
 
 from hamstring_cli.engine import Session
-from hamstring_cli.model import LEVEL_RANK, Answer, Questionnaire
+from hamstring_cli.model import LEVEL_RANK, LEVEL_TIMEFRAMES, TIMEFRAME_RANK, Answer, Questionnaire
 from hamstring_cli.scoring import score
 
 EMERGENCY_FLAGS = ("saddle_or_bladder", "both_legs", "tense_thigh")
 CONFIDENCE_RANK = {"low": 0, "moderate": 1, "high": 2}
+TENDON_DRUGS = ("fluoroquinolone", "corticosteroid")
+#: An examination that finds nothing: what a phone triage is compared with.
+NORMAL_EXAM = {
+    "ischial_tenderness": "no",
+    "palpable_gap": "no",
+    "knee_flexion_strength": "normal",
+    "bent_knee_stretch": "negative",
+    "slr": "negative",
+}
 
 #: One answer changed to a stronger sign of rupture: (question, weaker, stronger).
 STRONGER = (
@@ -96,15 +136,135 @@ def check_result(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> No
     # No study is more urgent than the level the result gives: the two never contradict.
     for study in imaging["studies"]:
         assert rank(study["urgency"]) >= rank(level), context
-    # Every advised study is listed once, most urgent first, and the first is the headline.
-    urgencies = [rank(s["urgency"]) for s in imaging["studies"]]
-    assert urgencies == sorted(urgencies), context
-    assert len(set(modalities)) == len(modalities), context
+    # One study a site, most urgent timeframe first (then level), and the first is the headline.
+    order = [(TIMEFRAME_RANK[s["timeframe"]], rank(s["urgency"])) for s in imaging["studies"]]
+    assert order == sorted(order), context
+    sites = [s["site"] for s in imaging["studies"]]
+    assert None not in sites and len(set(sites)) == len(sites), context
+    # No line under the heading is due sooner than the heading says.
+    timeframe = TIMEFRAME_RANK[result["triage"]["timeframe"]]
+    assert result["triage"]["timeframe"] in LEVEL_TIMEFRAMES[level], context
+    for item in (*imaging["studies"], *result["red_flags"]):
+        assert TIMEFRAME_RANK[item["timeframe"]] >= timeframe, context
+        assert item["timeframe"] in LEVEL_TIMEFRAMES[item.get("urgency", item.get("level"))]
+    # A red flag's study is added beside the others: a rupture keeps its hamstring-origin MRI.
+    if result["leading"] == "acute_rupture":
+        assert "hamstring origin" in sites, context
     if imaging["advised"]:
         first = imaging["studies"][0]
         assert (imaging["modality"], imaging["urgency"]) == (first["modality"], first["urgency"])
     else:
         assert imaging["studies"] == [], context
+    check_classes(answers, result)
+
+
+def at_sit_bone(answers: Mapping[str, Answer]) -> bool:
+    """Pain placed at the sit bone, sitting that hurts at once, a tender ischium or a gap."""
+    return (
+        answers.get("pain_site") == "sit_bone"
+        or answers.get("sitting_pain") in ("immediate", "cannot_sit")
+        or answers.get("ischial_tenderness") == "yes"
+        or answers.get("palpable_gap") in ("yes", "obscured")
+    )
+
+
+def sit_bone_injury(answers: Mapping[str, Answer]) -> bool:
+    """A sudden injury at the sit bone (an unsure onset counts with a pop or a bruise)."""
+    onset = answers["onset"]
+    injured = onset == "sudden" or (
+        onset == "unsure"
+        and (answers.get("pop") == "yes" or answers.get("bruising") in ("local", "extensive"))
+    )
+    pop_in_buttock = answers.get("pop") == "yes" and answers.get("pain_site") == "deep_buttock"
+    return injured and (at_sit_bone(answers) or pop_in_buttock)
+
+
+def in_repair_window(answers: Mapping[str, Answer]) -> bool:
+    """Within 42 days of the injury, or on a day not known."""
+    return answers.get("days_since_injury", 0) <= 42  # type: ignore[operator]
+
+
+def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> None:
+    """The properties of the classes the literature vignettes found (see the docstring)."""
+    flags = set(answers["red_flags"])  # type: ignore[arg-type]
+    age: int = answers["age"]  # type: ignore[assignment]
+    level = result["triage"]["level"]
+    studies = result["imaging"]["studies"]
+    seen = {(s["modality"], s["site"]) for s in studies}
+    context = (dict(answers), level, studies)
+    hurry = bool(flags & set(TENDON_DRUGS)) or answers.get("bruising") == "extensive"
+    if sit_bone_injury(answers) and in_repair_window(answers):
+        assert rank(level) <= rank("urgent" if hurry else "soon"), context
+        if age >= 18:
+            assert seen & {("MRI", "hamstring origin"), ("ultrasound", "hamstring origin")}, context
+        else:
+            assert ("X-ray", "pelvis") in seen, context
+    if any("often missed" in note["text"] for note in result["notes"]):
+        assert studies and level != "routine", context
+    if age < 18 and at_sit_bone(answers):
+        assert ("X-ray", "pelvis") in seen, context
+    if age < 18 and "fever_unwell" in flags and answers.get("walking") == "unable":
+        assert level == "emergency", context
+    if age < 25 and flags & {"cancer_or_weight_loss", "growing_lump"}:
+        assert rank(level) <= rank("urgent"), context
+        within_48 = TIMEFRAME_RANK["within 48 hours"]
+        assert any(
+            s["modality"] in ("X-ray", "ultrasound") and TIMEFRAME_RANK[s["timeframe"]] <= within_48
+            for s in studies
+        ), context
+    lumbar = (
+        answers.get("back_pain") == "yes"
+        or answers.get("numbness") == "below_knee"
+        or answers.get("pain_site") == "back_and_leg"
+        or answers.get("slr") == "positive"
+    )
+    if (
+        answers["onset"] == "gradual"
+        and answers.get("rehab_response") == "not_improving"
+        and answers.get("weeks_since_onset", 0) >= 12  # type: ignore[operator]
+        and not lumbar
+    ):
+        assert "MRI" in {s["modality"] for s in studies}, context
+    if age >= 65 and answers["onset"] != "gradual" and answers.get("walking") == "unable":
+        assert level == "emergency", context
+        assert (studies[0]["modality"], studies[0]["site"]) == ("X-ray", "pelvis"), context
+    reasons = [text for c in result["differential"] for text in (*c["for"], *c["against"])]
+    assert not any("during activity" in text for text in reasons), context
+    if "mechanism" not in answers:
+        assert not any("atypical mechanism" in text for text in reasons), context
+    advice = " ".join(flag["advice"] for flag in result["red_flags"])
+    if "fluoroquinolone" in flags:
+        assert rank(level) <= rank("urgent"), context
+        assert "stop it" in advice and "prescriber" in advice, context
+    if "calf_swelling" in flags:
+        veins = next(i for i, s in enumerate(studies) if s["site"] == "leg veins")
+        assert studies[veins]["modality"] == "ultrasound", context
+        assert TIMEFRAME_RANK[studies[veins]["timeframe"]] <= TIMEFRAME_RANK["within 4 hours"]
+        for study in studies[:veins]:
+            assert TIMEFRAME_RANK[study["timeframe"]] <= TIMEFRAME_RANK["within 4 hours"], context
+    if answers["onset"] == "gradual" and answers.get("bone_stress_risk") == "yes":
+        assert rank(level) <= rank("soon"), context
+        assert any(s["site"] == "pelvis" for s in studies), context
+        assert "stop running" in advice, context
+    leading = result["leading"]
+    contradicted = (
+        (leading == "muscle_strain" and answers.get("days_since_injury", 0) > 365)  # type: ignore[operator]
+        or (
+            leading == "tendinopathy"
+            and (
+                answers.get("palpable_gap") == "yes"
+                or answers.get("knee_flexion_strength") == "no_activation"
+                or answers.get("bent_knee_stretch") == "negative"
+            )
+        )
+        or (
+            leading == "referred_pain"
+            and answers.get("bent_knee_stretch") == "positive"
+            and answers.get("slr") == "negative"
+        )
+    )
+    if contradicted:
+        assert result["confidence"] != "high", (context, result["differential"][:2])
 
 
 def direct_blow(answers: Mapping[str, Answer]) -> bool:
@@ -157,6 +317,16 @@ def check_variants(
             changed = result_of(q, {**answers, "red_flags": (*flags, flag)})
             context = (flag, dict(answers), result["triage"]["level"], changed["triage"]["level"])
             assert rank(changed["triage"]["level"]) <= level, context
+            if flag in TENDON_DRUGS:
+                # A medicine that weakens tendons never makes a tear less likely.
+                assert rupture_score(changed) >= rupture, context
+    if answers.get("examined") == "no" and sit_bone_injury(answers):
+        # A phone triage leans towards imaging: never less than an examination finding nothing.
+        examined = result_of(q, {**answers, "examined": "yes", **NORMAL_EXAM})
+        context = (dict(answers), result["triage"]["level"], examined["triage"]["level"])
+        assert rank(result["triage"]["level"]) <= rank(examined["triage"]["level"]), context
+        if examined["imaging"]["advised"]:
+            assert result["imaging"]["advised"], context
     if result["leading"] == "acute_rupture":
         confidence = CONFIDENCE_RANK[result["confidence"]]
         for qid, supporting, unknowns in MADE_UNKNOWN:

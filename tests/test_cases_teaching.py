@@ -36,7 +36,7 @@ QUESTIONNAIRE = REPO / "questionnaires" / "proximal_hamstring.yaml"
 CASE_FILES = bundled_cases(REPO / "questionnaires")
 #: A reference of the clinical brief (R1-R87), a guideline of its bibliography (NICE NG...), or a
 #: stronger confirmed source cited in place of a weak one (author and year: STIELL1993).
-BRIEF_REFERENCE = re.compile(r"R([1-9]|[1-7][0-9]|8[0-7])|NG\d+|[A-Z]+\d{4}")
+BRIEF_REFERENCE = re.compile(r"R([1-9]|[1-7][0-9]|8[0-7])|NG\d+|CG\d+|[A-Z]+\d{4}")
 runner = CliRunner()
 
 

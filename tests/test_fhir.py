@@ -186,7 +186,9 @@ def test_every_case_bundle_validates(q: Questionnaire) -> None:
         assert kinds[:4] == ["Patient", "QuestionnaireResponse", "Observation", "RiskAssessment"]
         studies = result["imaging"]["studies"]
         requests = [e["resource"] for e in bundle["entry"][4:]]
-        assert [r["code"]["text"] for r in requests] == [s["modality"] for s in studies]
+        assert [r["code"]["text"] for r in requests] == [
+            f"{s['modality']} of the {s['site']}" for s in studies
+        ]
         assert all(r["intent"] == "proposal" for r in requests)
         urls = {e["fullUrl"] for e in bundle["entry"]}
         assert all(u.startswith("urn:uuid:") for u in urls) and len(urls) == len(kinds)
@@ -478,9 +480,13 @@ def test_code_from_another_system(q: Questionnaire, tmp_path: Path, good: dict[s
     assert "E404" in message and system(q, good["item"][n]["linkId"]) in message
 
 
-def test_two_answers_on_a_single_answer_item(tmp_path: Path, good: dict[str, Any]) -> None:
+def test_two_answers_on_a_single_answer_item(
+    tmp_path: Path, q: Questionnaire, good: dict[str, Any]
+) -> None:
     item = next(
-        i for i in good["item"] if "valueCoding" in i["answer"][0] and len(i["answer"]) == 1
+        i
+        for i in good["item"]
+        if "valueCoding" in i["answer"][0] and q.question(i["linkId"]).type == "choice"
     )
     item["answer"].append(item["answer"][0])
     message, lines = bad(tmp_path, good)

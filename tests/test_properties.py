@@ -9,6 +9,7 @@ the same examples on every run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,22 @@ BOUNDED = settings(
 
 
 @st.composite
-def complete_answers(draw: st.DrawFn, q: Questionnaire = QUESTIONNAIRE) -> dict[str, Answer]:
-    """One complete path through the tree, each answer drawn from what the question allows."""
+def complete_answers(
+    draw: st.DrawFn,
+    q: Questionnaire = QUESTIONNAIRE,
+    fixed: Mapping[str, st.SearchStrategy[Answer]] | None = None,
+) -> dict[str, Answer]:
+    """One complete path through the tree, each answer drawn from what the question allows.
+
+    ``fixed`` draws some questions' answers from a narrower strategy, when the path reaches them.
+    """
     answers: dict[str, Answer] = {}
     current = q.start
     while current != "end":
         question = q.question(current)
-        if question.type == "integer":
+        if fixed is not None and current in fixed:
+            answers[current] = draw(fixed[current], label=current)
+        elif question.type == "integer":
             low = question.minimum if question.minimum is not None else 0
             high = question.maximum if question.maximum is not None else 10_000
             answers[current] = draw(st.integers(low, high), label=current)
@@ -122,5 +132,84 @@ def test_the_pain_site_alone_never_sends_a_rupture_pattern_home(site: str) -> No
         assert result["leading"] == "acute_rupture", (answers, result["differential"][:2])
         assert result["triage"]["level"] == "urgent"
         assert "MRI" in [s["modality"] for s in result["imaging"]["studies"]]
+
+    run()
+
+
+def flags_with(*required: str) -> st.SearchStrategy[Answer]:
+    """A safety screen that holds ``required`` and any of the other flags."""
+    values = QUESTIONNAIRE.question("red_flags").values
+    return st.sets(st.sampled_from(values)).map(
+        lambda chosen: tuple(v for v in values if v in chosen or v in required)
+    )
+
+
+#: The classes the literature vignettes found, each sampled on its own (see safety.py).
+CLASSES: dict[str, dict[str, st.SearchStrategy[Answer]]] = {
+    "a sudden adult injury at the sit bone in the repair window": {
+        "age": st.integers(18, 110),
+        "onset": st.just("sudden"),
+        "days_since_injury": st.integers(0, 42),
+        "pain_site": st.sampled_from(["sit_bone", "deep_buttock"]),
+    },
+    "a sudden injury near the sit bone, any day, any age": {
+        "onset": st.sampled_from(["sudden", "unsure"]),
+        "pain_site": st.sampled_from(["sit_bone", "deep_buttock"]),
+        "pop": st.sampled_from(["yes", "unsure"]),
+    },
+    "a phone triage of a sudden injury": {
+        "onset": st.just("sudden"),
+        "examined": st.just("no"),
+    },
+    "a child or young person": {"age": st.integers(5, 24)},
+    "a child with a fever who cannot bear weight": {
+        "red_flags": flags_with("fever_unwell"),
+        "age": st.integers(5, 17),
+        "onset": st.sampled_from(["sudden", "unsure"]),
+        "walking": st.just("unable"),
+    },
+    "a young person with bone pain at night or a growing lump": {
+        "red_flags": st.sampled_from(["cancer_or_weight_loss", "growing_lump"]).flatmap(flags_with),
+        "age": st.integers(5, 24),
+    },
+    "deep buttock pain failing rehabilitation": {
+        "onset": st.just("gradual"),
+        "weeks_since_onset": st.integers(12, 520),
+        "rehab_response": st.just("not_improving"),
+        "pain_site": st.just("deep_buttock"),
+    },
+    "an older adult who cannot bear weight": {
+        "age": st.integers(65, 110),
+        "onset": st.sampled_from(["sudden", "unsure"]),
+        "walking": st.just("unable"),
+    },
+    "a medicine that weakens tendons": {
+        "red_flags": st.sampled_from(["fluoroquinolone", "corticosteroid"]).flatmap(flags_with),
+    },
+    "a swollen or painful calf": {"red_flags": flags_with("calf_swelling")},
+    "a runner at risk of bone stress": {
+        "onset": st.just("gradual"),
+        "bone_stress_risk": st.just("yes"),
+    },
+    "an old injury examined": {
+        "onset": st.just("sudden"),
+        "days_since_injury": st.integers(85, 3650),
+        "examined": st.just("yes"),
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(CLASSES))
+def test_each_class_the_vignettes_found_is_safe(name: str) -> None:
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(complete_answers(fixed=CLASSES[name]))
+    def run(answers: dict[str, Answer]) -> None:
+        check_all(QUESTIONNAIRE, answers)
 
     run()

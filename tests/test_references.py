@@ -33,17 +33,21 @@ TEST_CASES = sorted((Path(__file__).resolve().parent / "cases").glob("*.yaml"))
 #: Hosts a reference may point at. doi.org, PubMed, PMC and NICE first; then the publishers'
 #: own pages for sources with no DOI in the bibliography: the BMJ's journals and BMJ Best
 #: Practice, the NCBI Bookshelf (StatPearls), SciELO (the journal's own open-access platform)
-#: and Mattioli 1885 (the publisher of Acta Biomedica).
+#: and Mattioli 1885 (the publisher of Acta Biomedica); GOV.UK for the MHRA's Drug Safety Update
+#: (the regulator's own site) and the Postgraduate Medical Journal's BMJ site.
 ALLOWED_HOSTS = {
     "doi.org",
     "pubmed.ncbi.nlm.nih.gov",
     "pmc.ncbi.nlm.nih.gov",
     "www.nice.org.uk",
+    "cks.nice.org.uk",
     "bjsm.bmj.com",
     "bestpractice.bmj.com",
     "www.ncbi.nlm.nih.gov",
     "www.scielo.br",
     "mattioli1885journals.com",
+    "www.gov.uk",
+    "pmj.bmj.com",
 }
 
 #: Words that say how a source was seen, not what it is: never in a citation.
@@ -72,7 +76,9 @@ def bundled() -> Questionnaire:
 def cited_ids(q: Questionnaire) -> set[str]:
     out = q.outcomes
     ids = {r.source for c in out.conditions for r in c.triage}
-    ids |= {r.source for r in (*out.scores, *out.red_flags, *out.imaging, *out.notes)}
+    ids |= {
+        r.source for r in (*out.scores, *out.red_flags, *out.imaging, *out.notes, *out.safety_net)
+    }
     texts = [q.description, q.disclaimer]
     for question in q.questions:
         texts += [question.help, *(o.help for o in question.options)]
@@ -136,7 +142,8 @@ def test_the_teaching_cases_cite_as_the_questionnaire_does(bundled: Questionnair
 def test_the_bundled_ids_match_the_bibliography(bundled: Questionnaire) -> None:
     ids = {r.id for r in bundled.references}
     assert "BAYER2017" in ids and "Bayer2017" not in ids
-    assert all(re.fullmatch(r"R\d+|NG\d+|[A-Z]+\d{4}", rid) for rid in ids), ids
+    # NICE's Clinical Knowledge Summaries are dated by revision, not year: CKS and the topic.
+    assert all(re.fullmatch(r"R\d+|NG\d+|CG\d+|[A-Z]+\d{4}|CKS[A-Z]+", rid) for rid in ids), ids
 
 
 def test_the_report_and_the_json_show_the_url(bundled: Questionnaire) -> None:

@@ -143,7 +143,8 @@ def test_markdown_has_everything_a_clinical_note_needs() -> None:
         "a pop at injury",
         "a pop is not overuse",
         "Urgent",
-        "urgent timeframe",
+        "Urgent",
+        "within days",
         "See a surgeon on day 12.",
         "MRI",
         "Torn or not.",
@@ -160,7 +161,8 @@ def test_markdown_has_everything_a_clinical_note_needs() -> None:
 
 def test_markdown_findings_are_marked_for_and_against() -> None:
     text = render_markdown(rupture(), today=dt.date(2024, 3, 5))
-    for_line = next(line for line in text.splitlines() if "a pop at injury" in line)
+    # In the differential (the decision above it says 'Because: a pop at injury').
+    for_line = next(line for line in text.splitlines() if "For: a pop at injury" in line)
     against_line = next(line for line in text.splitlines() if "a pop is not overuse" in line)
     assert for_line.lstrip().startswith("- For")
     assert against_line.lstrip().startswith("- Against")
@@ -199,7 +201,7 @@ def test_text_on_a_terminal_has_a_coloured_banner_and_a_table() -> None:
     assert BOX_DRAWING.search(out)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "URGENT" in plain
-    assert "urgent timeframe" in plain
+    assert "URGENT: within days" in plain
     for needed in ("Rupture (tendon avulsion)", "a pop at injury", "MRI", "Foot drop", "R1"):
         assert needed in plain
 

@@ -22,9 +22,17 @@ from helpers import sweep
 from hamstring_cli.cases import bundled_cases, case_questionnaire, read_cases, run_case
 from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import TIMEFRAME_RANK, TIMEFRAME_WORDS
+from hamstring_cli.render.decision import DECISION_LINES, decision_block
 from hamstring_cli.render.markdown import render_markdown
-from hamstring_cli.render.text import DECISION_LINES, decision_text, render_text
-from hamstring_cli.render.words import SNAKE_CASE, flag_name
+from hamstring_cli.render.text import decision_text, render_text
+from hamstring_cli.render.words import (
+    SNAKE_CASE,
+    flag_name,
+    heading_words,
+    study_words,
+    timeframe_words,
+)
 from hamstring_cli.resources import bundled_dir
 from hamstring_cli.scoring import Result, score
 
@@ -65,11 +73,15 @@ def test_the_decision_fits_one_screen_and_says_what_decides(make, terminal: bool
     assert max(len(line) for line in lines) <= 80
     flat = " ".join(shown.replace("│", " ").split())
     assert result.triage.label.upper() in flat
-    assert f"Most likely: {result.differential[0].label}" in flat
+    likely = "Otherwise most likely" if result.decision.emergency else "Most likely"
+    assert f"{likely}: {result.differential[0].label}" in flat
     for study in result.imaging.studies:
-        assert f"{study.modality}, {study.urgency}" in flat, study
+        what = study_words(study.modality, study.site)
+        assert f"{what}, {timeframe_words(study.timeframe)}" in flat, study
     for flag in result.red_flags:
-        assert flag_name(flag.id, flag.advice) in flat, flag.id
+        # An emergency leads the box in the questionnaire's short form, when it has one.
+        named = flag.summary if flag.level == "emergency" and flag.summary else flag.advice
+        assert flag_name(flag.id, named) in flat, flag.id
     if not result.red_flags:
         assert "Red flags: none raised" in flat
 
@@ -127,3 +139,70 @@ def test_a_piped_plain_intake_that_ends_early_says_how_to_resume(tmp_path: Path)
     assert done.stdout == ""
     assert "the input ended at 'How did the pain start?'; 3 answers are saved in" in done.stderr
     assert "--resume" in done.stderr
+
+
+def whole(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("make", RESULTS)
+def test_every_advice_reason_and_safety_net_is_whole_in_both_reports(make) -> None:  # type: ignore[no-untyped-def]
+    result: Result = make()
+    data = result.to_dict()
+    texts = [
+        data["triage"]["advice"],
+        data["triage"]["condition_advice"],
+        data["imaging"]["reason"],
+        *(flag["advice"] for flag in data["red_flags"]),
+        *(study["reason"] for study in data["imaging"]["studies"]),
+        *(item["text"] for item in data["safety_net"]),
+        *(note["text"] for note in data["notes"]),
+    ]
+    for shown in (render_text(result, width=80), render_markdown(result)):
+        flat = whole(shown)
+        for text in texts:
+            assert whole(text) in flat, text
+
+
+@pytest.mark.parametrize("make", RESULTS)
+def test_the_heading_the_action_and_every_study_say_one_timeframe(make) -> None:  # type: ignore[no-untyped-def]
+    result: Result = make()
+    decision = result.decision
+    block = decision_block(result)
+    words = timeframe_words(decision.timeframe)
+    assert block.heading == heading_words(decision.label, decision.timeframe)
+    assert block.heading.endswith(words) or decision.timeframe == "routine"
+    # The action names no other timeframe than the heading's ("within days" under "the same
+    # day" was the contradiction).
+    others = [
+        w
+        for t, w in TIMEFRAME_WORDS.items()
+        if t != decision.timeframe and t not in ("now", "routine")
+    ]
+    assert not [w for w in others if w in decision.action], (decision.action, words)
+    ranks = [TIMEFRAME_RANK[s.timeframe] for s in decision.studies]
+    assert ranks == sorted(ranks) and all(r >= TIMEFRAME_RANK[decision.timeframe] for r in ranks)
+    flat = block.words()
+    for study in decision.studies:
+        line = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
+        assert line in flat, line
+    # Beside an emergency, the leading condition is what is otherwise most likely.
+    assert decision.otherwise == bool(decision.emergency)
+    likely = "Otherwise most likely:" if decision.emergency else "Most likely:"
+    assert f"{likely} {decision.leading_label}" in flat
+    if decision.emergency:
+        assert flat.index(decision.action.split(".")[0]) < flat.index(likely)
+    assert "Safety net:" in flat or not decision.safety_net
+    assert whole(result.questionnaire.disclaimer_summary) in flat
+
+
+@pytest.mark.parametrize("make", RESULTS)
+def test_markdown_holds_the_same_decision_block(make) -> None:  # type: ignore[no-untyped-def]
+    result: Result = make()
+    block = decision_block(result)
+    markdown = render_markdown(result)
+    start = markdown.index("## Decision: ")
+    section = markdown[start : markdown.index("\n## ", start + 1)]
+    lines = [line.removeprefix("## Decision: ").removeprefix("- ") for line in section.split("\n")]
+    plain = " ".join(line.strip("*") for line in lines)
+    assert whole(plain) == block.words().replace("• ", "")

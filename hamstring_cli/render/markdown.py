@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from hamstring_cli.render.words import flag_action, flag_name, reference_words
+from hamstring_cli.render.decision import Block, decision_block, flag_words
+from hamstring_cli.render.words import (
+    reference_words,
+    study_words,
+    timeframe_words,
+)
 from hamstring_cli.scoring import ImagingAdvice, Ranked, Result
 
 
@@ -39,6 +44,7 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     out.append(f"- Leading: {_inline(leading.label)} (confidence {result.confidence})")
     out.append(f"- Triage: **{_inline(result.triage.label)}**{_timeframe(result)}")
     out.append("")
+    out += decision_markdown(decision_block(result))
 
     out += ["## Answers", "", "| Question | Answer |", "|---|---|"]
     for qid, answer in result.answers:
@@ -55,13 +61,18 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     out += ["## Triage", "", f"**{_inline(triage.label)}**{_timeframe(result)}.", ""]
     out.append(_inline(triage.advice) + _cite(triage.sources))
     out.append("")
+    if triage.condition_advice and triage.condition_advice not in triage.advice:
+        # An emergency decided the level: the leading condition's own advice still follows.
+        label = _inline(result.differential[0].label)
+        out += [f"Otherwise, for {label}: {_inline(triage.condition_advice)}", ""]
 
     imaging = result.imaging
     out += ["## Imaging", ""]
     if imaging.advised and imaging.studies:
         out += [
-            f"- **{study.modality}**, {study.urgency}: {_inline(study.reason)}"
-            f"{_cite((study.source,))}"
+            f"- **{_inline(study_words(study.modality, study.site))}**,"
+            f" {timeframe_words(study.timeframe)}: {_inline(study.reason)}"
+            f"{_cite(study.sources or (study.source,))}"
             for study in imaging.studies
         ]
     elif imaging.advised:
@@ -78,12 +89,27 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
         for flag in result.red_flags:
             words = q.outcomes.levels.get(flag.level)
             level = words.label.lower() if words is not None else flag.level
-            name = _inline(flag_name(flag.id, flag.advice))
-            action = _inline(flag_action(flag.id, flag.advice))
-            out.append(f"- **{name}: {level}**. {action}{_cite((flag.source,))}")
+            name = _inline(flag_words(flag, level))
+            # The advice whole, as the JSON holds it: its name opens it.
+            out.append(f"- **{name}**. {_inline(flag.advice)}{_cite((flag.source,))}")
     else:
         out.append("None raised.")
     out.append("")
+    if result.decision.withdrawn:
+        out += ["### Shown during the intake, now withdrawn", ""]
+        out += [
+            f"- Withdrawn because {_inline(gone.why)}: {_inline(gone.advice)}"
+            f"{_cite((gone.source,))}"
+            for gone in result.decision.withdrawn
+        ]
+        out.append("")
+
+    if result.decision.safety_net:
+        out += ["## Safety net", ""]
+        for item in result.decision.safety_net:
+            when = f"**{timeframe_words(item.timeframe).capitalize()}**: " if item.timeframe else ""
+            out.append(f"- {when}{_inline(item.text)}{_cite((item.source,))}")
+        out.append("")
 
     if result.notes:
         out += ["## Evidence notes", ""]
@@ -104,6 +130,26 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def decision_markdown(block: Block) -> list[str]:
+    """The decision block as Markdown: the same entries as the terminal's, in the same order."""
+    out = [f"## Decision: {_inline(block.heading)}", ""]
+    for entry in block.banner:
+        words = _inline(entry.words)
+        out += [f"**{words}**" if entry.style.startswith("bold") else words, ""]
+    for entry in block.after:
+        words = _inline(entry.words)
+        if entry.role == "item":
+            out.append(f"- {words.removeprefix('• ')}")
+        elif entry.role == "more":
+            out.append(f"  {words}")
+        else:
+            if out[-1] != "":
+                out.append("")
+            text = f"**{words}**" if entry.role == "title" else words
+            out += [f"*{words}*" if "italic" in entry.style else text, ""]
+    return [*out, ""] if out[-1] != "" else out
+
+
 def _condition(rank: int, condition: Ranked) -> list[str]:
     lines = [f"{rank}. **{_inline(condition.label)}**, score {condition.score:g}"]
     lines += [f"   - For: {_inline(f.text)}{_cite((f.source,))}" for f in condition.for_]
@@ -112,7 +158,8 @@ def _condition(rank: int, condition: Ranked) -> list[str]:
 
 
 def _timeframe(result: Result) -> str:
-    return f" ({_inline(result.triage.timeframe)})" if result.triage.timeframe else ""
+    words = timeframe_words(result.triage.timeframe)
+    return f" ({words})" if words and words != result.triage.label.lower() else ""
 
 
 def _cite(sources: tuple[str, ...]) -> str:

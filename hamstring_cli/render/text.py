@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from typing import IO, NamedTuple
+from typing import IO
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -22,15 +22,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from hamstring_cli.render.decision import decision_block, flag_words, wrap
 from hamstring_cli.render.words import (
-    first_clause,
-    flag_action,
-    flag_name,
     reference_words,
-    sentence,
-    without_asides,
+    study_words,
+    timeframe_words,
 )
-from hamstring_cli.scoring import Finding, RaisedFlag, Ranked, Result, Study
+from hamstring_cli.scoring import Finding, RaisedFlag, Ranked, Result
 
 #: Narrower than this, the differential is a list rather than a table of four columns: at 80
 #: columns a table leaves the findings a column of two or three words a line.
@@ -61,11 +59,6 @@ def is_plain(console: Console) -> bool:
     return not console.is_terminal or console.no_color
 
 
-#: The most lines the decision takes (with its box or underline), so that it stays on an 80x24
-#: screen together with the prompt that follows it.
-DECISION_LINES = 18
-
-
 def render_summary(result: Result, console: Console, *, reasoning: bool = True) -> None:
     """Print the summary of a result on ``console``, plain or coloured as the console allows.
 
@@ -92,9 +85,11 @@ def render_reasoning(result: Result, console: Console) -> None:
     look = _Look(is_plain(console))
     width = console.width
     parts: list[RenderableType] = []
+    parts += _what_to_do(result, look, width)
     parts += _differential(result, look, width)
     parts += _imaging(result, look, width)
     parts += _red_flags(result, look, width)
+    parts += _safety_net(result, look, width)
     parts += _notes(result, look, width)
     parts += _references(result, look, width)
     if result.questionnaire.disclaimer:
@@ -169,154 +164,40 @@ def show(result: Result, stream: IO[str]) -> None:
 # The decision
 
 
-class _Line(NamedTuple):
-    """One entry of the decision: wrapped with a hanging indent, in one style."""
-
-    words: str
-    style: str = ""
-    first: str = ""
-    rest: str = ""
-
-
-class _Detail(NamedTuple):
-    """How much the decision says; each step down drops what matters least."""
-
-    action: bool = True
-    condition_advice: bool = True
-    flag_actions: bool = True
-    reasons: bool = True
-    because: int = 3
-    disclaimer: bool = True
-
-
-#: From the fullest decision to the tersest: the first that fits :data:`DECISION_LINES` is drawn.
-_LADDER = (
-    _Detail(),
-    _Detail(disclaimer=False),
-    _Detail(disclaimer=False, condition_advice=False),
-    _Detail(disclaimer=False, condition_advice=False, because=2),
-    _Detail(disclaimer=False, condition_advice=False, because=2, flag_actions=False),
-    _Detail(disclaimer=False, condition_advice=False, because=2, flag_actions=False, action=False),
-    _Detail(False, False, False, False, 1, False),
-)
-
-
 def _decision_renderables(result: Result, look: _Look, width: int) -> list[RenderableType]:
+    block = decision_block(result)
     inner = max((width - 4) if not look.plain else width, 20)
-    chosen: tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]] | None = None
-    for detail in _LADDER:
-        banner, after = _decision_entries(result, detail)
-        banner_lines = _wrap_entries(banner, inner)
-        after_lines = _wrap_entries(after, max(width, 20))
-        chosen = ([], banner_lines, after_lines)
-        if 2 + len(banner_lines) + len(after_lines) <= DECISION_LINES:
-            break
-    assert chosen is not None
-    _, banner_lines, after_lines = chosen
-    triage = result.triage
-    heading = triage.label.upper() + (f": {triage.timeframe}" if triage.timeframe else "")
     body = Text()
-    for number, (line, style) in enumerate(banner_lines):
+    for number, (line, style) in enumerate(wrap(block.banner, inner)):
         body.append(("\n" if number else "") + line, style="" if look.plain else style)
+    after = [look.text(line, style) for line, style in wrap(block.after, max(width, 20))]
     parts: list[RenderableType]
+    heading = block.heading
     if look.plain:
         heading = _hanging(heading, width, "", "").plain
         underline = "=" * min(max(len(x) for x in heading.split("\n")), width)
-        parts = [Text(heading), Text(underline), body]
-    else:
-        style = LEVEL_STYLES.get(triage.level, "bold")
-        parts = [
-            Panel(
-                body,
-                title=Text(f" {_shorten(heading, width - 8)} ", style=style),
-                title_align="left",
-                border_style=style.replace(" on red", "").replace("white", "red"),
-                box=box.ROUNDED,
-            )
-        ]
-    parts += [look.text(line, style) for line, style in after_lines]
-    return parts
-
-
-def _decision_entries(result: Result, detail: _Detail) -> tuple[list[_Line], list[_Line]]:
-    triage = result.triage
-    q = result.questionnaire
-    banner: list[_Line] = []
-    if detail.action:
-        level = q.outcomes.levels.get(triage.level)
-        action = level.advice if level is not None else triage.advice
-        if (
-            detail.condition_advice
-            and triage.condition_advice
-            and triage.condition_advice in triage.advice
-        ):
-            action = f"{action} {first_clause(triage.condition_advice)}."
-        banner.append(_Line(action))
-    leading = result.differential[0]
-    banner.append(
-        _Line(f"Most likely: {leading.label}, confidence {result.confidence}", "bold", "", "  ")
-    )
-    deciding = sorted(leading.for_, key=lambda f: -f.weight)[: detail.because]
-    if deciding:
-        because = "; ".join(without_asides(f.text) for f in deciding)
-        banner.append(_Line(f"Because: {because}", "", "", "  "))
-
-    after: list[_Line] = []
-    imaging = result.imaging
-    studies = imaging.studies or (
-        (Study(imaging.modality, imaging.urgency or "", imaging.reason, imaging.source or ""),)
-        if imaging.advised and imaging.modality
-        else ()
-    )
-    if not studies:
-        after.append(_Line(f"Imaging: none now. {sentence(first_clause(imaging.reason))}"))
-    else:
-        after.append(
-            _Line("Imaging, most urgent first:" if len(studies) > 1 else "Imaging:", "bold")
+        return [Text(heading), Text(underline), body, *after]
+    style = LEVEL_STYLES.get(block.level, "bold")
+    if len(heading) > width - 8:
+        # Too long for the box's top edge: the heading opens the box instead, whole.
+        body = Text(heading + "\n", style=style) + body
+        heading = block.heading.split(":")[0]
+    parts = [
+        Panel(
+            body,
+            title=Text(f" {heading} ", style=style),
+            title_align="left",
+            border_style=style.replace(" on red", "").replace("white", "red"),
+            box=box.ROUNDED,
         )
-        for study in studies:
-            why = f": {first_clause(study.reason)}" if detail.reasons else ""
-            after.append(_Line(f"• {study.modality}, {study.urgency}{why}", "", "  ", "    "))
-    if not result.red_flags:
-        after.append(_Line("Red flags: none raised"))
-    else:
-        after.append(_Line("Red flags:", "bold"))
-        for flag in result.red_flags:
-            after.append(_Line(f"• {_flag_heading(result, flag)}", "bold red", "  ", "    "))
-            if detail.flag_actions:
-                action = flag_action(flag.id, flag.advice)
-                after.append(_Line(first_clause(action) + ".", "", "    ", "    "))
-    if detail.disclaimer and q.disclaimer:
-        after.append(_Line(first_clause(q.disclaimer) + ".", "dim italic"))
-    return banner, after
-
-
-def _wrap_entries(entries: list[_Line], width: int) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for entry in entries:
-        wrapped = textwrap.wrap(
-            entry.words,
-            width=width,
-            initial_indent=entry.first,
-            subsequent_indent=entry.rest,
-            break_on_hyphens=False,
-            break_long_words=True,
-        )
-        out += [(line, entry.style) for line in wrapped]
-    return out
+    ]
+    return [*parts, *after]
 
 
 def _flag_heading(result: Result, flag: RaisedFlag) -> str:
-    """'Possible cauda equina syndrome: emergency': the flag's name and its level in words."""
+    """'Possible cauda equina syndrome: emergency, now': the flag's name, level and timeframe."""
     level = result.questionnaire.outcomes.levels.get(flag.level)
-    label = level.label.lower() if level is not None else flag.level
-    # A flag's own timeframe ('the same day') is sharper than its level's ('within days').
-    when = f", {flag.timeframe}" if flag.timeframe else ""
-    return f"{flag_name(flag.id, flag.advice)}: {label}{when}"
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 1)].rstrip() + "…"
+    return flag_words(flag, level.label.lower() if level is not None else flag.level)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,8 +264,9 @@ def _imaging(result: Result, look: _Look, width: int) -> list[RenderableType]:
     lines: list[RenderableType] = [look.heading("Imaging")]
     if imaging.advised and imaging.studies:
         for study in imaging.studies:
-            source = f" [{study.source}]" if study.source else ""
-            words = f"• {study.modality}, {study.urgency}: {study.reason}{source}"
+            source = f" [{', '.join(study.sources or (study.source,))}]"
+            what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
+            words = f"• {what}: {study.reason}{source}"
             lines.append(_hanging(words, width, "", "  "))
     elif imaging.advised:
         source = f" [{imaging.source}]" if imaging.source else ""
@@ -398,17 +280,50 @@ def _imaging(result: Result, look: _Look, width: int) -> list[RenderableType]:
     return [*lines, Text("")]
 
 
+def _what_to_do(result: Result, look: _Look, width: int) -> list[RenderableType]:
+    """The triage advice in full: the level's, the deciding red flags' and the condition's."""
+    triage = result.triage
+    sources = f" [{', '.join(triage.sources)}]" if triage.sources else ""
+    lines: list[RenderableType] = [look.heading("What to do")]
+    lines.append(_hanging(f"{triage.advice}{sources}", width, "", ""))
+    if triage.condition_advice and triage.condition_advice not in triage.advice:
+        # An emergency decided the level: the leading condition's own advice still follows.
+        rule = result.differential[0]
+        lines.append(
+            _hanging(f"Otherwise, for {rule.label}: {triage.condition_advice}", width, "", "")
+        )
+    return [*lines, Text("")]
+
+
 def _red_flags(result: Result, look: _Look, width: int) -> list[RenderableType]:
-    if not result.red_flags:
-        return [look.heading("Red flags"), Text("None raised"), Text("")]
+    withdrawn = result.decision.withdrawn
     lines: list[RenderableType] = [look.heading("Red flags")]
+    if not result.red_flags:
+        lines.append(Text("None raised"))
     for flag in result.red_flags:
         heading = _flag_heading(result, flag)
-        words = f"• {heading}. {flag_action(flag.id, flag.advice)} [{flag.source}]"
+        # The advice whole, as the JSON holds it: its name opens it.
+        words = f"• {heading}. {flag.advice} [{flag.source}]"
         line = _hanging(words, width, "", "  ")
         if not look.plain:
             line.stylize("bold red", 2, 2 + len(heading))
         lines.append(line)
+    if withdrawn:
+        lines.append(look.heading("Shown during the intake, now withdrawn"))
+        for gone in withdrawn:
+            words = f"• Withdrawn because {gone.why}: {gone.advice} [{gone.source}]"
+            lines.append(_hanging(words, width, "", "  "))
+    return [*lines, Text("")]
+
+
+def _safety_net(result: Result, look: _Look, width: int) -> list[RenderableType]:
+    items = result.decision.safety_net
+    if not items:
+        return []
+    lines: list[RenderableType] = [look.heading("Safety net")]
+    for item in items:
+        when = f"{timeframe_words(item.timeframe).capitalize()}: " if item.timeframe else ""
+        lines.append(_hanging(f"• {when}{item.text} [{item.source}]", width, "", "  "))
     return [*lines, Text("")]
 
 

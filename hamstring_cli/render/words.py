@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from hamstring_cli.model import TIMEFRAME_WORDS
+
 #: The longest name taken from the start of a red flag's advice; longer, the id is used.
 _NAME_MAX = 100
 #: Where a red flag's name ends in its advice: a colon, a spaced dash or an opening bracket.
@@ -98,3 +100,22 @@ def without_asides(text: str) -> str:
     """Text without its bracketed asides: 'a pop (LR+ 10.2, ...)' -> 'a pop'."""
     shorter = re.sub(r"\s*\([^()]*\)", "", " ".join(text.split())).strip()
     return shorter or text
+
+
+def timeframe_words(timeframe: str) -> str:
+    """A timeframe as a sentence reads it: 'same day' -> 'the same day'."""
+    return TIMEFRAME_WORDS.get(timeframe, timeframe)
+
+
+def study_words(modality: str, site: str | None) -> str:
+    """A study in words: 'MRI of the hamstring origin', 'X-ray of the pelvis', 'MRI'."""
+    words = f"{modality} of the {site}" if site else modality
+    return words[:1].upper() + words[1:]
+
+
+def heading_words(label: str, timeframe: str) -> str:
+    """A decision's heading: 'URGENT: the same day'; 'ROUTINE' alone, not 'ROUTINE: routine'."""
+    words = timeframe_words(timeframe)
+    if not words or words.lower() == label.lower():
+        return label.upper()
+    return f"{label.upper()}: {words}"

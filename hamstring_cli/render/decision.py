@@ -1,0 +1,213 @@
+"""The decision block: one list of entries that every output draws alike.
+
+Standard library only. The terminal summary (interactive and ``--format text``, drawn with rich
+by :mod:`hamstring_cli.render.text`) and the Markdown report draw the same :class:`Block`, built
+here from the result's one :class:`~hamstring_cli.scoring.Decision`, so they cannot say
+different things.
+
+Nothing is cut: every entry is a whole text of the result, or the short form the questionnaire
+declares beside it (``summary``). To stay on one 80x24 screen the block may leave out whole
+entries that the reasoning and the report give in full (the weaker findings, a study's reason,
+a non-urgent flag's action, the condition's advice), chosen at :data:`DECISION_WIDTH` whatever
+the width drawn at, so the screen, the text report and the Markdown report hold the same block.
+The heading, the action, the emergency flags with what to do, every study with its timeframe,
+every red flag by name, every withdrawn flag, the safety net and the disclaimer always stay.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import NamedTuple
+
+from hamstring_cli.model import TIMEFRAME_RANK
+from hamstring_cli.render.words import (
+    flag_action,
+    flag_name,
+    heading_words,
+    sentence,
+    study_words,
+    timeframe_words,
+)
+from hamstring_cli.scoring import Decision, RaisedFlag, Result
+
+#: The width at which the block is fitted to :data:`DECISION_LINES`: a standard terminal.
+DECISION_WIDTH = 80
+#: The most lines the decision takes (with its box or underline), so that it stays on an 80x24
+#: screen together with the question that follows it.
+DECISION_LINES = 18
+
+
+class Entry(NamedTuple):
+    """One entry of the block: a paragraph, wrapped with a hanging indent, in one style.
+
+    ``role`` says what it is for the Markdown report: ``text`` (a paragraph), ``title`` (a list's
+    title), ``item`` (a bullet) or ``more`` (the rest of the bullet above it).
+    """
+
+    words: str
+    style: str = ""
+    first: str = ""
+    rest: str = ""
+    role: str = "text"
+
+
+class Block(NamedTuple):
+    """The decision as drawn: the heading, the entries in the box (``banner``) and below it."""
+
+    level: str
+    heading: str
+    banner: tuple[Entry, ...]
+    after: tuple[Entry, ...]
+
+    def words(self) -> str:
+        """Every word of the block in order, on one line (what the outputs must agree on)."""
+        texts = [self.heading, *(e.words for e in self.banner), *(e.words for e in self.after)]
+        return " ".join(" ".join(texts).split())
+
+
+class _Detail(NamedTuple):
+    """How much the block says; each step down leaves out what matters least."""
+
+    because: int = 3
+    reasons: bool = True
+    flag_actions: bool = True
+    condition: bool = True
+
+
+#: From the fullest block to the tersest: the first that fits is drawn.
+_LADDER = (
+    _Detail(),
+    _Detail(because=2),
+    _Detail(because=1),
+    _Detail(because=1, reasons=False),
+    _Detail(because=1, reasons=False, flag_actions=False),
+    _Detail(because=0, reasons=False, flag_actions=False),
+    _Detail(because=0, reasons=False, flag_actions=False, condition=False),
+)
+
+
+def decision_block(result: Result) -> Block:
+    """The fullest block that fits :data:`DECISION_LINES` at :data:`DECISION_WIDTH` columns."""
+    block = _block(result, _LADDER[0])
+    for detail in _LADDER:
+        block = _block(result, detail)
+        if height(block, DECISION_WIDTH) <= DECISION_LINES:
+            break
+    return block
+
+
+def height(block: Block, width: int) -> int:
+    """The lines the block takes at ``width`` in a box (the taller of the two ways it is drawn)."""
+    banner = wrap(block.banner, max(width - 4, 20))
+    after = wrap(block.after, max(width, 20))
+    return 2 + len(banner) + len(after)
+
+
+def wrap(entries: tuple[Entry, ...], width: int) -> list[tuple[str, str]]:
+    """The entries as lines of at most ``width`` (a word longer than that stays whole)."""
+    out: list[tuple[str, str]] = []
+    for entry in entries:
+        wrapped = textwrap.wrap(
+            entry.words,
+            width=width,
+            initial_indent=entry.first,
+            subsequent_indent=entry.rest,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        out += [(line, entry.style) for line in wrapped]
+    return out
+
+
+def flag_words(flag: RaisedFlag, level_label: str) -> str:
+    """A red flag by name with how pressing it is: 'Possible DVT: urgent, the same day'."""
+    return f"{flag_name(flag.id, flag.advice)}: {level_label}, {timeframe_words(flag.timeframe)}"
+
+
+def flag_todo(flag: RaisedFlag) -> str:
+    """What a flag says to do: its declared short form, else its whole action."""
+    return sentence(flag.summary) if flag.summary else flag_action(flag.id, flag.advice)
+
+
+def _block(result: Result, detail: _Detail) -> Block:
+    decision = result.decision
+    labels = {
+        level: words.label.lower() for level, words in result.questionnaire.outcomes.levels.items()
+    }
+    banner: list[Entry] = []
+    for flag in decision.emergency:
+        # The flag's advice whole (its name opens it), or the questionnaire's short form.
+        banner.append(Entry(sentence(flag.summary or flag.advice), "bold"))
+    condition = decision.condition_summary or decision.condition_advice
+    if detail.condition and condition and not decision.otherwise:
+        banner.append(Entry(f"{decision.action} {sentence(condition)}"))
+    else:
+        banner.append(Entry(decision.action))
+    likely = "Otherwise most likely" if decision.otherwise else "Most likely"
+    banner.append(
+        Entry(
+            f"{likely}: {decision.leading_label}, confidence {decision.confidence}",
+            "bold",
+            "",
+            "  ",
+        )
+    )
+    because = [f.summary or f.text for f in decision.because[: detail.because]]
+    if because:
+        banner.append(Entry(f"Because: {'; '.join(because)}", "", "", "  "))
+
+    after: list[Entry] = []
+    if not decision.studies:
+        after.append(Entry(f"Imaging: none now. {sentence(decision.no_imaging)}"))
+    else:
+        title = "Imaging, most urgent first:" if len(decision.studies) > 1 else "Imaging:"
+        after.append(Entry(title, "bold", role="title"))
+        for study in decision.studies:
+            what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
+            why = study.summary or study.reason
+            words = f"• {what}: {why}" if detail.reasons and why else f"• {what}"
+            after.append(Entry(words, "", "  ", "    ", "item"))
+    # The emergency flags lead the box; the others are listed here.
+    others = [flag for flag in decision.flags if flag not in decision.emergency]
+    if not decision.flags:
+        after.append(Entry("Red flags: none raised"))
+    elif others:
+        title = "Other red flags:" if decision.emergency else "Red flags:"
+        after.append(Entry(title, "bold", role="title"))
+        for flag in others:
+            label = labels.get(flag.level, flag.level)
+            after.append(Entry(f"• {flag_words(flag, label)}", "bold red", "  ", "    ", "item"))
+            if detail.flag_actions and flag.level != "emergency":
+                after.append(Entry(flag_todo(flag), "", "    ", "    ", "more"))
+    if decision.withdrawn:
+        after.append(Entry("Shown during the intake, now withdrawn:", "bold", role="title"))
+        for gone in decision.withdrawn:
+            name = flag_name(gone.id, gone.advice)
+            after.append(Entry(f"• {name}: {gone.why}.", "", "  ", "    ", "item"))
+    net = safety_net_words(decision)
+    if net:
+        after.append(Entry(f"Safety net: {net}", "", "", "  "))
+    if decision.disclaimer_summary:
+        after.append(Entry(" ".join(decision.disclaimer_summary.split()), "dim italic"))
+    return Block(
+        decision.level,
+        heading_words(decision.label, decision.timeframe),
+        tuple(banner),
+        tuple(after),
+    )
+
+
+def safety_net_words(decision: Decision) -> str:
+    """The safety net in the block's words: the instructions, then the signs by timeframe.
+
+    'Avoid anti-inflammatory painkillers. Seek help now: a tense, swollen thigh; ... The same
+    day: new numbness, weakness or foot drop.'
+    """
+    parts = [sentence(item.summary) for item in decision.safety_net if item.timeframe is None]
+    timeframes = dict.fromkeys(i.timeframe for i in decision.safety_net if i.timeframe)
+    for number, timeframe in enumerate(sorted(timeframes, key=TIMEFRAME_RANK.__getitem__)):
+        signs = [i.summary.rstrip(".") for i in decision.safety_net if i.timeframe == timeframe]
+        when = timeframe_words(timeframe)
+        lead = f"Seek help {when}" if number == 0 else when[:1].upper() + when[1:]
+        parts.append(f"{lead}: {'; '.join(signs)}.")
+    return " ".join(parts)
