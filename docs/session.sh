@@ -27,7 +27,7 @@ keys C-a C-k 6 Enter           # six days, not five
 keys 3 Enter                   # bruising: a large bruise
 keys 2 Enter                   # walking: with a limp
 keys 1 Enter                   # pain site: the sit bone
-keys 2 Enter                   # sitting: at once
+keys 2 Enter                   # sitting: after sitting for a while
 keys 2 Enter                   # numbness: back of the thigh
 keys 2 Enter                   # back pain: no
 keys 2 Enter                   # injured before: no

@@ -32,7 +32,15 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from hamstring_cli.engine import BACK, Back, Session, drive
 from hamstring_cli.errors import InvalidAnswer
-from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill
+from hamstring_cli.model import (
+    TIMEFRAME_WORDS,
+    Answer,
+    Question,
+    Questionnaire,
+    RedFlagRule,
+    fill,
+    level_timeframe,
+)
 from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import flag_name, plural
 from hamstring_cli.report import OutputError, render, write_private
@@ -657,7 +665,8 @@ class _Screen:
 
         level = q.outcomes.levels.get(rule.level)
         label = level.label if level else rule.level.capitalize()
-        when = f"{label}, {level.timeframe}" if level and level.timeframe else label
+        # The flag's own timeframe ("the same day"), as the summary gives it.
+        when = f"{label}, {TIMEFRAME_WORDS[rule.timeframe or level_timeframe(rule.level)]}"
         reference = q.reference(rule.source)
         source = f"{rule.source}: {reference.citation}" if reference else rule.source
         advice = " ".join(fill(rule.advice, q, answers).split())

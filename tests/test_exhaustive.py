@@ -8,7 +8,10 @@ Two walks of the tree, both with the engine's own routing (:func:`hamstring_cli.
   them, and each anticoagulant answer. Each result must be complete and valid, and must keep
   the safety properties of ``tests/safety.py`` (emergency flags, foot drop, torn-tendon signs,
   the rupture pattern whatever the pain site; and, from the screens with no flag, monotonicity
-  in the signs of rupture and in the red flags, and confidence when a finding is made unsure).
+  in the signs of rupture and in the red flags, and confidence when a finding is made unsure;
+  one study a site, ordered by timeframe). On each, an intake is simulated, alerting red flags
+  before every question as the terminal does: every flag alerted is in the result or shown as
+  withdrawn, and with no answer changed none is withdrawn.
 - **Clinical invariants.** A seeded sample of the ``distinct`` answer space (one answer per
   group of answers that no rule tells apart), which as a whole holds about 3 x 10^8 answer sets:
   too many to score one by one here. The sample checks the rules the clinical brief fixes (a

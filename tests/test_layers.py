@@ -72,6 +72,7 @@ LAYERS: dict[str, int] = {
     "render.text": 3,
     "render.markdown": 3,
     "render.decision": 3,
+    "doc_examples": 3,
     "render.words": 3,
 }
 #: The terminal and the command line: never imported by the pure layers.

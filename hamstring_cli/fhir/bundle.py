@@ -126,6 +126,20 @@ def to_bundle(
     triage = result["triage"]
     notes = [triage["advice"], triage["condition_advice"]]
     notes += [f"Red flag: {flag['advice']}" for flag in result["red_flags"]]
+    # The decision's own fields, as the reports draw them.
+    decision = result.get("decision") or {}
+    if decision.get("otherwise"):
+        notes.append(f"Otherwise most likely: {decision['leading_label']}")
+    notes += [
+        f"Withdrawn red flag ({gone['why']}): {gone['advice']}"
+        for gone in decision.get("withdrawn", [])
+    ]
+    notes += [
+        f"Safety net, {TIMEFRAME_WORDS.get(item['timeframe'], '')}: {item['text']}"
+        if item.get("timeframe")
+        else f"Safety net: {item['text']}"
+        for item in decision.get("safety_net", [])
+    ]
     observation: dict[str, object] = {
         "resourceType": "Observation",
         "status": "final",
@@ -150,6 +164,17 @@ def to_bundle(
             ],
             "text": f"{triage['label']}: {TIMEFRAME_WORDS.get(triage['timeframe'], '')}",
         },
+        "component": [
+            {
+                "code": {
+                    "coding": [
+                        {"system": system(q, "result"), "code": "timeframe", "display": "Timeframe"}
+                    ],
+                    "text": "Timeframe",
+                },
+                "valueString": triage["timeframe"],
+            }
+        ],
         "note": [{"text": text} for text in notes if text],
         "method": rules,
         "derivedFrom": [response_ref],

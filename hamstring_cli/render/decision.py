@@ -158,7 +158,10 @@ def _block(result: Result, detail: _Detail) -> Block:
 
     after: list[Entry] = []
     if not decision.studies:
-        after.append(Entry(f"Imaging: none now. {sentence(decision.no_imaging)}"))
+        why = sentence(decision.no_imaging)
+        # 'No imaging needed for a muscle strain: ...' says 'none now' itself.
+        lead = "Imaging:" if why.lower().startswith("no imaging") else "Imaging: none now."
+        after.append(Entry(f"{lead} {why}"))
     else:
         title = "Imaging, most urgent first:" if len(decision.studies) > 1 else "Imaging:"
         after.append(Entry(title, "bold", role="title"))

@@ -1,4 +1,4 @@
-"""Words for what a person reads: red flags by name, short clauses, no internal ids.
+"""Words for what a person reads: red flags by name, timeframes, studies, no internal ids.
 
 Standard library only, shared by the text and Markdown renderers, the intake and practice.
 """
@@ -13,8 +13,6 @@ from hamstring_cli.model import TIMEFRAME_WORDS
 _NAME_MAX = 100
 #: Where a red flag's name ends in its advice: a colon, a spaced dash or an opening bracket.
 _NAME_END = re.compile(r":\s|\s[-–—]\s|\s\(")
-#: Where a first clause ends: a semicolon, or a full stop before a space.
-_CLAUSE_END = re.compile(r";\s|\.\s|\.$")
 
 
 def flag_name(flag_id: str, advice: str) -> str:
@@ -48,19 +46,6 @@ def flag_action(flag_id: str, advice: str) -> str:
             after = after[colon + 2 :]
         rest = after.lstrip(" ,;:-–—") or rest
     return sentence(rest)
-
-
-def first_clause(text: str) -> str:
-    """The text up to its first semicolon or full stop (the whole text when it has neither)."""
-    text = " ".join(text.split())
-    # A full stop inside a number ('4.5') or an abbreviation followed by a lower-case word is
-    # not an end: only '. ' before a capital, or a semicolon, ends the clause.
-    for match in _CLAUSE_END.finditer(text):
-        end = match.start()
-        after = text[match.end() :]
-        if text[end] == ";" or not after or after[0].isupper() or after[0].isdigit():
-            return text[:end].rstrip()
-    return text
 
 
 def sentence(text: str) -> str:
