@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
 from hamstring_cli.engine import BACK, Back, Session, drive
-from hamstring_cli.errors import InvalidAnswer
+from hamstring_cli.errors import InvalidAnswer, escape, shorten
 from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill, holds
 from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import flag_name, plural
@@ -427,17 +427,22 @@ def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int
             out.write("\n")
             raise EOFError
         if not source.isatty():
-            # Piped answers are not echoed by a terminal: show them, so the log reads well.
-            out.write(line if line.endswith("\n") else line + "\n")
+            # Piped answers are not echoed by a terminal: show them, so the log reads well;
+            # escaped and cut short, since a line may be anything a pipe held.
+            out.write(shorten(line.rstrip("\r\n"), _PLAIN_ECHO) + "\n")
         raw, why = _parse_plain(ask, line.strip())
         if why is None and ask.check is not None:
             why = ask.check(raw)
         if why is None:
             # The accepted answer in words, on its own line: a screen reader reads it back.
-            out.write(f"→ {_echo(ask, raw)}\n")
+            out.write(f"→ {escape(_echo(ask, raw))}\n")
             out.flush()
             return raw
         out.write(f"  {why}\n")
+
+
+#: How much of a typed line ``--plain`` echoes back: the rest is said by its length.
+_PLAIN_ECHO = 60
 
 
 def _plain_prompt(ask: Ask, width: int) -> str:
@@ -503,7 +508,7 @@ def _parse_plain(ask: Ask, text: str) -> tuple[object, str | None]:
             return None, "Type one of the numbers shown"
         if text.lower() in by_key:
             return by_key[text.lower()], None
-        return None, f"'{text}' is not one of the numbers shown"
+        return None, f"'{shorten(text, _PLAIN_ECHO)}' is not one of the numbers shown"
     if not text:
         # A safety screen must not pass on an Enter pressed by mistake: 'none' is typed.
         none = next((c.key for c in ask.choices if c.value is NONE_OF_THESE), "")
@@ -513,7 +518,7 @@ def _parse_plain(ask: Ask, text: str) -> tuple[object, str | None]:
     picked: list[object] = []
     for part in re.split(r"[\s,]+", text):
         if part.lower() not in by_key:
-            return None, f"'{part}' is not one of the numbers shown"
+            return None, f"'{shorten(part, _PLAIN_ECHO)}' is not one of the numbers shown"
         value = by_key[part.lower()]
         if value not in picked:
             picked.append(value)

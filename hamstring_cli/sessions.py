@@ -267,8 +267,13 @@ class SessionLock:
             except OSError:
                 same = False
             if same:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                try:
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                except OSError:
+                    # A full disk: the lock holds all the same; another intake refused by it
+                    # names the holder "unknown", and saving the session says what failed.
+                    pass
                 self.fd = fd
                 return True
             os.close(fd)

@@ -1,0 +1,139 @@
+"""Faults around an intake: hostile typed lines, a full disk, signals.
+
+Each test names its class. What a user sees (standard error, the exit status, the session file
+on disk) is what is asserted.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+from pathlib import Path
+
+import pytest
+from helpers import MINI_INTAKE
+from typer.testing import CliRunner
+
+from hamstring_cli import interactive, report, sessions
+from hamstring_cli.answers import read_answers
+from hamstring_cli.cli import app
+from hamstring_cli.interactive import intake
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import Questionnaire
+from hamstring_cli.sessions import IntakeStopped, SessionFile, lock_path
+
+
+@pytest.fixture
+def mini_path(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI_INTAKE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def mini(mini_path: Path) -> Questionnaire:
+    return load_questionnaire(mini_path)
+
+
+@pytest.fixture(autouse=True)
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "hamstring" / "sessions"
+
+
+def no_space(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+# -- a refused line in --plain is echoed escaped and cut short ---------------------------------
+
+
+def test_plain_echoes_a_refused_line_escaped_and_short(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = "\x1b]0;PWNED\x07\x1b[2J" + "x" * 2_000_000
+    typed = f"{huge}\n0\n1\n{huge}\n1\n34\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(typed))
+    answers = intake(mini, {}, plain=True)
+    assert answers["age"] == 34
+    shown = capsys.readouterr().err
+    assert "\x1b" not in shown and "\x07" not in shown, "no control character reaches the screen"
+    assert "\\x1b]0;PWNED" in shown, "it is written as its escape"
+    # Twice refused, twice echoed as the piped line and twice in the refusal: each short.
+    assert len(shown) < 20_000
+    assert shown.count("(2,000,014 characters)") == 4
+    assert "is not one of the numbers shown" in shown
+
+
+# -- a full disk during a --plain intake -------------------------------------------------------
+
+
+def test_a_full_disk_under_the_lock_file_still_locks(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sessions.os, "pwrite", no_space)
+    store = SessionFile.open(mini, tmp_path / "s.yaml")
+    try:
+        assert lock_path(store.path).exists()
+        with pytest.raises(sessions.SessionFileError, match="in use by another intake"):
+            SessionFile.open(mini, tmp_path / "s.yaml")
+    finally:
+        store.close()
+
+
+def test_a_full_disk_in_a_plain_intake_says_what_was_saved_and_where(
+    monkeypatch: pytest.MonkeyPatch, mini_path: Path, state: Path
+) -> None:
+    # Nothing can be written: not the lock file's process id, not the session file.
+    monkeypatch.setattr(sessions.os, "pwrite", no_space)
+    monkeypatch.setattr(report.os, "fsync", no_space)
+    result = CliRunner().invoke(
+        app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n"
+    )
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), "no traceback"
+    err = result.stderr
+    assert "cannot save the session" in err and "No space left on device" in err
+    assert "3 answers were given, but the session file could not be written" in err
+    assert "nothing was saved" in err
+    # The answers are given back, as lines of an answer file.
+    assert 'onset: "sudden"' in err and 'pop: "yes"' in err
+    assert sorted(state.glob("*.yaml")) == []
+
+
+def test_a_disk_that_fills_mid_intake_keeps_the_last_save(
+    monkeypatch: pytest.MonkeyPatch, mini_path: Path, mini: Questionnaire, state: Path
+) -> None:
+    real = report.os.fsync
+    calls: list[int] = []
+
+    def fills(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) > 1:
+            no_space()
+        real(fd)
+
+    monkeypatch.setenv("HAMSTRING_NO_CACHE", "1")
+    monkeypatch.setattr(report.os, "fsync", fills)
+    result = CliRunner().invoke(
+        app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n"
+    )
+    assert result.exit_code == 1, result.output
+    err = result.stderr
+    (saved,) = state.glob("*.yaml")
+    assert "the last save holds the first 1 answer, in" in err and str(saved) in err
+    assert f"--resume {saved}" in err
+    assert dict(read_answers(saved, mini)) == {"flags": ()}
+
+
+def test_intake_stopped_by_a_full_disk_is_an_intake_stop(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
+) -> None:
+    monkeypatch.setattr(sessions.os, "pwrite", no_space)
+    monkeypatch.setattr(report.os, "fsync", no_space)
+    monkeypatch.setattr("sys.stdin", io.StringIO("0\n"))
+    monkeypatch.setattr(interactive, "_stdin_is_terminal", lambda: False)
+    with pytest.raises(IntakeStopped) as caught:
+        intake(mini, {}, plain=True)
+    assert caught.value.failure == "No space left on device"
