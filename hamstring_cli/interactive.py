@@ -18,6 +18,7 @@ clean. Questionary is imported only when the first prompt is shown.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from hamstring_cli.engine import BACK, Back, Session, drive
 from hamstring_cli.errors import InvalidAnswer, escape, shorten
@@ -117,6 +118,8 @@ class Ask:
     back: bool = False
     check: Callable[[object], str | None] | None = None
     unit: str = ""
+    #: select: each choice on one line, the words before its last ' → ' cut to fit.
+    one_line: bool = False
 
     @property
     def can_go_back(self) -> bool:
@@ -249,38 +252,28 @@ def _review_ask() -> Ask:
 
 
 def _change_ask(session: Session) -> Ask:
-    """Which answer to change: its number in the review, typed (any number: 10 works too)."""
-    steps = session.transcript
-    count = len(steps)
+    """Which answer to change: every answer on the path listed in words, picked from the list.
 
-    def check(raw: object) -> str | None:
-        text = str(raw).strip().lower()
-        if text in _BACK_WORDS:
-            return None
-        if text.isdigit() and 1 <= int(text) <= count:
-            return None
-        return f"Type a number from 1 to {count} (the review's numbers), or b to go back"
-
-    return Ask(
-        CHANGE,
-        "text",
-        "Which answer to change?",
-        hint=f"its number in the review, 1 to {count}",
-        back=True,
-        check=check,
+    Nothing to remember from the review (its numbers may have scrolled away): each entry is the
+    question and its answer, numbered as in the review; Back changes nothing.
+    """
+    choices = tuple(
+        Choice(
+            f"{' '.join(step.question.prompt.split())} → {step.question.words(step.answer)}",
+            step.question.id,
+            str(number),
+        )
+        for number, step in enumerate(session.transcript, start=1)
     )
+    back = Choice("Back to the review, change nothing", BACK, "b")
+    return Ask(CHANGE, "select", "Which answer to change?", (*choices, back), one_line=True)
 
 
 def change_target(session: Session, raw: object) -> str | None:
-    """The id of the question whose review number was typed, or None to go back."""
-    if raw is BACK or isinstance(raw, Back):
+    """The id of the question picked to change, or None to go back (or if it is not asked)."""
+    if raw is BACK or isinstance(raw, Back) or not isinstance(raw, str):
         return None
-    text = str(raw).strip()
-    if not text.isdigit():
-        return None
-    steps = session.transcript
-    number = int(text)
-    return steps[number - 1].question.id if 1 <= number <= len(steps) else None
+    return raw if raw in {s.question.id for s in session.transcript} else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,9 +325,14 @@ def prompt(ask: Ask) -> object:
         ).unsafe_ask()
     # questionary's shortcuts are single keys; longer keys (row numbers) go into the title.
     keyed = all(len(c.key) == 1 for c in ask.choices)
+
+    def title(c: Choice) -> str:
+        text = c.title if keyed or not c.key else f"{c.key:>2}. {c.title}"
+        return _one_line(text, columns - 7) if ask.one_line else _fit(text, columns - 7, 6)
+
     choices = [
         questionary.Choice(
-            _fit(c.title if keyed or not c.key else f"{c.key:>2}. {c.title}", columns - 7, 6),
+            title(c),
             c.value,
             shortcut_key=c.key if keyed else False,
             description=_describe(c.help, columns),
@@ -402,6 +400,18 @@ def _fit(text: str, width: int, indent: int) -> str:
     return ("\n" + " " * indent).join(lines) if lines else text
 
 
+def _one_line(text: str, width: int) -> str:
+    """``text`` on one line of ``width``: the words before its last ' → ' are cut with '…'."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    head, arrow, tail = text.rpartition(" → ")
+    if arrow and len(tail) + len(arrow) + 12 <= width:
+        room = width - len(tail) - len(arrow) - 1
+        return f"{head[:room].rstrip()}…{arrow}{tail}"
+    return text[: width - 1].rstrip() + "…"
+
+
 def _describe(help_text: str, columns: int) -> str | None:
     """An option's help as questionary's description line, wrapped to the width."""
     if not help_text:
@@ -409,6 +419,42 @@ def _describe(help_text: str, columns: int) -> str | None:
     label = "Description: "
     lines = textwrap.wrap(label + " ".join(help_text.split()), max(columns - 3, 20))
     return "\n  ".join(lines)[len(label) :]
+
+
+def _run_pager(args: list[str], text: str, env: dict[str, str]) -> bool:
+    """Run the pager on ``text``; False when it cannot be started.
+
+    Stopped on the way (SIGTERM, say), the pager is asked to end, not killed, so that it
+    gives the terminal back in the modes it found it in.
+    """
+    import subprocess as sp
+
+    try:
+        process = sp.Popen(args, stdin=sp.PIPE, env=env)
+    except OSError:
+        return False
+    try:
+        process.communicate(text.encode())
+    except BaseException:
+        process.terminate()
+        try:
+            process.wait(timeout=2)
+        except sp.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+    return True
+
+
+def _less_prompt(title: str) -> str:
+    """``less``'s prompt option for a paged view: its title, where it is, and how to close it.
+
+    The prompt's own characters (``? : . % \\``) are escaped in the title.
+    """
+    safe = re.sub(r"([?:.%\\])", r"\\\1", title)
+    return (
+        f"-Ps{safe}\\: lines %lt-%lb?L of %L. - ?e(end), q closes it:Space for more, q closes it."
+    )
 
 
 def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int = 80) -> object:
@@ -725,8 +771,8 @@ class _Screen:
         if height + 6 <= self.height or not self.stream.isatty():
             console.print(table)
             return
-        self.page(table)
-        self.text(f"The {len(steps)} answers were shown in a pager (q closes it).", "dim")
+        self.page(table, f"Review of the {len(steps)} answers")
+        self.text(f"The {len(steps)} answers were shown in a pager.", "dim")
 
     def summary(self, result: Result) -> None:
         """The decision, drawn by the report's text renderer: it fits one screen."""
@@ -745,18 +791,21 @@ class _Screen:
             return
         with self.console.capture() as captured:
             render_reasoning(result, self.console)
-        self.page_text(captured.get())
+        self.page_text(captured.get(), "The reasoning")
 
-    def page(self, renderable: object) -> None:
+    def page(self, renderable: object, title: str) -> None:
         """Show something taller than the screen in a pager."""
         with self.console.capture() as captured:
             self.console.print(renderable)
-        self.page_text(captured.get())
+        self.page_text(captured.get(), title)
 
-    def page_text(self, text: str) -> None:
-        """Show text in ``$PAGER`` (default ``less``, with colour); printed when there is none."""
+    def page_text(self, text: str, title: str) -> None:
+        """Show text in ``$PAGER`` (default ``less``, with colour); printed when there is none.
+
+        The way out is on the screen while the pager is open: in ``less``'s own prompt line
+        (``title: lines 1-23 of 40, q closes it``), else as the first line of the text.
+        """
         import shlex
-        import subprocess
 
         command = os.environ.get("PAGER") or ("less" if shutil.which("less") else "")
         if command:
@@ -764,10 +813,15 @@ class _Screen:
             # -R: colours, not 'ESC[1m'; -X: the text stays on the screen after q.
             env.setdefault("LESS", "-RX")
             try:
-                subprocess.run(shlex.split(command), input=text.encode(), env=env, check=False)
+                args = shlex.split(command)
+            except ValueError:
+                args = []
+            if args and os.path.basename(args[0]) == "less":
+                args.append(_less_prompt(title))
+            else:
+                text = f"{title} (q closes it)\n{text}"
+            if args and _run_pager(args, text, env):
                 return
-            except (OSError, ValueError):
-                pass
         self._write(text)
 
     @property
@@ -876,7 +930,9 @@ class _Terminal:
             self.saving = False
             self.screen.warn(f"{error}; the intake goes on, but cannot be resumed if stopped")
 
-    def stopped(self, session: Session, *, interrupted: bool) -> IntakeStopped:
+    def stopped(
+        self, session: Session, *, interrupted: bool, signal: int | None = None
+    ) -> IntakeStopped:
         """Save what there is and describe the stop for the command line."""
         current = session.current
         # The question in words: a person reads this message, not the questionnaire's ids.
@@ -884,7 +940,9 @@ class _Terminal:
         answered = len(session.answers)
         if not answered:
             # Nothing to resume, and no file was written (save skips an empty intake).
-            return IntakeStopped(interrupted=interrupted, saved=None, resume=None, answered=0)
+            return IntakeStopped(
+                interrupted=interrupted, saved=None, resume=None, answered=0, signal=signal
+            )
         self.save(session)
         if not self.saving:
             # The disk filled, say: tell what the file holds, and give what it does not.
@@ -898,6 +956,7 @@ class _Terminal:
                 failure=self.store.failure or "it could not be written",
                 saved_count=len(self.store.saved),
                 unsaved=self.store.unsaved(session.answers),
+                signal=signal,
             )
         return IntakeStopped(
             interrupted=interrupted,
@@ -905,6 +964,7 @@ class _Terminal:
             resume=self.store.resume,
             answered=answered,
             pending=pending,
+            signal=signal,
         )
 
 
@@ -948,6 +1008,72 @@ def _prompts_on(screen: _Screen) -> Iterator[None]:
         yield
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during an intake: stops it as Ctrl-C does (saved, with the resume hint).
+
+    A ``KeyboardInterrupt``, so that whatever is drawing (a questionary prompt, a pager) unwinds
+    and gives the terminal back on the way out, as it does for Ctrl-C.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: The signals that stop an intake as Ctrl-C does.
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[Callable[[], None]]:
+    """While the intake runs, SIGTERM and SIGHUP raise :class:`Terminated` (once).
+
+    Yields the function that puts the terminal back in the modes it had when the intake began
+    (a pager killed on the way out may leave it raw).
+    """
+    import signal
+
+    modes: list[Any] | None = None
+    fd = -1
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        if os.isatty(fd):
+            modes = termios.tcgetattr(fd)
+    except (ImportError, AttributeError, OSError, ValueError):
+        modes = None
+    fired: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        if fired:
+            return  # already stopping: let the answers be saved
+        fired.append(signum)
+        raise Terminated(signum)
+
+    def restore() -> None:
+        if modes is None:
+            return
+        import termios
+
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, modes)
+
+    previous: dict[int, object] = {}
+    for name in _STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        # Outside the main thread (a test's runner, say) the default handling stays.
+        with contextlib.suppress(ValueError, OSError):
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield restore
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
+
+
 def intake(
     questionnaire: Questionnaire,
     given: Mapping[str, Answer],
@@ -988,7 +1114,7 @@ def intake(
         session = Session(questionnaire, given)
         terminal = _Terminal(questionnaire, screen, store, plain)
         try:
-            with _prompts_on(screen):
+            with _stopped_by_signals() as restore, _prompts_on(screen):
                 screen.intro(questionnaire, store, len(given))
                 _walk_and_review(session, terminal)
                 result = score(questionnaire, session.path_answers)
@@ -996,12 +1122,16 @@ def intake(
                 # Piped answers have nobody to answer a menu: --output saves the report.
                 if _stdin_is_terminal():
                     _after_summary(result, terminal, shown_format, offer_save=offer_save)
-        except KeyboardInterrupt:
-            if plain:
-                # The message goes on a line of its own, not after the '> ' of the prompt.
-                stream.write("\n")
-                stream.flush()
-            raise terminal.stopped(session, interrupted=True) from None
+        except KeyboardInterrupt as interrupt:
+            signum = interrupt.signum if isinstance(interrupt, Terminated) else None
+            if signum is not None:
+                restore()
+            # The message goes on a line of its own, not after the '> ' of the prompt.
+            if plain or signum is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.write("\n")
+                    stream.flush()
+            raise terminal.stopped(session, interrupted=True, signal=signum) from None
         except EOFError:
             raise terminal.stopped(session, interrupted=False) from None
         store.remove()
@@ -1034,7 +1164,7 @@ def _walk_and_review(session: Session, terminal: _Terminal) -> None:
             raw = terminal.prompt(_change_ask(session))
         except EOFError:
             return
-        target = change_target(session, interpret(_change_ask(session), raw))
+        target = change_target(session, raw)
         if target is not None:
             terminal.changing = True
             session.revisit(target)

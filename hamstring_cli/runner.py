@@ -83,9 +83,10 @@ def run_triage(
                 resuming=resume is not None and (session is None or session == resume),
             )
         except IntakeStopped as stopped:
-            raise Stop(
-                str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT
-            ) from None
+            status = Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT
+            if stopped.signal is not None:
+                status = Exit(128 + stopped.signal)
+            raise Stop(str(stopped), status) from None
     else:
         read_from = answers if answers is not None else resume
         source = None if read_from is None else _source_name(read_from)

@@ -42,11 +42,17 @@ class SessionFileError(HamstringError):
     """A session file that cannot be used: it cannot be written, or it is some other file."""
 
 
+#: How a signal that stops an intake is said ("terminated (SIGTERM)").
+SIGNAL_WORDS = {1: "hung up (SIGHUP)", 15: "terminated (SIGTERM)"}
+
+
 class IntakeStopped(HamstringError):
-    """The intake stopped before its summary: interrupted (Ctrl-C) or its input ended.
+    """The intake stopped before its summary: interrupted (Ctrl-C), its input ended, or a
+    signal (SIGTERM, SIGHUP) ended it.
 
     Carries where the answers were saved and the command that resumes them; the command line
-    prints it and exits 130 (interrupted) or 1 (input ended).
+    prints it and exits 130 (interrupted), 128 + the signal's number (a signal) or 1 (input
+    ended).
     """
 
     def __init__(
@@ -60,8 +66,11 @@ class IntakeStopped(HamstringError):
         failure: str | None = None,
         saved_count: int | None = None,
         unsaved: str = "",
+        signal: int | None = None,
     ) -> None:
         self.interrupted = interrupted
+        #: The number of the signal that stopped the intake (SIGTERM, SIGHUP), if one did.
+        self.signal = signal
         self.saved = saved
         self.resume = resume
         self.answered = answered
@@ -76,6 +85,8 @@ class IntakeStopped(HamstringError):
 
     def _words(self) -> str:
         why = "interrupted" if self.interrupted else "the input ended"
+        if self.signal is not None:
+            why = SIGNAL_WORDS.get(self.signal, f"stopped by signal {self.signal}")
         where = f" at '{self.pending}'" if self.pending else ""
         if self.failure is not None:
             return self._failed_words(f"{why}{where}")

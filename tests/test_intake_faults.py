@@ -9,7 +9,13 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
+import shlex
+import shutil
+import signal
+import termios
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import MINI_INTAKE
@@ -88,9 +94,7 @@ def test_a_full_disk_in_a_plain_intake_says_what_was_saved_and_where(
     # Nothing can be written: not the lock file's process id, not the session file.
     monkeypatch.setattr(sessions.os, "pwrite", no_space)
     monkeypatch.setattr(report.os, "fsync", no_space)
-    result = CliRunner().invoke(
-        app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n"
-    )
+    result = CliRunner().invoke(app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n")
     assert result.exit_code == 1, result.output
     assert not isinstance(result.exception, OSError), "no traceback"
     err = result.stderr
@@ -116,9 +120,7 @@ def test_a_disk_that_fills_mid_intake_keeps_the_last_save(
 
     monkeypatch.setenv("HAMSTRING_NO_CACHE", "1")
     monkeypatch.setattr(report.os, "fsync", fills)
-    result = CliRunner().invoke(
-        app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n"
-    )
+    result = CliRunner().invoke(app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n")
     assert result.exit_code == 1, result.output
     err = result.stderr
     (saved,) = state.glob("*.yaml")
@@ -137,3 +139,84 @@ def test_intake_stopped_by_a_full_disk_is_an_intake_stop(
     with pytest.raises(IntakeStopped) as caught:
         intake(mini, {}, plain=True)
     assert caught.value.failure == "No space left on device"
+
+
+# -- SIGTERM or SIGHUP during a full-screen intake ---------------------------------------------
+
+
+def _spawn(tmp_path: Path, *args: str, rows: int = 24) -> Any:
+    pexpect = pytest.importorskip("pexpect")
+    command = shutil.which("hamstring")
+    if command is None:
+        pytest.skip("the 'hamstring' command is not on PATH")
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    for name in ("COLUMNS", "LINES", "PAGER", "LESS"):
+        env.pop(name, None)
+    return pexpect.spawn(
+        command, list(args), env=env, cwd=str(tmp_path), encoding="utf-8",
+        timeout=20, dimensions=(rows, 80),
+    )  # fmt: skip
+
+
+def _cooked(child: Any) -> bool:
+    """Whether the terminal reads lines and echoes them again (not left raw)."""
+    modes = termios.tcgetattr(child.child_fd)
+    return bool(modes[3] & termios.ICANON) and bool(modes[3] & termios.ECHO)
+
+
+@pytest.mark.pty
+@pytest.mark.parametrize(
+    ("name", "words", "status"),
+    [("SIGTERM", "terminated (SIGTERM)", 143), ("SIGHUP", "hung up (SIGHUP)", 129)],
+)
+def test_a_signal_at_a_prompt_restores_the_terminal_and_says_how_to_resume(
+    tmp_path: Path, mini_path: Path, state: Path, name: str, words: str, status: int
+) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = _spawn(tmp_path, "triage", "-q", str(mini_path))
+    child.expect("None of these")
+    child.send("\x1b[A \r")  # up to "None of these", tick it, answer
+    child.expect("How did the pain start")
+    child.expect("Enter to answer")
+    assert not _cooked(child), "a prompt reads keys one by one"
+    child.kill(getattr(signal, name))
+    child.expect(f"hamstring: {re.escape(words)} at 'How did the pain start\\?'; 1 answer is")
+    child.expect("resume with:")
+    child.expect(r"\s*(hamstring triage [^\r\n]+)\r?\n")
+    command = shlex.split(child.match.group(1))
+    child.expect(pexpect.EOF)
+    assert _cooked(child), "the terminal is given back as it was found"
+    child.close()
+    assert child.exitstatus == status
+    (saved,) = state.glob("*.yaml")
+    assert command[-2:] == ["--resume", str(saved)]
+    assert "Traceback" not in child.before
+
+    resumed = _spawn(tmp_path, *command[1:])
+    resumed.expect("How did the pain start")
+    resumed.close(force=True)
+
+
+@pytest.mark.pty
+def test_a_signal_while_the_review_is_paged_gives_the_terminal_back(
+    tmp_path: Path, mini_path: Path, state: Path
+) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = _spawn(tmp_path, "triage", "-q", str(mini_path), rows=8)
+    child.expect("None of these")
+    child.send("\x1b[A \r")
+    for prompt, keys in (("How did the pain start", "1\r"), ("Was there a pop", "1\r")):
+        child.expect(prompt)
+        child.send(keys)
+    child.expect("How old is the patient")
+    child.send("34\r")
+    # Eight rows do not hold the review: less shows it.
+    child.expect("q closes it")
+    child.kill(signal.SIGTERM)
+    child.expect("terminated \\(SIGTERM\\)")
+    child.expect(pexpect.EOF)
+    assert _cooked(child)
+    child.close()
+    assert child.exitstatus == 143
+    assert len(list(state.glob("*.yaml"))) == 1

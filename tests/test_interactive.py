@@ -194,11 +194,11 @@ def test_review_can_change_an_answer_and_the_walk_goes_on(
         monkeypatch,
         *SUDDEN,
         (REVIEW, CHANGE_ANSWER),
-        (CHANGE, "2"),  # the review's number of the onset question
+        (CHANGE, "onset"),  # picked from the list of answers
         ("onset", "gradual"),
         ("weeks", "8"),  # age is still on the path: it is not asked again
         (REVIEW, CHANGE_ANSWER),
-        (CHANGE, "b"),  # back to the review without changing anything
+        (CHANGE, BACK),  # back to the review without changing anything
         *FINISH,
     )
     answers = intake(mini, {})
@@ -209,10 +209,16 @@ def test_review_can_change_an_answer_and_the_walk_goes_on(
     # Asked again from the review, the onset opens one new question (the weeks): the count
     # says what will be asked, not the whole rest of the tree.
     assert "Question 2, then up to 1 more to go" in screen
+    # Every answer on the path is listed in words, so no number has to be remembered.
     change = next(a for a in script.asked if a.key == CHANGE)
-    assert change.check is not None
-    assert change.check("4") is None and change.check("b") is None
-    assert change.check("5") is not None and change.check("0") is not None
+    assert change.kind == "select"
+    assert [(c.key, c.title, c.value) for c in change.choices] == [
+        ("1", "Any warning signs? → None of these", "flags"),
+        ("2", "How did the pain start? → Suddenly", "onset"),
+        ("3", "Was there a pop? → Yes", "pop"),
+        ("4", "How old is the patient? → 34 years", "age"),
+        ("b", "Back to the review, change nothing", BACK),
+    ]
 
 
 def test_a_red_flag_interrupts_once_with_advice_level_and_source(
@@ -614,3 +620,43 @@ def test_ctrl_c_in_a_prompt_is_a_keyboard_interrupt(keys: Keys, mini: Questionna
     keys("\x03")
     with pytest.raises(KeyboardInterrupt):
         interactive.prompt(ask)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pager says how to close it while it is open
+
+
+def pager_stub(tmp_path: Path, name: str) -> tuple[str, Path]:
+    """A pager named ``name`` that writes its arguments, then what it was given, to a file."""
+    record = tmp_path / f"{name}.out"
+    stub = tmp_path / name
+    script = f'#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > {record}\n'
+    stub.write_text(script + f"cat >> {record}\n")
+    stub.chmod(0o755)
+    return str(stub), record
+
+
+def test_less_is_given_a_prompt_that_says_how_to_close_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, record = pager_stub(tmp_path, "less")
+    monkeypatch.setenv("PAGER", command)
+    screen = interactive._Screen(io.StringIO(), plain=True)
+    screen.page_text("the text\n", "Review: 20% of 1.5 answers?")
+    args = record.read_text().splitlines()
+    # less's own prompt characters in the title are escaped, so it is shown as written.
+    assert args[0] == (
+        r"-PsReview\: 20\% of 1\.5 answers\?\: lines %lt-%lb?L of %L. - "
+        "?e(end), q closes it:Space for more, q closes it."
+    )
+    assert args[1] == "the text"
+
+
+def test_another_pager_shows_the_way_out_on_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, record = pager_stub(tmp_path, "more")
+    monkeypatch.setenv("PAGER", command)
+    screen = interactive._Screen(io.StringIO(), plain=True)
+    screen.page_text("the text\n", "The reasoning")
+    assert record.read_text() == "The reasoning (q closes it)\nthe text\n"

@@ -34,6 +34,7 @@ pytestmark = [
 
 ENTER = "\r"
 UP = "\x1b[A"
+DOWN = "\x1b[B"
 CTRL_C = "\x03"
 
 MINI = MINI_INTAKE
@@ -143,7 +144,8 @@ def test_a_full_intake_of_the_bundled_questionnaire(spawn: Spawn, state: Path) -
         child.send(ENTER)
     # 16 answers do not fit 24 lines with the question after them: they are paged.
     child.expect("Review the answers")
-    child.expect(r"\r\n:")  # less waits at its prompt
+    # less waits at its prompt, which says how to close it.
+    child.expect(r"Review of the 16 answers: lines 1-\d+ - Space for more, q closes it")
     child.send("q")
     child.expect("shown in a pager")
     finish(child)
@@ -188,7 +190,9 @@ def test_review_and_change_an_answer(spawn: Spawn, mini: str) -> None:
     child.expect("What next")
     child.send("2" + ENTER)  # change an answer
     child.expect("Which answer")
-    child.send("2" + ENTER)  # the onset, second in the review
+    # Every answer is listed in words: move down to the onset, second in the list.
+    child.expect(r"How did the pain start\? → Suddenly")
+    child.send(DOWN + ENTER)
     child.expect("How did the pain start")
     child.send("2" + ENTER)
     child.expect("How many weeks")

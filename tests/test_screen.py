@@ -106,7 +106,13 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
         term.expect(prompt)
         term.send(key + ENTER)
     term.expect("Review the answers")
-    term.expect(r"\r\n:")  # taller than the screen: less shows it
+    term.expect("q closes it")  # taller than the screen: less shows it
+    paged = term.settle()
+    # While the pager is open, its last line says what it shows and how to close it.
+    assert re.fullmatch(
+        r"Review of the 16 answers: lines 1-23 - Space for more, q closes it *",
+        paged.splitlines()[-1],
+    ), paged
     term.send("q")
     term.expect("What next")
     term.send(ENTER)
@@ -120,8 +126,10 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     assert "Show the reasoning" in flat and "Save a report" in flat
 
     term.send("2" + ENTER)  # the reasoning, in a pager
-    term.expect(r"\r\n:")
-    assert "Differential" in term.settle()
+    term.expect("q closes it")
+    reasoning = term.settle()
+    assert "Differential" in reasoning
+    assert reasoning.splitlines()[-1].startswith("The reasoning: lines 1-23"), reasoning
     term.send("q")
     term.expect("Finish here")
     again = " ".join(term.settle().replace("│", " ").split())
