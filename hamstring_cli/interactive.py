@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from hamstring_cli.engine import BACK, Back, Session, drive
-from hamstring_cli.errors import InvalidAnswer, escape, shorten
+from hamstring_cli.errors import HamstringError, InvalidAnswer, escape, shorten
+from hamstring_cli.exits import Stop
 from hamstring_cli.model import Answer, Question, Questionnaire, RedFlagRule, fill, holds
 from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import flag_name, plural
@@ -67,6 +68,8 @@ SAVE = "save"
 SAVE_PATH = "save-path"
 REPORT_FORMAT = "save-format"
 OVERWRITE = "overwrite"
+STOP = "stop"
+FINISH = "finish"
 
 # Values of the menu choices.
 SHOW_SUMMARY = "summary"
@@ -76,6 +79,13 @@ REASONING = "reasoning"
 SAVE_REPORT = "save-report"
 REPLACE = "replace"
 KEEP = "keep"
+STOP_HERE = "stop-here"
+GO_ON = "go-on"
+KEEP_ANSWERS = "keep-answers"
+DISCARD = "discard"
+MENU = "menu"
+#: How an intake ended, for its session file: a report holds the answers (or will: --output).
+REPORTED = "reported"
 
 BACK_TITLE = "← Back"
 _BACK_WORDS = ("b", "back")
@@ -248,6 +258,49 @@ def _review_ask() -> Ask:
             Choice("Change an answer", CHANGE_ANSWER, "2"),
         ),
         default=SHOW_SUMMARY,
+    )
+
+
+def _stop_ask() -> Ask:
+    """After an emergency red flag: stop for the emergency summary (the default), or go on."""
+    return Ask(
+        STOP,
+        "select",
+        "An emergency: stop the intake here?",
+        (
+            Choice("Stop here and show the emergency summary", STOP_HERE, "1"),
+            Choice("Go on with the intake", GO_ON, "2"),
+        ),
+        default=STOP_HERE,
+    )
+
+
+def _finish_ask(saved: bool) -> Ask:
+    """Finishing without a saved report: keep the answers (the default), discard them, or not.
+
+    ``saved``: whether the session file holds the answers (it does not when the disk is full).
+    """
+    if not saved:
+        return Ask(
+            FINISH,
+            "select",
+            "Finish without saving a report? The answers could not be saved to a file.",
+            (
+                Choice("Yes, finish: the answers are not kept", DISCARD, "1"),
+                Choice("No, back to the menu", MENU, "2"),
+            ),
+            default=MENU,
+        )
+    return Ask(
+        FINISH,
+        "select",
+        "Finish without saving a report?",
+        (
+            Choice("Yes, and keep the answers to resume or report later", KEEP_ANSWERS, "1"),
+            Choice("Yes, and discard the answers", DISCARD, "2"),
+            Choice("No, back to the menu", MENU, "3"),
+        ),
+        default=KEEP_ANSWERS,
     )
 
 
@@ -701,42 +754,84 @@ class _Screen:
                 self.text(words, "dim")
         self.above = 0
 
-    def flag(self, q: Questionnaire, rule: RedFlagRule, answers: Mapping[str, Answer]) -> None:
-        """A red flag, prominent: what to do now, how pressing, and the source."""
+    def flag(
+        self,
+        q: Questionnaire,
+        rule: RedFlagRule,
+        answers: Mapping[str, Answer],
+        after: str = "The intake goes on; this flag is in the summary.",
+    ) -> None:
+        """A red flag, prominent: how pressing in the title, then what to do, then the source.
+
+        On a screen the box is drawn so that it stays in view under what follows it: the title
+        says the level and how soon, the advice (the action) comes first and whole, and the
+        source takes one line. ``after`` says what happens next ("" when a question follows).
+        """
         from rich.text import Text
 
         level = q.outcomes.levels.get(rule.level)
         label = level.label if level else rule.level.capitalize()
-        when = f"{label}, {level.timeframe}" if level and level.timeframe else label
+        timeframe = rule.timeframe or (level.timeframe if level else "")
+        when = f"{label.upper()}, {timeframe}" if timeframe else label.upper()
         reference = q.reference(rule.source)
         source = f"{rule.source}: {reference.citation}" if reference else rule.source
         advice = " ".join(fill(rule.advice, q, answers).split())
-        after = "The intake goes on; this flag is in the summary."
         self.blank()
         if self.plain:
-            self.text(f"!! RED FLAG: {label.upper()}: {flag_name(rule.id, rule.advice)}")
+            # Read aloud line by line: everything, the citation whole.
+            self.text(f"!! RED FLAG: {when}: {flag_name(rule.id, rule.advice)}")
             self.text(advice)
-            self.text(f"Level: {when}. Source {source}")
-            self.text(after)
+            self.text(f"Source {' '.join(source.split())}")
+            if after:
+                self.text(after)
             return
         from rich import box
+        from rich.console import Group
         from rich.panel import Panel
 
         from hamstring_cli.render.text import LEVEL_STYLES
 
         style = LEVEL_STYLES.get(rule.level, "bold")
         border = "yellow" if rule.level in ("soon", "routine") else "red"
-        body = Text(advice + "\n\n", style="bold")
-        body.append(f"Level: {when}\nSource {source}\n", style="dim")
-        body.append(after, style="dim")
-        self.console.print(
-            Panel(
-                body,
-                title=Text(f" RED FLAG: {label.upper()} ", style=style),
-                title_align="left",
-                border_style=border,
-                box=box.HEAVY,
-            )
+        # The citation on one line, cut at the edge: the box stays short enough to keep its
+        # title and action on the screen with the question under it.
+        cited = Text(f"Source {' '.join(source.split())}", style="dim", no_wrap=True)
+        cited.overflow = "ellipsis"
+        parts: list[Text] = [Text(advice, style="bold"), cited]
+        if after:
+            parts.append(Text(after, style="dim"))
+        panel = Panel(
+            Group(*parts),
+            title=Text(f" RED FLAG: {when} ", style=style),
+            title_align="left",
+            border_style=border,
+            box=box.HEAVY,
+        )
+        console = self.console
+        rows = len(console.render_lines(panel, console.options.update(height=None), pad=False))
+        console.print(panel)
+        # Kept in view: the next question's help is cut to leave these rows on the screen.
+        self.above += rows + 1
+
+    def lines(self, text: str) -> None:
+        """Lines as written, each wrapped; a line indented by two spaces (a path, a command)
+        stays whole, to copy."""
+        for line in text.split("\n"):
+            if line.startswith("  "):
+                self._write(f"{line}\n")
+            else:
+                self.text(line)
+
+    def stopped_early(self, session: Session) -> None:
+        """Say that the summary reads only the answers given before the emergency stop."""
+        position = session.position()
+        low, high = position.remaining_min + 1, position.remaining_max + 1
+        count = f"{high}" if low == high else f"up to {high}"
+        given = plural(len(session.transcript), "answers")
+        self.text(
+            f"The intake stopped for the emergency after {given}: {count} questions were not "
+            "asked, and count as unknown in this summary.",
+            "bold",
         )
 
     def ticked(self, words: list[str]) -> None:
@@ -840,6 +935,10 @@ class _Screen:
 # The intake
 
 
+class EmergencyStop(Exception):
+    """The user chose to stop the intake at an emergency red flag and see the summary now."""
+
+
 class _Terminal:
     """The answer source that asks in the terminal; it saves and checks before every question."""
 
@@ -905,16 +1004,31 @@ class _Terminal:
         return f"question {position.number}, then up to {high} more to go"
 
     def checkpoint(self, session: Session) -> None:
-        """Save the answers so far, then show any red flag they raise for the first time."""
+        """Save the answers so far, then show any red flag they raise for the first time.
+
+        An emergency flag raised with questions still to ask offers to stop here for the
+        emergency summary (the default) or go on; stopping raises :class:`EmergencyStop`.
+        Piped answers have nobody to ask: the intake goes on, and the flag is in the summary.
+        """
         self.save(session)
         answers = session.path_answers
         raised = raised_flags(self.q, answers)
         # A flag that stops holding (an answer changed) is shown again if it comes back.
         self.shown &= {r.id for r in raised}
-        for rule in raised:
-            if rule.id not in self.shown:
-                self.shown.add(rule.id)
+        fresh = [rule for rule in raised if rule.id not in self.shown]
+        offer = (
+            session.current is not None
+            and any(rule.level == "emergency" for rule in fresh)
+            and _stdin_is_terminal()
+        )
+        for rule in fresh:
+            self.shown.add(rule.id)
+            if offer:
+                self.screen.flag(self.q, rule, answers, after="")
+            else:
                 self.screen.flag(self.q, rule, answers)
+        if offer and self.prompt(_stop_ask()) == STOP_HERE:
+            raise EmergencyStop
 
     def save(self, session: Session) -> None:
         """Write the session file; a failure is said once and the intake goes on."""
@@ -929,6 +1043,29 @@ class _Terminal:
         except SessionFileError as error:
             self.saving = False
             self.screen.warn(f"{error}; the intake goes on, but cannot be resumed if stopped")
+
+    def kept_words(self, session: Session, *, early: bool) -> str:
+        """Where the answers stay and how to resume them; unsaved, the answers themselves."""
+        store = self.store
+        if not self.saving:
+            failure = store.failure or "it could not be written"
+            held = len(store.saved)
+            lines = [f"The session file could not be written ({failure}):", f"  {store.path}"]
+            if held:
+                lines += [f"it holds the first {plural(held, 'answers')}; resume with:"]
+                lines += [f"  {store.resume}"]
+            lines += ["The answers it does not hold, as lines of an answer file:"]
+            lines += store.unsaved(session.answers).splitlines()
+            return "\n".join(lines)
+        so_far = " so far" if early else ""
+        return "\n".join(
+            [
+                f"The answers{so_far} stay in",
+                f"  {store.path}",
+                "until you discard them (delete the file). Resume with:",
+                f"  {store.resume}",
+            ]
+        )
 
     def stopped(
         self, session: Session, *, interrupted: bool, signal: int | None = None
@@ -1083,6 +1220,7 @@ def intake(
     shown_format: str = "text",
     offer_save: bool = True,
     resuming: bool = False,
+    deliver: Callable[[Result], None] | None = None,
 ) -> dict[str, Answer]:
     """Run the intake in the terminal and return the answers on the path, in the order asked.
 
@@ -1100,9 +1238,13 @@ def intake(
             JSON report first.
         offer_save: offer to save a report (off when the command line writes ``--output``).
         resuming: ``session_file`` is the session being resumed (else it must not exist).
+        deliver: writes the result the command line reports (``--output``, standard output),
+            called before the session file is removed, so a report that cannot be written
+            loses nothing.
 
     Raises:
-        IntakeStopped: Ctrl-C, or the input ended; the answers so far are saved.
+        IntakeStopped: Ctrl-C, a signal, or the input ended; the answers so far are saved.
+        SessionKept: ``deliver`` failed; the answers stay in the session file.
         SessionFileError: the session file cannot be used (it is some other file, or its folder
             cannot be made).
     """
@@ -1116,12 +1258,21 @@ def intake(
         try:
             with _stopped_by_signals() as restore, _prompts_on(screen):
                 screen.intro(questionnaire, store, len(given))
-                _walk_and_review(session, terminal)
+                try:
+                    _walk_and_review(session, terminal)
+                    early = False
+                except EmergencyStop:
+                    early = True
+                # Stopped early, the questions not asked are unknown: the result reads only
+                # the answers given, as it does for any question the path skips.
                 result = score(questionnaire, session.path_answers)
                 screen.summary(result)
-                # Piped answers have nobody to answer a menu: --output saves the report.
+                if early:
+                    screen.stopped_early(session)
+                # Piped answers have nobody to answer a menu: the output is the record.
+                ended = REPORTED
                 if _stdin_is_terminal():
-                    _after_summary(result, terminal, shown_format, offer_save=offer_save)
+                    ended = _after_summary(result, terminal, shown_format, offer_save=offer_save)
         except KeyboardInterrupt as interrupt:
             signum = interrupt.signum if isinstance(interrupt, Terminated) else None
             if signum is not None:
@@ -1134,10 +1285,46 @@ def intake(
             raise terminal.stopped(session, interrupted=True, signal=signum) from None
         except EOFError:
             raise terminal.stopped(session, interrupted=False) from None
-        store.remove()
+        if deliver is not None:
+            try:
+                deliver(result)
+            except HamstringError as error:
+                # The report could not be written: the answers stay, and the message says where.
+                terminal.save(session)
+                raise SessionKept(str(error), terminal.kept_words(session, early=early)) from None
+        _end_session(terminal, session, ended, early=early)
     finally:
         store.close()
     return session.path_answers
+
+
+class SessionKept(Stop):
+    """The report could not be written after the intake; its answers stay in the session file.
+
+    A :class:`~hamstring_cli.exits.Stop`: the command line says both and exits 1.
+    """
+
+    def __init__(self, problem: str, kept: str) -> None:
+        super().__init__(f"{problem}\n{kept}")
+
+
+def _end_session(terminal: _Terminal, session: Session, ended: str, *, early: bool) -> None:
+    """Keep or remove the session file as the intake ended, and say which.
+
+    The answers stay until the user discards them, unless a report holds a complete intake;
+    an intake stopped early stays resumable whatever was saved.
+    """
+    store, screen = terminal.store, terminal.screen
+    if ended == DISCARD:
+        store.remove()
+        if _stdin_is_terminal():
+            screen.text("The answers were discarded.")
+        return
+    if ended == REPORTED and not early:
+        store.remove()
+        return
+    terminal.save(session)
+    screen.lines(terminal.kept_words(session, early=early))
 
 
 def _stdin_is_terminal() -> bool:
@@ -1172,24 +1359,31 @@ def _walk_and_review(session: Session, terminal: _Terminal) -> None:
 
 def _after_summary(
     result: Result, terminal: _Terminal, shown_format: str, *, offer_save: bool
-) -> None:
+) -> str:
     """What next: finish, show the reasoning, or save a report to a private file.
 
-    The reports offered are the registry's saved formats (:mod:`hamstring_cli.render.formats`),
-    the one the command line shows first.
+    The menu keeps its numbers for as long as it is shown (3 is always "Save a report"), and
+    the reasoning can be shown again. Finishing without a saved report asks once whether to
+    keep the answers (the default) or discard them. The reports offered are the registry's
+    saved formats (:mod:`hamstring_cli.render.formats`), the one the command line shows first.
+
+    Returns:
+        How the intake ended: :data:`REPORTED` (a report was saved, or ``--output`` will write
+        one), :data:`KEEP_ANSWERS` or :data:`DISCARD`. An input that ends here keeps them.
     """
     from hamstring_cli.render.formats import SAVED_FORMATS
 
     offered = sorted(SAVED_FORMATS, key=lambda f: f.name != shown_format)
-    shown = False
+    # Three choices at most, so that the menu stays on the screen under the decision; numbered
+    # once, so that a number means the same choice every time the menu is shown.
+    entries = [
+        ("Finish here", NO_REPORT),
+        ("Show the reasoning: differential, notes, references", REASONING),
+    ]
+    if offer_save:
+        entries.append(("Save a report to a file", SAVE_REPORT))
+    choices = tuple(Choice(t, v, str(n)) for n, (t, v) in enumerate(entries, 1))
     while True:
-        # Three choices at most, so that the menu stays on the screen under the decision.
-        entries = [("Finish here", NO_REPORT)]
-        if not shown:
-            entries.append(("Show the reasoning: differential, notes, references", REASONING))
-        if offer_save:
-            entries.append(("Save a report to a file", SAVE_REPORT))
-        choices = tuple(Choice(t, v, str(n)) for n, (t, v) in enumerate(entries, 1))
         try:
             picked = terminal.prompt(Ask(SAVE, "select", "What next?", choices, NO_REPORT))
             if picked == REASONING:
@@ -1197,20 +1391,24 @@ def _after_summary(
                 if not terminal.plain:
                     # Back from the pager, the decision is what the screen ends on again.
                     terminal.screen.summary(result)
-                shown = True
                 continue
-            if picked != SAVE_REPORT:
-                return
-            kinds = tuple(
-                Choice(f"{f.title}, {f.purpose}", f.name, str(n)) for n, f in enumerate(offered, 1)
-            )
-            kind = terminal.prompt(
-                Ask(REPORT_FORMAT, "select", "Which report?", kinds, offered[0].name)
-            )
+            if picked == SAVE_REPORT:
+                kinds = tuple(
+                    Choice(f"{f.title}, {f.purpose}", f.name, str(n))
+                    for n, f in enumerate(offered, 1)
+                )
+                kind = terminal.prompt(
+                    Ask(REPORT_FORMAT, "select", "Which report?", kinds, offered[0].name)
+                )
+                _save_report(result, terminal, str(kind))
+                return REPORTED
+            if not offer_save:
+                return REPORTED  # the command line writes the report (--output)
+            ended = terminal.prompt(_finish_ask(terminal.saving and bool(terminal.store.saved)))
         except EOFError:
-            return
-        _save_report(result, terminal, str(kind))
-        return
+            return KEEP_ANSWERS
+        if ended != MENU:
+            return str(ended)
 
 
 def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import MINI_INTAKE
+from helpers import BUNDLED, MINI_INTAKE
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -28,7 +28,11 @@ from hamstring_cli.engine import BACK
 from hamstring_cli.interactive import (
     CHANGE,
     CHANGE_ANSWER,
+    DISCARD,
+    GO_ON,
     KEEP,
+    KEEP_ANSWERS,
+    MENU,
     NO_REPORT,
     NONE_OF_THESE,
     OVERWRITE,
@@ -39,14 +43,18 @@ from hamstring_cli.interactive import (
     SAVE_PATH,
     SAVE_REPORT,
     SHOW_SUMMARY,
+    STOP,
+    STOP_HERE,
     Ask,
     intake,
     interpret,
     question_ask,
     raised_flags,
 )
+from hamstring_cli.interactive import FINISH as CONFIRM
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.scoring import score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
 
 MINI = MINI_INTAKE
@@ -125,7 +133,7 @@ def use(monkeypatch: pytest.MonkeyPatch, *steps: tuple[str, object]) -> Script:
     return script
 
 
-FINISH = ((REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT))
+FINISH = ((REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT), (CONFIRM, DISCARD))
 SUDDEN = (("flags", [NONE_OF_THESE]), ("onset", "sudden"), ("pop", "yes"), ("age", "34"))
 
 
@@ -235,6 +243,7 @@ def test_a_red_flag_interrupts_once_with_advice_level_and_source(
     script = use(
         monkeypatch,
         ("flags", ["numb", "fever"]),
+        (STOP, GO_ON),
         ("onset", onset),
         ("weeks", "3"),
         ("age", "40"),
@@ -243,10 +252,18 @@ def test_a_red_flag_interrupts_once_with_advice_level_and_source(
     intake(mini, {})
     script.done()
     panel = seen_before_onset[0]
-    assert FLAG_HEADING in panel
+    # The title says how pressing, the advice (what to do) comes first, then the source.
+    assert "RED FLAG: EMERGENCY, now" in panel
     assert "Possible cauda equina syndrome, emergency department now." in panel
-    assert "Level: Emergency, now" in panel
     assert "Source R1: Source one." in panel
+    assert panel.index("EMERGENCY") < panel.index("Possible cauda") < panel.index("Source R1")
+    assert "The intake goes on" not in panel, "the question after it asks whether it goes on"
+    stop = script.asked[1]
+    assert [c.title for c in stop.choices] == [
+        "Stop here and show the emergency summary",
+        "Go on with the intake",
+    ]
+    assert stop.default == STOP_HERE
     assert FLAG_HEADING not in capsys.readouterr().err.split("Review the answers")[0], (
         "a flag already shown is not shown again at every question"
     )
@@ -260,10 +277,12 @@ def test_a_flag_is_shown_again_if_it_goes_and_comes_back(
     script = use(
         monkeypatch,
         ("flags", ["numb"]),
+        (STOP, GO_ON),
         ("onset", BACK),
         ("flags", [NONE_OF_THESE]),
         ("onset", BACK),
         ("flags", ["numb"]),
+        (STOP, GO_ON),
         ("onset", "sudden"),
         ("pop", "no"),
         ("age", "40"),
@@ -298,6 +317,7 @@ def test_every_answer_is_saved_as_it_is_given(
         ("age", look("34")),
         (REVIEW, look(SHOW_SUMMARY)),
         (SAVE, NO_REPORT),
+        (CONFIRM, DISCARD),
     )
     intake(mini, {})
     script.done()
@@ -395,6 +415,253 @@ def test_the_reasoning_is_shown_on_request(
     before, after = shown.split("Differential")
     assert "Most likely: Tendon rupture" in before
     assert "References" in after and "[R1]" in after
+
+
+def test_the_menu_keeps_its_numbers_after_the_reasoning(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, tmp_path: Path
+) -> None:
+    menus: list[Ask] = []
+
+    def pick(value: object) -> object:
+        def step(ask: Ask) -> object:
+            menus.append(ask)
+            return value
+
+        return step
+
+    report = tmp_path / "report.md"
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, pick(REASONING)),
+        (SAVE, pick(SAVE_REPORT)),  # "3", as it was before the reasoning was shown
+        (REPORT_FORMAT, "markdown"),
+        (SAVE_PATH, str(report)),
+    )
+    intake(mini, {})
+    script.done()
+    first, second = ([(c.key, c.value) for c in m.choices] for m in menus)
+    assert first == second == [("1", NO_REPORT), ("2", REASONING), ("3", SAVE_REPORT)]
+    assert report.exists()
+
+
+def test_a_saved_report_holds_the_answers_and_the_session_file_goes(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, SAVE_REPORT),
+        (REPORT_FORMAT, "json"),
+        (SAVE_PATH, str(report)),
+    )
+    intake(mini, {})
+    script.done()
+    assert dict(read_answers(report, mini)) == {
+        "flags": (),
+        "onset": "sudden",
+        "pop": "yes",
+        "age": 34,
+    }
+    assert session_files(state) == []
+
+
+def test_finishing_without_a_report_asks_once_and_keeps_the_answers(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    mini_path: Path,
+    state: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, NO_REPORT),
+        (CONFIRM, lambda ask: ask.default),  # Enter: the default keeps them
+    )
+    intake(mini, {})
+    script.done()
+    confirm = script.asked[-1]
+    assert confirm.message == "Finish without saving a report?"
+    assert [c.value for c in confirm.choices] == [KEEP_ANSWERS, DISCARD, MENU]
+    (saved,) = session_files(state)
+    shown = capsys.readouterr().err.replace("\r\n", "\n")
+    # Where they stay, for how long, and the command that resumes them, each to copy whole.
+    assert f"The answers stay in\n  {saved}\nuntil you discard them" in shown
+    assert f"\n  hamstring triage --questionnaire {mini_path} --resume {saved}\n" in shown
+    assert dict(read_answers(saved, mini)) == {
+        "flags": (),
+        "onset": "sudden",
+        "pop": "yes",
+        "age": 34,
+    }
+
+    # Resumed, the complete intake goes to the review, and can be finished and discarded.
+    given = read_answers(saved, mini)
+    script = use(monkeypatch, *FINISH)
+    intake(mini, given, session_file=saved, resuming=True)
+    script.done()
+    assert not saved.exists()
+    assert "The answers were discarded." in capsys.readouterr().err.replace("\r\n", "\n")
+
+
+def test_no_from_the_finish_question_goes_back_to_the_menu(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, NO_REPORT),
+        (CONFIRM, MENU),
+        (SAVE, NO_REPORT),
+        (CONFIRM, DISCARD),
+    )
+    intake(mini, {})
+    script.done()
+    assert session_files(state) == []
+
+
+def test_an_input_that_ends_at_the_menu_keeps_the_answers(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    script = use(monkeypatch, *SUDDEN, (REVIEW, SHOW_SUMMARY), (SAVE, EOFError))
+    intake(mini, {})
+    script.done()
+    (saved,) = session_files(state)
+    assert dict(read_answers(saved, mini))["age"] == 34
+
+
+def test_a_report_that_cannot_be_written_keeps_the_answers_and_says_where(
+    monkeypatch: pytest.MonkeyPatch, mini_path: Path, state: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+
+    def gone(ask: Ask) -> object:
+        folder.rmdir()  # the folder of --output goes while the intake runs
+        return "34"
+
+    steps = dict([*SUDDEN[:3], ("age", gone), (REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT)])
+
+    def answer(ask: Ask, *args: object, **kwargs: object) -> object:
+        return Script((ask.key, steps[ask.key]))(ask)
+
+    monkeypatch.setattr(interactive, "prompt_plain", answer)
+    result = CliRunner().invoke(
+        app,
+        ["triage", "--plain", "-q", str(mini_path), "-o", str(folder / "r.md"), "-f", "markdown"],
+    )
+    assert result.exit_code == 1, result.output
+    (saved,) = session_files(state)
+    assert f"cannot write {folder / 'r.md'}" in result.stderr
+    assert f"The answers stay in\n  {saved}\n" in result.stderr
+    assert f"--resume {saved}" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# An emergency on the safety screen: stop for the emergency summary, or go on
+
+
+def test_an_emergency_flag_stops_the_intake_and_shows_its_summary(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    state: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = use(
+        monkeypatch,
+        ("flags", ["numb"]),
+        (STOP, lambda ask: ask.default),  # Enter: stopping is the default
+        (SAVE, NO_REPORT),
+        (CONFIRM, lambda ask: ask.default),
+    )
+    answers = intake(mini, {})
+    script.done()
+    assert answers == {"flags": ("numb",)}, "the summary reads the answers given so far"
+    shown = capsys.readouterr().err.replace("\r\n", "\n")
+    # The red-flag box, then the summary it led to.
+    assert "RED FLAG: EMERGENCY" in shown and shown.count("EMERGENCY") >= 2
+    assert "after 1 answer: 3 questions were not asked, and count as unknown" in " ".join(
+        shown.split()
+    )
+    assert "Review the answers" not in shown, "stopped: no review"
+    # Nothing is lost: the answers stay, resumable where the intake stopped.
+    (saved,) = session_files(state)
+    assert f"The answers so far stay in\n  {saved}" in shown
+    # Resumed, the flag is shown again and the stop offered again: going on is one choice.
+    script = use(
+        monkeypatch, (STOP, GO_ON), ("onset", "gradual"), ("weeks", "3"), ("age", "40"), *FINISH
+    )
+    resumed = intake(mini, read_answers(saved, mini), session_file=saved, resuming=True)
+    script.done()
+    assert resumed == {"flags": ("numb",), "onset": "gradual", "weeks": 3, "age": 40}
+
+
+def test_the_stop_is_not_asked_of_piped_answers(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\n1\n1\n34\n"))
+    answers = intake(mini, {}, plain=True)
+    assert answers == {"flags": ("numb",), "onset": "sudden", "pop": "yes", "age": 34}
+    shown = capsys.readouterr().err
+    assert "RED FLAG: EMERGENCY, now: Cauda equina" in shown
+    assert "The intake goes on; this flag is in the summary." in shown
+    assert "stop the intake here" not in shown
+
+
+def test_plain_at_a_terminal_offers_the_stop_with_numbers(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\n\n\n\n"))
+    monkeypatch.setattr(interactive, "_stdin_is_terminal", lambda: True)
+    answers = intake(mini, {}, plain=True)
+    assert answers == {"flags": ("numb",)}
+    shown = capsys.readouterr().err
+    assert "An emergency: stop the intake here?" in shown
+    assert "  1. Stop here and show the emergency summary\n" in shown
+    assert "  2. Go on with the intake\n" in shown
+    assert "Enter alone keeps 1" in shown
+
+
+def test_stopping_at_each_emergency_of_the_bundled_safety_screen_gives_an_emergency(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    q = load_questionnaire(BUNDLED)
+    screen = q.question(q.start)
+    emergencies = 0
+    for option in screen.options:
+        live = [r for r in raised_flags(q, {q.start: (option.value,)}) if r.level == "emergency"]
+        if not live:
+            continue
+        emergencies += 1
+        script = use(
+            monkeypatch,
+            (q.start, [option.value]),
+            (STOP, STOP_HERE),
+            (SAVE, NO_REPORT),
+            (CONFIRM, DISCARD),
+        )
+        answers = intake(q, {})
+        script.done()
+        result = score(q, answers)
+        assert result.triage.level == "emergency", option.value
+        assert {r.id for r in live} <= {f.id for f in result.red_flags}, option.value
+    assert emergencies >= 2, "the safety screen has emergencies to stop for"
+
+
+def test_an_emergency_stop_is_not_offered_when_nothing_is_left_to_ask(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given: dict[str, Answer] = {"flags": ("numb",), "onset": "sudden", "pop": "yes", "age": 34}
+    script = use(monkeypatch, *FINISH)
+    intake(mini, given)
+    script.done()
+    assert FLAG_HEADING in capsys.readouterr().err, "the flag is shown, then the review"
 
 
 # ---------------------------------------------------------------------------------------------

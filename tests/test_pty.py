@@ -101,13 +101,16 @@ def key_of(question: Question, value: str) -> str:
 
 
 def finish(child: Any) -> None:
-    """Take the defaults at the end: show the summary, then finish without a report."""
+    """Show the summary, then finish without a report, discarding the answers."""
     child.expect("What next")
     child.send(ENTER)
     child.expect("Most likely")
     child.expect("What next")
     child.expect("Finish here")
     child.send(ENTER)
+    child.expect("Finish without saving a report")
+    child.send("2" + ENTER)
+    child.expect("The answers were discarded")
     child.expect(pexpect.EOF)
     child.close()
 
@@ -153,7 +156,7 @@ def test_a_full_intake_of_the_bundled_questionnaire(spawn: Spawn, state: Path) -
     shown = child.log.getvalue()
     assert "Question 1, about" in shown
     assert shown.count("Most likely") == 1, "the summary is shown once"
-    assert sessions(state) == [], "the session file is removed after the summary"
+    assert sessions(state) == [], "the session file is removed once discarded"
 
 
 def test_back_and_a_changed_branch(spawn: Spawn, mini: str) -> None:
@@ -246,6 +249,7 @@ def test_plain_mode_reads_lines_and_moves_no_cursor(spawn: Spawn, mini: str) -> 
         ("How old is the patient", "40"),
         ("What next", ""),
         ("Finish here", ""),
+        ("Finish without saving a report", "2"),
     ):
         child.expect(prompt)
         child.expect("> ")

@@ -134,6 +134,10 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     term.expect("Finish here")
     again = " ".join(term.settle().replace("│", " ").split())
     assert "Most likely: Acute proximal hamstring rupture" in again, "the screen ends on it"
-    assert "Show the reasoning" not in again
+    # The menu keeps its numbers: 3 still saves a report.
+    assert "1) Finish here 2) Show the reasoning" in again, again
+    assert "3) Save a report to a file" in again, again
     term.send(ENTER)
+    term.expect("Finish without saving a report")
+    term.send("2" + ENTER)  # and discard the answers
     term.child.expect(pexpect.EOF)
