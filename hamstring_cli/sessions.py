@@ -12,6 +12,18 @@ Files hold patient answers: they are written atomically and private to the user 
 by :func:`hamstring_cli.report.write_private`), in folders private to the user (mode 0700).
 One intake owns its file for its whole life (an exclusive ``flock`` on ``.NAME.lock`` beside
 it), and a new intake never starts over a file that holds a saved one.
+
+How long a file stays (the README says the same): an intake is never lost by finishing it.
+
+- The file is removed when a complete intake ends with a report that holds its answers (saved
+  from the final menu, or written by ``--output``), or when the user chooses to discard it
+  ("Finish without saving a report?" offers keep, the default, or discard).
+- Otherwise it stays until the user discards it (deletes the file): an intake interrupted
+  (Ctrl-C, SIGTERM, SIGHUP, the input ending), stopped for an emergency, finished with "keep",
+  or whose report could not be written. Each of these says where the file is and the command
+  that resumes it. Nothing removes it by age.
+- Piped answers (standard input not a terminal) have nobody to ask: the printed result is the
+  record, and the file is removed once it is written, as with ``--output``.
 """
 
 from __future__ import annotations
@@ -205,8 +217,8 @@ def dump_answers(
         f"{MARK}: {questionnaire.id} {questionnaire.version}, saved {stamp}",
         f"# Resume it:  {resume_command(path, questionnaire)}",
         f"# It is an answer file too: hamstring triage --answers {shlex.quote(str(path))}",
-        "# It holds patient answers: it is private (mode 0600) and is removed once the",
-        "# summary has been shown.",
+        "# It holds patient answers: it is private (mode 0600) and stays until you delete it",
+        "# (or the intake ends with a saved report, or you choose to discard its answers).",
     ]
     if not on_path and not held:
         lines.append("{}")

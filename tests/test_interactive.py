@@ -159,7 +159,7 @@ def test_a_full_intake_returns_the_path_answers_in_order(
     assert "Serious causes come first." in shown
     assert "Review the answers" in shown and "34 years" in shown
     assert "Most likely: Tendon rupture" in shown
-    assert session_files(state) == [], "the session file is removed once the summary is shown"
+    assert session_files(state) == [], "the session file is removed once discarded"
 
 
 def test_given_answers_are_not_asked_again(

@@ -315,3 +315,27 @@ def test_plain_ctrl_c_prints_its_message_on_a_new_line(spawn: Spawn, mini: str) 
     shown = child.log.getvalue()
     # On a line of its own, not after the '> ' of the prompt.
     assert "\nhamstring: interrupted at 'How did the pain start?'" in shown
+
+
+def test_plain_mode_offers_to_stop_at_an_emergency(spawn: Spawn, mini: str, state: Path) -> None:
+    child = spawn("triage", "-q", mini, "--plain")
+    for prompt, line in (
+        ("Any warning signs", "1"),  # saddle numbness
+        ("An emergency: stop the intake here", ""),  # Enter: stop, the default
+        ("Finish here", ""),
+        ("Finish without saving a report", ""),  # Enter: keep the answers
+    ):
+        child.expect(prompt)
+        child.expect("> ")
+        child.sendline(line)
+    child.expect("Resume with:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    shown = child.log.getvalue()
+    assert "!! RED FLAG: EMERGENCY, now" in shown
+    assert "1. Stop here and show the emergency summary" in shown
+    assert "count as unknown in this summary" in shown
+    assert "How did the pain start" not in shown, "stopped: nothing more is asked"
+    (saved,) = sessions(state)
+    assert f"--resume {saved}" in shown
