@@ -380,17 +380,24 @@ def prompt(ask: Ask) -> object:
     keyed = all(len(c.key) == 1 for c in ask.choices)
 
     def title(c: Choice) -> str:
-        text = c.title if keyed or not c.key else f"{c.key:>2}. {c.title}"
+        # Numbers of two digits and more: the titles after them line up.
+        text = c.title if keyed or not c.key else f"{c.key + '.':<4}{c.title}"
         return _one_line(text, columns - 7) if ask.one_line else _fit(text, columns - 7, 6)
+
+    def described(c: Choice, shown: str) -> str | None:
+        # A title cut to one line is given whole below the list, while it is pointed at.
+        cut = ask.one_line and "…" in shown and "…" not in c.title
+        return _describe(c.help or (c.title if cut else ""), columns)
 
     choices = [
         questionary.Choice(
-            title(c),
+            shown,
             c.value,
             shortcut_key=c.key if keyed else False,
-            description=_describe(c.help, columns),
+            description=described(c, shown),
         )
         for c in ask.choices
+        for shown in (title(c),)
     ]
     default = next((c for c in choices if c.value == ask.default), None)
     numbers = [c.key for c in ask.choices if c.key.isdigit()]
@@ -455,7 +462,7 @@ def _fit(text: str, width: int, indent: int) -> str:
 
 def _one_line(text: str, width: int) -> str:
     """``text`` on one line of ``width``: the words before its last ' → ' are cut with '…'."""
-    text = " ".join(text.split())
+    text = re.sub(r"\s*\n\s*", " ", text)
     if len(text) <= width:
         return text
     head, arrow, tail = text.rpartition(" → ")

@@ -13,6 +13,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import BUNDLED, MINI_INTAKE
@@ -927,3 +928,43 @@ def test_another_pager_shows_the_way_out_on_its_first_line(
     screen = interactive._Screen(io.StringIO(), plain=True)
     screen.page_text("the text\n", "The reasoning")
     assert record.read_text() == "The reasoning (q closes it)\nthe text\n"
+
+
+def test_an_answer_to_change_fits_one_line_and_keeps_its_answer_whole() -> None:
+    question = "Does the patient have any of these warning signs? Select every one that applies."
+    title = f"1. {question} → Saddle numbness; Fever"
+    cut = interactive._one_line(title, 60)
+    assert len(cut) == 60 and cut.endswith("… → Saddle numbness; Fever")
+    assert cut.startswith("1. Does the patient have")
+    assert interactive._one_line("2. Age? → 34 years", 60) == "2. Age? → 34 years"
+    assert interactive._one_line("x" * 100, 60) == "x" * 59 + "…"
+
+
+def test_the_change_list_shows_a_cut_entry_whole_below_it(
+    keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import questionary
+
+    from hamstring_cli.engine import Session
+
+    shown: list[questionary.Choice] = []
+    real = questionary.select
+
+    def select(message: str, choices: list[questionary.Choice], **kwargs: Any) -> Any:
+        shown.extend(choices)
+        return real(message, choices, **kwargs)
+
+    monkeypatch.setattr(questionary, "select", select)
+    q = load_questionnaire(BUNDLED)
+    session = Session(q, {"red_flags": ("saddle_or_bladder", "fever_unwell")})
+    ask = interactive._change_ask(session)
+    keys("\r")
+    assert interactive.prompt(ask) == "red_flags"
+    first = shown[0]
+    title = str(first.title)
+    assert len(title) <= 80 - 7 and "\n" not in title, "one line in an 80-column terminal"
+    assert title.startswith("Does the patient have any") and title.endswith("…")
+    # Pointed at, it is given whole below the list.
+    whole = " ".join(str(first.description).split())
+    assert "Select every one that applies. → Saddle numbness" in whole
+    assert whole.endswith("Fever, night sweats or feeling generally unwell")
