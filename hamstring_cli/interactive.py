@@ -1168,6 +1168,29 @@ class Terminated(KeyboardInterrupt):
 _STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
+def _let_a_hung_up_terminal_go() -> None:
+    """Point standard streams whose terminal has gone (a hang-up: EIO) at ``/dev/null``.
+
+    What is left to do (the prompt's clean-up, the message) then writes to nothing instead of
+    failing on the way out, and the answers are saved whatever; a stream that is a file or a
+    terminal still there is left alone.
+    """
+    import errno
+    import termios
+
+    for fd in (0, 1, 2):
+        try:
+            termios.tcgetattr(fd)
+        except termios.error as error:
+            if error.args and error.args[0] == errno.EIO:
+                with contextlib.suppress(OSError):
+                    null = os.open(os.devnull, os.O_RDWR)
+                    os.dup2(null, fd)
+                    os.close(null)
+        except OSError:
+            pass
+
+
 @contextmanager
 def _stopped_by_signals() -> Iterator[Callable[[], None]]:
     """While the intake runs, SIGTERM and SIGHUP raise :class:`Terminated` (once).
@@ -1193,6 +1216,8 @@ def _stopped_by_signals() -> Iterator[Callable[[], None]]:
         if fired:
             return  # already stopping: let the answers be saved
         fired.append(signum)
+        if signum == getattr(signal, "SIGHUP", None):
+            _let_a_hung_up_terminal_go()
         raise Terminated(signum)
 
     def restore() -> None:

@@ -14,6 +14,7 @@ import shlex
 import shutil
 import signal
 import termios
+import time
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,46 @@ def test_a_signal_while_the_review_is_paged_gives_the_terminal_back(
     child.close()
     assert child.exitstatus == 143
     assert len(list(state.glob("*.yaml"))) == 1
+
+
+@pytest.mark.pty
+@pytest.mark.parametrize("plain", [False, True])
+def test_a_terminal_that_hangs_up_keeps_the_answers_without_a_traceback(
+    tmp_path: Path, mini_path: Path, state: Path, plain: bool
+) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    command = shutil.which("hamstring")
+    if command is None:
+        pytest.skip("the 'hamstring' command is not on PATH")
+    err = tmp_path / "err.txt"
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    args = [command, "triage", "-q", str(mini_path), *(["--plain"] if plain else [])]
+    # Standard error goes to a file, to read what is said after the terminal has gone.
+    child = pexpect.spawn(
+        "sh", ["-c", f"exec {shlex.join(args)} 2>{shlex.quote(str(err))}"],
+        env=env, encoding="utf-8", timeout=20, dimensions=(24, 80),
+    )  # fmt: skip
+    child.expect("None of these")
+    if plain:
+        child.expect("> ")
+        child.sendline("0")
+    else:
+        child.send("\x1b[A \r")
+    child.expect("How did the pain start")
+    child.expect("> " if plain else "Enter to answer")
+    os.close(child.child_fd)  # the terminal goes: the kernel hangs the intake up
+    child.closed = True
+    deadline = time.monotonic() + 20
+    while True:
+        pid, status = os.waitpid(child.pid, os.WNOHANG)
+        if pid:
+            break
+        assert time.monotonic() < deadline, "the intake did not end"
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 129
+    said = err.read_text()
+    (saved,) = state.glob("*.yaml")
+    assert "hung up (SIGHUP) at 'How did the pain start?'" in said
+    assert f"--resume {saved}" in said
+    assert "Traceback" not in said and "exception" not in said
