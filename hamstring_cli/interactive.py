@@ -822,12 +822,12 @@ class _Screen:
 
     def lines(self, text: str) -> None:
         """Lines as written, each wrapped; a line indented by two spaces (a path, a command)
-        stays whole, to copy."""
+        stays whole, to copy. Control characters (from a file name) are written escaped."""
         for line in text.split("\n"):
             if line.startswith("  "):
-                self._write(f"{line}\n")
+                self._write(f"{escape(line)}\n")
             else:
-                self.text(line)
+                self.text(escape(line))
 
     def stopped_early(self, session: Session) -> None:
         """Say that the summary reads only the answers given before the emergency stop."""
@@ -1347,13 +1347,17 @@ def _end_session(terminal: _Terminal, session: Session, ended: str, *, early: bo
     an intake stopped early stays resumable whatever was saved.
     """
     store, screen = terminal.store, terminal.screen
-    if ended == DISCARD:
-        store.remove()
-        if _stdin_is_terminal():
-            screen.text("The answers were discarded.")
-        return
-    if ended == REPORTED and not early:
-        store.remove()
+    try:
+        if ended == DISCARD:
+            store.remove()
+            if _stdin_is_terminal():
+                screen.text("The answers were discarded.")
+            return
+        if ended == REPORTED and not early:
+            store.remove()
+            return
+    except SessionFileError as error:
+        screen.warn(str(error))
         return
     terminal.save(session)
     screen.lines(terminal.kept_words(session, early=early))

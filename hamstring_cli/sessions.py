@@ -38,7 +38,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from hamstring_cli.errors import HamstringError
+from hamstring_cli.errors import HamstringError, escape
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.question_types import answer_json
 from hamstring_cli.report import OutputError, write_private
@@ -460,6 +460,18 @@ class SessionFile:
         )
 
     def remove(self) -> None:
-        """Remove the file once the intake is done (only if it is a session file)."""
+        """Remove the file once the intake is done (only if it is a session file).
+
+        Raises:
+            SessionFileError: it cannot be removed (its folder is read-only, say).
+        """
         if is_session_file(self.path):
-            self.path.unlink()
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                raise SessionFileError(
+                    f"cannot remove the session file {escape(str(self.path))}: "
+                    f"{error.strerror or error}; delete it yourself, it holds patient answers"
+                ) from error
