@@ -40,7 +40,7 @@ keys 2 Enter                   # straight leg raise: negative
 sleep 1
 keys q                         # close the pager of the review
 keys 2 Enter                   # change an answer
-keys 3 Enter                   # the age
+keys Down Down Enter           # the age, third in the list of answers
 keys C-a C-k 52 Enter          # 52, not 45
 sleep 1
 keys q                         # close the pager of the review

@@ -20,7 +20,9 @@ class Exit(enum.IntEnum):
     BAD_INPUT = 1
     USAGE = 2
     FAIL_ON = 3
+    HANGUP = 129
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class Stop(HamstringError):

@@ -18,6 +18,7 @@ clean. Questionary is imported only when the first prompt is shown.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -28,10 +29,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from hamstring_cli.engine import BACK, Back, Session, drive
-from hamstring_cli.errors import InvalidAnswer
+from hamstring_cli.errors import HamstringError, InvalidAnswer, escape, shorten
+from hamstring_cli.exits import Stop
 from hamstring_cli.model import (
     TIMEFRAME_WORDS,
     Answer,
@@ -74,6 +76,8 @@ SAVE = "save"
 SAVE_PATH = "save-path"
 REPORT_FORMAT = "save-format"
 OVERWRITE = "overwrite"
+STOP = "stop"
+FINISH = "finish"
 
 # Values of the menu choices.
 SHOW_SUMMARY = "summary"
@@ -83,6 +87,13 @@ REASONING = "reasoning"
 SAVE_REPORT = "save-report"
 REPLACE = "replace"
 KEEP = "keep"
+STOP_HERE = "stop-here"
+GO_ON = "go-on"
+KEEP_ANSWERS = "keep-answers"
+DISCARD = "discard"
+MENU = "menu"
+#: How an intake ended, for its session file: a report holds the answers (or will: --output).
+REPORTED = "reported"
 
 BACK_TITLE = "← Back"
 _BACK_WORDS = ("b", "back")
@@ -125,6 +136,8 @@ class Ask:
     back: bool = False
     check: Callable[[object], str | None] | None = None
     unit: str = ""
+    #: select: each choice on one line, the words before its last ' → ' cut to fit.
+    one_line: bool = False
 
     @property
     def can_go_back(self) -> bool:
@@ -257,39 +270,72 @@ def _review_ask() -> Ask:
     )
 
 
-def _change_ask(session: Session) -> Ask:
-    """Which answer to change: its number in the review, typed (any number: 10 works too)."""
-    steps = session.transcript
-    count = len(steps)
-
-    def check(raw: object) -> str | None:
-        text = str(raw).strip().lower()
-        if text in _BACK_WORDS:
-            return None
-        if text.isdigit() and 1 <= int(text) <= count:
-            return None
-        return f"Type a number from 1 to {count} (the review's numbers), or b to go back"
-
+def _stop_ask() -> Ask:
+    """After an emergency red flag: stop for the emergency summary (the default), or go on."""
     return Ask(
-        CHANGE,
-        "text",
-        "Which answer to change?",
-        hint=f"its number in the review, 1 to {count}",
-        back=True,
-        check=check,
+        STOP,
+        "select",
+        "An emergency: stop the intake here?",
+        (
+            Choice("Stop here and show the emergency summary", STOP_HERE, "1"),
+            Choice("Go on with the intake", GO_ON, "2"),
+        ),
+        default=STOP_HERE,
     )
 
 
+def _finish_ask(saved: bool) -> Ask:
+    """Finishing without a saved report: keep the answers (the default), discard them, or not.
+
+    ``saved``: whether the session file holds the answers (it does not when the disk is full).
+    """
+    if not saved:
+        return Ask(
+            FINISH,
+            "select",
+            "Finish without saving a report? The answers could not be saved to a file.",
+            (
+                Choice("Yes, finish: the answers are not kept", DISCARD, "1"),
+                Choice("No, back to the menu", MENU, "2"),
+            ),
+            default=MENU,
+        )
+    return Ask(
+        FINISH,
+        "select",
+        "Finish without saving a report?",
+        (
+            Choice("Yes, and keep the answers to resume or report later", KEEP_ANSWERS, "1"),
+            Choice("Yes, and discard the answers", DISCARD, "2"),
+            Choice("No, back to the menu", MENU, "3"),
+        ),
+        default=KEEP_ANSWERS,
+    )
+
+
+def _change_ask(session: Session) -> Ask:
+    """Which answer to change: every answer on the path listed in words, picked from the list.
+
+    Nothing to remember from the review (its numbers may have scrolled away): each entry is the
+    question and its answer, numbered as in the review; Back changes nothing.
+    """
+    choices = tuple(
+        Choice(
+            f"{' '.join(step.question.prompt.split())} → {step.question.words(step.answer)}",
+            step.question.id,
+            str(number),
+        )
+        for number, step in enumerate(session.transcript, start=1)
+    )
+    back = Choice("Back to the review, change nothing", BACK, "b")
+    return Ask(CHANGE, "select", "Which answer to change?", (*choices, back), one_line=True)
+
+
 def change_target(session: Session, raw: object) -> str | None:
-    """The id of the question whose review number was typed, or None to go back."""
-    if raw is BACK or isinstance(raw, Back):
+    """The id of the question picked to change, or None to go back (or if it is not asked)."""
+    if raw is BACK or isinstance(raw, Back) or not isinstance(raw, str):
         return None
-    text = str(raw).strip()
-    if not text.isdigit():
-        return None
-    steps = session.transcript
-    number = int(text)
-    return steps[number - 1].question.id if 1 <= number <= len(steps) else None
+    return raw if raw in {s.question.id for s in session.transcript} else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,14 +387,26 @@ def prompt(ask: Ask) -> object:
         ).unsafe_ask()
     # questionary's shortcuts are single keys; longer keys (row numbers) go into the title.
     keyed = all(len(c.key) == 1 for c in ask.choices)
+
+    def title(c: Choice) -> str:
+        # Numbers of two digits and more: the titles after them line up.
+        text = c.title if keyed or not c.key else f"{c.key + '.':<4}{c.title}"
+        return _one_line(text, columns - 7) if ask.one_line else _fit(text, columns - 7, 6)
+
+    def described(c: Choice, shown: str) -> str | None:
+        # A title cut to one line is given whole below the list, while it is pointed at.
+        cut = ask.one_line and "…" in shown and "…" not in c.title
+        return _describe(c.help or (c.title if cut else ""), columns)
+
     choices = [
         questionary.Choice(
-            _fit(c.title if keyed or not c.key else f"{c.key:>2}. {c.title}", columns - 7, 6),
+            shown,
             c.value,
             shortcut_key=c.key if keyed else False,
-            description=_describe(c.help, columns),
+            description=described(c, shown),
         )
         for c in ask.choices
+        for shown in (title(c),)
     ]
     default = next((c for c in choices if c.value == ask.default), None)
     numbers = [c.key for c in ask.choices if c.key.isdigit()]
@@ -411,6 +469,18 @@ def _fit(text: str, width: int, indent: int) -> str:
     return ("\n" + " " * indent).join(lines) if lines else text
 
 
+def _one_line(text: str, width: int) -> str:
+    """``text`` on one line of ``width``: the words before its last ' → ' are cut with '…'."""
+    text = re.sub(r"\s*\n\s*", " ", text)
+    if len(text) <= width:
+        return text
+    head, arrow, tail = text.rpartition(" → ")
+    if arrow and len(tail) + len(arrow) + 12 <= width:
+        room = width - len(tail) - len(arrow) - 1
+        return f"{head[:room].rstrip()}…{arrow}{tail}"
+    return text[: width - 1].rstrip() + "…"
+
+
 def _describe(help_text: str, columns: int) -> str | None:
     """An option's help as questionary's description line, wrapped to the width."""
     if not help_text:
@@ -418,6 +488,42 @@ def _describe(help_text: str, columns: int) -> str | None:
     label = "Description: "
     lines = textwrap.wrap(label + " ".join(help_text.split()), max(columns - 3, 20))
     return "\n  ".join(lines)[len(label) :]
+
+
+def _run_pager(args: list[str], text: str, env: dict[str, str]) -> bool:
+    """Run the pager on ``text``; False when it cannot be started.
+
+    Stopped on the way (SIGTERM, say), the pager is asked to end, not killed, so that it
+    gives the terminal back in the modes it found it in.
+    """
+    import subprocess as sp
+
+    try:
+        process = sp.Popen(args, stdin=sp.PIPE, env=env)
+    except OSError:
+        return False
+    try:
+        process.communicate(text.encode())
+    except BaseException:
+        process.terminate()
+        try:
+            process.wait(timeout=2)
+        except sp.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+    return True
+
+
+def _less_prompt(title: str) -> str:
+    """``less``'s prompt option for a paged view: its title, where it is, and how to close it.
+
+    The prompt's own characters (``? : . % \\``) are escaped in the title.
+    """
+    safe = re.sub(r"([?:.%\\])", r"\\\1", title)
+    return (
+        f"-Ps{safe}\\: lines %lt-%lb?L of %L. - ?e(end), q closes it:Space for more, q closes it."
+    )
 
 
 def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int = 80) -> object:
@@ -436,17 +542,22 @@ def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int
             out.write("\n")
             raise EOFError
         if not source.isatty():
-            # Piped answers are not echoed by a terminal: show them, so the log reads well.
-            out.write(line if line.endswith("\n") else line + "\n")
+            # Piped answers are not echoed by a terminal: show them, so the log reads well;
+            # escaped and cut short, since a line may be anything a pipe held.
+            out.write(shorten(line.rstrip("\r\n"), _PLAIN_ECHO) + "\n")
         raw, why = _parse_plain(ask, line.strip())
         if why is None and ask.check is not None:
             why = ask.check(raw)
         if why is None:
             # The accepted answer in words, on its own line: a screen reader reads it back.
-            out.write(f"→ {_echo(ask, raw)}\n")
+            out.write(f"→ {escape(_echo(ask, raw))}\n")
             out.flush()
             return raw
         out.write(f"  {why}\n")
+
+
+#: How much of a typed line ``--plain`` echoes back: the rest is said by its length.
+_PLAIN_ECHO = 60
 
 
 def _plain_prompt(ask: Ask, width: int) -> str:
@@ -512,7 +623,7 @@ def _parse_plain(ask: Ask, text: str) -> tuple[object, str | None]:
             return None, "Type one of the numbers shown"
         if text.lower() in by_key:
             return by_key[text.lower()], None
-        return None, f"'{text}' is not one of the numbers shown"
+        return None, f"'{shorten(text, _PLAIN_ECHO)}' is not one of the numbers shown"
     if not text:
         # A safety screen must not pass on an Enter pressed by mistake: 'none' is typed.
         none = next((c.key for c in ask.choices if c.value is NONE_OF_THESE), "")
@@ -522,7 +633,7 @@ def _parse_plain(ask: Ask, text: str) -> tuple[object, str | None]:
     picked: list[object] = []
     for part in re.split(r"[\s,]+", text):
         if part.lower() not in by_key:
-            return None, f"'{part}' is not one of the numbers shown"
+            return None, f"'{shorten(part, _PLAIN_ECHO)}' is not one of the numbers shown"
         value = by_key[part.lower()]
         if value not in picked:
             picked.append(value)
@@ -659,43 +770,84 @@ class _Screen:
                 self.text(words, "dim")
         self.above = 0
 
-    def flag(self, q: Questionnaire, rule: RedFlagRule, answers: Mapping[str, Answer]) -> None:
-        """A red flag, prominent: what to do now, how pressing, and the source."""
+    def flag(
+        self,
+        q: Questionnaire,
+        rule: RedFlagRule,
+        answers: Mapping[str, Answer],
+        after: str = "The intake goes on; this flag is in the summary.",
+    ) -> None:
+        """A red flag, prominent: how pressing in the title, then what to do, then the source.
+
+        On a screen the box is drawn so that it stays in view under what follows it: the title
+        says the level and how soon, the advice (the action) comes first and whole, and the
+        source takes one line. ``after`` says what happens next ("" when a question follows).
+        """
         from rich.text import Text
 
         level = q.outcomes.levels.get(rule.level)
         label = level.label if level else rule.level.capitalize()
         # The flag's own timeframe ("the same day"), as the summary gives it.
-        when = f"{label}, {TIMEFRAME_WORDS[rule.timeframe or level_timeframe(rule.level)]}"
+        when = f"{label.upper()}, {TIMEFRAME_WORDS[rule.timeframe or level_timeframe(rule.level)]}"
         reference = q.reference(rule.source)
         source = f"{rule.source}: {reference.citation}" if reference else rule.source
         advice = " ".join(fill(rule.advice, q, answers).split())
-        after = "The intake goes on; this flag is in the summary."
         self.blank()
         if self.plain:
-            self.text(f"!! RED FLAG: {label.upper()}: {flag_name(rule.id, rule.advice)}")
+            # Read aloud line by line: everything, the citation whole.
+            self.text(f"!! RED FLAG: {when}: {flag_name(rule.id, rule.advice)}")
             self.text(advice)
-            self.text(f"Level: {when}. Source {source}")
-            self.text(after)
+            self.text(f"Source {' '.join(source.split())}")
+            if after:
+                self.text(after)
             return
         from rich import box
+        from rich.console import Group
         from rich.panel import Panel
 
         from hamstring_cli.render.text import LEVEL_STYLES
 
         style = LEVEL_STYLES.get(rule.level, "bold")
         border = "yellow" if rule.level in ("soon", "routine") else "red"
-        body = Text(advice + "\n\n", style="bold")
-        body.append(f"Level: {when}\nSource {source}\n", style="dim")
-        body.append(after, style="dim")
-        self.console.print(
-            Panel(
-                body,
-                title=Text(f" RED FLAG: {label.upper()} ", style=style),
-                title_align="left",
-                border_style=border,
-                box=box.HEAVY,
-            )
+        # The citation on one line, cut at the edge: the box stays short enough to keep its
+        # title and action on the screen with the question under it.
+        cited = Text(f"Source {' '.join(source.split())}", style="dim", no_wrap=True)
+        cited.overflow = "ellipsis"
+        parts: list[Text] = [Text(advice, style="bold"), cited]
+        if after:
+            parts.append(Text(after, style="dim"))
+        panel = Panel(
+            Group(*parts),
+            title=Text(f" RED FLAG: {when} ", style=style),
+            title_align="left",
+            border_style=border,
+            box=box.HEAVY,
+        )
+        console = self.console
+        rows = len(console.render_lines(panel, console.options.update(height=None), pad=False))
+        console.print(panel)
+        # Kept in view: the next question's help is cut to leave these rows on the screen.
+        self.above += rows + 1
+
+    def lines(self, text: str) -> None:
+        """Lines as written, each wrapped; a line indented by two spaces (a path, a command)
+        stays whole, to copy. Control characters (from a file name) are written escaped."""
+        for line in text.split("\n"):
+            if line.startswith("  "):
+                self._write(f"{escape(line)}\n")
+            else:
+                self.text(escape(line))
+
+    def stopped_early(self, session: Session) -> None:
+        """Say that the summary reads only the answers given before the emergency stop."""
+        position = session.position()
+        low, high = position.remaining_min + 1, position.remaining_max + 1
+        count = f"{high}" if low == high else f"up to {high}"
+        given = plural(len(session.transcript), "answers")
+        self.text(
+            f"The intake stopped for the emergency after {given}: {count} questions were not "
+            "asked, and count as unknown in this summary.",
+            "bold",
         )
 
     def ticked(self, words: list[str]) -> None:
@@ -730,8 +882,8 @@ class _Screen:
         if height + 6 <= self.height or not self.stream.isatty():
             console.print(table)
             return
-        self.page(table)
-        self.text(f"The {len(steps)} answers were shown in a pager (q closes it).", "dim")
+        self.page(table, f"Review of the {len(steps)} answers")
+        self.text(f"The {len(steps)} answers were shown in a pager.", "dim")
 
     def summary(self, result: Result) -> None:
         """The decision, drawn by the report's text renderer: it fits one screen."""
@@ -750,18 +902,21 @@ class _Screen:
             return
         with self.console.capture() as captured:
             render_reasoning(result, self.console)
-        self.page_text(captured.get())
+        self.page_text(captured.get(), "The reasoning")
 
-    def page(self, renderable: object) -> None:
+    def page(self, renderable: object, title: str) -> None:
         """Show something taller than the screen in a pager."""
         with self.console.capture() as captured:
             self.console.print(renderable)
-        self.page_text(captured.get())
+        self.page_text(captured.get(), title)
 
-    def page_text(self, text: str) -> None:
-        """Show text in ``$PAGER`` (default ``less``, with colour); printed when there is none."""
+    def page_text(self, text: str, title: str) -> None:
+        """Show text in ``$PAGER`` (default ``less``, with colour); printed when there is none.
+
+        The way out is on the screen while the pager is open: in ``less``'s own prompt line
+        (``title: lines 1-23 of 40, q closes it``), else as the first line of the text.
+        """
         import shlex
-        import subprocess
 
         command = os.environ.get("PAGER") or ("less" if shutil.which("less") else "")
         if command:
@@ -769,10 +924,15 @@ class _Screen:
             # -R: colours, not 'ESC[1m'; -X: the text stays on the screen after q.
             env.setdefault("LESS", "-RX")
             try:
-                subprocess.run(shlex.split(command), input=text.encode(), env=env, check=False)
+                args = shlex.split(command)
+            except ValueError:
+                args = []
+            if args and os.path.basename(args[0]) == "less":
+                args.append(_less_prompt(title))
+            else:
+                text = f"{title} (q closes it)\n{text}"
+            if args and _run_pager(args, text, env):
                 return
-            except (OSError, ValueError):
-                pass
         self._write(text)
 
     @property
@@ -789,6 +949,10 @@ class _Screen:
 
 # ---------------------------------------------------------------------------------------------
 # The intake
+
+
+class EmergencyStop(Exception):
+    """The user chose to stop the intake at an emergency red flag and see the summary now."""
 
 
 class _Terminal:
@@ -859,17 +1023,32 @@ class _Terminal:
         return f"question {position.number}, then up to {high} more to go"
 
     def checkpoint(self, session: Session) -> None:
-        """Save the answers so far, then show any red flag they raise for the first time."""
+        """Save the answers so far, then show any red flag they raise for the first time.
+
+        An emergency flag raised with questions still to ask offers to stop here for the
+        emergency summary (the default) or go on; stopping raises :class:`EmergencyStop`.
+        Piped answers have nobody to ask: the intake goes on, and the flag is in the summary.
+        """
         self.save(session)
         answers = session.path_answers
         raised = raised_flags(self.q, answers)
         # A flag that stops holding (an answer changed) is shown again if it comes back.
         self.shown &= {r.id for r in raised}
-        for rule in raised:
-            if rule.id not in self.shown:
-                self.shown.add(rule.id)
-                self.alerted[rule.id] = dict(answers)
+        fresh = [rule for rule in raised if rule.id not in self.shown]
+        offer = (
+            session.current is not None
+            and any(rule.level == "emergency" for rule in fresh)
+            and _stdin_is_terminal()
+        )
+        for rule in fresh:
+            self.shown.add(rule.id)
+            self.alerted[rule.id] = dict(answers)
+            if offer:
+                self.screen.flag(self.q, rule, answers, after="")
+            else:
                 self.screen.flag(self.q, rule, answers)
+        if offer and self.prompt(_stop_ask()) == STOP_HERE:
+            raise EmergencyStop
 
     def save(self, session: Session) -> None:
         """Write the session file; a failure is said once and the intake goes on."""
@@ -885,7 +1064,32 @@ class _Terminal:
             self.saving = False
             self.screen.warn(f"{error}; the intake goes on, but cannot be resumed if stopped")
 
-    def stopped(self, session: Session, *, interrupted: bool) -> IntakeStopped:
+    def kept_words(self, session: Session, *, early: bool) -> str:
+        """Where the answers stay and how to resume them; unsaved, the answers themselves."""
+        store = self.store
+        if not self.saving:
+            failure = store.failure or "it could not be written"
+            held = len(store.saved)
+            lines = [f"The session file could not be written ({failure}):", f"  {store.path}"]
+            if held:
+                lines += [f"it holds the first {plural(held, 'answers')}; resume with:"]
+                lines += [f"  {store.resume}"]
+            lines += ["The answers it does not hold, as lines of an answer file:"]
+            lines += store.unsaved(session.answers).splitlines()
+            return "\n".join(lines)
+        so_far = " so far" if early else ""
+        return "\n".join(
+            [
+                f"The answers{so_far} stay in",
+                f"  {store.path}",
+                "until you discard them (delete the file). Resume with:",
+                f"  {store.resume}",
+            ]
+        )
+
+    def stopped(
+        self, session: Session, *, interrupted: bool, signal: int | None = None
+    ) -> IntakeStopped:
         """Save what there is and describe the stop for the command line."""
         current = session.current
         # The question in words: a person reads this message, not the questionnaire's ids.
@@ -893,7 +1097,9 @@ class _Terminal:
         answered = len(session.answers)
         if not answered:
             # Nothing to resume, and no file was written (save skips an empty intake).
-            return IntakeStopped(interrupted=interrupted, saved=None, resume=None, answered=0)
+            return IntakeStopped(
+                interrupted=interrupted, saved=None, resume=None, answered=0, signal=signal
+            )
         self.save(session)
         if not self.saving:
             # The disk filled, say: tell what the file holds, and give what it does not.
@@ -907,6 +1113,7 @@ class _Terminal:
                 failure=self.store.failure or "it could not be written",
                 saved_count=len(self.store.saved),
                 unsaved=self.store.unsaved(session.answers),
+                signal=signal,
             )
         return IntakeStopped(
             interrupted=interrupted,
@@ -914,6 +1121,7 @@ class _Terminal:
             resume=self.store.resume,
             answered=answered,
             pending=pending,
+            signal=signal,
         )
 
 
@@ -957,6 +1165,97 @@ def _prompts_on(screen: _Screen) -> Iterator[None]:
         yield
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during an intake: stops it as Ctrl-C does (saved, with the resume hint).
+
+    A ``KeyboardInterrupt``, so that whatever is drawing (a questionary prompt, a pager) unwinds
+    and gives the terminal back on the way out, as it does for Ctrl-C.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: The signals that stop an intake as Ctrl-C does.
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def _let_a_hung_up_terminal_go() -> None:
+    """Point standard streams whose terminal has gone (a hang-up: EIO) at ``/dev/null``.
+
+    What is left to do (the prompt's clean-up, the message) then writes to nothing instead of
+    failing on the way out, and the answers are saved whatever; a stream that is a file or a
+    terminal still there is left alone.
+    """
+    import errno
+    import termios
+
+    for fd in (0, 1, 2):
+        try:
+            termios.tcgetattr(fd)
+        except termios.error as error:
+            if error.args and error.args[0] == errno.EIO:
+                with contextlib.suppress(OSError):
+                    null = os.open(os.devnull, os.O_RDWR)
+                    os.dup2(null, fd)
+                    os.close(null)
+        except OSError:
+            pass
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[Callable[[], None]]:
+    """While the intake runs, SIGTERM and SIGHUP raise :class:`Terminated` (once).
+
+    Yields the function that puts the terminal back in the modes it had when the intake began
+    (a pager killed on the way out may leave it raw).
+    """
+    import signal
+
+    modes: list[Any] | None = None
+    fd = -1
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        if os.isatty(fd):
+            modes = termios.tcgetattr(fd)
+    except (ImportError, AttributeError, OSError, ValueError):
+        modes = None
+    fired: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        if fired:
+            return  # already stopping: let the answers be saved
+        fired.append(signum)
+        if signum == getattr(signal, "SIGHUP", None):
+            _let_a_hung_up_terminal_go()
+        raise Terminated(signum)
+
+    def restore() -> None:
+        if modes is None:
+            return
+        import termios
+
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, modes)
+
+    previous: dict[int, object] = {}
+    for name in _STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        # Outside the main thread (a test's runner, say) the default handling stays.
+        with contextlib.suppress(ValueError, OSError):
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield restore
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
+
+
 def intake(
     questionnaire: Questionnaire,
     given: Mapping[str, Answer],
@@ -966,6 +1265,7 @@ def intake(
     shown_format: str = "text",
     offer_save: bool = True,
     resuming: bool = False,
+    deliver: Callable[[Result], None] | None = None,
 ) -> dict[str, Answer]:
     """Run the intake in the terminal and return the answers on the path, in the order asked.
 
@@ -983,9 +1283,13 @@ def intake(
             JSON report first.
         offer_save: offer to save a report (off when the command line writes ``--output``).
         resuming: ``session_file`` is the session being resumed (else it must not exist).
+        deliver: writes the result the command line reports (``--output``, standard output),
+            called before the session file is removed, so a report that cannot be written
+            loses nothing.
 
     Raises:
-        IntakeStopped: Ctrl-C, or the input ended; the answers so far are saved.
+        IntakeStopped: Ctrl-C, a signal, or the input ended; the answers so far are saved.
+        SessionKept: ``deliver`` failed; the answers stay in the session file.
         SessionFileError: the session file cannot be used (it is some other file, or its folder
             cannot be made).
     """
@@ -997,26 +1301,79 @@ def intake(
         session = Session(questionnaire, given)
         terminal = _Terminal(questionnaire, screen, store, plain)
         try:
-            with _prompts_on(screen):
+            with _stopped_by_signals() as restore, _prompts_on(screen):
                 screen.intro(questionnaire, store, len(given))
-                _walk_and_review(session, terminal)
+                try:
+                    _walk_and_review(session, terminal)
+                    early = False
+                except EmergencyStop:
+                    early = True
+                # Stopped early, the questions not asked are unknown: the result reads only
+                # the answers given, as it does for any question the path skips.
                 result = score(questionnaire, session.path_answers, alerted=terminal.alerted)
                 screen.summary(result)
-                # Piped answers have nobody to answer a menu: --output saves the report.
+                if early:
+                    screen.stopped_early(session)
+                # Piped answers have nobody to answer a menu: the output is the record.
+                ended = REPORTED
                 if _stdin_is_terminal():
-                    _after_summary(result, terminal, shown_format, offer_save=offer_save)
-        except KeyboardInterrupt:
-            if plain:
-                # The message goes on a line of its own, not after the '> ' of the prompt.
-                stream.write("\n")
-                stream.flush()
-            raise terminal.stopped(session, interrupted=True) from None
+                    ended = _after_summary(result, terminal, shown_format, offer_save=offer_save)
+        except KeyboardInterrupt as interrupt:
+            signum = interrupt.signum if isinstance(interrupt, Terminated) else None
+            if signum is not None:
+                restore()
+            # The message goes on a line of its own, not after the '> ' of the prompt.
+            if plain or signum is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.write("\n")
+                    stream.flush()
+            raise terminal.stopped(session, interrupted=True, signal=signum) from None
         except EOFError:
             raise terminal.stopped(session, interrupted=False) from None
-        store.remove()
+        if deliver is not None:
+            try:
+                deliver(result)
+            except HamstringError as error:
+                # The report could not be written: the answers stay, and the message says where.
+                terminal.save(session)
+                raise SessionKept(str(error), terminal.kept_words(session, early=early)) from None
+        _end_session(terminal, session, ended, early=early)
     finally:
         store.close()
     return session.path_answers
+
+
+class SessionKept(Stop):
+    """The report could not be written after the intake; its answers stay in the session file.
+
+    A :class:`~hamstring_cli.exits.Stop`: the command line says both and exits 1.
+    """
+
+    def __init__(self, problem: str, kept: str) -> None:
+        super().__init__(f"{problem}\n{kept}")
+
+
+def _end_session(terminal: _Terminal, session: Session, ended: str, *, early: bool) -> None:
+    """Keep or remove the session file as the intake ended, and say which.
+
+    The answers stay until the user discards them, unless a report holds a complete intake;
+    an intake stopped early stays resumable whatever was saved.
+    """
+    store, screen = terminal.store, terminal.screen
+    try:
+        if ended == DISCARD:
+            store.remove()
+            if _stdin_is_terminal():
+                screen.text("The answers were discarded.")
+            return
+        if ended == REPORTED and not early:
+            store.remove()
+            return
+    except SessionFileError as error:
+        screen.warn(str(error))
+        return
+    terminal.save(session)
+    screen.lines(terminal.kept_words(session, early=early))
 
 
 def _stdin_is_terminal() -> bool:
@@ -1043,7 +1400,7 @@ def _walk_and_review(session: Session, terminal: _Terminal) -> None:
             raw = terminal.prompt(_change_ask(session))
         except EOFError:
             return
-        target = change_target(session, interpret(_change_ask(session), raw))
+        target = change_target(session, raw)
         if target is not None:
             terminal.changing = True
             session.revisit(target)
@@ -1051,24 +1408,31 @@ def _walk_and_review(session: Session, terminal: _Terminal) -> None:
 
 def _after_summary(
     result: Result, terminal: _Terminal, shown_format: str, *, offer_save: bool
-) -> None:
+) -> str:
     """What next: finish, show the reasoning, or save a report to a private file.
 
-    The reports offered are the registry's saved formats (:mod:`hamstring_cli.render.formats`),
-    the one the command line shows first.
+    The menu keeps its numbers for as long as it is shown (3 is always "Save a report"), and
+    the reasoning can be shown again. Finishing without a saved report asks once whether to
+    keep the answers (the default) or discard them. The reports offered are the registry's
+    saved formats (:mod:`hamstring_cli.render.formats`), the one the command line shows first.
+
+    Returns:
+        How the intake ended: :data:`REPORTED` (a report was saved, or ``--output`` will write
+        one), :data:`KEEP_ANSWERS` or :data:`DISCARD`. An input that ends here keeps them.
     """
     from hamstring_cli.render.formats import SAVED_FORMATS
 
     offered = sorted(SAVED_FORMATS, key=lambda f: f.name != shown_format)
-    shown = False
+    # Three choices at most, so that the menu stays on the screen under the decision; numbered
+    # once, so that a number means the same choice every time the menu is shown.
+    entries = [
+        ("Finish here", NO_REPORT),
+        ("Show the reasoning: differential, notes, references", REASONING),
+    ]
+    if offer_save:
+        entries.append(("Save a report to a file", SAVE_REPORT))
+    choices = tuple(Choice(t, v, str(n)) for n, (t, v) in enumerate(entries, 1))
     while True:
-        # Three choices at most, so that the menu stays on the screen under the decision.
-        entries = [("Finish here", NO_REPORT)]
-        if not shown:
-            entries.append(("Show the reasoning: differential, notes, references", REASONING))
-        if offer_save:
-            entries.append(("Save a report to a file", SAVE_REPORT))
-        choices = tuple(Choice(t, v, str(n)) for n, (t, v) in enumerate(entries, 1))
         try:
             picked = terminal.prompt(Ask(SAVE, "select", "What next?", choices, NO_REPORT))
             if picked == REASONING:
@@ -1076,20 +1440,24 @@ def _after_summary(
                 if not terminal.plain:
                     # Back from the pager, the decision is what the screen ends on again.
                     terminal.screen.summary(result)
-                shown = True
                 continue
-            if picked != SAVE_REPORT:
-                return
-            kinds = tuple(
-                Choice(f"{f.title}, {f.purpose}", f.name, str(n)) for n, f in enumerate(offered, 1)
-            )
-            kind = terminal.prompt(
-                Ask(REPORT_FORMAT, "select", "Which report?", kinds, offered[0].name)
-            )
+            if picked == SAVE_REPORT:
+                kinds = tuple(
+                    Choice(f"{f.title}, {f.purpose}", f.name, str(n))
+                    for n, f in enumerate(offered, 1)
+                )
+                kind = terminal.prompt(
+                    Ask(REPORT_FORMAT, "select", "Which report?", kinds, offered[0].name)
+                )
+                _save_report(result, terminal, str(kind))
+                return REPORTED
+            if not offer_save:
+                return REPORTED  # the command line writes the report (--output)
+            ended = terminal.prompt(_finish_ask(terminal.saving and bool(terminal.store.saved)))
         except EOFError:
-            return
-        _save_report(result, terminal, str(kind))
-        return
+            return KEEP_ANSWERS
+        if ended != MENU:
+            return str(ended)
 
 
 def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:

@@ -72,6 +72,9 @@ def run_triage(
         from hamstring_cli.interactive import intake
         from hamstring_cli.sessions import IntakeStopped
 
+        # The intake has drawn the text summary on this terminal already: show it once. Any
+        # other report is written by the intake before it lets its session file go.
+        shown = fmt == "text" and output is None and sys.stdout.isatty()
         try:
             path_answers = intake(
                 q,
@@ -81,18 +84,19 @@ def run_triage(
                 shown_format=fmt,
                 offer_save=output is None,
                 resuming=resume is not None and (session is None or session == resume),
+                deliver=None if shown else lambda r: emit(r, fmt, output=output, force=force),
             )
         except IntakeStopped as stopped:
-            raise Stop(
-                str(stopped), Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT
-            ) from None
+            status = Exit.INTERRUPTED if stopped.interrupted else Exit.BAD_INPUT
+            if stopped.signal is not None:
+                status = Exit(128 + stopped.signal)
+            raise Stop(str(stopped), status) from None
     else:
         read_from = answers if answers is not None else resume
         source = None if read_from is None else _source_name(read_from)
         path_answers = scripted_answers(q, given, source)
     result = score(q, path_answers)
-    # The intake has drawn the text summary on this terminal already: show it once.
-    if not (interactive and fmt == "text" and output is None and sys.stdout.isatty()):
+    if not interactive:
         emit(result, fmt, output=output, force=force)
     if fail_on is not None and reaches(result, fail_on):
         return int(Exit.FAIL_ON)

@@ -12,6 +12,18 @@ Files hold patient answers: they are written atomically and private to the user 
 by :func:`hamstring_cli.report.write_private`), in folders private to the user (mode 0700).
 One intake owns its file for its whole life (an exclusive ``flock`` on ``.NAME.lock`` beside
 it), and a new intake never starts over a file that holds a saved one.
+
+How long a file stays (the README says the same): an intake is never lost by finishing it.
+
+- The file is removed when a complete intake ends with a report that holds its answers (saved
+  from the final menu, or written by ``--output``), or when the user chooses to discard it
+  ("Finish without saving a report?" offers keep, the default, or discard).
+- Otherwise it stays until the user discards it (deletes the file): an intake interrupted
+  (Ctrl-C, SIGTERM, SIGHUP, the input ending), stopped for an emergency, finished with "keep",
+  or whose report could not be written. Each of these says where the file is and the command
+  that resumes it. Nothing removes it by age.
+- Piped answers (standard input not a terminal) have nobody to ask: the printed result is the
+  record, and the file is removed once it is written, as with ``--output``.
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from hamstring_cli.errors import HamstringError
+from hamstring_cli.errors import HamstringError, escape
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.question_types import answer_json
 from hamstring_cli.report import OutputError, write_private
@@ -42,11 +54,17 @@ class SessionFileError(HamstringError):
     """A session file that cannot be used: it cannot be written, or it is some other file."""
 
 
+#: How a signal that stops an intake is said ("terminated (SIGTERM)").
+SIGNAL_WORDS = {1: "hung up (SIGHUP)", 15: "terminated (SIGTERM)"}
+
+
 class IntakeStopped(HamstringError):
-    """The intake stopped before its summary: interrupted (Ctrl-C) or its input ended.
+    """The intake stopped before its summary: interrupted (Ctrl-C), its input ended, or a
+    signal (SIGTERM, SIGHUP) ended it.
 
     Carries where the answers were saved and the command that resumes them; the command line
-    prints it and exits 130 (interrupted) or 1 (input ended).
+    prints it and exits 130 (interrupted), 128 + the signal's number (a signal) or 1 (input
+    ended).
     """
 
     def __init__(
@@ -60,8 +78,11 @@ class IntakeStopped(HamstringError):
         failure: str | None = None,
         saved_count: int | None = None,
         unsaved: str = "",
+        signal: int | None = None,
     ) -> None:
         self.interrupted = interrupted
+        #: The number of the signal that stopped the intake (SIGTERM, SIGHUP), if one did.
+        self.signal = signal
         self.saved = saved
         self.resume = resume
         self.answered = answered
@@ -76,6 +97,8 @@ class IntakeStopped(HamstringError):
 
     def _words(self) -> str:
         why = "interrupted" if self.interrupted else "the input ended"
+        if self.signal is not None:
+            why = SIGNAL_WORDS.get(self.signal, f"stopped by signal {self.signal}")
         where = f" at '{self.pending}'" if self.pending else ""
         if self.failure is not None:
             return self._failed_words(f"{why}{where}")
@@ -194,8 +217,8 @@ def dump_answers(
         f"{MARK}: {questionnaire.id} {questionnaire.version}, saved {stamp}",
         f"# Resume it:  {resume_command(path, questionnaire)}",
         f"# It is an answer file too: hamstring triage --answers {shlex.quote(str(path))}",
-        "# It holds patient answers: it is private (mode 0600) and is removed once the",
-        "# summary has been shown.",
+        "# It holds patient answers: it is private (mode 0600) and stays until you delete it",
+        "# (or the intake ends with a saved report, or you choose to discard its answers).",
     ]
     if not on_path and not held:
         lines.append("{}")
@@ -267,8 +290,13 @@ class SessionLock:
             except OSError:
                 same = False
             if same:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                try:
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                except OSError:
+                    # A full disk: the lock holds all the same; another intake refused by it
+                    # names the holder "unknown", and saving the session says what failed.
+                    pass
                 self.fd = fd
                 return True
             os.close(fd)
@@ -432,6 +460,18 @@ class SessionFile:
         )
 
     def remove(self) -> None:
-        """Remove the file once the intake is done (only if it is a session file)."""
+        """Remove the file once the intake is done (only if it is a session file).
+
+        Raises:
+            SessionFileError: it cannot be removed (its folder is read-only, say).
+        """
         if is_session_file(self.path):
-            self.path.unlink()
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                raise SessionFileError(
+                    f"cannot remove the session file {escape(str(self.path))}: "
+                    f"{error.strerror or error}; delete it yourself, it holds patient answers"
+                ) from error

@@ -13,9 +13,10 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import MINI_INTAKE
+from helpers import BUNDLED, MINI_INTAKE
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -28,7 +29,11 @@ from hamstring_cli.engine import BACK
 from hamstring_cli.interactive import (
     CHANGE,
     CHANGE_ANSWER,
+    DISCARD,
+    GO_ON,
     KEEP,
+    KEEP_ANSWERS,
+    MENU,
     NO_REPORT,
     NONE_OF_THESE,
     OVERWRITE,
@@ -39,14 +44,18 @@ from hamstring_cli.interactive import (
     SAVE_PATH,
     SAVE_REPORT,
     SHOW_SUMMARY,
+    STOP,
+    STOP_HERE,
     Ask,
     intake,
     interpret,
     question_ask,
     raised_flags,
 )
+from hamstring_cli.interactive import FINISH as CONFIRM
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.scoring import score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
 
 MINI = MINI_INTAKE
@@ -125,7 +134,7 @@ def use(monkeypatch: pytest.MonkeyPatch, *steps: tuple[str, object]) -> Script:
     return script
 
 
-FINISH = ((REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT))
+FINISH = ((REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT), (CONFIRM, DISCARD))
 SUDDEN = (("flags", [NONE_OF_THESE]), ("onset", "sudden"), ("pop", "yes"), ("age", "34"))
 
 
@@ -151,7 +160,7 @@ def test_a_full_intake_returns_the_path_answers_in_order(
     assert "Serious causes come first." in shown
     assert "Review the answers" in shown and "34 years" in shown
     assert "Most likely: Tendon rupture" in shown
-    assert session_files(state) == [], "the session file is removed once the summary is shown"
+    assert session_files(state) == [], "the session file is removed once discarded"
 
 
 def test_given_answers_are_not_asked_again(
@@ -194,11 +203,11 @@ def test_review_can_change_an_answer_and_the_walk_goes_on(
         monkeypatch,
         *SUDDEN,
         (REVIEW, CHANGE_ANSWER),
-        (CHANGE, "2"),  # the review's number of the onset question
+        (CHANGE, "onset"),  # picked from the list of answers
         ("onset", "gradual"),
         ("weeks", "8"),  # age is still on the path: it is not asked again
         (REVIEW, CHANGE_ANSWER),
-        (CHANGE, "b"),  # back to the review without changing anything
+        (CHANGE, BACK),  # back to the review without changing anything
         *FINISH,
     )
     answers = intake(mini, {})
@@ -209,10 +218,16 @@ def test_review_can_change_an_answer_and_the_walk_goes_on(
     # Asked again from the review, the onset opens one new question (the weeks): the count
     # says what will be asked, not the whole rest of the tree.
     assert "Question 2, then up to 1 more to go" in screen
+    # Every answer on the path is listed in words, so no number has to be remembered.
     change = next(a for a in script.asked if a.key == CHANGE)
-    assert change.check is not None
-    assert change.check("4") is None and change.check("b") is None
-    assert change.check("5") is not None and change.check("0") is not None
+    assert change.kind == "select"
+    assert [(c.key, c.title, c.value) for c in change.choices] == [
+        ("1", "Any warning signs? → None of these", "flags"),
+        ("2", "How did the pain start? → Suddenly", "onset"),
+        ("3", "Was there a pop? → Yes", "pop"),
+        ("4", "How old is the patient? → 34 years", "age"),
+        ("b", "Back to the review, change nothing", BACK),
+    ]
 
 
 def test_a_red_flag_interrupts_once_with_advice_level_and_source(
@@ -229,6 +244,7 @@ def test_a_red_flag_interrupts_once_with_advice_level_and_source(
     script = use(
         monkeypatch,
         ("flags", ["numb", "fever"]),
+        (STOP, GO_ON),
         ("onset", onset),
         ("weeks", "3"),
         ("age", "40"),
@@ -237,10 +253,18 @@ def test_a_red_flag_interrupts_once_with_advice_level_and_source(
     intake(mini, {})
     script.done()
     panel = seen_before_onset[0]
-    assert FLAG_HEADING in panel
+    # The title says how pressing, the advice (what to do) comes first, then the source.
+    assert "RED FLAG: EMERGENCY, now" in panel
     assert "Possible cauda equina syndrome, emergency department now." in panel
-    assert "Level: Emergency, now" in panel
     assert "Source R1: Source one." in panel
+    assert panel.index("EMERGENCY") < panel.index("Possible cauda") < panel.index("Source R1")
+    assert "The intake goes on" not in panel, "the question after it asks whether it goes on"
+    stop = script.asked[1]
+    assert [c.title for c in stop.choices] == [
+        "Stop here and show the emergency summary",
+        "Go on with the intake",
+    ]
+    assert stop.default == STOP_HERE
     assert FLAG_HEADING not in capsys.readouterr().err.split("Review the answers")[0], (
         "a flag already shown is not shown again at every question"
     )
@@ -254,10 +278,12 @@ def test_a_flag_is_shown_again_if_it_goes_and_comes_back(
     script = use(
         monkeypatch,
         ("flags", ["numb"]),
+        (STOP, GO_ON),
         ("onset", BACK),
         ("flags", [NONE_OF_THESE]),
         ("onset", BACK),
         ("flags", ["numb"]),
+        (STOP, GO_ON),
         ("onset", "sudden"),
         ("pop", "no"),
         ("age", "40"),
@@ -292,6 +318,7 @@ def test_every_answer_is_saved_as_it_is_given(
         ("age", look("34")),
         (REVIEW, look(SHOW_SUMMARY)),
         (SAVE, NO_REPORT),
+        (CONFIRM, DISCARD),
     )
     intake(mini, {})
     script.done()
@@ -389,6 +416,253 @@ def test_the_reasoning_is_shown_on_request(
     before, after = shown.split("Differential")
     assert "Most likely: Tendon rupture" in before
     assert "References" in after and "[R1]" in after
+
+
+def test_the_menu_keeps_its_numbers_after_the_reasoning(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, tmp_path: Path
+) -> None:
+    menus: list[Ask] = []
+
+    def pick(value: object) -> object:
+        def step(ask: Ask) -> object:
+            menus.append(ask)
+            return value
+
+        return step
+
+    report = tmp_path / "report.md"
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, pick(REASONING)),
+        (SAVE, pick(SAVE_REPORT)),  # "3", as it was before the reasoning was shown
+        (REPORT_FORMAT, "markdown"),
+        (SAVE_PATH, str(report)),
+    )
+    intake(mini, {})
+    script.done()
+    first, second = ([(c.key, c.value) for c in m.choices] for m in menus)
+    assert first == second == [("1", NO_REPORT), ("2", REASONING), ("3", SAVE_REPORT)]
+    assert report.exists()
+
+
+def test_a_saved_report_holds_the_answers_and_the_session_file_goes(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, SAVE_REPORT),
+        (REPORT_FORMAT, "json"),
+        (SAVE_PATH, str(report)),
+    )
+    intake(mini, {})
+    script.done()
+    assert dict(read_answers(report, mini)) == {
+        "flags": (),
+        "onset": "sudden",
+        "pop": "yes",
+        "age": 34,
+    }
+    assert session_files(state) == []
+
+
+def test_finishing_without_a_report_asks_once_and_keeps_the_answers(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    mini_path: Path,
+    state: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, NO_REPORT),
+        (CONFIRM, lambda ask: ask.default),  # Enter: the default keeps them
+    )
+    intake(mini, {})
+    script.done()
+    confirm = script.asked[-1]
+    assert confirm.message == "Finish without saving a report?"
+    assert [c.value for c in confirm.choices] == [KEEP_ANSWERS, DISCARD, MENU]
+    (saved,) = session_files(state)
+    shown = capsys.readouterr().err.replace("\r\n", "\n")
+    # Where they stay, for how long, and the command that resumes them, each to copy whole.
+    assert f"The answers stay in\n  {saved}\nuntil you discard them" in shown
+    assert f"\n  hamstring triage --questionnaire {mini_path} --resume {saved}\n" in shown
+    assert dict(read_answers(saved, mini)) == {
+        "flags": (),
+        "onset": "sudden",
+        "pop": "yes",
+        "age": 34,
+    }
+
+    # Resumed, the complete intake goes to the review, and can be finished and discarded.
+    given = read_answers(saved, mini)
+    script = use(monkeypatch, *FINISH)
+    intake(mini, given, session_file=saved, resuming=True)
+    script.done()
+    assert not saved.exists()
+    assert "The answers were discarded." in capsys.readouterr().err.replace("\r\n", "\n")
+
+
+def test_no_from_the_finish_question_goes_back_to_the_menu(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    script = use(
+        monkeypatch,
+        *SUDDEN,
+        (REVIEW, SHOW_SUMMARY),
+        (SAVE, NO_REPORT),
+        (CONFIRM, MENU),
+        (SAVE, NO_REPORT),
+        (CONFIRM, DISCARD),
+    )
+    intake(mini, {})
+    script.done()
+    assert session_files(state) == []
+
+
+def test_an_input_that_ends_at_the_menu_keeps_the_answers(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
+) -> None:
+    script = use(monkeypatch, *SUDDEN, (REVIEW, SHOW_SUMMARY), (SAVE, EOFError))
+    intake(mini, {})
+    script.done()
+    (saved,) = session_files(state)
+    assert dict(read_answers(saved, mini))["age"] == 34
+
+
+def test_a_report_that_cannot_be_written_keeps_the_answers_and_says_where(
+    monkeypatch: pytest.MonkeyPatch, mini_path: Path, state: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+
+    def gone(ask: Ask) -> object:
+        folder.rmdir()  # the folder of --output goes while the intake runs
+        return "34"
+
+    steps = dict([*SUDDEN[:3], ("age", gone), (REVIEW, SHOW_SUMMARY), (SAVE, NO_REPORT)])
+
+    def answer(ask: Ask, *args: object, **kwargs: object) -> object:
+        return Script((ask.key, steps[ask.key]))(ask)
+
+    monkeypatch.setattr(interactive, "prompt_plain", answer)
+    result = CliRunner().invoke(
+        app,
+        ["triage", "--plain", "-q", str(mini_path), "-o", str(folder / "r.md"), "-f", "markdown"],
+    )
+    assert result.exit_code == 1, result.output
+    (saved,) = session_files(state)
+    assert f"cannot write {folder / 'r.md'}" in result.stderr
+    assert f"The answers stay in\n  {saved}\n" in result.stderr
+    assert f"--resume {saved}" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# An emergency on the safety screen: stop for the emergency summary, or go on
+
+
+def test_an_emergency_flag_stops_the_intake_and_shows_its_summary(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    state: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = use(
+        monkeypatch,
+        ("flags", ["numb"]),
+        (STOP, lambda ask: ask.default),  # Enter: stopping is the default
+        (SAVE, NO_REPORT),
+        (CONFIRM, lambda ask: ask.default),
+    )
+    answers = intake(mini, {})
+    script.done()
+    assert answers == {"flags": ("numb",)}, "the summary reads the answers given so far"
+    shown = capsys.readouterr().err.replace("\r\n", "\n")
+    # The red-flag box, then the summary it led to.
+    assert "RED FLAG: EMERGENCY" in shown and shown.count("EMERGENCY") >= 2
+    assert "after 1 answer: 3 questions were not asked, and count as unknown" in " ".join(
+        shown.split()
+    )
+    assert "Review the answers" not in shown, "stopped: no review"
+    # Nothing is lost: the answers stay, resumable where the intake stopped.
+    (saved,) = session_files(state)
+    assert f"The answers so far stay in\n  {saved}" in shown
+    # Resumed, the flag is shown again and the stop offered again: going on is one choice.
+    script = use(
+        monkeypatch, (STOP, GO_ON), ("onset", "gradual"), ("weeks", "3"), ("age", "40"), *FINISH
+    )
+    resumed = intake(mini, read_answers(saved, mini), session_file=saved, resuming=True)
+    script.done()
+    assert resumed == {"flags": ("numb",), "onset": "gradual", "weeks": 3, "age": 40}
+
+
+def test_the_stop_is_not_asked_of_piped_answers(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\n1\n1\n34\n"))
+    answers = intake(mini, {}, plain=True)
+    assert answers == {"flags": ("numb",), "onset": "sudden", "pop": "yes", "age": 34}
+    shown = capsys.readouterr().err
+    assert "RED FLAG: EMERGENCY, now: Cauda equina" in shown
+    assert "The intake goes on; this flag is in the summary." in shown
+    assert "stop the intake here" not in shown
+
+
+def test_plain_at_a_terminal_offers_the_stop_with_numbers(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\n\n\n\n"))
+    monkeypatch.setattr(interactive, "_stdin_is_terminal", lambda: True)
+    answers = intake(mini, {}, plain=True)
+    assert answers == {"flags": ("numb",)}
+    shown = capsys.readouterr().err
+    assert "An emergency: stop the intake here?" in shown
+    assert "  1. Stop here and show the emergency summary\n" in shown
+    assert "  2. Go on with the intake\n" in shown
+    assert "Enter alone keeps 1" in shown
+
+
+def test_stopping_at_each_emergency_of_the_bundled_safety_screen_gives_an_emergency(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    q = load_questionnaire(BUNDLED)
+    screen = q.question(q.start)
+    emergencies = 0
+    for option in screen.options:
+        live = [r for r in raised_flags(q, {q.start: (option.value,)}) if r.level == "emergency"]
+        if not live:
+            continue
+        emergencies += 1
+        script = use(
+            monkeypatch,
+            (q.start, [option.value]),
+            (STOP, STOP_HERE),
+            (SAVE, NO_REPORT),
+            (CONFIRM, DISCARD),
+        )
+        answers = intake(q, {})
+        script.done()
+        result = score(q, answers)
+        assert result.triage.level == "emergency", option.value
+        assert {r.id for r in live} <= {f.id for f in result.red_flags}, option.value
+    assert emergencies >= 2, "the safety screen has emergencies to stop for"
+
+
+def test_an_emergency_stop_is_not_offered_when_nothing_is_left_to_ask(
+    monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given: dict[str, Answer] = {"flags": ("numb",), "onset": "sudden", "pop": "yes", "age": 34}
+    script = use(monkeypatch, *FINISH)
+    intake(mini, given)
+    script.done()
+    assert FLAG_HEADING in capsys.readouterr().err, "the flag is shown, then the review"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -614,3 +888,83 @@ def test_ctrl_c_in_a_prompt_is_a_keyboard_interrupt(keys: Keys, mini: Questionna
     keys("\x03")
     with pytest.raises(KeyboardInterrupt):
         interactive.prompt(ask)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pager says how to close it while it is open
+
+
+def pager_stub(tmp_path: Path, name: str) -> tuple[str, Path]:
+    """A pager named ``name`` that writes its arguments, then what it was given, to a file."""
+    record = tmp_path / f"{name}.out"
+    stub = tmp_path / name
+    script = f'#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > {record}\n'
+    stub.write_text(script + f"cat >> {record}\n")
+    stub.chmod(0o755)
+    return str(stub), record
+
+
+def test_less_is_given_a_prompt_that_says_how_to_close_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, record = pager_stub(tmp_path, "less")
+    monkeypatch.setenv("PAGER", command)
+    screen = interactive._Screen(io.StringIO(), plain=True)
+    screen.page_text("the text\n", "Review: 20% of 1.5 answers?")
+    args = record.read_text().splitlines()
+    # less's own prompt characters in the title are escaped, so it is shown as written.
+    assert args[0] == (
+        r"-PsReview\: 20\% of 1\.5 answers\?\: lines %lt-%lb?L of %L. - "
+        "?e(end), q closes it:Space for more, q closes it."
+    )
+    assert args[1] == "the text"
+
+
+def test_another_pager_shows_the_way_out_on_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, record = pager_stub(tmp_path, "more")
+    monkeypatch.setenv("PAGER", command)
+    screen = interactive._Screen(io.StringIO(), plain=True)
+    screen.page_text("the text\n", "The reasoning")
+    assert record.read_text() == "The reasoning (q closes it)\nthe text\n"
+
+
+def test_an_answer_to_change_fits_one_line_and_keeps_its_answer_whole() -> None:
+    question = "Does the patient have any of these warning signs? Select every one that applies."
+    title = f"1. {question} → Saddle numbness; Fever"
+    cut = interactive._one_line(title, 60)
+    assert len(cut) == 60 and cut.endswith("… → Saddle numbness; Fever")
+    assert cut.startswith("1. Does the patient have")
+    assert interactive._one_line("2. Age? → 34 years", 60) == "2. Age? → 34 years"
+    assert interactive._one_line("x" * 100, 60) == "x" * 59 + "…"
+
+
+def test_the_change_list_shows_a_cut_entry_whole_below_it(
+    keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import questionary
+
+    from hamstring_cli.engine import Session
+
+    shown: list[questionary.Choice] = []
+    real = questionary.select
+
+    def select(message: str, choices: list[questionary.Choice], **kwargs: Any) -> Any:
+        shown.extend(choices)
+        return real(message, choices, **kwargs)
+
+    monkeypatch.setattr(questionary, "select", select)
+    q = load_questionnaire(BUNDLED)
+    session = Session(q, {"red_flags": ("saddle_or_bladder", "fever_unwell")})
+    ask = interactive._change_ask(session)
+    keys("\r")
+    assert interactive.prompt(ask) == "red_flags"
+    first = shown[0]
+    title = str(first.title)
+    assert len(title) <= 80 - 7 and "\n" not in title, "one line in an 80-column terminal"
+    assert title.startswith("Does the patient have any") and title.endswith("…")
+    # Pointed at, it is given whole below the list.
+    whole = " ".join(str(first.description).split())
+    assert "Select every one that applies. → Saddle numbness" in whole
+    assert whole.endswith("Fever, night sweats or feeling generally unwell")

@@ -34,6 +34,7 @@ pytestmark = [
 
 ENTER = "\r"
 UP = "\x1b[A"
+DOWN = "\x1b[B"
 CTRL_C = "\x03"
 
 MINI = MINI_INTAKE
@@ -100,13 +101,16 @@ def key_of(question: Question, value: str) -> str:
 
 
 def finish(child: Any) -> None:
-    """Take the defaults at the end: show the summary, then finish without a report."""
+    """Show the summary, then finish without a report, discarding the answers."""
     child.expect("What next")
     child.send(ENTER)
     child.expect("Most likely")
     child.expect("What next")
     child.expect("Finish here")
     child.send(ENTER)
+    child.expect("Finish without saving a report")
+    child.send("2" + ENTER)
+    child.expect("The answers were discarded")
     child.expect(pexpect.EOF)
     child.close()
 
@@ -143,7 +147,8 @@ def test_a_full_intake_of_the_bundled_questionnaire(spawn: Spawn, state: Path) -
         child.send(ENTER)
     # 16 answers do not fit 24 lines with the question after them: they are paged.
     child.expect("Review the answers")
-    child.expect(r"\r\n:")  # less waits at its prompt
+    # less waits at its prompt, which says how to close it.
+    child.expect(r"Review of the 16 answers: lines 1-\d+ - Space for more, q closes it")
     child.send("q")
     child.expect("shown in a pager")
     finish(child)
@@ -151,7 +156,7 @@ def test_a_full_intake_of_the_bundled_questionnaire(spawn: Spawn, state: Path) -
     shown = child.log.getvalue()
     assert "Question 1, about" in shown
     assert shown.count("Most likely") == 1, "the summary is shown once"
-    assert sessions(state) == [], "the session file is removed after the summary"
+    assert sessions(state) == [], "the session file is removed once discarded"
 
 
 def test_back_and_a_changed_branch(spawn: Spawn, mini: str) -> None:
@@ -188,7 +193,9 @@ def test_review_and_change_an_answer(spawn: Spawn, mini: str) -> None:
     child.expect("What next")
     child.send("2" + ENTER)  # change an answer
     child.expect("Which answer")
-    child.send("2" + ENTER)  # the onset, second in the review
+    # Every answer is listed in words: move down to the onset, second in the list.
+    child.expect(r"How did the pain start\? → Suddenly")
+    child.send(DOWN + ENTER)
     child.expect("How did the pain start")
     child.send("2" + ENTER)
     child.expect("How many weeks")
@@ -242,6 +249,7 @@ def test_plain_mode_reads_lines_and_moves_no_cursor(spawn: Spawn, mini: str) -> 
         ("How old is the patient", "40"),
         ("What next", ""),
         ("Finish here", ""),
+        ("Finish without saving a report", "2"),
     ):
         child.expect(prompt)
         child.expect("> ")
@@ -307,3 +315,27 @@ def test_plain_ctrl_c_prints_its_message_on_a_new_line(spawn: Spawn, mini: str) 
     shown = child.log.getvalue()
     # On a line of its own, not after the '> ' of the prompt.
     assert "\nhamstring: interrupted at 'How did the pain start?'" in shown
+
+
+def test_plain_mode_offers_to_stop_at_an_emergency(spawn: Spawn, mini: str, state: Path) -> None:
+    child = spawn("triage", "-q", mini, "--plain")
+    for prompt, line in (
+        ("Any warning signs", "1"),  # saddle numbness
+        ("An emergency: stop the intake here", ""),  # Enter: stop, the default
+        ("Finish here", ""),
+        ("Finish without saving a report", ""),  # Enter: keep the answers
+    ):
+        child.expect(prompt)
+        child.expect("> ")
+        child.sendline(line)
+    child.expect("Resume with:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    shown = child.log.getvalue()
+    assert "!! RED FLAG: EMERGENCY, now" in shown
+    assert "1. Stop here and show the emergency summary" in shown
+    assert "count as unknown in this summary" in shown
+    assert "How did the pain start" not in shown, "stopped: nothing more is asked"
+    (saved,) = sessions(state)
+    assert f"--resume {saved}" in shown

@@ -107,7 +107,13 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
         term.expect(prompt)
         term.send(key + ENTER)
     term.expect("Review the answers")
-    term.expect(r"\r\n:")  # taller than the screen: less shows it
+    term.expect("q closes it")  # taller than the screen: less shows it
+    paged = term.settle()
+    # While the pager is open, its last line says what it shows and how to close it.
+    assert re.fullmatch(
+        r"Review of the 16 answers: lines 1-23 - Space for more, q closes it *",
+        paged.splitlines()[-1],
+    ), paged
     term.send("q")
     term.expect("What next")
     term.send(ENTER)
@@ -121,14 +127,20 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     assert "Show the reasoning" in flat and "Save a report" in flat
 
     term.send("2" + ENTER)  # the reasoning, in a pager
-    term.expect(r"\r\n:")
-    assert "Differential" in term.settle()
+    term.expect("q closes it")
+    reasoning = term.settle()
+    assert "Differential" in reasoning
+    assert reasoning.splitlines()[-1].startswith("The reasoning: lines 1-23"), reasoning
     term.send("q")
     term.expect("Finish here")
     again = " ".join(term.settle().replace("│", " ").split())
     assert "Most likely: Acute proximal hamstring rupture" in again, "the screen ends on it"
-    assert "Show the reasoning" not in again
+    # The menu keeps its numbers: 3 still saves a report.
+    assert "1) Finish here 2) Show the reasoning" in again, again
+    assert "3) Save a report to a file" in again, again
     term.send(ENTER)
+    term.expect("Finish without saving a report")
+    term.send("2" + ENTER)  # and discard the answers
     term.child.expect(pexpect.EOF)
 
 
@@ -180,3 +192,51 @@ def test_the_screen_shows_the_text_reports_decision(tmp_path: Path, case: Path) 
     shown = " ".join(FRAME.sub(" ", "\n".join(rows[top:bottom])).split())
     # The underline of the plain heading is the one thing the box draws otherwise.
     assert shown == expected.replace(" " + "=" * len(heading), "", 1), (shown, expected)
+
+
+def test_an_emergency_flag_stops_for_its_summary_and_keeps_the_answers(tmp_path: Path) -> None:
+    term = Terminal(tmp_path, "triage")
+    term.expect("None of these")
+    term.send(" " + ENTER)  # the first sign: saddle numbness
+    term.expect("Go on with the intake")
+    asked = term.settle()
+    lines = asked.splitlines()
+    # The box is whole on the screen with the question under it: its title and its action
+    # first, its source on one line.
+    title = next(i for i, line in enumerate(lines) if "RED FLAG: EMERGENCY, now" in line)
+    assert lines[title + 1].startswith("┃ Possible cauda equina syndrome"), asked
+    sources = [line for line in lines if "Source R64" in line]
+    assert len(sources) == 1 and sources[0].endswith("┃"), asked
+    assert "Stop here and show the emergency summary" in asked
+
+    term.send(ENTER)  # stopping is the default
+    term.expect("Finish here")
+    summary = " ".join(term.settle().replace("│", " ").split())
+    assert "EMERGENCY" in summary, summary
+    assert "questions were not asked, and count as unknown" in summary, summary
+    term.send(ENTER)
+    term.expect("Finish without saving a report")
+    term.send(ENTER)  # keep the answers, the default
+    term.expect("Resume with:")
+    term.child.expect(pexpect.EOF)
+    term.child.close()
+    assert term.child.exitstatus == 0
+    (saved,) = (tmp_path / "state" / "hamstring" / "sessions").glob("*.yaml")
+    # The command is printed whole (the terminal wraps it at the edge).
+    joined = "".join(term.shown.splitlines())
+    assert f"hamstring triage --resume {saved}" in joined, term.shown
+
+
+def test_a_red_flag_box_stays_on_the_screen_with_the_next_question(tmp_path: Path) -> None:
+    term = Terminal(tmp_path, "triage")
+    term.expect("None of these")
+    # Fever (the sixth sign) and a growing lump (the eighth): an urgent flag and a soon one;
+    # the intake goes on to the next question, whose help gives way to the two boxes.
+    term.send("\x1b[B" * 5 + " " + "\x1b[B" * 2 + " " + ENTER)
+    term.expect("Does the patient take blood thinners")
+    shown = term.settle()
+    assert "RED FLAG: URGENT, the same day" in shown, shown
+    assert "Fever or feeling unwell - same-day medical assessment for infection." in shown
+    assert "RED FLAG: SOON, within about two weeks" in shown, shown
+    assert "The intake goes on; this flag is in the summary." in shown
+    assert "Does the patient take blood thinners" in shown and "Not sure" in shown
