@@ -30,9 +30,9 @@ from hamstring_cli.answers import (
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import AnswerError, Code, Diagnostic, Place, diagnostic, escape
 from hamstring_cli.files import ANSWERS_LIMIT, limit_words
-from hamstring_cli.loader import read_document
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.report import check_output, is_stdout, open_output
+from hamstring_cli.safe_yaml import read_data
 from hamstring_cli.scoring import score
 
 #: The files a folder contributes, in sorted order.
@@ -228,12 +228,14 @@ def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
     name = STDIN_NAME if os.fspath(item.path) == STDIN else os.fspath(item.path)
     try:
         raw = item.text.encode("utf-8", errors="surrogateescape")
-        data, source_map = read_document(text=raw, name=name, error=AnswerError)
+        # A line of JSON Lines is JSON, and read as JSON (never as YAML).
+        data, source_map = read_data(raw, name, error=AnswerError, json=True)
         answers = check_answers(data, source_map, questionnaire)
     except AnswerError as error:
         width = len(item.text) + 1
         raise AnswerError([_on_line(d, item.line, width) for d in error.diagnostics]) from None
-    answers.places = {qid: _shift(place, item.line) for qid, place in answers.places.items()}
+    line = item.line
+    answers.move_places(lambda place: _shift(place, line))
     return answers
 
 

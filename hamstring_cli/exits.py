@@ -147,7 +147,7 @@ def output_failed(error: OSError) -> int:
     """
     if error.errno not in _OUTPUT_FAULTS or error.filename is not None:
         raise error
-    _discard(1)
+    _discard(sys.stdout)
     if error.errno in _QUIET:
         return int(Exit.BAD_INPUT)
     reason = "it is closed" if error.errno == errno.EBADF else error.strerror or str(error)
@@ -155,12 +155,19 @@ def output_failed(error: OSError) -> int:
         sys.stderr.write(f"hamstring: cannot write to standard output: {reason}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
-        _discard(2)  # standard error is what failed: the status says it all
+        _discard(sys.stderr)  # standard error is what failed: the status says it all
     return int(Exit.BAD_INPUT)
 
 
-def _discard(fd: int) -> None:
-    """Point ``fd`` at the null device: output still buffered (flushed at exit) goes nowhere."""
+def _discard(stream: object) -> None:
+    """Point the descriptor of a standard stream at the null device: what is still buffered
+    (flushed at exit) goes nowhere. A stream with no descriptor of its own is left alone."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return
+    if fd not in (1, 2):
+        return
     try:
         null = os.open(os.devnull, os.O_WRONLY)
     except OSError:

@@ -38,20 +38,17 @@ from hamstring_cli.errors import (
     diagnostic,
 )
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
+from hamstring_cli.json_doc import MAX_DEPTH, MAX_VALUES, NeedsPlaces, quick_data, read_json
 from hamstring_cli.model import short_text
-from hamstring_cli.sourcemap import DataPath, Key, SourceMap
+from hamstring_cli.sourcemap import DataPath, Key, LazySourceMap, SourceMap
 
 try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["MAX_VALUES", "DataPath", "Key", "SourceMap", "read_document"]
+__all__ = ["MAX_VALUES", "DataPath", "Key", "SourceMap", "read_data", "read_document"]
 
-#: Refuse documents that expand (through aliases) to more values than this: an alias bomb.
-MAX_VALUES = 100_000
-#: Refuse documents nested deeper than this (no questionnaire needs a tenth of it).
-MAX_DEPTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -367,20 +364,6 @@ def _compose(text: str, name: str) -> tuple[Node | None, list[Diagnostic]]:
         loader.dispose()
 
 
-def _json_syntax(text: str, name: str) -> list[Diagnostic]:
-    """A JSON file's syntax error, as JSON reports it (YAML would name a YAML error)."""
-    import json
-
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as problem:
-        where = Place(name, problem.lineno, problem.colno)
-        return [diagnostic(Code.JSON_SYNTAX, where, detail=problem.msg)]
-    except ValueError:  # not a syntax error (a number too long): the reader below reports it
-        return []
-    return []
-
-
 def read_document(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -389,8 +372,13 @@ def read_document(
     error: type[UserError] = QuestionnaireError,
     limit: int = QUESTIONNAIRE_LIMIT,
     what: str = "a questionnaire",
+    json: bool | None = None,
 ) -> tuple[object, SourceMap]:
     """Read one YAML (or JSON) document safely into plain data and a source map.
+
+    This is the located reader: every key and value gets its place, and every problem is
+    reported at its place. :func:`read_data` reads the same documents to the same data
+    faster, and calls this one only when a place is wanted.
 
     Give either ``path`` (a file) or ``text`` (the document itself, e.g. standard input read
     by the caller). The data holds only dicts, lists, str, int, float, bool and None; mapping
@@ -404,6 +392,11 @@ def read_document(
     empty document (``E007``: nothing, only comments, or a lone ``---``),
     several documents (``E008``), and alias bombs or absurd nesting (``E009``).
 
+    A JSON document (``json``, or by default a name ending in ``.json``) is read by the JSON
+    parser of :mod:`hamstring_cli.json_doc` instead of as YAML: its syntax errors are JSON's
+    (``E019``), and what JSON allows and YAML does not (a surrogate-pair escape, a long key,
+    a raw U+0085) reads as JSON reads it.
+
     Args:
         path: the file to read.
         text: the document's content, instead of a file.
@@ -411,6 +404,7 @@ def read_document(
         error: the exception class to raise.
         limit: the most bytes read from ``path`` (a regular file; see :mod:`hamstring_cli.files`).
         what: what the file is, for the message that refuses it.
+        json: read the document as JSON (default: when its name ends in ``.json``).
 
     Returns:
         The data and its :class:`SourceMap` (whose ``digest`` is the content hash).
@@ -431,10 +425,11 @@ def read_document(
     if decoded is None:
         raise error(problems)
     source_map = SourceMap(name, _digest(raw))
-    if name.lower().endswith(".json"):
-        problems = _json_syntax(decoded, name)
+    if _is_json(name, json):
+        data, problems = read_json(decoded, source_map)
         if problems:
             raise error(problems)
+        return data, source_map
     node, problems = _compose(decoded, name)
     if problems:
         raise error(problems)
@@ -448,3 +443,107 @@ def read_document(
     if problems:
         raise error(problems)
     return data, source_map
+
+
+def _is_json(name: str, json: bool | None) -> bool:
+    return name.lower().endswith(".json") if json is None else json
+
+
+def read_data(
+    raw: bytes, name: str, *, error: type[UserError], json: bool | None = None
+) -> tuple[object, SourceMap]:
+    """Read a document to the data :func:`read_document` gives, fast; its places on demand.
+
+    A document with no problem (nearly every answer file) is read without places: YAML
+    through the C parser straight into data (:class:`_Quick`), JSON by ``json``
+    (:func:`hamstring_cli.json_doc.quick_data`). The source map returned is made only if a
+    message asks it for a place: the same bytes are then read again by :func:`read_document`,
+    so every place is exactly where the located reader puts it. A document with a problem,
+    or with anything the quick readers leave to it (an alias, a merge key, a large or deeply
+    nested text), is read by :func:`read_document` at once, which reports every problem.
+
+    Args:
+        raw: the document's bytes.
+        name: how places name it.
+        error: the exception class to raise.
+        json: read it as JSON; False: as YAML; None: by its name (``.json``), and for a
+            document with no name to go by (standard input) by its content: JSON when it
+            starts as JSON and reads as JSON, else YAML.
+
+    Raises:
+        UserError: the ``error`` class given, as :func:`read_document` raises it.
+    """
+    decoded, problems = _decode(raw, name)
+    if decoded is None:
+        raise error(problems)
+    if json is None and not name.lower().endswith(".json"):
+        if decoded.lstrip(" \t\r\n")[:1] in ("{", "["):
+            try:
+                return read_data(raw, name, error=error, json=True)
+            except UserError:
+                pass  # not JSON after all: YAML says what is wrong with it
+        json = False
+    as_json = _is_json(name, json)
+
+    def located() -> tuple[object, SourceMap]:
+        return read_document(text=raw, name=name, error=error, json=as_json)
+
+    try:
+        data = quick_data(decoded) if as_json else _quick_yaml(decoded, name)
+    except NeedsPlaces:
+        return located()
+    return data, LazySourceMap(name, lambda: located()[1])
+
+
+class _Refusing(list[Diagnostic]):
+    """Problems of a quick read: the first one stops it (the located reader will say it)."""
+
+    def append(self, _problem: Diagnostic) -> None:
+        raise NeedsPlaces
+
+
+class _Quick:
+    """Turns a composed node tree into plain data as :class:`_Builder` does, without places.
+
+    Whatever the builder would report, and whatever it must look at closely (an alias of a
+    list or mapping, which it expands and checks for loops; a merge key), raises
+    :class:`~hamstring_cli.json_doc.NeedsPlaces` instead. Scalars are read by the builder's
+    own :meth:`_Builder.scalar`, so a number or a boolean reads the same in both.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seen: set[int] = set()
+        self.scalars = _Builder(SourceMap(""), _Refusing())
+
+    def build(self, node: Node, depth: int) -> object:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise NeedsPlaces
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return self.scalars.scalar(node)[1]
+        if depth >= MAX_DEPTH or id(node) in self.seen:
+            raise NeedsPlaces
+        self.seen.add(id(node))
+        if isinstance(node, SequenceNode) and node.tag == _SEQ:
+            return [self.build(item, depth + 1) for item in node.value]
+        if isinstance(node, MappingNode) and node.tag == _MAP:
+            result: dict[Key, object] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE:
+                    raise NeedsPlaces
+                key = key_node.value if key_node.tag == _STR else self.scalars.scalar(key_node)[1]
+                if key in result:
+                    raise NeedsPlaces
+                result[cast(Key, key)] = self.build(value_node, depth + 1)
+            return result
+        raise NeedsPlaces
+
+
+def _quick_yaml(text: str, name: str) -> object:
+    node, problems = _compose(text, name)
+    if problems or node is None or (isinstance(node, ScalarNode) and node.tag == _NULL):
+        raise NeedsPlaces
+    return _Quick().build(node, 0)
