@@ -200,7 +200,9 @@ def _json_lines_of(handle: BinaryIO, name: str, path: Path) -> Iterator[Input]:
             continue
         # Undecodable bytes survive as surrogates, so that the line reports E003 when read.
         text = raw.decode("utf-8", errors="surrogateescape").removesuffix("\n")
-        if text.strip():
+        # Blank is JSON's white space alone: a line of anything else (U+0085, a form feed) is an
+        # input, and says what is wrong with it.
+        if text.strip(" \t\r"):
             yield Input(f"{name}:{number}", path, number, text.removesuffix("\r"))
 
 
