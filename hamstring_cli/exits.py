@@ -10,7 +10,6 @@ standard output (a closed pipe, a full disk) into a quiet exit or a one-line mes
 from __future__ import annotations
 
 import enum
-import errno
 import io
 import os
 import sys
@@ -84,22 +83,6 @@ def guarded(command: Callable[[], int | None]) -> int:
 
 # -- the standard streams -----------------------------------------------------------------------
 
-#: The errors of a write that mean the output takes no more: the reader of a pipe has gone
-#: (``| head -1``), the disk is full (``> /dev/full``), the stream was closed (``>&-``).
-_OUTPUT_FAULTS = frozenset(
-    {
-        errno.EPIPE,
-        errno.ECONNRESET,
-        errno.ENOSPC,
-        errno.EDQUOT,
-        errno.EFBIG,
-        errno.EIO,
-        errno.EBADF,
-    }
-)
-#: Faults that end the run without a word: the reader has all it wanted, as ``head`` expects.
-_QUIET = frozenset({errno.EPIPE, errno.ECONNRESET})
-
 
 class _ClosedOutput(io.TextIOBase):
     """Standard output when the command started with it closed (``>&-``): every write fails,
@@ -109,6 +92,8 @@ class _ClosedOutput(io.TextIOBase):
         return True
 
     def write(self, text: object) -> int:
+        import errno
+
         raise OSError(errno.EBADF, "it is closed")
 
     @property
@@ -145,10 +130,16 @@ def output_failed(error: OSError) -> int:
     Anything else (an error naming a file, an error no write gives) is not an output fault:
     it is raised again, to be seen.
     """
-    if error.errno not in _OUTPUT_FAULTS or error.filename is not None:
+    import errno  # only now: a run that writes its output never needs it
+
+    # The errors of a write that mean the output takes no more: the reader of a pipe has gone
+    # (| head -1), the disk is full (> /dev/full), the stream was closed (>&-).
+    faults = (errno.EPIPE, errno.ECONNRESET, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+    if error.errno not in (*faults, errno.EBADF) or error.filename is not None:
         raise error
     _discard(sys.stdout)
-    if error.errno in _QUIET:
+    if error.errno in (errno.EPIPE, errno.ECONNRESET):
+        # Quietly: the reader has all it wanted, as head expects.
         return int(Exit.BAD_INPUT)
     reason = "it is closed" if error.errno == errno.EBADF else error.strerror or str(error)
     try:

@@ -29,15 +29,11 @@ import re
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public, untyped
 
 from hamstring_cli.errors import Code, Diagnostic, Place, diagnostic
+from hamstring_cli.files import MAX_DEPTH, MAX_VALUES
 from hamstring_cli.model import short_text
-from hamstring_cli.sourcemap import DataPath, Key, SourceMap
+from hamstring_cli.sourcemap import DataPath, Key, NeedsPlaces, SourceMap
 
-#: Refuse documents nested deeper than this (no questionnaire needs a tenth of it); the YAML
-#: reader's limit too.
-MAX_DEPTH = 100
-#: Refuse documents of more values than this; the YAML reader's limit too, where it stops an
-#: alias bomb (a few lines of aliases that expand to millions of values).
-MAX_VALUES = 100_000
+__all__ = ["NeedsPlaces", "quick_data", "read_json"]
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -45,10 +41,6 @@ _CONSTANTS = ("NaN", "Infinity", "-Infinity")
 #: The words of a refused number, as the YAML reader says them.
 _FINITE = "a finite number (not NaN or Infinity)"
 _DIGITS = "a number of at most 4,000 digits"
-
-
-class NeedsPlaces(Exception):
-    """The quick reader met something to report (or to look at closely): read with places."""
 
 
 class _Refused(ValueError):

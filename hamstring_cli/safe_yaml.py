@@ -37,10 +37,9 @@ from hamstring_cli.errors import (
     UserError,
     diagnostic,
 )
-from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
-from hamstring_cli.json_doc import MAX_DEPTH, MAX_VALUES, NeedsPlaces, quick_data, read_json
+from hamstring_cli.files import MAX_DEPTH, MAX_VALUES, QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import short_text
-from hamstring_cli.sourcemap import DataPath, Key, LazySourceMap, SourceMap
+from hamstring_cli.sourcemap import DataPath, Key, LazySourceMap, NeedsPlaces, SourceMap
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -446,6 +445,9 @@ def read_document(
         raise error(problems)
     source_map = SourceMap(name, _digest(raw))
     if _is_json(name, json):
+        # The JSON reader only for JSON: a run that reads YAML does without it.
+        from hamstring_cli.json_doc import read_json
+
         data, problems = read_json(decoded, source_map)
         if problems:
             raise error(problems)
@@ -509,7 +511,12 @@ def read_data(
         return read_document(text=raw, name=name, error=error, json=as_json)
 
     try:
-        data = quick_data(decoded) if as_json else _quick_yaml(decoded, name)
+        if as_json:
+            from hamstring_cli.json_doc import quick_data
+
+            data = quick_data(decoded)
+        else:
+            data = _quick_yaml(decoded, name)
     except NeedsPlaces:
         return located()
     return data, LazySourceMap(name, lambda: located()[1])
@@ -527,7 +534,7 @@ class _Quick:
 
     Whatever the builder would report, and whatever it must look at closely (an alias of a
     list or mapping, which it expands and checks for loops; a merge key), raises
-    :class:`~hamstring_cli.json_doc.NeedsPlaces` instead. Scalars are read by the builder's
+    :class:`~hamstring_cli.sourcemap.NeedsPlaces` instead. Scalars are read by the builder's
     own :meth:`_Builder.scalar`, so a number or a boolean reads the same in both.
     """
 

@@ -70,6 +70,11 @@ class SourceMap:
         return len(self._values)
 
 
+class NeedsPlaces(Exception):
+    """A quick reader (no places) met something to report, or to look at closely: the document
+    is read again by the located reader, which says what and where."""
+
+
 class LazySourceMap(SourceMap):
     """A source map made on first use, by ``make``: for a document read without places.
 
