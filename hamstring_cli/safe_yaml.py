@@ -490,7 +490,7 @@ def read_data(
         error: the exception class to raise.
         json: read it as JSON; False: as YAML; None: by its name (``.json``), and for a
             document with no name to go by (standard input) by its content: JSON when it
-            starts as JSON and reads as JSON, else YAML.
+            starts as JSON and is JSON (a problem in it is then JSON's), else YAML.
 
     Raises:
         UserError: the ``error`` class given, as :func:`read_document` raises it.
@@ -502,8 +502,11 @@ def read_data(
         if decoded.lstrip(" \t\r\n")[:1] in ("{", "["):
             try:
                 return read_data(raw, name, error=error, json=True)
-            except UserError:
-                pass  # not JSON after all: YAML says what is wrong with it
+            except UserError as refused:
+                # JSON with a problem JSON names (a duplicate key, NaN) is reported as JSON;
+                # text that is not JSON at all is YAML's to read (a flow mapping, say).
+                if refused.diagnostics[0].code != Code.JSON_SYNTAX.code:
+                    raise
         json = False
     as_json = _is_json(name, json)
 

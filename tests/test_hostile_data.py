@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from helpers import BUNDLED, MINI_INTAKE, questionnaire_text
-from test_answers import TINY
+from test_answers import TINY, stdin
 
 from hamstring_cli import cache, interactive, safe_yaml, sessions
 from hamstring_cli.__main__ import main
@@ -491,6 +491,33 @@ def test_json_problems_are_json_s_at_their_exact_place(
         line,
         column,
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        # JSON: read as JSON, a surrogate pair and a colon on the next line included.
+        ('{"flags": [], "onset"\n: "gradual", "weeks": 2, "age": 30}', None),
+        ('{"schema_version": 1, "n": "\\ud83d\\ude00", "answers": {"flags": []}}', None),
+        # JSON with a problem JSON names: said as JSON says it.
+        ('{"flags": [], "age": NaN}', ("E018", 1, 22)),
+        ('{"flags": [], "flags": []}', ("E005", 1, 15)),
+        # Not JSON: a YAML flow mapping, read as YAML.
+        ("{flags: [], onset: gradual, weeks: 2, age: 30}", None),
+        ("{flags: [], agee: 3}", ("E201", 1, 13)),
+    ],
+)
+def test_standard_input_is_json_when_it_is_json_else_yaml(
+    monkeypatch: pytest.MonkeyPatch, tiny: Questionnaire, given: str, expected: object
+) -> None:
+    stdin(monkeypatch, given.encode("utf-8"))
+    if expected is None:
+        read_answers("-", tiny)
+        return
+    with pytest.raises(AnswerError) as raised:
+        read_answers("-", tiny)
+    first = raised.value.diagnostics[0]
+    assert (first.code, first.place.line, first.place.column) == expected  # type: ignore[union-attr]
 
 
 def test_a_json_lines_line_is_json_not_yaml(tmp_path: Path, tiny_path: Path) -> None:
