@@ -126,9 +126,12 @@ def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterat
                 continue
             # By its name, whatever it is: a link to nothing or a FIFO named '*.yaml' is an
             # input that cannot be read (an error record that says why), never passed over.
-            found = [p for p in entries if p.suffix.lower() in ANSWER_SUFFIXES]
+            found: list[Path] = []
+            skipped: list[Path] = []
+            for entry in entries:
+                (found if entry.suffix.lower() in ANSWER_SUFFIXES else skipped).append(entry)
             if notes is not None:
-                notes.extend(_folder_notes(name, found, [p for p in entries if p not in found]))
+                notes.extend(_folder_notes(name, found, skipped))
             for p in found:
                 yield Input(os.fspath(p), p)
         elif path.suffix == JSON_LINES_SUFFIX and path.is_file():
