@@ -6,15 +6,25 @@ import sys
 
 
 def main() -> None:
-    """Run the command line: the fast lane when it can, else the typer command line."""
+    """Run the command line: the fast lane when it can, else the typer command line.
+
+    Either way through :func:`hamstring_cli.exits.run_entry`, which readies the standard
+    streams and turns a fault of standard output (a closed pipe, a full disk) into an exit.
+    """
+    from hamstring_cli.exits import run_entry
+
+    run_entry(_command)
+
+
+def _command() -> int | None:
     from hamstring_cli.fast import run_fast
 
     status = run_fast(sys.argv[1:])
     if status is not None:
-        sys.exit(status)
-    from hamstring_cli.cli import run
+        return status
+    from hamstring_cli.cli import typer_status
 
-    run()
+    return typer_status()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Answer files: read a YAML or JSON mapping of question id to answer, and check every answer.
 
-Layer 2. The file is read by :func:`hamstring_cli.loader.read_document` (the one YAML reader),
+Layer 2. The file is read by :func:`hamstring_cli.safe_yaml.read_data`: fast (PyYAML's C
+parser, or ``json`` for a ``.json`` file), with its places found only when a message needs one,
+by reading it again with the located reader (:func:`~hamstring_cli.safe_yaml.read_document`),
 so answers get the same safety and the same ``file:line:column`` places as questionnaires.
 Every answer is validated by its question; every problem is collected and raised once as an
 :class:`~hamstring_cli.errors.AnswerError`. A saved result (it has ``schema_version`` and
@@ -12,7 +14,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from hamstring_cli.errors import (
@@ -25,10 +27,10 @@ from hamstring_cli.errors import (
     diagnostic,
     did_you_mean,
 )
-from hamstring_cli.files import ANSWERS_LIMIT, read_capped
-from hamstring_cli.loader import DataPath, SourceMap, read_document
+from hamstring_cli.files import ANSWERS_LIMIT, read_capped, read_input_file
 from hamstring_cli.model import Answer, Questionnaire, describe_type
 from hamstring_cli.question_types import kind
+from hamstring_cli.sourcemap import DataPath, SourceMap
 
 #: The answer-file name that reads standard input.
 STDIN = "-"
@@ -42,8 +44,10 @@ class AnswerSet(dict[str, Answer]):
     """Validated answers by question id, remembering where in which file each was given.
 
     A plain ``dict`` everywhere answers are read; the places are there for diagnostics about
-    answers that are fine in themselves, such as an answer the path never reaches. ``update``
-    with another answer set keeps its places too.
+    answers that are fine in themselves, such as an answer the path never reaches. They are
+    looked up when first asked for (:attr:`places`), so that a file read without places is
+    read again only when a message needs one. ``update`` with another answer set keeps its
+    places too.
     """
 
     def __init__(
@@ -52,15 +56,47 @@ class AnswerSet(dict[str, Answer]):
         places: Mapping[str, Place] | None = None,
     ) -> None:
         super().__init__(answers)
-        #: Where each answer was given: the place of its key.
-        self.places: dict[str, Place] = dict(places or {})
+        self._places: dict[str, Place] = dict(places or {})
+        # Places not looked up yet, in the order they were given (later ones win).
+        self._later: list[Callable[[], Mapping[str, Place]]] = []
+
+    @property
+    def places(self) -> dict[str, Place]:
+        """Where each answer was given: the place of its key (looked up now if not yet)."""
+        while self._later:
+            self._places.update(self._later.pop(0)())
+        return self._places
+
+    @places.setter
+    def places(self, places: Mapping[str, Place]) -> None:
+        self._places = dict(places)
+        self._later = []
+
+    def locate_later(self, find: Callable[[], Mapping[str, Place]]) -> None:
+        """Add places that ``find`` looks up when they are first asked for."""
+        self._later.append(find)
+
+    def move_places(self, change: Callable[[Place], Place]) -> None:
+        """Change every place as it is looked up (a JSON Lines line's places to its line)."""
+        known, later = self._places, self._later
+
+        def moved() -> dict[str, Place]:
+            found = dict(known)
+            for find in later:
+                found.update(find())
+            return {qid: change(place) for qid, place in found.items()}
+
+        self._places, self._later = {}, [moved]
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         """Add answers (as ``dict.update``); the places of another answer set come along."""
         super().update(*args, **kwargs)
         for other in args:
             if isinstance(other, AnswerSet):
-                self.places.update(other.places)
+                self._later.append(other._all_places)
+
+    def _all_places(self) -> Mapping[str, Place]:
+        return self.places
 
     def place(self, question_id: str) -> Place | None:
         """Where the answer to ``question_id`` was given, when known."""
@@ -89,15 +125,27 @@ def read_answers(source: str | os.PathLike[str], questionnaire: Questionnaire) -
             YAML syntax, duplicate keys, unsafe tags).
     """
     if os.fspath(source) == STDIN:
-        data, source_map = read_document(text=_read_stdin(), name=STDIN_NAME, error=AnswerError)
+        from hamstring_cli.safe_yaml import read_data
+
+        # No name to go by: JSON when it reads as JSON, else YAML.
+        data, source_map = read_data(_read_stdin(), STDIN_NAME, error=AnswerError)
     else:
         data, source_map = read_answer_document(source)
     return check_answers(data, source_map, questionnaire)
 
 
 def read_answer_document(path: str | os.PathLike[str]) -> tuple[object, SourceMap]:
-    """Read an answer file's document: a regular file of at most 10 MB (see ``files``)."""
-    return read_document(path, error=AnswerError, limit=ANSWERS_LIMIT, what=ANSWER_FILE)
+    """Read an answer file's document: a regular file of at most 10 MB (see ``files``).
+
+    JSON when its name ends in ``.json`` (in any case), else YAML; its source map is made only
+    when a place is asked of it (:func:`hamstring_cli.safe_yaml.read_data`).
+    """
+    # PyYAML only now: an intake with no answer file to read reaches its first prompt sooner.
+    from hamstring_cli.safe_yaml import read_data
+
+    name = os.fspath(path)
+    raw = read_input_file(path, limit=ANSWERS_LIMIT, what=ANSWER_FILE, error=AnswerError, name=name)
+    return read_data(raw, name, error=AnswerError, json=name.lower().endswith(".json"))
 
 
 def _read_stdin() -> bytes:
@@ -171,6 +219,7 @@ def check_answers(data: object, source_map: SourceMap, questionnaire: Questionna
         )
     problems: list[Diagnostic] = []
     answers = AnswerSet()
+    keys: dict[str, DataPath] = {}
     ids = list(questionnaire.by_id)
     for key, raw in data.items():
         path = (*base, key)
@@ -200,9 +249,11 @@ def check_answers(data: object, source_map: SourceMap, questionnaire: Questionna
                 )
             )
             continue
-        answers.places[question.id] = source_map.key(path)
+        keys[question.id] = path
     if problems:
         raise AnswerError(problems)
+    if keys:
+        answers.locate_later(lambda: {qid: source_map.key(path) for qid, path in keys.items()})
     return answers
 
 
@@ -244,6 +295,9 @@ def _problem(
 
 def unused_warnings(answers: Mapping[str, object], unused: Iterable[str]) -> list[Diagnostic]:
     """``W206`` warnings for answers the path never reached, at the places they were given."""
+    unused = list(unused)
+    if not unused:
+        return []  # the places are not looked up: the answer file is not read again
     places = answers.places if isinstance(answers, AnswerSet) else {}
     return [_problem(Code.ANSWER_UNUSED, places.get(qid), qid, (), {}) for qid in unused]
 

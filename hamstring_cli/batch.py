@@ -30,9 +30,9 @@ from hamstring_cli.answers import (
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import AnswerError, Code, Diagnostic, Place, diagnostic, escape
 from hamstring_cli.files import ANSWERS_LIMIT, limit_words
-from hamstring_cli.loader import read_document
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.report import check_output, is_stdout, open_output
+from hamstring_cli.safe_yaml import read_data
 from hamstring_cli.scoring import score
 
 #: The files a folder contributes, in sorted order.
@@ -93,9 +93,12 @@ class Record:
 def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterator[Input]:
     """Expand the paths given into inputs, in order, one at a time.
 
-    A folder gives its ``*.yaml``, ``*.yml`` and ``*.json`` files in sorted order (not its
-    sub-folders); a ``.jsonl`` file, and ``-`` (standard input), give one input per non-blank
-    line, read as they are needed, so a batch holds one record at a time whatever its size;
+    A folder gives its entries named ``*.yaml``, ``*.yml`` and ``*.json`` (in any case) in
+    sorted order, whatever they are: one that is not a readable regular file (a link to nothing,
+    a FIFO) becomes an error record saying why; the entries not so named (sub-folders among
+    them) are named in a warning; a ``.jsonl`` file, and ``-`` (standard input), give one
+    input per non-blank line, read as they are needed, so a batch holds one record at a time
+    whatever its size;
     any other path is an input as it is (a missing file becomes an error record when it is
     read). A folder that cannot be listed is an error record of its own.
 
@@ -115,16 +118,20 @@ def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterat
             yield from _json_lines_of(_stdin_bytes(), STDIN_NAME, path)
         elif path.is_dir():
             try:
-                found = sorted(
-                    p for p in path.iterdir() if p.suffix in ANSWER_SUFFIXES and p.is_file()
-                )
+                entries = sorted(path.iterdir())
             except OSError as error:
                 detail = f"cannot list the folder: {error.strerror or error}"
                 problem = diagnostic(Code.FILE_UNREADABLE, Place(name), detail=detail)
                 yield Input(name, path, problem=problem)
                 continue
-            if not found and notes is not None:
-                notes.append(f"{escape(name)}: no *.yaml, *.yml or *.json files in this folder")
+            # By its name, whatever it is: a link to nothing or a FIFO named '*.yaml' is an
+            # input that cannot be read (an error record that says why), never passed over.
+            found: list[Path] = []
+            skipped: list[Path] = []
+            for entry in entries:
+                (found if entry.suffix.lower() in ANSWER_SUFFIXES else skipped).append(entry)
+            if notes is not None:
+                notes.extend(_folder_notes(name, found, skipped))
             for p in found:
                 yield Input(os.fspath(p), p)
         elif path.suffix == JSON_LINES_SUFFIX and path.is_file():
@@ -138,6 +145,26 @@ def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterat
                 yield from _json_lines_of(handle, name, path)
         else:
             yield Input(name, path)
+
+
+#: The most skipped names a note lists.
+_SKIPPED_SHOWN = 5
+
+
+def _folder_notes(name: str, found: Sequence[Path], skipped: Sequence[Path]) -> list[str]:
+    """Warnings about a folder: no answer files in it; the entries it holds that are not read."""
+    notes = []
+    if not found:
+        notes.append(f"{name}: no *.yaml, *.yml or *.json files in this folder")
+    if skipped:
+        shown = [p.name + ("/" if p.is_dir() else "") for p in skipped[:_SKIPPED_SHOWN]]
+        more = len(skipped) - len(shown)
+        listed = ", ".join(shown) + (f" and {more} more" if more else "")
+        count = "1 entry that is" if len(skipped) == 1 else f"{len(skipped)} entries that are"
+        notes.append(
+            f"{name}: skipped {count} not named as answer files (*.yaml, *.yml, *.json): {listed}"
+        )
+    return notes
 
 
 def collect_inputs(paths: Sequence[Path]) -> tuple[list[Input], list[str]]:
@@ -164,17 +191,32 @@ def _json_lines_of(handle: BinaryIO, name: str, path: Path) -> Iterator[Input]:
             return
         number += 1
         if len(raw) > ANSWERS_LIMIT and not raw.endswith(b"\n"):
+            # One error record; the rest of the line is passed over a piece at a time (never
+            # held), and the lines after it are read as usual.
+            size = len(raw) + _skip_line(handle)
             detail = (
-                f"line {number} is longer than {limit_words(ANSWERS_LIMIT)}, the most read "
-                "for one answer set; the rest of the input is not read"
+                f"line {number} is longer than {limit_words(ANSWERS_LIMIT)} ({size:,} bytes), "
+                "the most read for one answer set; it is skipped and the lines after it are read"
             )
             problem = diagnostic(Code.FILE_UNREADABLE, Place(name, number), detail=detail)
             yield Input(f"{name}:{number}", path, number, problem=problem)
-            return
+            continue
         # Undecodable bytes survive as surrogates, so that the line reports E003 when read.
         text = raw.decode("utf-8", errors="surrogateescape").removesuffix("\n")
-        if text.strip():
+        # Blank is JSON's white space alone: a line of anything else (U+0085, a form feed) is an
+        # input, and says what is wrong with it.
+        if text.strip(" \t\r"):
             yield Input(f"{name}:{number}", path, number, text.removesuffix("\r"))
+
+
+def _skip_line(handle: BinaryIO) -> int:
+    """Read past the rest of the current line (through its ``\\n``); return how many bytes."""
+    skipped = 0
+    while True:
+        piece = handle.readline(64 * 1024)
+        skipped += len(piece)
+        if not piece or piece.endswith(b"\n"):
+            return skipped
 
 
 def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
@@ -191,12 +233,14 @@ def read_input(item: Input, questionnaire: Questionnaire) -> AnswerSet:
     name = STDIN_NAME if os.fspath(item.path) == STDIN else os.fspath(item.path)
     try:
         raw = item.text.encode("utf-8", errors="surrogateescape")
-        data, source_map = read_document(text=raw, name=name, error=AnswerError)
+        # A line of JSON Lines is JSON, and read as JSON (never as YAML).
+        data, source_map = read_data(raw, name, error=AnswerError, json=True)
         answers = check_answers(data, source_map, questionnaire)
     except AnswerError as error:
         width = len(item.text) + 1
         raise AnswerError([_on_line(d, item.line, width) for d in error.diagnostics]) from None
-    answers.places = {qid: _shift(place, item.line) for qid, place in answers.places.items()}
+    line = item.line
+    answers.move_places(lambda place: _shift(place, line))
     return answers
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from hamstring_cli import __version__
 from hamstring_cli.digest import sha256
-from hamstring_cli.errors import UserError
+from hamstring_cli.errors import UserError, escape
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
 
@@ -55,10 +55,16 @@ _CODE = (
 
 
 def cache_dir() -> str:
-    """``$XDG_CACHE_HOME/hamstring/questionnaires`` (``~/.cache`` when it is not set)."""
+    """``$XDG_CACHE_HOME/hamstring/questionnaires`` (``~/.cache`` when it is not set).
+
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG spec asks: it would put the cache in
+    whatever folder the command runs in.
+    """
     # Plain strings, not pathlib: a scripted run never imports pathlib (about 4 ms with
     # urllib.parse and ipaddress).
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "hamstring", "questionnaires")
 
 
@@ -196,7 +202,7 @@ def _from_cache(entry: str, name: str, content_hash: str) -> Questionnaire | Non
 
 def _warn(message: str) -> None:
     try:
-        sys.stderr.write(f"hamstring: warning: {message}\n")
+        sys.stderr.write(f"hamstring: warning: {escape(message)}\n")
     except (OSError, ValueError):  # a closed standard error cannot stop the run
         return
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeAlias
 import typer
 
 from hamstring_cli import __version__
-from hamstring_cli.errors import UserError, escape
-from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, say
+from hamstring_cli.errors import UserError, escape, escape_json
+from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, run_entry, say
 from hamstring_cli.model import IMAGING_CHOICES, LEVELS
 from hamstring_cli.render.formats import (
     BATCH_DEFAULT,
@@ -145,9 +145,9 @@ def check(
             if _looks_like_answers(path):
                 import shlex
 
-                sys.stderr.write(
-                    f"hamstring: {path} looks like an answer file, not a questionnaire; to "
-                    f"score it, run:\n  hamstring triage --answers {shlex.quote(str(path))}\n"
+                say(
+                    f"{path} looks like an answer file, not a questionnaire; to score it, "
+                    f"run:\n  hamstring triage --answers {shlex.quote(str(path))}"
                 )
                 continue
             print_diagnostics(error.diagnostics)
@@ -508,12 +508,12 @@ def export(
     from hamstring_cli.fhir.questionnaire import questionnaire_json
     from hamstring_cli.report import write_private, write_stdout
 
-    text = questionnaire_json(load(questionnaire))
+    text = escape_json(questionnaire_json(load(questionnaire)))
     if output is None:
         write_stdout(text)
         return
     write_private(output, text.encode("utf-8"), force=force)
-    sys.stderr.write(f"hamstring: wrote the FHIR Questionnaire to {output}\n")
+    say(f"wrote the FHIR Questionnaire to {output}")
 
 
 class GraphFormat(str, enum.Enum):
@@ -536,6 +536,15 @@ def graph(
     sys.stdout.write(render(load(questionnaire), format.value))
 
 
+def typer_status() -> int:
+    """Run the typer app and return its exit status, every known error printed, not raised."""
+    return guarded(app)
+
+
 def run() -> None:
-    """The console entry point: run the app and turn every known error into a clean exit."""
-    sys.exit(guarded(app))
+    """Run the typer command line alone as the ``hamstring`` command, and exit.
+
+    As :func:`hamstring_cli.__main__.main` runs it behind the fast lane: the standard streams
+    readied, and a fault of standard output an exit, never a traceback.
+    """
+    run_entry(typer_status)

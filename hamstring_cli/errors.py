@@ -43,6 +43,26 @@ def escape(text: str) -> str:
     return text if text.isprintable() else _UNSAFE.sub(_escape_char, text)
 
 
+#: Characters JSON may hold raw but a terminal acts on: DEL and the C1 controls (U+009B starts
+#: an escape sequence as ESC [ does), line and paragraph separators, bidirectional overrides
+#: and isolates, and lone surrogates. JSON output writes them as ``\\u`` escapes.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _json_escape_char(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def escape_json(text: str) -> str:
+    """JSON text with what a terminal would act on written as ``\\u`` escapes.
+
+    ``json.dumps`` escapes the C0 controls (ESC among them) but writes the C1 controls, the
+    bidirectional overrides and the line separators as they are. Outside its strings JSON is
+    ASCII, so any of them stands in a string, where its escape reads back as the same text.
+    """
+    return _JSON_UNSAFE.sub(_json_escape_char, text) if _JSON_UNSAFE.search(text) else text
+
+
 def digits_text(count: int) -> str:
     """A number too long to echo, in words: ``a 4,301-digit number``."""
     return f"a {count:,}-digit number"
@@ -118,6 +138,11 @@ class Code:
     TOO_COMPLEX = Detail("E009", "the document is too complex to read safely: {detail}")
     BAD_NUMBER = Detail("E018", "'{value}' cannot be read as a number; allowed: {expected}")
     JSON_SYNTAX = Detail("E019", "JSON syntax error: {detail}")
+    CONTROL_CHARACTER = Detail(
+        "E020",
+        "{what} holds the control character {character}, which could move, retitle or clear "
+        "a terminal, or reorder what is shown; allowed: printable text, line breaks and tabs",
+    )
     # Shape of a questionnaire
     WRONG_TYPE = Detail("E010", "{what} must be {expected}, not {actual}")
     MISSING_KEY = Detail("E011", "{what} is missing the required key '{key}'")

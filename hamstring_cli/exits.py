@@ -2,13 +2,19 @@
 
 Layer 2, standard library only: the typer command line and the fast lane for scripted runs
 (:mod:`hamstring_cli.fast`) share it, so both print the same words and exit the same way.
+:func:`run_entry` runs either of them as the ``hamstring`` command: it readies the standard
+streams first (closed ones, a width of 0, an encoding without the bullets) and turns a fault of
+standard output (a closed pipe, a full disk) into a quiet exit or a one-line message.
 """
 
 from __future__ import annotations
 
 import enum
+import io
+import os
 import sys
 from collections.abc import Callable, Iterable
+from typing import NoReturn
 
 from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError, escape
 
@@ -75,3 +81,204 @@ def guarded(command: Callable[[], int | None]) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\nhamstring: interrupted\n")
         return int(Exit.INTERRUPTED)
+
+
+# -- the standard streams -----------------------------------------------------------------------
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the command started with it closed (``>&-``): every write fails,
+    as a write to the closed descriptor would, and the run ends with a message."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: object) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "it is closed")
+
+    @property
+    def buffer(self) -> _ClosedOutput:
+        """Bytes fail as text does (``report.write_stdout`` writes UTF-8 bytes here)."""
+        return self
+
+
+def run_entry(command: Callable[[], int | None]) -> NoReturn:
+    """Run the command line's ``command`` as the ``hamstring`` command, and exit with its status.
+
+    The standard streams are readied first (:func:`ready_streams`). Standard output is flushed
+    before the exit, so that a fault in writing it is met here, never at the interpreter's
+    exit: a closed pipe ends the run quietly with status 1 (the reader has what it wanted); a
+    full disk or a closed stream prints one line, ``hamstring: cannot write to standard
+    output: ...``, and exits 1. Nothing further is written to standard output then.
+    """
+    ready_streams()
+    status: int | str | None
+    try:
+        try:
+            status = command()
+        except SystemExit as stop:
+            status = stop.code
+        sys.stdout.flush()
+    except OSError as error:
+        status = output_failed(error)
+    sys.exit(status)
+
+
+def output_failed(error: OSError) -> int:
+    """Report a fault of standard output (quietly for a closed pipe) and return status 1.
+
+    Anything else (an error naming a file, an error no write gives) is not an output fault:
+    it is raised again, to be seen.
+    """
+    import errno  # only now: a run that writes its output never needs it
+
+    # The errors of a write that mean the output takes no more: the reader of a pipe has gone
+    # (| head -1), the disk is full (> /dev/full), the stream was closed (>&-).
+    faults = (errno.EPIPE, errno.ECONNRESET, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+    if error.errno not in (*faults, errno.EBADF) or error.filename is not None:
+        raise error
+    _discard(sys.stdout)
+    if error.errno in (errno.EPIPE, errno.ECONNRESET):
+        # Quietly: the reader has all it wanted, as head expects.
+        return int(Exit.BAD_INPUT)
+    reason = "it is closed" if error.errno == errno.EBADF else error.strerror or str(error)
+    try:
+        sys.stderr.write(f"hamstring: cannot write to standard output: {reason}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        _discard(sys.stderr)  # standard error is what failed: the status says it all
+    return int(Exit.BAD_INPUT)
+
+
+def _discard(stream: object) -> None:
+    """Point the descriptor of a standard stream at the null device: what is still buffered
+    (flushed at exit) goes nowhere. A stream with no descriptor of its own is left alone."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return
+    if fd not in (1, 2):
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        if null != fd:
+            os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        if null != fd:
+            os.close(null)
+
+
+def ready_streams() -> None:
+    """Ready the standard streams and the terminal size for a command, before it runs.
+
+    - A stream closed before the command started (``<&-``, ``>&-``, ``2>&-``) is given the
+      null device, so that no file the command opens takes its descriptor (a child process
+      would write into it). Closed standard output still fails every write (with a message);
+      closed standard input reads as empty; closed standard error discards.
+    - ``COLUMNS=0`` and ``LINES=0`` are dropped: they mean no size at all (the standard
+      library ignores them too), and rich would draw a summary 0 columns wide, which is nothing.
+    - An output encoding that cannot hold the summary's bullets, arrows and boxes
+      (``PYTHONIOENCODING=ascii``, a Latin-1 locale) writes their ASCII look-alikes instead.
+    """
+    if sys.stdin is None or sys.stdout is None or sys.stderr is None:
+        _fill_closed_streams()
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name)
+        if value is not None and value.isdigit() and int(value) == 0:
+            del os.environ[name]
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if not encoding.lower().replace("-", "").replace("_", "").startswith("utf"):
+            _fall_back_to_ascii(stream)
+
+
+def _fill_closed_streams() -> None:
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, flags)
+            except OSError:
+                continue
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+
+
+#: ASCII for the characters the summaries, graphs and messages draw with.
+_ASCII = {
+    "\u2022": "*",  # bullet
+    "\u2026": "...",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2191": "^",
+    "\u2193": "v",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u00d7": "x",
+    "\u00b1": "+/-",
+    "\u00b7": "-",
+    "\u00bb": ">>",
+    "\u00ab": "<<",
+    "\u00a0": " ",
+    "\u2713": "v",
+    "\u2717": "x",
+    "\u2714": "v",
+    "\u2718": "x",
+}
+_ERRORS = "hamstring-ascii"
+
+
+def _ascii_look_alike(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: what an encoding cannot hold, as ASCII that reads the same."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    import unicodedata
+
+    out = []
+    for char in error.object[error.start : error.end]:
+        if char in _ASCII:
+            out.append(_ASCII[char])
+        elif "\u2500" <= char <= "\u257f":  # box drawing: lines, then corners and joins
+            name = unicodedata.name(char, "")
+            if " AND " in name or "ARC" in name:
+                out.append("+")
+            elif "HORIZONTAL" in name:
+                out.append("-")
+            else:
+                out.append("|" if "VERTICAL" in name else "+")
+        else:
+            plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            out.append(plain or "?")
+    return "".join(out), error.end
+
+
+def _fall_back_to_ascii(stream: object) -> None:
+    import codecs
+
+    try:
+        codecs.lookup_error(_ERRORS)
+    except LookupError:
+        codecs.register_error(_ERRORS, _ascii_look_alike)
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors=_ERRORS)

@@ -20,6 +20,11 @@ MB = 1024 * 1024
 ANSWERS_LIMIT = 10 * MB
 #: The largest questionnaire read (the bundled one is about 60 kilobytes).
 QUESTIONNAIRE_LIMIT = 50 * MB
+#: The most values a document may hold (YAML: once aliases are expanded, which stops an alias
+#: bomb, a few lines that expand to millions of values; JSON: as written).
+MAX_VALUES = 100_000
+#: The deepest a document may nest (no questionnaire needs a tenth of it).
+MAX_DEPTH = 100
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),

@@ -63,7 +63,12 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
         "question_id": "[a-z_][a-z0-9_]*",
         "target": "[a-z_][a-z0-9_]*",
         "reference_id": "[A-Za-z0-9][A-Za-z0-9_.-]*",
-        "url": "https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(?::\\d+)?(?:/\\S*)?",
+        # The path in the characters RFC 3986 allows: no space, quote, '<' or '>', so that an
+        # address stays one link wherever it is written (a Markdown report's <...> among them).
+        "url": (
+            "https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(?::\\d+)?"
+            "(?:/[A-Za-z0-9._~:/?#\\[\\]@!$&'()*+,;=%-]*)?"
+        ),
     }
 )
 #: The same in words, for messages and the docs.
@@ -73,7 +78,7 @@ PATTERN_WORDS: Mapping[str, str] = MappingProxyType(
         "question_id": "lower case letters, digits and _",
         "target": "a question id or 'end'",
         "reference_id": "letters, digits, ., - and _",
-        "url": "a web address starting with https://, no spaces",
+        "url": "a web address starting with https://, no spaces, quotes, < or >",
     }
 )
 

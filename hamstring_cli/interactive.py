@@ -19,7 +19,6 @@ clean. Questionary is imported only when the first prompt is shown.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import os
 import re
 import shutil
@@ -47,7 +46,12 @@ from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import flag_name, plural
 from hamstring_cli.report import OutputError, render, write_private
 from hamstring_cli.scoring import Result, alerts, score
-from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
+from hamstring_cli.sessions import (
+    IntakeStopped,
+    SessionFile,
+    SessionFileError,
+    default_report_path,
+)
 
 if TYPE_CHECKING:
     from prompt_toolkit.output import Output
@@ -1465,7 +1469,7 @@ def _save_report(result: Result, terminal: _Terminal, fmt: str) -> None:
     from hamstring_cli.render.formats import get
 
     chosen = get(fmt)
-    suggested = f"hamstring-report-{_dt.datetime.now():%Y%m%d-%H%M}{chosen.suffix}"
+    suggested = _home(default_report_path(chosen.suffix))
     data = render(result, str(fmt)).encode("utf-8")
     while True:
         raw = terminal.prompt(

@@ -138,6 +138,13 @@ QUESTION_ID = re.compile(spec.PATTERNS["question_id"])
 REFERENCE_ID = re.compile(spec.PATTERNS["reference_id"])
 _URL = re.compile(spec.PATTERNS["url"])
 _URL_WORDS = spec.PATTERN_WORDS["url"]
+#: What no text of a questionnaire or a teaching case may hold: C0 controls but the tab and
+#: the line break, DEL, C1 controls, line and paragraph separators, bidirectional overrides and
+#: isolates, and lone surrogates. Each could move, retitle or clear the terminal the text is
+#: drawn on, or show it in another order than it is read (``check`` refuses them, E020).
+CONTROL_IN_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _ID_WORDS = spec.PATTERN_WORDS["question_id"]
 _QUESTION_ID_MATCH = QUESTION_ID.fullmatch
 _QUESTION = _RECORDS["question"]
@@ -262,6 +269,19 @@ def _bound(value: float | None) -> str:
     return f"{int(value):,}" if float(value).is_integer() else str(value)
 
 
+#: Names for the control characters a message is likeliest to meet.
+_CONTROL_NAMES = {
+    0x07: "BEL",
+    0x08: "backspace",
+    0x0D: "carriage return",
+    0x1B: "ESC",
+    0x7F: "DEL",
+    0x9B: "CSI",
+    0x2028: "line separator",
+    0x2029: "paragraph separator",
+    0x202E: "right-to-left override",
+}
+
 _Op: TypeAlias = Literal["lt", "lte", "gt", "gte"]
 _DEFAULT_OUTCOMES = Outcomes(conditions=())
 
@@ -348,6 +368,8 @@ class _Parser:
         A missing key gives ``default`` (a missing required key is reported by ``mapping``).
         """
         if type(value) is str and value.strip():  # the common case, first
+            if not value.isprintable():
+                self.controls(value, path, what)
             return value
         if value is _MISSING:
             return default
@@ -366,6 +388,15 @@ class _Parser:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         self.wrong_type(path, what, 'text (in quotes, "1.0")' if number else "text", value)
         return None
+
+    def controls(self, value: str, path: DataPath, what: str) -> None:
+        """Report the first control character in a text (see :data:`CONTROL_IN_TEXT`)."""
+        found = CONTROL_IN_TEXT.search(value)
+        if found is not None:
+            code = ord(found.group())
+            name = _CONTROL_NAMES.get(code, "")
+            character = f"U+{code:04X}" + (f" ({name})" if name else "")
+            self.report(Code.CONTROL_CHARACTER, self.at(path), what=what, character=character)
 
     def ident(
         self, value: object, path: DataPath, what: str, pattern: re.Pattern[str], words: str
@@ -400,6 +431,9 @@ class _Parser:
             return None
         if not isinstance(value, str):
             self.wrong_type(path, what, "a web address (https://...)", value)
+            return None
+        if not value.isprintable() and CONTROL_IN_TEXT.search(value):
+            self.controls(value, path, what)
             return None
         if not _URL.fullmatch(value):
             self.bad_value(path, what, value, _URL_WORDS)

@@ -33,7 +33,7 @@ from hamstring_cli.errors import Code, Invalid, InvalidAnswer, allowed_text, did
 from hamstring_cli.model import Answer, Question, describe_type
 
 #: Words that mean 'none of them' where a list of ticked options is expected.
-NONE_WORDS = frozenset({"none", "no", "nothing", "nil", "n/a", "none of these", "null"})
+NONE_WORDS = frozenset({"", "none", "no", "nothing", "nil", "n/a", "none of these", "null"})
 _WHOLE = re.compile(r"\s*[+-]?\d+\s*")
 
 
@@ -193,7 +193,8 @@ def _choice_uncertain(question: Question, answer: Answer) -> bool:
 
 def _validate_multi(question: Question, raw: object) -> Answer:
     if isinstance(raw, str):
-        raw = [raw] if raw else []
+        # One value for a list of one; empty text is not "none" (that is written []).
+        raw = [raw]
     if not isinstance(raw, (list, tuple)):
         raise _wrong_type(question, "a list of option values ([] for none)", raw)
     chosen: list[str] = []

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from hamstring_cli.errors import HamstringError, escape
+from hamstring_cli.errors import HamstringError, escape, escape_json
 from hamstring_cli.model import LEVEL_RANK
 from hamstring_cli.scoring import Result
 
@@ -30,8 +30,11 @@ class OutputError(HamstringError):
 
 
 def to_json(data: object) -> str:
-    """JSON as the contract prints it: indented by 2, UTF-8 text as is, a final newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """JSON as the contract prints it: indented by 2, UTF-8 text as is, a final newline.
+
+    What a terminal would act on (C1 controls, bidirectional overrides) is written escaped.
+    """
+    return escape_json(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 def render(result: Result, fmt: str) -> str:

@@ -37,21 +37,17 @@ from hamstring_cli.errors import (
     UserError,
     diagnostic,
 )
-from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
+from hamstring_cli.files import MAX_DEPTH, MAX_VALUES, QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import short_text
-from hamstring_cli.sourcemap import DataPath, Key, SourceMap
+from hamstring_cli.sourcemap import DataPath, Key, LazySourceMap, NeedsPlaces, SourceMap
 
 try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["MAX_VALUES", "DataPath", "Key", "SourceMap", "read_document"]
+__all__ = ["MAX_VALUES", "DataPath", "Key", "SourceMap", "read_data", "read_document"]
 
-#: Refuse documents that expand (through aliases) to more values than this: an alias bomb.
-MAX_VALUES = 100_000
-#: Refuse documents nested deeper than this (no questionnaire needs a tenth of it).
-MAX_DEPTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -75,6 +71,24 @@ _OCTAL_1_2 = re.compile(r"^[-+]?0o[0-7_]+$")
 class _Loader(_BaseLoader):
     """The safe loader with YAML 1.2 (JSON) booleans and numbers."""
 
+    # The C parser asks these for every node. PyYAML's own resolver also tries path resolvers
+    # (this loader has none) and builds a list per scalar; these do the same lookup in about a
+    # third less time, which is most of reading a small answer file.
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return str(tag)
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        """No path resolvers: nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers: nothing to track."""
+
 
 # PyYAML tries a first character's resolvers in order and takes the first match: the YAML 1.2
 # forms come first; whatever else PyYAML's own YAML 1.1 resolvers read as a number (0x1F,
@@ -97,6 +111,8 @@ for _first in [*_DIGITS, "."]:
 _Loader.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+# _Loader.resolve looks resolvers up by the first character only: none may be for any first one.
+assert None not in _Loader.yaml_implicit_resolvers
 
 
 def _number(text: str) -> int | float:
@@ -367,20 +383,6 @@ def _compose(text: str, name: str) -> tuple[Node | None, list[Diagnostic]]:
         loader.dispose()
 
 
-def _json_syntax(text: str, name: str) -> list[Diagnostic]:
-    """A JSON file's syntax error, as JSON reports it (YAML would name a YAML error)."""
-    import json
-
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as problem:
-        where = Place(name, problem.lineno, problem.colno)
-        return [diagnostic(Code.JSON_SYNTAX, where, detail=problem.msg)]
-    except ValueError:  # not a syntax error (a number too long): the reader below reports it
-        return []
-    return []
-
-
 def read_document(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -389,8 +391,13 @@ def read_document(
     error: type[UserError] = QuestionnaireError,
     limit: int = QUESTIONNAIRE_LIMIT,
     what: str = "a questionnaire",
+    json: bool | None = None,
 ) -> tuple[object, SourceMap]:
     """Read one YAML (or JSON) document safely into plain data and a source map.
+
+    This is the located reader: every key and value gets its place, and every problem is
+    reported at its place. :func:`read_data` reads the same documents to the same data
+    faster, and calls this one only when a place is wanted.
 
     Give either ``path`` (a file) or ``text`` (the document itself, e.g. standard input read
     by the caller). The data holds only dicts, lists, str, int, float, bool and None; mapping
@@ -404,6 +411,11 @@ def read_document(
     empty document (``E007``: nothing, only comments, or a lone ``---``),
     several documents (``E008``), and alias bombs or absurd nesting (``E009``).
 
+    A JSON document (``json``, or by default a name ending in ``.json``) is read by the JSON
+    parser of :mod:`hamstring_cli.json_doc` instead of as YAML: its syntax errors are JSON's
+    (``E019``), and what JSON allows and YAML does not (a surrogate-pair escape, a long key,
+    a raw U+0085) reads as JSON reads it.
+
     Args:
         path: the file to read.
         text: the document's content, instead of a file.
@@ -411,6 +423,7 @@ def read_document(
         error: the exception class to raise.
         limit: the most bytes read from ``path`` (a regular file; see :mod:`hamstring_cli.files`).
         what: what the file is, for the message that refuses it.
+        json: read the document as JSON (default: when its name ends in ``.json``).
 
     Returns:
         The data and its :class:`SourceMap` (whose ``digest`` is the content hash).
@@ -431,10 +444,14 @@ def read_document(
     if decoded is None:
         raise error(problems)
     source_map = SourceMap(name, _digest(raw))
-    if name.lower().endswith(".json"):
-        problems = _json_syntax(decoded, name)
+    if _is_json(name, json):
+        # The JSON reader only for JSON: a run that reads YAML does without it.
+        from hamstring_cli.json_doc import read_json
+
+        data, problems = read_json(decoded, source_map)
         if problems:
             raise error(problems)
+        return data, source_map
     node, problems = _compose(decoded, name)
     if problems:
         raise error(problems)
@@ -448,3 +465,115 @@ def read_document(
     if problems:
         raise error(problems)
     return data, source_map
+
+
+def _is_json(name: str, json: bool | None) -> bool:
+    return name.lower().endswith(".json") if json is None else json
+
+
+def read_data(
+    raw: bytes, name: str, *, error: type[UserError], json: bool | None = None
+) -> tuple[object, SourceMap]:
+    """Read a document to the data :func:`read_document` gives, fast; its places on demand.
+
+    A document with no problem (nearly every answer file) is read without places: YAML
+    through the C parser straight into data (:class:`_Quick`), JSON by ``json``
+    (:func:`hamstring_cli.json_doc.quick_data`). The source map returned is made only if a
+    message asks it for a place: the same bytes are then read again by :func:`read_document`,
+    so every place is exactly where the located reader puts it. A document with a problem,
+    or with anything the quick readers leave to it (an alias, a merge key, a large or deeply
+    nested text), is read by :func:`read_document` at once, which reports every problem.
+
+    Args:
+        raw: the document's bytes.
+        name: how places name it.
+        error: the exception class to raise.
+        json: read it as JSON; False: as YAML; None: by its name (``.json``), and for a
+            document with no name to go by (standard input) by its content: JSON when it
+            starts as JSON and is JSON (a problem in it is then JSON's), else YAML.
+
+    Raises:
+        UserError: the ``error`` class given, as :func:`read_document` raises it.
+    """
+    decoded, problems = _decode(raw, name)
+    if decoded is None:
+        raise error(problems)
+    if json is None and not name.lower().endswith(".json"):
+        if decoded.lstrip(" \t\r\n")[:1] in ("{", "["):
+            try:
+                return read_data(raw, name, error=error, json=True)
+            except UserError as refused:
+                # JSON with a problem JSON names (a duplicate key, NaN) is reported as JSON;
+                # text that is not JSON at all is YAML's to read (a flow mapping, say).
+                if refused.diagnostics[0].code != Code.JSON_SYNTAX.code:
+                    raise
+        json = False
+    as_json = _is_json(name, json)
+
+    def located() -> tuple[object, SourceMap]:
+        return read_document(text=raw, name=name, error=error, json=as_json)
+
+    try:
+        if as_json:
+            from hamstring_cli.json_doc import quick_data
+
+            data = quick_data(decoded)
+        else:
+            data = _quick_yaml(decoded, name)
+    except NeedsPlaces:
+        return located()
+    return data, LazySourceMap(name, lambda: located()[1])
+
+
+class _Refusing(list[Diagnostic]):
+    """Problems of a quick read: the first one stops it (the located reader will say it)."""
+
+    def append(self, _problem: Diagnostic) -> None:
+        raise NeedsPlaces
+
+
+class _Quick:
+    """Turns a composed node tree into plain data as :class:`_Builder` does, without places.
+
+    Whatever the builder would report, and whatever it must look at closely (an alias of a
+    list or mapping, which it expands and checks for loops; a merge key), raises
+    :class:`~hamstring_cli.sourcemap.NeedsPlaces` instead. Scalars are read by the builder's
+    own :meth:`_Builder.scalar`, so a number or a boolean reads the same in both.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seen: set[int] = set()
+        self.scalars = _Builder(SourceMap(""), _Refusing())
+
+    def build(self, node: Node, depth: int) -> object:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise NeedsPlaces
+        if isinstance(node, ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return self.scalars.scalar(node)[1]
+        if depth >= MAX_DEPTH or id(node) in self.seen:
+            raise NeedsPlaces
+        self.seen.add(id(node))
+        if isinstance(node, SequenceNode) and node.tag == _SEQ:
+            return [self.build(item, depth + 1) for item in node.value]
+        if isinstance(node, MappingNode) and node.tag == _MAP:
+            result: dict[Key, object] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE:
+                    raise NeedsPlaces
+                key = key_node.value if key_node.tag == _STR else self.scalars.scalar(key_node)[1]
+                if key in result:
+                    raise NeedsPlaces
+                result[cast(Key, key)] = self.build(value_node, depth + 1)
+            return result
+        raise NeedsPlaces
+
+
+def _quick_yaml(text: str, name: str) -> object:
+    node, problems = _compose(text, name)
+    if problems or node is None or (isinstance(node, ScalarNode) and node.tag == _NULL):
+        raise NeedsPlaces
+    return _Quick().build(node, 0)

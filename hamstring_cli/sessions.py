@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shlex
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -149,6 +150,64 @@ def sessions_dir(environ: Mapping[str, str] | None = None) -> Path:
     base = env.get("XDG_STATE_HOME", "")
     root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
     return root / "hamstring" / "sessions"
+
+
+def documents_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's documents folder: ``XDG_DOCUMENTS_DIR`` (from the environment, or from
+    ``$XDG_CONFIG_HOME/user-dirs.dirs`` as xdg-user-dirs writes it), else ``~/Documents``.
+
+    A relative value is ignored, as the XDG spec asks.
+    """
+    env = os.environ if environ is None else environ
+    home = Path.home()
+    found = env.get("XDG_DOCUMENTS_DIR", "")
+    if not os.path.isabs(found):
+        config = env.get("XDG_CONFIG_HOME", "")
+        config_dir = Path(config) if os.path.isabs(config) else home / ".config"
+        found = _user_dir(config_dir / "user-dirs.dirs", "XDG_DOCUMENTS_DIR", home)
+    return Path(found) if os.path.isabs(found) else home / "Documents"
+
+
+def _user_dir(listing: Path, key: str, home: Path) -> str:
+    # Lines of the form XDG_DOCUMENTS_DIR="$HOME/Documents" (a shell fragment, never run).
+    try:
+        with listing.open(encoding="utf-8") as handle:
+            lines = handle.read(64 * 1024).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    for line in lines:
+        name, eq, value = line.strip().partition("=")
+        if eq and name == key:
+            value = value.strip().strip('"')
+            if value.startswith("$HOME"):
+                value = str(home) + value[len("$HOME") :]
+            return value
+    return ""
+
+
+def reports_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where a report saved from the intake goes by default: ``hamstring`` in the documents
+    folder (:func:`documents_dir`), a folder private to the user (0700)."""
+    return documents_dir(environ) / "hamstring"
+
+
+def default_report_path(
+    suffix: str, now: _dt.datetime | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The file name a saved report is offered: a timestamped name in :func:`reports_dir`.
+
+    The folder is made now, private to the user (0700), so that the report can be written
+    there as offered. When it cannot be made, the name alone is offered (the working folder).
+    """
+    name = f"hamstring-report-{(now or _dt.datetime.now()):%Y%m%d-%H%M}{suffix}"
+    directory = reports_dir(environ)
+    try:
+        _make_private_dirs(directory)
+    except OSError:
+        return Path(name)
+    if not directory.is_dir():
+        return Path(name)
+    return directory / name
 
 
 def new_session_path(directory: Path, now: _dt.datetime | None = None) -> Path:
@@ -312,12 +371,40 @@ class SessionLock:
 
 
 def is_session_file(path: Path) -> bool:
-    """Whether ``path`` starts with the mark of a session file (so it may be replaced)."""
+    """Whether ``path`` is a regular file that starts with the mark of a session file (so it
+    may be replaced).
+
+    Opened without blocking and checked through its descriptor before a byte is read: a FIFO
+    would wait for a writer for ever, and a device would never end.
+    """
     try:
-        with path.open("rb") as handle:
-            return handle.read(len(MARK)) == MARK.encode("ascii")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return os.read(fd, len(MARK)) == MARK.encode("ascii")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _not_regular(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file (a link is followed), else None.
+
+    Asked with ``stat`` alone: nothing is opened, so a FIFO never blocks the check.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # not there yet (a link to nothing is written through): made when saved
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    from hamstring_cli.files import kind_of
+
+    return kind_of(mode)
 
 
 def _make_private_dirs(directory: Path) -> None:
@@ -388,6 +475,12 @@ class SessionFile:
                 if store._lock.acquire():
                     return store
         path = path.expanduser()
+        kind = _not_regular(path)
+        if kind is not None:
+            raise SessionFileError(
+                f"{path} is {kind}, not a regular file; a session is saved to a regular file: "
+                "give another --session FILE"
+            )
         store = cls(path, questionnaire)
         if not store._lock.acquire():
             raise SessionFileError(

@@ -8,6 +8,7 @@ parser) needs no YAML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
 from hamstring_cli.errors import Place
@@ -18,8 +19,12 @@ DataPath: TypeAlias = tuple[Key, ...]
 
 
 class _Mark(Protocol):
-    line: int
-    column: int
+    # PyYAML's marks, and the JSON reader's: 0-based.
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
 
 
 class SourceMap:
@@ -63,3 +68,45 @@ class SourceMap:
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class NeedsPlaces(Exception):
+    """A quick reader (no places) met something to report, or to look at closely: the document
+    is read again by the located reader, which says what and where."""
+
+
+class LazySourceMap(SourceMap):
+    """A source map made on first use, by ``make``: for a document read without places.
+
+    Most documents are read, found fine and used without a single place being asked for; the
+    places of the few that need one (a message about an answer) are found then, by reading the
+    same text again with the located reader.
+    """
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, file: str, make: Callable[[], SourceMap]) -> None:
+        super().__init__(file)
+        self._make = make
+        self._made: SourceMap | None = None
+
+    def made(self) -> SourceMap:
+        """The source map itself, made now if it has not been."""
+        if self._made is None:
+            self._made = self._make()
+            self.digest = self._made.digest
+        return self._made
+
+    def value(self, path: DataPath) -> Place:
+        """The place of the value at ``path``."""
+        return self.made().value(path)
+
+    def key(self, path: DataPath) -> Place:
+        """The place of the mapping key that names ``path`` (else the value's place)."""
+        return self.made().key(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.made()
+
+    def __len__(self) -> int:
+        return len(self.made())

@@ -11,13 +11,14 @@ import pytest
 def private_folders(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Point the XDG cache and state folders into the test run's own temporary folder.
+    """Point the XDG cache, state and documents folders into the test run's own temporary folder.
 
     Tests that need a folder of their own set these again; subprocesses inherit them.
     """
     base: Path = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(base / "xdg-documents"))
 
 
 #: Markers whose tests are slow too: a pseudo-terminal or a browser is started for each.

@@ -163,8 +163,10 @@ def test_a_broken_json_line_is_an_error_on_that_line(tmp_path: Path, tiny: Path)
     lines.write_text(json.dumps({"flags": []}) + "\n" + '{"flags": [}\n')
     out = records(batch(lines, "-q", tiny).stdout)
     assert out[0]["error"]["code"] == "E207"  # type: ignore[index]
-    assert out[1]["error"]["code"] == "E004"  # type: ignore[index]
+    # A line of JSON Lines is read as JSON: a JSON syntax error, at its line and column.
+    assert out[1]["error"]["code"] == "E019"  # type: ignore[index]
     assert out[1]["error"]["line"] == 2  # type: ignore[index]
+    assert out[1]["error"]["column"] == 12  # type: ignore[index]
 
 
 def test_csv_has_one_row_per_input_and_an_error_column(tmp_path: Path, tiny: Path) -> None:

@@ -10,15 +10,25 @@ The examples are derandomised, so CI runs the same few thousand each time (some 
 examples, 3,250 runs), in about a minute.
 Set ``HAMSTRING_FUZZ_EXAMPLES`` (a number) to run more, with fresh random ones. Any input that
 ever crashed the command is kept in ``tests/corpus/`` and replayed here by its name:
-``answers-*`` is an answer file, ``batch-*.jsonl`` a batch, ``questionnaire-*`` a questionnaire.
+``answers-*`` is an answer file, ``batch-*.jsonl`` a batch (``.jsonl.gz``: compressed, for a
+stream too large to keep as it is), ``questionnaire-*`` a questionnaire, and ``run-*.json`` a
+run of the command in a process of its own, as a JSON description: its arguments, its
+environment, where its standard output goes (a pipe closed by its reader, ``/dev/full``, a
+closed descriptor) and what it must do (:func:`replay_run`). Every replay also holds what
+every run promises: no traceback, no hang, no control character a terminal would act on in
+any output, no HTML in a Markdown report, and a record for every line of a batch.
 """
 
 from __future__ import annotations
 
+import csv
+import errno
+import gzip
 import io
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -321,26 +331,503 @@ def _corpus() -> list[object]:
 
 
 @pytest.mark.parametrize("path", _corpus())
-def test_the_corpus(path: Path) -> None:
+def test_the_corpus(path: Path, tmp_path: Path) -> None:
+    runs: list[tuple[Run, str]] = []
     if path.name.startswith("answers-"):
         for fmt in ("json", "markdown"):
-            assert_kept_its_promise(
-                cli("triage", "--answers", path, "--format", fmt), json_out=fmt == "json"
-            )
+            run = cli("triage", "--answers", path, "--format", fmt)
+            assert_kept_its_promise(run, json_out=fmt == "json")
+            runs.append((run, fmt))
         with path.open("rb") as handle:
             run = cli("triage", "--answers", "-", "--format", "json", stdin=handle.read())
         assert_kept_its_promise(run, json_out=True)
+        runs.append((run, "json"))
+        if path.suffix == ".json" and _is_json(path.read_bytes()):
+            # Valid JSON is read as JSON: never a YAML (or JSON) syntax error.
+            for run, _ in runs:
+                assert "E004" not in run.err and "E019" not in run.err, run.err
     elif path.name.startswith("batch-"):
+        if path.suffix == ".gz":
+            unpacked = tmp_path / path.stem
+            unpacked.write_bytes(gzip.decompress(path.read_bytes()))
+            path = unpacked
         for run in (cli("batch", path), cli("batch", "-", stdin=path.read_bytes())):
             assert run.status in (0, 1), run.err
             assert "Traceback" not in run.err
-            for line in run.out.splitlines():
-                strict_json(line)
+            assert_a_record_a_line(run, path.read_bytes())
+            runs.append((run, "jsonl"))
     elif path.name.startswith("questionnaire-"):
-        run = cli("triage", "-q", path, "-a", RUPTURE, "--format", "json")
-        assert_kept_its_promise(run, json_out=True)
-        assert_kept_its_promise(cli("check", path))
+        for fmt in ("json", "markdown", "text"):
+            run = cli("triage", "-q", path, "-a", RUPTURE, "--format", fmt)
+            assert_kept_its_promise(run, json_out=fmt == "json")
+            runs.append((run, fmt))
+        checked = cli("check", path)
+        assert_kept_its_promise(checked)
+        runs.append((checked, "text"))
+    elif path.name.startswith("run-"):
+        replay_run(path, tmp_path)
     else:
         pytest.fail(
-            f"{path.name}: a corpus file's name starts with answers-, batch- or questionnaire-"
+            f"{path.name}: a corpus file's name starts with answers-, batch-, questionnaire- "
+            "or run-"
         )
+    for run, fmt in runs:
+        assert_nothing_raw(run, markdown=fmt == "markdown")
+    expected = CORPUS_EXPECTS.get(path.name)
+    if expected is not None:
+        status, words = expected
+        for run, _ in runs:
+            assert run.status == status, run.err
+            assert words in run.err, run.err
+
+
+#: What a replay must end in, beyond its promises, where the input once gave a wrong answer
+#: rather than a crash: the exit status, and words on standard error.
+CORPUS_EXPECTS: dict[str, tuple[int, str]] = {
+    # "" was read as "none of these".
+    "answers-red-flags-empty-text.yaml": (1, "E202"),
+    # YAML read a raw U+0085 as a line break: the value as written is what is refused.
+    "answers-json-raw-u0085.json": (1, "'sudden\\x85' is not allowed"),
+    "answers-json-surrogate-pair.json": (0, ""),
+    "answers-json-key-over-1024-characters.json": (0, ""),
+    "answers-json-colon-on-the-next-line.json": (0, ""),
+    "questionnaire-terminal-escapes-in-title.yaml": (1, "E020"),
+    "questionnaire-bidi-and-csi-in-a-prompt.yaml": (1, "E020"),
+    "questionnaire-html-in-text.yaml": (0, ""),
+}
+
+#: What a terminal acts on (C0 controls but the line break, C1 controls, bidirectional
+#: overrides and isolates, line separators): never raw in what the command writes.
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _is_json(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def assert_nothing_raw(run: Run, *, markdown: bool = False) -> None:
+    """No control character in any output; in a Markdown report, no HTML and no link."""
+    out = run.out.decode("utf-8", errors="replace")
+    found = RAW_CONTROL.search(out + run.err)
+    assert found is None, f"raw {found.group()!r} in the output" if found else ""
+    if markdown and run.status == 0:
+        # Every '<' opens an autolink to a reference; no bracket from the text makes a link.
+        assert all(part.startswith("https://") for part in out.split("<")[1:]), out
+        assert re.search(r"(?<!\\)\]\(", out) is None, out
+
+
+def assert_a_record_a_line(run: Run, stream: bytes) -> None:
+    """A JSON Lines batch lost no record: one, in order, for every line that is not blank."""
+    lines = [line for line in stream.split(b"\n") if line.strip(b" \t\r")]
+    records = [strict_json(line) for line in run.out.splitlines()]
+    assert len(records) == len(lines), (len(records), len(lines), run.err[-2000:])
+    numbers = [int(str(r["source"]).rsplit(":", 1)[1]) for r in records]  # type: ignore[index]
+    assert numbers == sorted(numbers)
+
+
+def _odd_folder(where: Path) -> Path:
+    """A folder of entries a batch once passed over in silence."""
+    folder = where / "odd"
+    folder.mkdir()
+    (folder / "a.JSON").write_text(json.dumps(_rupture()), encoding="utf-8")
+    (folder / "gone.yaml").symlink_to(where / "nowhere.yaml")
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "notes.txt").write_text("not an answer file", encoding="utf-8")
+    return folder
+
+
+def _formula_folder(where: Path) -> Path:
+    """A folder of answer files whose names a spreadsheet would run as formulas."""
+    folder = where / "formulas"
+    folder.mkdir()
+    for name in ("=1+2.yaml", "+cmd.yaml", "-x.yaml", "@SUM(1).yaml"):
+        (folder / name).write_text(json.dumps(_rupture()), encoding="utf-8")
+    return folder
+
+
+def _rupture() -> object:
+    run = cli("triage", "--answers", RUPTURE, "--format", "json")
+    return strict_json(run.out)["answers"]  # type: ignore[index]
+
+
+def replay_run(spec_path: Path, where: Path) -> None:
+    """Run a ``run-*.json`` reproducer in a process of its own, and hold it to its promises.
+
+    Keys: ``args`` (``{examples}``, ``{fifo}``, ``{odd-folder}`` and ``{formula-folder}`` are
+    made here), ``env``, ``cwd`` (``empty``: a new folder, which must stay empty; or a made
+    folder), ``stdout`` (``pipe``, ``closed-pipe``: its reader gone before the run;
+    ``/dev/full``; ``closed``), and what must come of it: ``status``, ``stderr`` (its last
+    line, or nothing), ``stderr_has``, ``stdout_has``, ``stdout_encoding``, ``records`` (JSON
+    Lines records on standard output) and ``csv_safe`` (no cell a spreadsheet would run).
+    """
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    made: dict[str, Path] = {"examples": RUPTURE.parent}
+
+    def fill(text: str) -> str:
+        for name, maker in (
+            ("fifo", lambda: _fifo(where)),
+            ("odd-folder", lambda: _odd_folder(where)),
+            ("formula-folder", lambda: _formula_folder(where)),
+        ):
+            if "{" + name + "}" in text and name not in made:
+                made[name] = maker()
+        for name, value in made.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
+
+    args = [fill(a) for a in spec["args"]]
+    cwd = where / "cwd" if spec.get("cwd") == "empty" else None
+    if cwd is not None:
+        cwd.mkdir()
+    elif "cwd" in spec:
+        cwd = Path(fill(spec["cwd"]))
+    env = {**os.environ, "NO_COLOR": "1", **spec.get("env", {})}
+    done = _run_with_stdout(spec.get("stdout", "pipe"), args, env, cwd or where)
+    err = done.stderr.decode("utf-8", errors="replace")
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert done.returncode == spec["status"], err
+    if "stderr" in spec:
+        assert (err.splitlines() or [""])[-1] == spec["stderr"], err
+    assert spec.get("stderr_has", "") in err, err
+    out = done.stdout or b""
+    text = out.decode(spec.get("stdout_encoding", "utf-8"))
+    assert spec.get("stdout_has", "") in text, text[:2000]
+    assert RAW_CONTROL.search(text + err) is None
+    if "records" in spec:
+        assert len([strict_json(line) for line in out.splitlines()]) == spec["records"]
+    if spec.get("csv_safe"):
+        rows = list(csv.reader(io.StringIO(text)))[1:]
+        assert rows and all(
+            not c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for c in r
+        )
+    if spec.get("cwd") == "empty":
+        assert cwd is not None and list(cwd.iterdir()) == []
+
+
+def _fifo(where: Path) -> Path:
+    fifo = where / "session.yaml"
+    os.mkfifo(fifo)
+    return fifo
+
+
+def _run_with_stdout(
+    kind: str, args: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[bytes]:
+    command = [sys.executable, "-m", "hamstring_cli", *args]
+
+    def run(stdout: object, preexec: object = None) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,  # type: ignore[arg-type]
+            stderr=subprocess.PIPE,
+            preexec_fn=preexec,  # type: ignore[arg-type]
+            check=False,
+            timeout=60,  # a hang is a failure
+        )
+
+    if kind == "pipe":
+        return run(subprocess.PIPE)
+    if kind == "closed-pipe":
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            return run(write)
+        finally:
+            os.close(write)
+    if kind == "closed":
+        return run(None, lambda: os.close(1))
+    with open(kind, "wb") as sink:
+        return run(sink)
+
+
+# -- generated JSON Lines streams ------------------------------------------------------------
+
+#: Lines JSON reads and YAML refused or misread, lines YAML reads and JSON does not, and others.
+ODD_LINES = st.sampled_from(
+    [
+        '{"red_flags": ["\\ud83d\\ude00"]}',
+        '{"schema_version": 1, "answers": {"age": 30}, "%s": 1}' % ("k" * 1100),
+        '{"red_flags"\t: [], "age" : 30}',
+        '{"onset": "sudden\u0085"}',
+        "{1: 2}",
+        "red_flags: []",
+        "{red_flags: [], age: 30}",
+        "\u0085",
+        "\x0c",
+        '{"age": NaN}',
+        '{"age": 1e999}',
+        '{"age": 30, "age": 31}',
+        "[" * 150 + "]" * 150,
+        '{"age": "' + "9" * 5000 + '"}',
+        "null",
+        "",
+        "   ",
+        "\r",
+    ]
+)
+JSON_LINES = st.lists(
+    st.one_of(
+        ANSWER_MAPS.map(lambda m: _render(m).decode("utf-8", errors="surrogatepass")),
+        ODD_LINES,
+        st.text(max_size=60).map(lambda t: t.replace("\n", " ")),
+    ),
+    max_size=8,
+)
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 5, 40))
+@given(lines=JSON_LINES, crlf=st.booleans(), fmt=st.sampled_from(["jsonl", "csv"]))
+def test_generated_json_lines_streams_lose_no_record(
+    lines: list[str], crlf: bool, fmt: str
+) -> None:
+    stream = ("\r\n" if crlf else "\n").join(lines).encode("utf-8", errors="surrogatepass")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.jsonl"
+        path.write_bytes(stream)
+        runs = [cli("batch", path, "--format", fmt), cli("batch", "-", stdin=stream)]
+    for run in runs:
+        assert run.status in (0, 1), run.err
+        assert "Traceback" not in run.err, run.err
+        assert_nothing_raw(run)
+    assert_a_record_a_line(runs[1], stream)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(runs[0].out.decode("utf-8"))))
+        assert len(rows) == len(runs[1].out.splitlines()) + 1  # the header, then a row each
+        assert not any(c.startswith(FORMULA) for row in rows for c in row)
+
+
+# -- injected text: questionnaire text, file names ----------------------------------------------
+
+#: What a hostile text holds: terminal escapes, bidirectional controls, markup, formulas.
+INJECTED = st.one_of(
+    st.sampled_from(
+        [
+            "\x1b]0;PWNED\x07\x1b[2J",
+            "\x9b31m",
+            "\u202eevil\u202c",
+            "\u2066x\u2069",
+            "a\u2028b",
+            "\r/etc/passwd:1:1: error E001: forged",
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[link](javascript:alert(1))",
+            "![x](javascript:alert(1))",
+            "<javascript:alert(1)>",
+            "&lt;b&gt; \\[x\\](y)",
+            '=HYPERLINK("x")',
+            "@SUM(A1)",
+            "\U0001f600 \u00e9 \u0085",
+        ]
+    ),
+    st.text(min_size=1, max_size=20),
+)
+#: Where a questionnaire's text is quoted: the title, a prompt, an option label, an advice.
+INJECTION_POINTS = (
+    "\ntitle: ",
+    "\n    prompt: ",
+    "\n        label: ",
+    "\n          advice: ",
+)
+CONTROL_IN_TEXT = re.compile(
+    "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]"
+)
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inject(text: str, point: str, which: int) -> str | None:
+    """The bundled questionnaire with the ``which``-th text after ``point`` replaced."""
+    lines = BUNDLED_LINES
+    found = [i for i, line in enumerate(lines) if ("\n" + line).startswith(point)]
+    if not found:
+        return None
+    index = found[which % len(found)]
+    head = lines[index].split(":", 1)[0]
+    out = list(lines)
+    # A block scalar's lines after it stay, as text of the next key: only a one-line value is
+    # swapped, so the file stays a questionnaire.
+    if lines[index].rstrip().endswith((">-", "|", ">")):
+        return None
+    out[index] = f"{head}: {_yaml_quoted(text)}\n"
+    return "".join(out)
+
+
+def _yaml_quoted(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar: anything not printable ASCII as its escape."""
+
+    def one(char: str) -> str:
+        if char in '"\\':
+            return "\\" + char
+        if " " <= char <= "~":
+            return char
+        code = ord(char)
+        return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+    return '"' + "".join(map(one, text)) + '"'
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 40, 30))
+@given(
+    text=INJECTED,
+    point=st.sampled_from(INJECTION_POINTS),
+    which=st.integers(min_value=0, max_value=50),
+)
+def test_injected_text_never_reaches_an_output_raw(text: str, point: str, which: int) -> None:
+    source = _inject(text, point, which)
+    if source is None:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "q.yaml"
+        path.write_text(source, encoding="utf-8", errors="surrogatepass")
+        checked = cli("check", path)
+        runs = {
+            fmt: cli("triage", "-q", path, "-a", RUPTURE, "--format", fmt)
+            for fmt in ("json", "markdown", "text")
+        }
+        runs["graph"] = cli("graph", "-q", path)
+        runs["explain"] = cli("explain", "-q", path, "-a", RUPTURE)
+    assert_kept_its_promise(checked)
+    if CONTROL_IN_TEXT.search(text):
+        assert checked.status == 1 and "E020" in checked.err, checked.err
+    for fmt, run in runs.items():
+        assert_kept_its_promise(run, json_out=fmt == "json")
+        assert_nothing_raw(run, markdown=fmt == "markdown")
+        if checked.status == 1:
+            assert run.status == 1  # refused wherever it is read
+        if fmt == "json" and run.status == 0:
+            assert RAW_CONTROL.search(run.out.decode("utf-8")) is None
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 15, 30))
+@given(
+    names=st.lists(INJECTED, min_size=1, max_size=4, unique=True),
+    fmt=st.sampled_from(["jsonl", "csv"]),
+)
+def test_injected_file_names_never_reach_an_output_raw(names: list[str], fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        made = []
+        for number, name in enumerate(names):
+            clean = name.replace("/", "_").replace("\x00", "_")[:100] or "_"
+            path = Path(folder) / f"{clean}{number}.yaml"
+            try:
+                path.write_bytes(RUPTURE.read_bytes())
+            except (OSError, UnicodeEncodeError):
+                continue
+            made.append(path.name)
+        cwd = os.getcwd()
+        os.chdir(folder)
+        try:
+            run = cli("batch", ".", "--format", fmt)
+        finally:
+            os.chdir(cwd)
+    assert run.status == 0, run.err
+    assert "Traceback" not in run.err
+    assert_nothing_raw(run)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(run.out.decode("utf-8"))))[1:]
+        assert len(rows) == len(made)
+        assert not any(c.startswith(FORMULA) for row in rows for c in row), rows
+    else:
+        assert len(run.out.splitlines()) == len(made)
+
+
+# -- output faults ---------------------------------------------------------------------------
+
+
+class _Faulty(io.RawIOBase):
+    """Standard output that takes ``room`` bytes, then fails every write with ``code``.
+
+    It has a descriptor of its own (the null device), as a real stream has: rich, meeting a
+    closed pipe, points that descriptor at the null device before it exits.
+    """
+
+    def __init__(self, room: int, code: int) -> None:
+        self.room = room
+        self.code = code
+        self.taken = bytearray()
+        self.failed = False
+        self.fd = os.open(os.devnull, os.O_WRONLY)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        chunk = bytes(data)  # type: ignore[call-overload]
+        if self.failed and self.code == 0:
+            return len(chunk)
+        if len(self.taken) + len(chunk) > self.room:
+            self.failed = True
+            if self.code:
+                raise OSError(self.code, os.strerror(self.code))
+        self.taken += chunk
+        return len(chunk)
+
+
+FAULT_COMMANDS = [
+    ["triage", "--answers", str(RUPTURE), "--format", "json"],
+    ["triage", "--answers", str(RUPTURE), "--format", "text"],
+    ["triage", "--answers", str(RUPTURE), "--format", "markdown"],
+    ["triage", f"--answers={RUPTURE}", "-fjson"],  # the typer route
+    ["batch", str(RUPTURE), str(RUPTURE), str(RUPTURE)],
+    ["batch", "-fcsv", str(RUPTURE), str(RUPTURE)],  # the typer route
+    ["explain", "--answers", str(RUPTURE)],
+    ["export", "--format", "fhir"],
+    ["graph"],
+    ["schema"],
+    ["list"],
+    ["practice", "--list"],
+    ["practice", "--case", "red-flag-foot-drop", "--guess", "acute_rupture", "--level", "urgent"],
+    ["--help"],
+    ["batch", "--help"],
+    ["--version"],
+]
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 6, 60))
+@given(
+    args=st.sampled_from(FAULT_COMMANDS),
+    room=st.integers(min_value=0, max_value=20_000),
+    code=st.sampled_from([errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF]),
+    encoding=st.sampled_from(["utf-8", "ascii", "latin-1"]),
+)
+def test_output_faults_end_in_a_status_never_a_traceback(
+    args: list[str], room: int, code: int, encoding: str
+) -> None:
+    sink = _Faulty(room, code)
+    out = io.TextIOWrapper(io.BufferedWriter(sink, buffer_size=1024), encoding=encoding)
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
+    sys.argv = ["hamstring", *args]
+    sys.stdin, sys.stdout, sys.stderr = _stream(), out, err
+    status: object = None
+    try:
+        main()
+    except SystemExit as stop:
+        status = stop.code
+    finally:
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+        sink.code = 0  # what is left goes nowhere, as after the command's own exit
+        os.close(sink.fd)
+    assert isinstance(err.buffer, io.BytesIO)
+    said = err.buffer.getvalue().decode("utf-8")
+    assert "Traceback" not in said
+    if not sink.failed:
+        assert status in (0, None), said
+        sink.taken.decode(encoding)  # an encoding without the bullets still gets its text
+        return
+    assert status == 1, said
+    lines = [line for line in said.splitlines() if "standard output" in line]
+    if code == errno.EPIPE:
+        assert lines == []  # a closed pipe ends quietly
+    else:
+        reason = "it is closed" if code == errno.EBADF else os.strerror(code)
+        assert lines == [f"hamstring: cannot write to standard output: {reason}"]

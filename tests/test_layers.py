@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "sourcemap": 0,
     "format_spec": 0,
     "digest": 0,
+    "json_doc": 1,
     "safe_yaml": 1,
     "loader": 1,
     "schema": 1,

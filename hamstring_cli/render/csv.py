@@ -1,6 +1,9 @@
 """``batch --format csv``: a header, then one row a record (error rows leave the result empty).
 
-Standard library only.
+Standard library only. A cell that a spreadsheet would read as a formula (it starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return: a file named ``=HYPERLINK(...).yaml``, say) is
+written with a ``'`` before it, as spreadsheet-safe CSV writers do (OWASP, "CSV Injection"):
+the spreadsheet shows it as text, and the quote says it was added.
 """
 
 from __future__ import annotations
@@ -28,8 +31,21 @@ COLUMNS = (
 )
 
 
+#: The first characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """A cell as a spreadsheet shows it as text: a formula's first character is quoted."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def row(record: Record) -> list[str]:
-    """The CSV row of a record, in :data:`COLUMNS` order."""
+    """The CSV row of a record, in :data:`COLUMNS` order, every cell safe for a spreadsheet."""
+    return [cell(text) for text in _row(record)]
+
+
+def _row(record: Record) -> list[str]:
     # A file name that is not UTF-8 holds surrogates: written as their escapes.
     source = escape(record.source)
     if record.result is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
+from hamstring_cli.errors import escape_json
 from hamstring_cli.fhir.bundle import bundle_json, ndjson_line
 
 if TYPE_CHECKING:
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
 
 def render(result: Result) -> str:
     """The result as one FHIR Bundle (JSON)."""
-    return bundle_json(result.questionnaire, result.to_dict())
+    return escape_json(bundle_json(result.questionnaire, result.to_dict()))
 
 
 def record_writer(stream: IO[str], questionnaire: Questionnaire) -> Callable[[Record], None]:
     """Write each batch record as one Bundle a line (an error record as an OperationOutcome)."""
 
     def write(record: Record) -> None:
-        stream.write(ndjson_line(questionnaire, record.source, record.result, record.errors))
+        line = ndjson_line(questionnaire, record.source, record.result, record.errors)
+        stream.write(escape_json(line))
 
     return write

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
-from hamstring_cli.errors import escape
+from hamstring_cli.errors import escape_json
 
 if TYPE_CHECKING:
     from hamstring_cli.batch import Record
@@ -18,16 +18,16 @@ if TYPE_CHECKING:
 #: One encoder for every record (``json.dumps`` with options builds a new one each call).
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
-#: The same, for a record whose source holds surrogates (a file name that is not UTF-8): the
-#: surrogates are written as JSON escapes (``\udcff``), which read back as the same name.
-_JSON_ASCII = json.JSONEncoder(ensure_ascii=True)
-
 
 def record_writer(stream: IO[str], questionnaire: Questionnaire) -> Callable[[Record], None]:
-    """Write each record as one line of JSON (:meth:`~hamstring_cli.batch.Record.to_dict`)."""
+    """Write each record as one line of JSON (:meth:`~hamstring_cli.batch.Record.to_dict`).
+
+    A source whose name is not UTF-8 holds surrogates; they, and whatever a terminal would act
+    on (C1 controls, bidirectional overrides), are written as JSON escapes (``\\udcff``), which
+    read back as the same name.
+    """
 
     def write(record: Record) -> None:
-        encoder = _JSON if escape(record.source) == record.source else _JSON_ASCII
-        stream.write(encoder.encode(record.to_dict()) + "\n")
+        stream.write(escape_json(_JSON.encode(record.to_dict())) + "\n")
 
     return write

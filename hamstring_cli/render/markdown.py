@@ -171,9 +171,23 @@ def _cite_one(imaging: ImagingAdvice) -> str:
     return _cite((imaging.source,)) if imaging.source else ""
 
 
+#: What Markdown would read as markup in text quoted from data: HTML (``<script>``, an
+#: ``<img onerror=...>``, an autolink ``<javascript:...>``) and entities, and the brackets of
+#: a link or an image (``[x](javascript:...)``); the backslash first, so that an escape in the
+#: data cannot undo one of ours.
+_MARKUP = str.maketrans(
+    {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"}
+)
+
+
 def _inline(text: str) -> str:
-    # A line break inside a list item or heading would end it early; fold to one line.
-    return " ".join(text.split())
+    """Text quoted from data, as Markdown shows it and no more: on one line, markup escaped.
+
+    A line break inside a list item or heading would end it early, so the text is folded to one
+    line; HTML, entities and link brackets are escaped (:data:`_MARKUP`), so that the report
+    shows the text as written and a viewer never runs or links what the text holds.
+    """
+    return " ".join(text.split()).translate(_MARKUP)
 
 
 def _cell(text: str) -> str:
