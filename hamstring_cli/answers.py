@@ -54,13 +54,19 @@ class AnswerSet(dict[str, Answer]):
         super().__init__(answers)
         #: Where each answer was given: the place of its key.
         self.places: dict[str, Place] = dict(places or {})
+        #: The status of the FHIR QuestionnaireResponse the answers were read from (None for
+        #: an answer file): a FHIR Bundle of the result keeps it.
+        self.status: str | None = None
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Add answers (as ``dict.update``); the places of another answer set come along."""
+        """Add answers (as ``dict.update``); the places (and the response status) of another
+        answer set come along."""
         super().update(*args, **kwargs)
         for other in args:
             if isinstance(other, AnswerSet):
                 self.places.update(other.places)
+                if other.status is not None:
+                    self.status = other.status
 
     def place(self, question_id: str) -> Place | None:
         """Where the answer to ``question_id`` was given, when known."""

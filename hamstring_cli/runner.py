@@ -91,6 +91,10 @@ def run_triage(
         source = None if read_from is None else _source_name(read_from)
         path_answers = scripted_answers(q, given, source)
     result = score(q, path_answers)
+    status = getattr(given, "status", None)
+    if status is not None and not interactive:
+        # Read from a FHIR QuestionnaireResponse: its Bundle keeps the response's status.
+        result = result._replace(response_status=status)
     # The intake has drawn the text summary on this terminal already: show it once.
     if not (interactive and fmt == "text" and output is None and sys.stdout.isatty()):
         emit(result, fmt, output=output, force=force)

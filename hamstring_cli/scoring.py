@@ -113,6 +113,9 @@ class Result(NamedTuple):
     imaging: ImagingAdvice
     red_flags: tuple[RaisedFlag, ...]
     notes: tuple[Note, ...]
+    #: The status of the FHIR QuestionnaireResponse the answers came from, if they did: a FHIR
+    #: Bundle of the result keeps it (not part of the JSON contract).
+    response_status: str | None = None
 
     @property
     def leading(self) -> str:

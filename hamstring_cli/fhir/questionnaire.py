@@ -15,8 +15,10 @@ from hamstring_cli.fhir import (
     ITEM_CONTROL_SYSTEM,
     MAX_VALUE,
     MIN_VALUE,
+    narrative,
     questionnaire_url,
     system,
+    xhtml,
 )
 from hamstring_cli.fhir.enable import Term, choose, enable_when, fhirpath
 from hamstring_cli.model import Question, Questionnaire
@@ -49,6 +51,12 @@ def to_questionnaire(q: Questionnaire, *, date: str | None = None) -> dict[str, 
     return {
         "resourceType": "Questionnaire",
         "id": q.id,
+        "text": narrative(
+            f"<p><b>{xhtml(q.title)}</b> (version {xhtml(q.version)}): {len(q.questions)} "
+            "questions, each asked when the answers before it lead to it.</p><ol>",
+            *(f"<li>{xhtml(question.prompt)}</li>" for question in q.questions),
+            "</ol>",
+        ),
         "url": questionnaire_url(q),
         "version": q.version,
         "name": computable_name(q),
@@ -107,13 +115,15 @@ def _item(q: Questionnaire, question: Question, how: str, term: Term) -> dict[st
                 "linkId": question.id + HELP_SUFFIX,
                 "text": question.help,
                 "type": "display",
-                "extension": [_item_control("help")],
+                # Fly-over: CSIRO Smart Forms shows only this control as help text, and
+                # LHC-Forms shows any display child with an item control as its help.
+                "extension": [_item_control("flyover")],
             }
         ]
     return item
 
 
-_CONTROL_DISPLAY = {"help": "Help-Button", "radio-button": "Radio Button", "check-box": "Check-box"}
+_CONTROL_DISPLAY = {"flyover": "Fly-over", "radio-button": "Radio Button", "check-box": "Check-box"}
 
 
 def _item_control(code: str) -> dict[str, object]:

@@ -19,13 +19,21 @@ if TYPE_CHECKING:
 
 def render(result: Result) -> str:
     """The result as one FHIR Bundle (JSON)."""
-    return bundle_json(result.questionnaire, result.to_dict())
+    return bundle_json(result.questionnaire, result.to_dict(), status=result.response_status)
 
 
 def record_writer(stream: IO[str], questionnaire: Questionnaire) -> Callable[[Record], None]:
     """Write each batch record as one Bundle a line (an error record as an OperationOutcome)."""
 
     def write(record: Record) -> None:
-        stream.write(ndjson_line(questionnaire, record.source, record.result, record.errors))
+        stream.write(
+            ndjson_line(
+                questionnaire,
+                record.source,
+                record.result,
+                record.errors,
+                status=record.response_status,
+            )
+        )
 
     return write
