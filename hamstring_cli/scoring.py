@@ -222,6 +222,23 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result
     )
 
 
+def outcome(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> tuple[str, str]:
+    """The leading condition and the triage level that :func:`score` gives the same answers.
+
+    It reads only the answers that the outcome rules name, never every answer, so ``explain``
+    can try every single change on a path of thousands of questions.
+    """
+    q = questionnaire
+    leading = _rank(q, answers)[0].id
+    condition = q.outcomes.condition(leading)
+    assert condition is not None  # the differential lists only known conditions
+    levels = [_condition_rule(condition, answers, leading).level]
+    levels += [r.level for r in q.outcomes.red_flags if holds(r.when, answers, leading)]
+    level = most_pressing(levels)
+    assert level is not None
+    return leading, level
+
+
 def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]:
     findings: dict[str, list[Finding]] = {c.id: [] for c in q.outcomes.conditions}
     for rule in q.outcomes.scores:

@@ -14,6 +14,7 @@ import itertools
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from helpers import questionnaire_text
@@ -22,7 +23,9 @@ from hypothesis import strategies as st
 
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import QuestionnaireError
+from hamstring_cli.fhir import enable
 from hamstring_cli.fhir.enable import (
+    BUDGET,
     TRUE,
     And,
     Cmp,
@@ -33,8 +36,10 @@ from hamstring_cli.fhir.enable import (
     Or,
     Term,
     always_asked,
+    conditions,
     enable_terms,
 )
+from hamstring_cli.fhir.questionnaire import to_questionnaire
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.paths import iter_paths
@@ -151,18 +156,18 @@ def _atom(draw: st.DrawFn, target: int, kinds: list[str]) -> dict[str, object]:
     return {"question": qid, op: draw(st.integers(min_value=0, max_value=3))}
 
 
-def _condition(draw: st.DrawFn, kinds: list[str], depth: int = 0) -> dict[str, object]:
+def draw_condition(draw: st.DrawFn, kinds: list[str], depth: int = 0) -> dict[str, object]:
     form = draw(st.sampled_from(["atom", "atom", "not", "all", "any"] if depth < 2 else ["atom"]))
     if form == "atom":
         return _atom(draw, draw(st.integers(min_value=0, max_value=len(kinds) - 1)), kinds)
     if form == "not":
-        return {"not": _condition(draw, kinds, depth + 1)}
-    items = [_condition(draw, kinds, depth + 1) for _ in range(draw(st.integers(2, 3)))]
+        return {"not": draw_condition(draw, kinds, depth + 1)}
+    items = [draw_condition(draw, kinds, depth + 1) for _ in range(draw(st.integers(2, 3)))]
     return {form: items}
 
 
-@st.composite
-def trees(draw: st.DrawFn) -> str:
+def draw_questions(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """The ``questions:`` block of a generated tree, and each question's type."""
     n = draw(st.integers(min_value=3, max_value=8))
     kinds = [draw(st.sampled_from(["choice", "choice", "multi", "integer"])) for _ in range(n)]
     lines = []
@@ -182,7 +187,7 @@ def trees(draw: st.DrawFn) -> str:
         else:
             question.update(min=0, max=3)
         routes = [
-            {"when": _condition(draw, kinds), "next": draw(st.sampled_from(later))}
+            {"when": draw_condition(draw, kinds), "next": draw(st.sampled_from(later))}
             for _ in range(draw(st.integers(0, 2)))
         ]
         if routes:
@@ -190,7 +195,12 @@ def trees(draw: st.DrawFn) -> str:
         if draw(st.integers(0, 4)) == 0:
             question["next"] = draw(st.sampled_from(later))
         lines.append(f"  - {json.dumps(question)}\n")
-    return questionnaire_text("questions:\n" + "".join(lines))
+    return "questions:\n" + "".join(lines), kinds
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> str:
+    return questionnaire_text(draw_questions(draw)[0])
 
 
 @pytest.mark.slow
@@ -214,3 +224,97 @@ def test_generated_trees_enable_what_is_asked_whatever_is_kept(
         raise
     walks = [(w.path, w.answers) for w in itertools.islice(iter_paths(q, values="distinct"), 40)]
     check_tree(q, walks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Long trees: the export stays near-linear
+
+
+def long_tree(tmp_path: Path, shape: str, length: int) -> Questionnaire:
+    """A chain of yes-or-no questions; as a ``ladder``, each 'no' ends the intake."""
+    end = ", next: end" if shape == "ladder" else ""
+    body = "".join(
+        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
+        f"options: [{{value: y, label: 'Yes'}}, {{value: n, label: 'No'{end}}}]}}\n"
+        for i in range(length)
+    )
+    path = tmp_path / f"{shape}.yaml"
+    path.write_text(questionnaire_text("questions:\n" + body), encoding="utf-8")
+    return load_questionnaire(path)
+
+
+def count_term_building(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the terms built (and the parts given them), and the steps through the routing
+    graph (a question's targets looked up)."""
+    counted = {"calls": 0, "atoms": 0, "steps": 0}
+    for name in ("make_and", "make_or"):
+        original = getattr(enable, name)
+
+        def counting(items: Any, _original: Any = original) -> Term:
+            counted["calls"] += 1
+            counted["atoms"] += len(items)
+            return cast(Term, _original(items))
+
+        monkeypatch.setattr(enable, name, counting)
+    for name in ("successors", "default_next", "next_after"):
+        method = getattr(Questionnaire, name)
+
+        def stepping(self: Questionnaire, *args: Any, _method: Any = method) -> Any:
+            counted["steps"] += 1
+            return _method(self, *args)
+
+        monkeypatch.setattr(Questionnaire, name, stepping)
+    return counted
+
+
+@pytest.mark.slow
+def test_the_export_of_a_5000_question_chain_is_near_linear(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Counted, not timed: the terms built, and the size of what is written.
+    length = 5000
+    q = long_tree(tmp_path, "chain", length)
+    counted = count_term_building(monkeypatch)
+    warned: list[str] = []
+    exported = to_questionnaire(q, warn=warned.append)
+    assert counted["calls"] <= 10 * length and counted["atoms"] <= 20 * length
+    assert counted["steps"] <= 5 * length
+    assert len(json.dumps(exported)) <= 1000 * length
+    assert not warned
+    items = exported["item"]
+    assert [i["linkId"] for i in items] == [f"q{i}" for i in range(length)]
+    assert all(
+        i["enableWhen"] == [{"question": f"q{n}", "operator": "exists", "answerBoolean": True}]
+        for n, i in enumerate(items[1:])
+    )
+
+
+def test_a_deep_ladder_is_written_within_the_budget_and_says_where(tmp_path: Path) -> None:
+    # Each answer 'no' ends the intake: a question deep in it depends on every answer before
+    # it, which no condition of bounded size can repeat. Past the budget a condition is written
+    # without the branch conditions, and the export says which.
+    length = BUDGET + 10
+    q = long_tree(tmp_path, "ladder", length)
+    warned: list[str] = []
+    exported = to_questionnaire(q, warn=warned.append)
+    found = conditions(q)
+    assert found.unguarded and found.unguarded[0] == f"q{BUDGET + 1}"
+    assert len(warned) == 1 and f"'q{BUDGET + 1}'" in warned[0] and "Smart Forms" in warned[0]
+    assert all(_atoms_of(t) <= BUDGET for t in found.terms.values())
+    # Still right where a hidden item counts as unanswered (no answers kept): every path.
+    terms = found.terms
+    for stop in range(length + 1):
+        answers: dict[str, Answer] = {f"q{i}": "y" for i in range(stop)}
+        if stop < length:
+            answers[f"q{stop}"] = "n"
+        asked = [f"q{i}" for i in range(min(stop + 1, length))]
+        assert enabled(q, terms, answers) == asked
+    assert len(exported["item"]) == length
+
+
+def _atoms_of(term: Term) -> int:
+    if isinstance(term, And | Or):
+        return sum(_atoms_of(t) for t in term.items)
+    if isinstance(term, Neg):
+        return _atoms_of(term.item)
+    return 0 if isinstance(term, Const) else 1

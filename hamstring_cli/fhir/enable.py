@@ -438,43 +438,104 @@ def _guarded(
     return term
 
 
-def enable_terms(q: Questionnaire) -> dict[str, Term]:
+#: The most atoms one hardened condition holds. Past it (a tree in which each of hundreds of
+#: questions may end the intake, so a question deep in it depends on every answer before it)
+#: a condition is written without the branch conditions: the export stays near-linear.
+BUDGET = 64
+
+
+class Conditions(NamedTuple):
+    """Each question's enable condition, and the questions whose condition is written without
+    the root conditions of the branches it reads (it would hold more than :data:`BUDGET`
+    atoms), or reads such a condition: right in renderers that count a hidden item as
+    unanswered, as R4 says, but not in those that read the kept answers of hidden items."""
+
+    terms: dict[str, Term]
+    unguarded: tuple[str, ...]
+
+
+def _atoms(term: Term, limit: int) -> int:
+    """How many atoms a term holds (counting stops past ``limit``)."""
+    count = 0
+    stack = [term]
+    while stack and count <= limit:
+        current = stack.pop()
+        if isinstance(current, And | Or):
+            stack.extend(current.items)
+        elif isinstance(current, Neg):
+            stack.append(current.item)
+        elif not isinstance(current, Const):
+            count += 1
+    return count
+
+
+def conditions(q: Questionnaire, budget: int = BUDGET) -> Conditions:
     """Each question's enable condition (``TRUE`` for the start, ``FALSE`` for a question the
     start never reaches), hardened: every answer it reads must also be on the path, by the
-    root condition of that answer's branch.
+    root condition of that answer's branch (within ``budget`` atoms a condition).
     """
     graph = routing(q)
     at = {qid: n for n, qid in enumerate(graph.order)}
     enabled: dict[str, Term] = {}
+    unguarded: list[str] = []
+    # Questions whose condition is unguarded, or reads one that is: not robust either.
+    weak: set[str] = set()
+    leans: list[str] = []  # the conditions the one being written reads
 
     def gate(qid: str) -> Term:
         # On the path, on a finished path: its branch's first question is.
         root = graph.root[qid]
-        return TRUE if root == q.start else enabled[root]
+        if root == q.start:
+            return TRUE
+        leans.append(root)
+        return enabled[root]
+
+    def trusted(qid: str) -> Term:
+        return TRUE
 
     def on_path(qid: str) -> Term:
+        leans.append(qid)
         return enabled[qid]
 
-    def reached(qid: str) -> Term:
+    def reached(qid: str, guard: Callable[[str], Term]) -> Term:
         # On the path so far: for a question that must be answered, answered (and on the
         # path, not a kept answer of a hidden item); for a multi (which may be left empty),
         # its own enable condition.
         if qid == q.start:
             return TRUE
         if q.question(qid).type == "multi":
-            return enabled[qid]
-        return make_and((Exists(qid), gate(qid)))
+            return on_path(qid)
+        return make_and((Exists(qid), guard(qid)))
+
+    def written(qid: str, guard: Callable[[str], Term]) -> Term:
+        parts = [
+            make_and((reached(source, guard), _guarded(q, term, source, at, guard, on_path)))
+            for source, term in graph.incoming[qid]
+        ]
+        return _choice_to_exists(q, make_or(parts))
 
     for qid in graph.order:
         if qid == q.start:
             enabled[qid] = TRUE
             continue
-        parts = [
-            make_and((reached(source), _guarded(q, term, source, at, gate, on_path)))
-            for source, term in graph.incoming[qid]
-        ]
-        enabled[qid] = _choice_to_exists(q, make_or(parts))
-    return {question.id: enabled.get(question.id, FALSE) for question in q.questions}
+        leans.clear()
+        term = written(qid, gate)
+        if _atoms(term, budget) > budget:
+            leans.clear()
+            term = written(qid, trusted)
+            weak.add(qid)
+        elif not weak.isdisjoint(leans):
+            weak.add(qid)
+        if qid in weak:
+            unguarded.append(qid)
+        enabled[qid] = term
+    terms = {question.id: enabled.get(question.id, FALSE) for question in q.questions}
+    return Conditions(terms, tuple(unguarded))
+
+
+def enable_terms(q: Questionnaire) -> dict[str, Term]:
+    """Each question's enable condition (see :func:`conditions`)."""
+    return conditions(q).terms
 
 
 def questions_of(term: Term) -> set[str]:
@@ -488,20 +549,22 @@ def questions_of(term: Term) -> set[str]:
     return set()
 
 
-def choose(q: Questionnaire) -> dict[str, tuple[str, Term]]:
+def choose(q: Questionnaire) -> tuple[dict[str, tuple[str, Term]], tuple[str, ...]]:
     """How each question's condition is written: ``("none", TRUE)`` for the start,
     ``("enableWhen", term)`` where plain ``enableWhen`` can say it (one atom, or one flat AND
-    or OR of atoms), else ``("expression", term)``.
+    or OR of atoms), else ``("expression", term)``; and the questions whose condition is written
+    without the branch conditions it reads (:attr:`Conditions.unguarded`).
     """
+    found = conditions(q)
     out: dict[str, tuple[str, Term]] = {}
-    for qid, term in enable_terms(q).items():
+    for qid, term in found.terms.items():
         if term == TRUE:
             out[qid] = ("none", TRUE)
         elif enable_when(q, term) is not None:
             out[qid] = ("enableWhen", term)
         else:
             out[qid] = ("expression", term)
-    return out
+    return out, found.unguarded
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from hamstring_cli.fhir import (
     ENABLE_WHEN_EXPRESSION,
@@ -20,7 +21,7 @@ from hamstring_cli.fhir import (
     system,
     xhtml,
 )
-from hamstring_cli.fhir.enable import Term, choose, enable_when, fhirpath
+from hamstring_cli.fhir.enable import BUDGET, Term, choose, enable_when, fhirpath
 from hamstring_cli.model import Question, Questionnaire
 
 _TYPES = {"choice": "choice", "multi": "choice", "integer": "integer"}
@@ -35,18 +36,34 @@ def computable_name(q: Questionnaire) -> str:
     return name[:255]
 
 
-def to_questionnaire(q: Questionnaire, *, date: str | None = None) -> dict[str, object]:
+def to_questionnaire(
+    q: Questionnaire,
+    *,
+    date: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> dict[str, object]:
     """The questionnaire as an R4 Questionnaire resource.
 
     Args:
         q: a questionnaire that passed its checks.
         date: the ``date`` element (default: today, in UTC).
+        warn: told, in one line, of the questions whose enable condition is written without
+            the branch conditions it depends on (see :func:`hamstring_cli.fhir.enable.conditions`).
     """
     if date is None:
         import datetime
 
         date = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    written = choose(q)
+    written, unguarded = choose(q)
+    if unguarded and warn is not None:
+        named = ", ".join(f"'{qid}'" for qid in unguarded[:3])
+        more = f" and {len(unguarded) - 3} more" if len(unguarded) > 3 else ""
+        warn(
+            f"the enable conditions of {named}{more} would read more than {BUDGET} answers to "
+            "repeat every branch condition they depend on, and are written without them: "
+            "a renderer that reads the kept answers of hidden items (such as Smart Forms) may "
+            "show those questions after an earlier answer changes"
+        )
     description = "\n\n".join(part for part in (q.description, q.disclaimer) if part)
     return {
         "resourceType": "Questionnaire",
@@ -131,6 +148,6 @@ def _item_control(code: str) -> dict[str, object]:
     return {"url": ITEM_CONTROL, "valueCodeableConcept": {"coding": [coding]}}
 
 
-def questionnaire_json(q: Questionnaire) -> str:
+def questionnaire_json(q: Questionnaire, warn: Callable[[str], None] | None = None) -> str:
     """The Questionnaire as JSON: indented by 2, with a final newline."""
-    return json.dumps(to_questionnaire(q), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_questionnaire(q, warn=warn), indent=2, ensure_ascii=False) + "\n"
