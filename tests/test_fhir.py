@@ -928,3 +928,11 @@ def test_no_observation_note_repeats_another(q: Questionnaire) -> None:
         assert all(flag["advice"] in held for flag in result["red_flags"])
         repeated += triage["condition_advice"] in triage["advice"]
     assert repeated  # the cases include the repeat this guards against
+
+
+@pytest.mark.parametrize("status", ["completed", "amended", "in-progress", "stopped"])
+def test_a_bundle_keeps_the_status_and_validates(q: Questionnaire, status: str) -> None:
+    result = score(q, walk(q, case_answers(CASES[0]))).to_dict()
+    bundle = to_bundle(q, result, status=status)
+    Bundle.model_validate(bundle)
+    assert bundle["entry"][1]["resource"]["status"] == status

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import questionnaire_text
 
 from hamstring_cli.answers import read_answers
 from hamstring_cli.engine import Session
@@ -374,3 +375,23 @@ def test_a_reproducer_fixed_becomes_a_good_response(q: Questionnaire, tmp_path: 
     response["item"].insert(0, age["answer"][0].pop("item")[0])
     answers = read(q, tmp_path, response)
     assert score(q, path_answers(q, dict(answers))).triage.level == "emergency"
+
+
+def test_a_help_item_the_questionnaire_does_not_have_is_unknown(tmp_path: Path) -> None:
+    body = (
+        "questions:\n"
+        "  - {id: a, type: choice, prompt: A?, help: Some help., "
+        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
+        "  - {id: b, type: choice, prompt: B?, "
+        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
+    )
+    path = tmp_path / "q.yaml"
+    path.write_text(questionnaire_text(body), encoding="utf-8")
+    tree = load_questionnaire(path)
+    answer = [{"valueCoding": {"system": system(tree, "b"), "code": "y"}}]
+    response = to_response(tree, {"a": "y"})
+    response["item"].append({"linkId": "b-help", "answer": answer})
+    found = refused(tree, tmp_path, response)
+    assert [d.code for d in found] == ["E403"]  # b has no help item
+    response["item"][-1]["linkId"] = "a-help"
+    assert [d.code for d in refused(tree, tmp_path, response)] == ["E408"]

@@ -171,7 +171,9 @@ class _Reader:
         self.problems: list[Diagnostic] = []
         self.found: dict[str, tuple[Answer, Any]] = {}
         #: The display items that hold help text, by linkId: the question each belongs to.
-        self.help_of = {question.id + HELP_SUFFIX: question.id for question in q.questions}
+        self.help_of = {
+            question.id + HELP_SUFFIX: question.id for question in q.questions if question.help
+        }
 
     def fail(
         self,
