@@ -296,13 +296,10 @@ def routing(q: Questionnaire) -> Routing:
     # Questions on a cycle (the checker refuses these) are left out: never enabled.
     index = {qid: n for n, qid in enumerate(order)}
     incoming: dict[str, list[tuple[str, Term]]] = {qid: [] for qid in order}
-    into_end: list[str] = []
     for source in order:
         for target, term in targets[source]:
             if target in index:
                 incoming[target].append((source, term))
-            elif target == END:
-                into_end.append(source)
     idom = _dominators(order, {t: [s for s, _ in e] for t, e in incoming.items()})
     # Post-dominators: the same on the reversed graph, from the end (a question's sources
     # there are its targets).
@@ -536,17 +533,6 @@ def conditions(q: Questionnaire, budget: int = BUDGET) -> Conditions:
 def enable_terms(q: Questionnaire) -> dict[str, Term]:
     """Each question's enable condition (see :func:`conditions`)."""
     return conditions(q).terms
-
-
-def questions_of(term: Term) -> set[str]:
-    """The questions a term reads."""
-    if isinstance(term, In | Cmp | Exists):
-        return {term.question}
-    if isinstance(term, And | Or):
-        return set().union(*(questions_of(t) for t in term.items))
-    if isinstance(term, Neg):
-        return questions_of(term.item)
-    return set()
 
 
 def choose(q: Questionnaire) -> tuple[dict[str, tuple[str, Term]], tuple[str, ...]]:
