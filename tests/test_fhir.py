@@ -5,7 +5,10 @@
   every ``enableWhen.question`` exists and comes earlier; every ``enableWhenExpression``
   compiles.
 - Enabled equals asked: on every path of the exhaustive walk, the exported enable conditions,
-  evaluated on that path's response, enable exactly the questions the engine asked.
+  evaluated on that path's response, enable exactly the questions the engine asked; and with
+  the answers of another branch kept on hidden items, read as LHC-Forms and as Smart Forms do.
+- Option values of every class of character are exported as FHIRPath literals that say them.
+- Every resource has a generated narrative; help is a fly-over; no Observation note repeats.
 - Round trip: for every case, ``triage --format fhir``, then its response read back with
   ``triage --answers``, gives the same result.
 - Bad responses are located errors with what is allowed, exit 1.
