@@ -87,13 +87,19 @@ class AnswerSet(dict[str, Answer]):
             return {qid: change(place) for qid, place in found.items()}
 
         self._places, self._later = {}, [moved]
+        #: The status of the FHIR QuestionnaireResponse the answers were read from (None for
+        #: an answer file): a FHIR Bundle of the result keeps it.
+        self.status: str | None = None
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Add answers (as ``dict.update``); the places of another answer set come along."""
+        """Add answers (as ``dict.update``); the places (and the response status) of another
+        answer set come along."""
         super().update(*args, **kwargs)
         for other in args:
             if isinstance(other, AnswerSet):
                 self._later.append(other._all_places)
+                if other.status is not None:
+                    self.status = other.status
 
     def _all_places(self) -> Mapping[str, Place]:
         return self.places

@@ -65,6 +65,8 @@ class Record:
     result: dict[str, object] | None = None
     errors: tuple[Diagnostic, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
+    #: The status of the FHIR QuestionnaireResponse read, if the input was one.
+    response_status: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -292,7 +294,7 @@ def run_one(item: Input, questionnaire: Questionnaire) -> Record:
     unused = [qid for qid in given if qid not in path_answers]
     warnings = tuple(unused_warnings(given, unused))
     result = score(questionnaire, path_answers)
-    return Record(item.source, result.to_dict(), warnings=warnings)
+    return Record(item.source, result.to_dict(), warnings=warnings, response_status=given.status)
 
 
 def run_all(

@@ -508,7 +508,10 @@ def export(
     from hamstring_cli.fhir.questionnaire import questionnaire_json
     from hamstring_cli.report import write_private, write_stdout
 
-    text = escape_json(questionnaire_json(load(questionnaire)))
+    def warn(line: str) -> None:
+        sys.stderr.write(f"hamstring: warning: {line}\n")
+
+    text = escape_json(questionnaire_json(load(questionnaire), warn=warn))
     if output is None:
         write_stdout(text)
         return

@@ -8,12 +8,12 @@ to list those that would change the leading condition or the triage level.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
-from hamstring_cli.engine import Session
 from hamstring_cli.model import (
+    END,
     Answer,
     Question,
     Questionnaire,
@@ -28,7 +28,7 @@ from hamstring_cli.paths import (
     route_conditions,
 )
 from hamstring_cli.question_types import answer_json, kind
-from hamstring_cli.scoring import Finding, Result, score
+from hamstring_cli.scoring import Finding, Result, outcome, score
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +255,107 @@ def contributions(
     )
 
 
+class _Changed(Mapping[str, Answer]):
+    """The answers of a path with one answer changed, as a view on the path's answers.
+
+    Holds the path's answers before position ``cut``, the changed answer and any walked after
+    it (``extra``), and, once the walk rejoins the path for good, the path's answers from
+    position ``tail`` on. Reading one answer costs the same however long the path: no copy.
+    """
+
+    __slots__ = ("base", "cut", "extra", "index", "tail")
+
+    def __init__(
+        self,
+        base: Mapping[str, Answer],
+        index: Mapping[str, int],
+        cut: int,
+        extra: dict[str, Answer],
+    ) -> None:
+        self.base = base
+        self.index = index
+        self.cut = cut
+        self.extra = extra
+        self.tail: int | None = None
+
+    def _held(self, key: object) -> bool:
+        if key in self.extra:
+            return True
+        at = self.index.get(key)  # type: ignore[call-overload]
+        return at is not None and (at < self.cut or (self.tail is not None and at >= self.tail))
+
+    def __contains__(self, key: object) -> bool:
+        return self._held(key)
+
+    def __getitem__(self, key: str) -> Answer:
+        if key in self.extra:
+            return self.extra[key]
+        if self._held(key):
+            return self.base[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:  # in the order asked (not on the hot path)
+        for qid in self.index:
+            if self._held(qid):
+                yield qid
+        yield from (qid for qid in self.extra if qid not in self.index)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _Path:
+    """What a path's answers tell the what-if walks: where each answer stands, which later
+    routes read it, and which answers the outcome rules read."""
+
+    def __init__(self, questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> None:
+        q = questionnaire
+        self.ids = list(answers)
+        self.index = {qid: n for n, qid in enumerate(self.ids)}
+        # The last position on the path whose routes read each question.
+        self.last_reader: dict[str, int] = {}
+        for n, qid in enumerate(self.ids):
+            for route in q.question(qid).routes:
+                for read in questions_in(route.when):
+                    self.last_reader[read] = n
+        # Prefix sums of "the outcome rules read this answer", and the largest position of a
+        # reader among positions p..: answered for any stretch of the path in constant time.
+        reads = set()
+        for condition in outcome_conditions(q):
+            reads.update(questions_in(condition))
+        self.reads = frozenset(reads)
+        self.read_before = [0]
+        for qid in self.ids:
+            self.read_before.append(self.read_before[-1] + (qid in reads))
+        self.readers = _RangeMax([self.last_reader.get(qid, -1) for qid in self.ids])
+
+    def outcome_reads(self, start: int, stop: int) -> bool:
+        """Whether an outcome rule reads an answer at positions ``start`` to ``stop - 1``."""
+        return self.read_before[max(stop, start)] > self.read_before[start]
+
+
+class _RangeMax:
+    """The largest value over any stretch of a list, in constant time (a sparse table)."""
+
+    def __init__(self, values: list[int]) -> None:
+        self.table = [values]
+        width = 1
+        while 2 * width <= len(values):
+            below = self.table[-1]
+            self.table.append(
+                [max(below[i], below[i + width]) for i in range(len(values) - 2 * width + 1)]
+            )
+            width *= 2
+
+    def __call__(self, start: int, stop: int) -> int:
+        """The largest of ``values[start:stop]`` (-1 when the stretch is empty)."""
+        if stop <= start:
+            return -1
+        level = (stop - start).bit_length() - 1
+        row = self.table[level]
+        return max(row[start], row[stop - (1 << level)])
+
+
 def what_if(
     questionnaire: Questionnaire, answers: Mapping[str, Answer], result: Result | None = None
 ) -> tuple[tuple[Change, ...], tuple[OpenChange, ...]]:
@@ -266,39 +367,95 @@ def what_if(
     answer: a change that routes to an unanswered question is returned apart, as needing more
     answers; a complete path is scored and kept when its leading condition or level differs.
 
+    Near-linear in the length of the path: the walk after a change starts at the changed
+    answer, and stops as soon as it is back on the path where no later route reads what the
+    change altered (the rest of the path is then the same); a changed path is scored only
+    when the outcome rules read something that changed, and then by the rules alone
+    (:func:`~hamstring_cli.scoring.outcome`), on a view of the answers, never a copy.
+
     Returns:
         The changes that alter the outcome, and the changes that need more answers.
     """
-    base = result or score(questionnaire, answers)
+    q = questionnaire
+    base = result or score(q, answers)
     base_level = base.triage.level
+    path = _Path(q, answers)
+    cuts = _cuts_by_question(q)
     changes: list[Change] = []
     open_changes: list[OpenChange] = []
-    for qid, before in answers.items():
-        question = questionnaire.question(qid)
-        for after in alternatives(questionnaire, question, before):
-            changed = {**answers, qid: after}
-            steps, pending = Session(questionnaire, changed).walk()
-            if pending is not None:
-                open_changes.append(OpenChange(qid, before, after, pending.id))
+    for i, (qid, before) in enumerate(answers.items()):
+        question = q.question(qid)
+        for after in alternatives(q, question, before, cuts=cuts):
+            changed = _Changed(answers, path.index, i, {qid: after})
+            walked = _walk_after(q, path, changed, i, qid)
+            if isinstance(walked, str):
+                open_changes.append(OpenChange(qid, before, after, walked))
                 continue
-            new = score(questionnaire, {s.question.id: s.answer for s in steps})
-            if new.leading != base.leading or new.triage.level != base_level:
+            # Did the outcome rules read anything that changed: this answer, an answer the
+            # new walk skipped, or one after the point where it ended?
+            touched = qid in path.reads or any(path.outcome_reads(a, b) for a, b in walked)
+            if not touched:
+                continue
+            leading, level = outcome(q, changed)
+            if leading != base.leading or level != base_level:
                 changes.append(
                     Change(
                         qid,
                         before,
                         after,
-                        new.leading,
-                        new.triage.level,
-                        changes_leading=new.leading != base.leading,
-                        changes_level=new.triage.level != base_level,
+                        leading,
+                        level,
+                        changes_leading=leading != base.leading,
+                        changes_level=level != base_level,
                     )
                 )
     return tuple(changes), tuple(open_changes)
 
 
-def alternatives(questionnaire: Questionnaire, question: Question, current: Answer) -> list[Answer]:
-    """The answers to try in place of ``current``, in a stable order."""
+def _walk_after(
+    q: Questionnaire, path: _Path, changed: _Changed, i: int, qid: str
+) -> str | list[tuple[int, int]]:
+    """Walk on from the changed answer at position ``i`` as the engine would.
+
+    Returns the first question the walk reaches that the path did not answer, or else the
+    stretches of the path (positions, end excluded) that the changed walk leaves out; the view
+    ``changed`` then holds the changed path's answers.
+    """
+    left_out: list[tuple[int, int]] = []
+    reader = path.last_reader.get(qid, -1)  # the last route that reads what changed
+    last = i
+    current = q.next_after(q.question(qid), changed)
+    seen = {qid}
+    while True:
+        if current == END:
+            left_out.append((last + 1, len(path.ids)))
+            return left_out
+        at = path.index.get(current)
+        if at is None or at <= last or current in seen:
+            # Off the path (unanswered), or a route back (the checker refuses those).
+            return current
+        if at > last + 1:
+            left_out.append((last + 1, at))
+            reader = max(reader, path.readers(last + 1, at))
+        if reader < at:
+            # From here on the walk reads what the path read: it is the path's.
+            changed.tail = at
+            return left_out
+        seen.add(current)
+        changed.extra[current] = changed.base[current]
+        last = at
+        current = q.next_after(q.question(current), changed)
+
+
+def alternatives(
+    questionnaire: Questionnaire,
+    question: Question,
+    current: Answer,
+    *,
+    cuts: Mapping[str, set[int]] | None = None,
+) -> list[Answer]:
+    """The answers to try in place of ``current``, in a stable order (``cuts``: the values at
+    which conditions part each integer question, :func:`_cuts_by_question`, if known)."""
     takes = kind(question.type)
     if takes.options and not takes.many:
         return [v for v in question.values if v != current]
@@ -309,11 +466,15 @@ def alternatives(questionnaire: Questionnaire, question: Question, current: Answ
         ]
     if not isinstance(current, int):
         return []
-    return list(integer_alternatives(questionnaire, question, current))
+    return list(integer_alternatives(questionnaire, question, current, cuts=cuts))
 
 
 def integer_alternatives(
-    questionnaire: Questionnaire, question: Question, current: int
+    questionnaire: Questionnaire,
+    question: Question,
+    current: int,
+    *,
+    cuts: Mapping[str, set[int]] | None = None,
 ) -> list[int]:
     """For an integer answer, the value nearest ``current`` in each range the conditions part.
 
@@ -324,7 +485,9 @@ def integer_alternatives(
     low = question.minimum if question.minimum is not None else min(current, 0)
     high = question.maximum if question.maximum is not None else current
     starts = {low}
-    for cut in _cuts(questionnaire, question.id):
+    if cuts is None:
+        cuts = _cuts_by_question(questionnaire)
+    for cut in cuts.get(question.id, set()):
         if low < cut <= high:
             starts.add(cut)
     bounds = sorted(starts)
@@ -337,7 +500,8 @@ def integer_alternatives(
     return out
 
 
-def _cuts(questionnaire: Questionnaire, question_id: str) -> set[int]:
-    """The values at which some condition on ``question_id`` starts to read differently."""
+def _cuts_by_question(questionnaire: Questionnaire) -> dict[str, set[int]]:
+    """For each question, the values at which some condition on it starts to read differently
+    (every condition read once for all the questions)."""
     conditions = chain(route_conditions(questionnaire), outcome_conditions(questionnaire))
-    return cut_points(atoms_by_question(conditions).get(question_id, ()))
+    return {qid: cut_points(atoms) for qid, atoms in atoms_by_question(conditions).items()}

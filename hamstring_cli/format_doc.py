@@ -54,7 +54,8 @@ def _kind(kind: str, of: str = "") -> str:
     if kind == "target":
         return "a question id or `end`"
     if kind in PATTERN_WORDS:
-        return f"an id: {PATTERN_WORDS[kind]}" if kind != "url" else PATTERN_WORDS[kind]
+        plain = kind in ("url", "option_value")
+        return PATTERN_WORDS[kind] if plain else f"an id: {PATTERN_WORDS[kind]}"
     if kind == "boolean":
         return "`true` or `false`"
     if kind == "value":

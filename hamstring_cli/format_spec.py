@@ -50,12 +50,16 @@ if TYPE_CHECKING:
         "number",  # a finite number (``low`` to ``high``)
         "boolean",
         "url",  # an https address
+        "option_value",  # printable text, words apart by single spaces (a FHIR code too)
         "value",  # an option value (text) or a whole number
         "condition",
         "record",  # a mapping of the record named ``of``
         "list",  # a list of ``of`` (a record name, or a scalar kind)
     ]
 
+#: A character of an option value: not white space, a control, a bidirectional override or
+#: isolate, or a lone surrogate.
+_WORD = "[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]"
 #: Id patterns (whole-string matches; the schema anchors them).
 PATTERNS: Mapping[str, str] = MappingProxyType(
     {
@@ -69,6 +73,10 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
             "https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(?::\\d+)?"
             "(?:/[A-Za-z0-9._~:/?#\\[\\]@!$&'()*+,;=%-]*)?"
         ),
+        # Written as a FHIR code too, and into FHIRPath: printable characters, words apart by
+        # single spaces (no white space at either end, no tab or line break); no control
+        # character, bidirectional override or lone surrogate.
+        "option_value": _WORD + "+(?: " + _WORD + "+)*",
     }
 )
 #: The same in words, for messages and the docs.
@@ -79,6 +87,7 @@ PATTERN_WORDS: Mapping[str, str] = MappingProxyType(
         "target": "a question id or 'end'",
         "reference_id": "letters, digits, ., - and _",
         "url": "a web address starting with https://, no spaces, quotes, < or >",
+        "option_value": "printable text, its words apart by single spaces",
     }
 )
 
@@ -359,8 +368,9 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                 (
                     Field(
                         "value",
-                        "text",
-                        'The value answer files use (quote numbers: "1").',
+                        "option_value",
+                        'The value answer files use (quote numbers: "1"); it is the option\'s '
+                        "FHIR code too.",
                         required=True,
                     ),
                     Field("label", "text", "The words shown for the option.", required=True),

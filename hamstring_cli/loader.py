@@ -146,6 +146,9 @@ CONTROL_IN_TEXT = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _ID_WORDS = spec.PATTERN_WORDS["question_id"]
+#: An option value is also written as a FHIR code: no white space at either end or in a run.
+_OPTION_VALUE = re.compile(spec.PATTERNS["option_value"])
+_OPTION_VALUE_WORDS = spec.PATTERN_WORDS["option_value"]
 _QUESTION_ID_MATCH = QUESTION_ID.fullmatch
 _QUESTION = _RECORDS["question"]
 _CONDITION_KEY_SET = frozenset(CONDITION_KEYS)
@@ -778,6 +781,9 @@ class _Parser:
             if not isinstance(raw, str) or not raw.strip():
                 expected = 'text (quote it: "1")' if isinstance(raw, (int, float)) else "text"
                 self.wrong_type((*opath, "value"), f"the value of {what}", expected, raw)
+                continue
+            if not _OPTION_VALUE.fullmatch(raw):
+                self.bad_value((*opath, "value"), f"the value of {what}", raw, _OPTION_VALUE_WORDS)
                 continue
             what = f"option '{raw}' of {label}"
             text = self.text(opt.get("label", _MISSING), (*opath, "label"), f"the label of {what}")

@@ -96,6 +96,10 @@ def run_triage(
         source = None if read_from is None else _source_name(read_from)
         path_answers = scripted_answers(q, given, source)
     result = score(q, path_answers)
+    response_status = getattr(given, "status", None)
+    if response_status is not None and not interactive:
+        # Read from a FHIR QuestionnaireResponse: its Bundle keeps the response's status.
+        result = result._replace(response_status=response_status)
     if not interactive:
         emit(result, fmt, output=output, force=force)
     if fail_on is not None and reaches(result, fail_on):

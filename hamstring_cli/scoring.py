@@ -145,6 +145,9 @@ class Result(NamedTuple):
     red_flags: tuple[RaisedFlag, ...]
     notes: tuple[Note, ...]
     decision: "Decision"
+    #: The status of the FHIR QuestionnaireResponse the answers came from, if they did: a FHIR
+    #: Bundle of the result keeps it (not part of the JSON contract).
+    response_status: str | None = None
 
     @property
     def leading(self) -> str:
@@ -273,6 +276,23 @@ def score(
             q, answers, differential, confidence, triage, imaging, flags, alerted or {}
         ),
     )
+
+
+def outcome(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> tuple[str, str]:
+    """The leading condition and the triage level that :func:`score` gives the same answers.
+
+    It reads only the answers that the outcome rules name, never every answer, so ``explain``
+    can try every single change on a path of thousands of questions.
+    """
+    q = questionnaire
+    leading = _rank(q, answers)[0].id
+    condition = q.outcomes.condition(leading)
+    assert condition is not None  # the differential lists only known conditions
+    levels = [_condition_rule(condition, answers, leading).level]
+    levels += [r.level for r in q.outcomes.red_flags if holds(r.when, answers, leading)]
+    level = most_pressing(levels)
+    assert level is not None
+    return leading, level
 
 
 def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]:

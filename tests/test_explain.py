@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+from helpers import BUNDLED, questionnaire_text
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_fhir_enable import draw_condition, draw_questions
+
+from hamstring_cli import explain as explain_module
 from hamstring_cli.engine import Session
+from hamstring_cli.errors import QuestionnaireError
 from hamstring_cli.explain import alternatives, contributions, explain, integer_alternatives
+from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
     All,
     Answer,
@@ -21,6 +34,7 @@ from hamstring_cli.model import (
     ScoreRule,
     TriageRule,
 )
+from hamstring_cli.paths import iter_paths
 from hamstring_cli.scoring import score
 
 
@@ -134,6 +148,12 @@ def test_contributions_sum_to_each_condition_score() -> None:
             assert sum(c.weight for c in condition.contributions) == condition.score
 
 
+def test_what_if_finds_what_replaying_finds_on_the_small_tree() -> None:
+    q = tree()
+    for answers in (BASE, {**BASE, "age": 12}, {**BASE, "pop": "no", "site": "mid_thigh"}):
+        assert_same_as_replay(q, answers)
+
+
 def test_what_if_lists_the_changes_that_alter_the_outcome() -> None:
     q = tree()
     found = {(c.question, c.after): (c.leading, c.level) for c in explain(q, BASE).what_if}
@@ -194,3 +214,168 @@ def test_json_lists_contributions_and_changes() -> None:
     assert data["needs_more_answers"] == [
         {"question": "onset", "from": "sudden", "to": "gradual", "asks": "weeks"}
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The what-if walks, against the plain method: each change walked from the start and scored
+
+
+def what_if_by_replay(
+    q: Questionnaire, answers: dict[str, Answer]
+) -> tuple[list[tuple[str, Answer, str, str]], list[tuple[str, Answer, str]]]:
+    """What explain must find, the slow way: every change walked again from the start, and
+    every finished path scored in full."""
+    base = score(q, answers)
+    changes, open_changes = [], []
+    for qid, before in answers.items():
+        for after in alternatives(q, q.question(qid), before):
+            steps, pending = Session(q, {**answers, qid: after}).walk()
+            if pending is not None:
+                open_changes.append((qid, after, pending.id))
+                continue
+            new = score(q, {s.question.id: s.answer for s in steps})
+            if (new.leading, new.triage.level) != (base.leading, base.triage.level):
+                changes.append((qid, after, new.leading, new.triage.level))
+    return changes, open_changes
+
+
+def assert_same_as_replay(q: Questionnaire, answers: dict[str, Answer]) -> None:
+    explanation = explain(q, answers)
+    found = [(c.question, c.after, c.leading, c.level) for c in explanation.what_if]
+    opened = [(o.question, o.after, o.asks) for o in explanation.needs_more_answers]
+    assert (found, opened) == what_if_by_replay(q, answers), answers
+
+
+@pytest.mark.slow
+def test_what_if_finds_what_replaying_finds_on_every_case_and_branch() -> None:
+    q = load_questionnaire(BUNDLED)
+    walks = [w.answers for w in iter_paths(q, values="routing")]
+    for path in sorted((BUNDLED.parent.parent / "tests" / "cases").glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]
+        given = {k: q.question(k).validate(v) for k, v in raw.items()}
+        walks.append(Session(q, given).path_answers)
+    for answers in walks:
+        assert_same_as_replay(q, answers)
+
+
+@st.composite
+def trees_with_outcomes(draw: st.DrawFn) -> str:
+    """A generated tree (choice, multi and integer questions, routes of every form) with score
+    rules, red flags (some reading the leading condition) and conditional triage rules."""
+    questions, kinds = draw_questions(draw)
+    conditions = []
+    for n, default in enumerate(draw(st.lists(st.sampled_from(LEVELS), min_size=2, max_size=3))):
+        triage: list[dict[str, object]] = []
+        if draw(st.booleans()):
+            when = draw_condition(draw, kinds)
+            triage.append({"when": when, "level": draw(st.sampled_from(LEVELS)), "advice": "x"})
+        triage.append({"level": default, "advice": "y"})
+        for rule in triage:
+            rule["source"] = "R1"
+        conditions.append({"id": f"c{n}", "label": f"C{n}", "triage": triage})
+    scores = [
+        {
+            "condition": f"c{draw(st.integers(0, len(conditions) - 1))}",
+            "when": draw_condition(draw, kinds),
+            "weight": draw(st.sampled_from([-2, -1, 1, 1.5, 2, 3, 0.01])),
+            "reason": "r",
+            "source": "R1",
+        }
+        for _ in range(draw(st.integers(1, 6)))
+    ]
+    flags = []
+    for n in range(draw(st.integers(0, 2))):
+        when = draw_condition(draw, kinds)
+        if draw(st.booleans()):
+            when = {"all": [when, {"leading": f"c{draw(st.integers(0, len(conditions) - 1))}"}]}
+        flags.append(
+            {
+                "id": f"f{n}",
+                "when": when,
+                "level": draw(st.sampled_from(LEVELS)),
+                "advice": "z",
+                "source": "R1",
+            }
+        )
+    outcomes = {"conditions": conditions, "scores": scores}
+    if flags:
+        outcomes["red_flags"] = flags
+    body = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in outcomes.items())
+    return questionnaire_text(questions + "outcomes:\n" + body)
+
+
+LEVELS = ["emergency", "urgent", "soon", "routine"]
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(text=trees_with_outcomes())
+def test_what_if_finds_what_replaying_finds_on_generated_trees(
+    text: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("tree") / "tree.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        q = load_questionnaire(path)
+    except QuestionnaireError:
+        assume(False)
+        raise
+    for walk in itertools.islice(iter_paths(q, values="distinct"), 30):
+        assert_same_as_replay(q, walk.answers)
+
+
+@pytest.mark.slow
+def test_explain_is_near_linear_on_a_5000_question_chain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Counted, not timed: the routing steps and the scorings explain takes. Replaying each of
+    # the 5,000 changes from the start would take 25 million steps and 5,000 full scorings.
+    length = 5000
+    body = "".join(
+        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
+        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
+        for i in range(length)
+    )
+    rules = (
+        "outcomes:\n  conditions:\n"
+        "    - {id: c1, label: One, triage: [{level: routine, advice: x, source: R1}]}\n"
+        "    - {id: c2, label: Two, triage: [{level: urgent, advice: y, source: R1}]}\n"
+        "  scores:\n"
+        "    - {condition: c1, when: {question: q10, equals: y}, weight: 1, reason: r, "
+        "source: R1}\n"
+        "    - {condition: c2, when: {question: q4000, equals: n}, weight: 2, reason: s, "
+        "source: R1}\n"
+    )
+    path = tmp_path / "chain.yaml"
+    path.write_text(questionnaire_text("questions:\n" + body + rules), encoding="utf-8")
+    q = load_questionnaire(path)
+    answers: dict[str, Answer] = {f"q{i}": "y" for i in range(length)}
+    counted = {"steps": 0, "scored": 0}
+    step, full, rules_only = Questionnaire.next_after, explain_module.score, explain_module.outcome
+
+    def counting_step(self: Questionnaire, question: Question, given: Any) -> str:
+        counted["steps"] += 1
+        return step(self, question, given)
+
+    def counting(function: Any) -> Any:
+        def wrapped(*args: Any) -> Any:
+            counted["scored"] += 1
+            return function(*args)
+
+        return wrapped
+
+    monkeypatch.setattr(Questionnaire, "next_after", counting_step)
+    monkeypatch.setattr(explain_module, "score", counting(full))
+    monkeypatch.setattr(explain_module, "outcome", counting(rules_only))
+    explanation = explain(q, answers)
+    # One step a change (each rejoins the path at once), and a scoring for the two answers
+    # the score rules read.
+    assert counted["steps"] <= 2 * length
+    assert counted["scored"] <= 5
+    assert [(c.question, c.after) for c in explanation.what_if] == [("q4000", "n")]

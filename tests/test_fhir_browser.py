@@ -3,7 +3,8 @@
 One path per branch of the tree (the ``routing`` path cover: each distinct sequence of
 questions), and a case with red flags ticked, is filled through the page (radio buttons, check
 boxes, typed numbers), exported with ``LForms.Util.getFormFHIRData``, triaged with the command
-line, and compared with the same answers given as a YAML file.
+line, and compared with the same answers given as a YAML file. Every question with help text
+gets it as its LHC-Forms help.
 
 Needs Debian's ``chromium``, Node.js, and the npm packages ``lforms`` and ``playwright-core`` in
 ``.browser/`` (``bash .ci/run`` installs them; ``HAMSTRING_BROWSER_DEPS`` names another folder).
@@ -175,6 +176,8 @@ def test_lhc_forms_fills_every_branch_and_triages_the_same(site: str, tmp_path: 
     assert done.returncode == 0, done.stderr.decode()
     pages = json.loads(done.stdout)
     assert len(pages) == len(chosen)
+    # Help text (a fly-over display item, which Smart Forms shows too): a help button each.
+    assert pages[0]["help"] == {x.id: x.help for x in q.questions if x.help}
     for n, (answers, page) in enumerate(zip(chosen, pages, strict=True)):
         response = page["response"]
         assert response["resourceType"] == "QuestionnaireResponse"

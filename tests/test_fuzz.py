@@ -6,8 +6,8 @@ end as the command promises: exit status 0, 1 or 2; no traceback; nothing on sta
 unless the status is 0; and any JSON printed parses with a strict parser (no ``NaN`` or
 ``Infinity``).
 
-The examples are derandomised, so CI runs the same few thousand each time (some 2,250
-examples, 3,250 runs), in about a minute.
+The examples are derandomised, so CI runs the same few thousand each time (some 2,825
+examples, 3,825 runs), in about a minute and a half.
 Set ``HAMSTRING_FUZZ_EXAMPLES`` (a number) to run more, with fresh random ones. Any input that
 ever crashed the command is kept in ``tests/corpus/`` and replayed here by its name:
 ``answers-*`` is an answer file, ``batch-*.jsonl`` a batch (``.jsonl.gz``: compressed, for a
@@ -21,6 +21,7 @@ any output, no HTML in a Markdown report, and a record for every line of a batch
 
 from __future__ import annotations
 
+import copy
 import csv
 import errno
 import gzip
@@ -35,11 +36,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hamstring_cli.__main__ import main
+from hamstring_cli.fhir.bundle import to_response
 from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.paths import iter_paths
 from hamstring_cli.resources import resolve_questionnaire
 
 #: Slow (fuzzing): the everyday loop is pytest -m "not slow".
@@ -240,6 +244,136 @@ def test_generated_batches(data: list[bytes], fmt: str) -> None:
         if fmt == "jsonl":
             for line in run.out.splitlines():
                 strict_json(line)
+
+
+# -- generated FHIR responses ------------------------------------------------------------
+
+#: Each branch of the bundled tree, answered: the responses the mutations start from.
+BRANCHES = [walk.answers for walk in iter_paths(QUESTIONNAIRE, values="routing")]
+#: The statuses a response is read with; any other (entered-in-error among them) is refused.
+READ_STATUSES = {"completed", "amended", "in-progress", "stopped"}
+ODD_KEYS = st.one_of(st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))
+
+
+@st.composite
+def fhir_responses(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A QuestionnaireResponse of a branch, mutated where renderers and hand editors go wrong:
+    items nested in answers, items and help items, answers on help items, items without a
+    linkId, odd statuses, keys that are not text, items given twice or left out, other codes.
+    Returned as the file's bytes and its suffix (YAML when a key is not text)."""
+    response = to_response(QUESTIONNAIRE, draw(st.sampled_from(BRANCHES)))
+    items: list[dict[str, object]] = response["item"]  # type: ignore[assignment]
+    yaml_only = False
+    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+        if not items:
+            break
+        kind = draw(
+            st.sampled_from(
+                [
+                    "nest-answer",
+                    "nest-item",
+                    "help-nest",
+                    "help-answer",
+                    "help-empty",
+                    "no-link-id",
+                    "status",
+                    "key",
+                    "twice",
+                    "code",
+                    "drop",
+                ]
+            )
+        )
+        n = draw(st.integers(min_value=0, max_value=len(items) - 1))
+        item = items[n]
+        if kind in ("nest-answer", "nest-item", "help-nest") and len(items) > 1:
+            moved = items.pop(n)
+            host = items[draw(st.integers(min_value=0, max_value=len(items) - 1))]
+            if kind == "nest-answer" and host.get("answer"):
+                host["answer"][0]["item"] = [moved]  # type: ignore[index]
+            elif kind == "nest-item":
+                host["item"] = [moved]
+            else:
+                items.insert(0, {"linkId": f"{moved.get('linkId')}-help", "item": [moved]})
+        elif kind == "help-answer":
+            items.append({"linkId": f"{item.get('linkId')}-help", "answer": item.get("answer", [])})
+        elif kind == "help-empty":
+            items.insert(n, {"linkId": f"{item.get('linkId')}-help", "text": "Help."})
+        elif kind == "no-link-id":
+            item.pop("linkId", None)
+        elif kind == "status":
+            response["status"] = draw(
+                st.sampled_from([*READ_STATUSES, "entered-in-error", "final", "", None, 3])
+            )
+        elif kind == "key":
+            target = draw(st.sampled_from([response, item, *item.get("answer", [])]))  # type: ignore[list-item]
+            target[draw(ODD_KEYS)] = draw(st.sampled_from([1, "x", None]))
+            yaml_only = True
+        elif kind == "twice":
+            items.append(copy.deepcopy(item))
+        elif kind == "code" and item.get("answer"):
+            answer = item["answer"][0]  # type: ignore[index]
+            if "valueCoding" in answer:
+                answer["valueCoding"]["code"] = draw(st.sampled_from(VALUES))
+            else:
+                answer["valueInteger"] = draw(st.integers(min_value=-5, max_value=200))
+        elif kind == "drop":
+            items.pop(n)
+    if yaml_only or draw(st.booleans()):
+        return yaml.safe_dump(response, sort_keys=False, allow_unicode=True).encode(), ".yaml"
+    return json.dumps(response, ensure_ascii=False).encode(), ".json"
+
+
+def _items_anywhere(data: object, depth: int = 0) -> Iterator[tuple[dict[str, object], int]]:
+    if isinstance(data, dict):
+        for item in data.get("item", []) if isinstance(data.get("item"), list) else []:
+            if isinstance(item, dict):
+                yield item, depth
+                yield from _items_anywhere(item, depth + 1)
+                for answer in (
+                    item.get("answer", []) if isinstance(item.get("answer"), list) else []
+                ):
+                    yield from _items_anywhere(answer, depth + 1)
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 3, 50))
+@given(generated=fhir_responses())
+def test_generated_fhir_responses(generated: tuple[bytes, str]) -> None:
+    data, suffix = generated
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"response{suffix}"
+        path.write_bytes(data)
+        run = cli("triage", "--answers", path, "--format", "json")
+    assert_kept_its_promise(run, json_out=True)
+    if run.status != 0:
+        return
+    # Read: then nothing in it was passed over. Every answer given anywhere is a question's at
+    # the top level, and is in the result or reported unused; the status is one that is read.
+    document = yaml.safe_load(data)
+    assert document.get("status") in READ_STATUSES
+    result = json.loads(run.out)
+    for item, depth in _items_anywhere(document):
+        link_id = item.get("linkId")
+        if not item.get("answer"):
+            continue
+        assert link_id in QUESTIONNAIRE.by_id and depth == 0, (link_id, depth)
+        assert link_id in result["answers"] or f"W206: answer to '{link_id}'" in run.err
+
+
+@settings(FUZZ, max_examples=max(FUZZ.max_examples // 20, 30))
+@given(generated=st.lists(fhir_responses(), min_size=1, max_size=5))
+def test_generated_fhir_responses_in_a_batch(generated: list[tuple[bytes, str]]) -> None:
+    # One record a response, in order, whatever each holds: a Bundle or an OperationOutcome.
+    with tempfile.TemporaryDirectory() as folder:
+        for number, (data, suffix) in enumerate(generated):
+            (Path(folder) / f"{number:02d}{suffix}").write_bytes(data)
+        run = cli("batch", folder, "--format", "fhir")
+    assert run.status in (0, 1), run.err
+    assert "Traceback" not in run.err
+    kinds = [strict_json(line)["resourceType"] for line in run.out.splitlines()]  # type: ignore[index]
+    assert len(kinds) == len(generated)
+    assert set(kinds) <= {"Bundle", "OperationOutcome"}
+    assert (run.status == 0) == (set(kinds) == {"Bundle"})
 
 
 # -- mutated questionnaires ---------------------------------------------------------------

@@ -8,6 +8,8 @@ the mapping.
 
 from __future__ import annotations
 
+import re
+
 from hamstring_cli.model import Questionnaire
 
 #: The base of every canonical URL and code system this tool declares. ``.example`` is a
@@ -37,3 +39,23 @@ def canonical(q: Questionnaire) -> str:
 def system(q: Questionnaire, name: str) -> str:
     """The code system of one question's options (or of one of our result value sets)."""
     return f"{BASE}/CodeSystem/{q.id}/{name}"
+
+
+#: Characters XML 1.0 does not allow, which a narrative's XHTML therefore cannot hold.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def xhtml(text: str) -> str:
+    """Text for a narrative's XHTML: markup escaped, characters XML cannot hold replaced."""
+    return _NOT_XML.sub("\ufffd", text.translate(_MARKUP))
+
+
+def narrative(*parts: str) -> dict[str, str]:
+    """A generated narrative (``text``) of XHTML ``parts`` (escaped already): what dom-6 asks
+    of every resource, so a system that shows only the narrative shows the content."""
+    body = "".join(parts)
+    return {
+        "status": "generated",
+        "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>',
+    }

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hamstring_cli.errors import Diagnostic
-from hamstring_cli.fhir import canonical, questionnaire_url, system
+from hamstring_cli.fhir import canonical, narrative, questionnaire_url, system, xhtml
 from hamstring_cli.model import TIMEFRAME_WORDS, Answer, Questionnaire
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -68,23 +68,48 @@ def _coding(q: Questionnaire, question_id: str, value: str) -> dict[str, object]
     }
 
 
+def _answer_words(q: Questionnaire, item: Mapping[str, Any]) -> str:
+    words = []
+    for answer in item["answer"]:
+        if "valueInteger" in answer:
+            words.append(str(answer["valueInteger"]))
+        else:
+            words.append(str(answer["valueCoding"]["display"]))
+    return "; ".join(words)
+
+
 def to_response(
     q: Questionnaire,
     answers: Mapping[str, Answer],
     *,
     authored: str | None = None,
     subject: str | None = None,
+    status: str = "completed",
 ) -> dict[str, object]:
-    """The answers as a completed QuestionnaireResponse for ``q``."""
+    """The answers as a QuestionnaireResponse for ``q`` (``status``: completed, or the status
+    of the response they were read from)."""
+    items = response_items(q, answers)
     response: dict[str, object] = {
         "resourceType": "QuestionnaireResponse",
+        "text": narrative(
+            f"<p>Answers to {xhtml(q.title)} ({xhtml(q.id)} {xhtml(q.version)}), "
+            f"{xhtml(status)}.</p>",
+            "<ul>"
+            + "".join(
+                f"<li>{xhtml(str(item['text']))} <b>{xhtml(_answer_words(q, item))}</b></li>"
+                for item in items
+            )
+            + "</ul>"
+            if items
+            else "<p>No question was answered.</p>",
+        ),
         "questionnaire": canonical(q),
-        "status": "completed",
+        "status": status,
     }
     if subject is not None:
         response["subject"] = {"reference": subject}
     response["authored"] = authored or now()
-    response["item"] = response_items(q, answers)
+    response["item"] = items
     return response
 
 
@@ -99,7 +124,11 @@ def _answers(q: Questionnaire, raw: Mapping[str, object]) -> dict[str, Answer]:
 
 
 def to_bundle(
-    q: Questionnaire, result: Mapping[str, Any], *, when: str | None = None
+    q: Questionnaire,
+    result: Mapping[str, Any],
+    *,
+    when: str | None = None,
+    status: str | None = None,
 ) -> dict[str, object]:
     """The result as a Bundle of type ``collection``.
 
@@ -107,6 +136,8 @@ def to_bundle(
         q: the questionnaire the result was scored with.
         result: the result's JSON (:meth:`~hamstring_cli.scoring.Result.to_dict`).
         when: the time of the Bundle, the response and the Observation (default: now).
+        status: the status of the QuestionnaireResponse the answers were read from, which
+            the Bundle's response keeps (default: ``completed``).
     """
     when = when or now()
     urls = {name: f"urn:uuid:{uuid.uuid4()}" for name in ("patient", "response", "observation")}
@@ -119,29 +150,49 @@ def to_bundle(
         ],
         "text": f"{q.title} (rule set {q.id} {q.version})",
     }
-    patient: dict[str, object] = {"resourceType": "Patient", "active": True}
+    patient: dict[str, object] = {
+        "resourceType": "Patient",
+        "text": narrative("<p>An anonymous patient: no identifying data is recorded.</p>"),
+        "active": True,
+    }
     response = to_response(
-        q, _answers(q, result["answers"]), authored=when, subject=urls["patient"]
+        q,
+        _answers(q, result["answers"]),
+        authored=when,
+        subject=urls["patient"],
+        status=status or "completed",
     )
     triage = result["triage"]
-    notes = [triage["advice"], triage["condition_advice"]]
-    notes += [f"Red flag: {flag['advice']}" for flag in result["red_flags"]]
     # The decision's own fields, as the reports draw them.
     decision = result.get("decision") or {}
+    extra: list[str] = []
     if decision.get("otherwise"):
-        notes.append(f"Otherwise most likely: {decision['leading_label']}")
-    notes += [
+        extra.append(f"Otherwise most likely: {decision['leading_label']}")
+    extra += [
         f"Withdrawn red flag ({gone['why']}): {gone['advice']}"
         for gone in decision.get("withdrawn", [])
     ]
-    notes += [
+    extra += [
         f"Safety net, {TIMEFRAME_WORDS.get(item['timeframe'], '')}: {item['text']}"
         if item.get("timeframe")
         else f"Safety net: {item['text']}"
         for item in decision.get("safety_net", [])
     ]
+    notes = _notes(
+        [
+            (triage["advice"], triage["advice"]),
+            (triage["condition_advice"], triage["condition_advice"]),
+            *((flag["advice"], f"Red flag: {flag['advice']}") for flag in result["red_flags"]),
+            *((text, text) for text in extra),
+        ]
+    )
+    level_text = f"{triage['label']}: {TIMEFRAME_WORDS.get(triage['timeframe'], '')}"
     observation: dict[str, object] = {
         "resourceType": "Observation",
+        "text": narrative(
+            f"<p>Triage level: <b>{xhtml(level_text)}</b></p>",
+            *(f"<p>{xhtml(text)}</p>" for text in notes),
+        ),
         "status": "final",
         "category": [
             {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
@@ -175,21 +226,30 @@ def to_bundle(
                 "valueString": triage["timeframe"],
             }
         ],
-        "note": [{"text": text} for text in notes if text],
+        "note": [{"text": text} for text in notes],
         "method": rules,
         "derivedFrom": [response_ref],
     }
+    predictions = [
+        _prediction(q, condition, result, rank)
+        for rank, condition in enumerate(result["differential"])
+    ]
     risk: dict[str, object] = {
         "resourceType": "RiskAssessment",
+        "text": narrative(
+            "<p>The differential, most likely first:</p><ol>",
+            *(
+                f"<li>{xhtml(condition['label'])}: {_risk(condition, result, rank)} likelihood</li>"
+                for rank, condition in enumerate(result["differential"])
+            ),
+            f"</ol><p>{xhtml(result['disclaimer'])}</p>",
+        ),
         "status": "final",
         "method": rules,
         "subject": subject,
         "occurrenceDateTime": when,
         "basis": [response_ref],
-        "prediction": [
-            _prediction(q, condition, result, rank)
-            for rank, condition in enumerate(result["differential"])
-        ],
+        "prediction": predictions,
         "note": [{"text": result["disclaimer"]}],
     }
     entries: list[tuple[str, dict[str, object]]] = [
@@ -208,14 +268,28 @@ def to_bundle(
     }
 
 
+def _notes(texts: Sequence[tuple[str, str]]) -> list[str]:
+    """The notes to write, each ``(its words, the note)``: those that are not empty and whose
+    words no earlier note holds already (the triage advice quotes the advice that decided it)."""
+    out: list[str] = []
+    for words, note in texts:
+        if words and not any(words in earlier for earlier in out):
+            out.append(note)
+    return out
+
+
+def _risk(condition: Mapping[str, Any], result: Mapping[str, Any], rank: int) -> str:
+    # The leading condition carries the result's confidence; the others are ranked below it:
+    # low while their score is positive, negligible otherwise.
+    if rank == 0:
+        return str(result["confidence"])
+    return "low" if condition["score"] > 0 else "negligible"
+
+
 def _prediction(
     q: Questionnaire, condition: Mapping[str, Any], result: Mapping[str, Any], rank: int
 ) -> dict[str, object]:
-    # The leading condition carries the result's confidence; the others are ranked below it:
-    # low while their score is positive, negligible otherwise.
-    risk = str(result["confidence"]) if rank == 0 else "low"
-    if rank > 0 and condition["score"] <= 0:
-        risk = "negligible"
+    risk = _risk(condition, result, rank)
     parts = []
     if condition["for"]:
         parts.append("For: " + "; ".join(condition["for"]))
@@ -257,6 +331,10 @@ def _service_request(
         notes.append(f"Source: {reference.citation}")
     return {
         "resourceType": "ServiceRequest",
+        "text": narrative(
+            f"<p>Proposed imaging: <b>{xhtml(study['modality'])}</b>, urgency "
+            f"{xhtml(study['urgency'])}.</p><p>{xhtml(study['reason'])}</p>"
+        ),
         "status": "draft",
         "intent": "proposal",
         "category": [
@@ -285,9 +363,9 @@ def _service_request(
     }
 
 
-def bundle_json(q: Questionnaire, result: Mapping[str, Any]) -> str:
+def bundle_json(q: Questionnaire, result: Mapping[str, Any], status: str | None = None) -> str:
     """The Bundle as the JSON a report prints: indented by 2, with a final newline."""
-    return json.dumps(to_bundle(q, result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_bundle(q, result, status=status), indent=2, ensure_ascii=False) + "\n"
 
 
 def ndjson_line(
@@ -295,15 +373,22 @@ def ndjson_line(
     source: str,
     result: Mapping[str, Any] | None,
     errors: Sequence[Diagnostic] = (),
+    *,
+    status: str | None = None,
 ) -> str:
     """One batch record as one line of NDJSON: a Bundle, or an ``OperationOutcome`` for an input
     that gave no result (its problems as issues, the input named in each diagnostic)."""
     resource: dict[str, object]
     if result is not None:
-        resource = to_bundle(q, result)
+        resource = to_bundle(q, result, status=status)
     else:
         resource = {
             "resourceType": "OperationOutcome",
+            "text": narrative(
+                f"<p>{xhtml(source)}: no result.</p><ul>",
+                *(f"<li>{xhtml(f'{found.code} {found.message}')}</li>" for found in errors),
+                "</ul>",
+            ),
             "issue": [
                 {
                     "severity": "error",

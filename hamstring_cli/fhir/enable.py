@@ -8,9 +8,19 @@ for one of those "reached" is its own enable condition, written out). So::
 
     enabled(Q) = OR over P of (reached(P) AND the route from P to Q is taken)
 
+Renderers keep the answers of items they hide, and some read them (CSIRO Smart Forms in
+``enableWhen`` too, LHC-Forms in ``enableWhenExpression``). So every answer a condition reads
+is also required to be on the path, by its *branch's root condition*: the questions of a branch
+(those that are on a finished path together or not at all, from the question that opens it)
+are on the path exactly when the branch's first question is. Each condition thus repeats the
+root conditions of the branches it reads, back to the questions every path asks: short (a
+branch's condition, not a whole path's), and right whatever hidden items keep.
+
 Each condition is built as a small boolean formula (:class:`Term`), simplified, then written as
 plain ``enableWhen`` when it is one atom or one flat AND or OR of atoms, and otherwise as an SDC
-``enableWhenExpression`` (FHIRPath over ``%resource``); never both on one item.
+``enableWhenExpression`` (FHIRPath over ``%resource``); never both on one item. The branches
+come from the dominator trees of the routing graph, computed in one pass over it in
+topological order: the export is near-linear in the number of questions.
 """
 
 from __future__ import annotations
@@ -131,61 +141,63 @@ def negate(term: Term) -> Term:
 
 def make_and(items: Sequence[Term]) -> Term:
     """A simplified AND: nested ANDs flattened, constants folded, repeats dropped."""
-    flat: list[Term] = []
+    flat: dict[Term, None] = {}
     for item in items:
         parts = item.items if isinstance(item, And) else (item,)
         for part in parts:
             if part == FALSE:
                 return FALSE
-            if part != TRUE and part not in flat:
-                flat.append(part)
-    flat = _merge_in(flat, both=True)
-    if any(part == FALSE for part in flat):
+            if part != TRUE:
+                flat[part] = None
+    merged = _merge_in(list(flat), both=True)
+    if any(part == FALSE for part in merged):
         return FALSE
     # An answer among some values implies the question is answered.
-    answered = {p.question for p in flat if isinstance(p, In | Cmp)}
-    flat = [p for p in flat if not (isinstance(p, Exists) and p.question in answered)]
-    if not flat:
+    answered = {p.question for p in merged if isinstance(p, In | Cmp)}
+    merged = [p for p in merged if not (isinstance(p, Exists) and p.question in answered)]
+    if not merged:
         return TRUE
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
+    return merged[0] if len(merged) == 1 else And(tuple(merged))
 
 
 def make_or(items: Sequence[Term]) -> Term:
     """A simplified OR: nested ORs flattened, constants folded, repeats dropped."""
-    flat: list[Term] = []
+    flat: dict[Term, None] = {}
     for item in items:
         parts = item.items if isinstance(item, Or) else (item,)
         for part in parts:
             if part == TRUE:
                 return TRUE
-            if part != FALSE and part not in flat:
-                flat.append(part)
-    flat = _merge_in(flat, both=False)
-    if not flat:
+            if part != FALSE:
+                flat[part] = None
+    merged = _merge_in(list(flat), both=False)
+    if not merged:
         return FALSE
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+    return merged[0] if len(merged) == 1 else Or(tuple(merged))
 
 
 def _merge_in(parts: list[Term], *, both: bool) -> list[Term]:
     # Two "answer among" atoms on one question become one: the intersection under AND (for a
-    # single-answer choice), the union under OR.
+    # single-answer choice), the union under OR. One pass, by question.
     out: list[Term] = []
+    where: dict[str, int] = {}
     for part in parts:
-        if isinstance(part, In):
-            for i, seen in enumerate(out):
-                if isinstance(seen, In) and seen.question == part.question:
-                    if both and not part.multi:
-                        joined = seen.values & part.values
-                        out[i] = In(part.question, joined) if joined else FALSE
-                    elif not both:
-                        out[i] = In(part.question, seen.values | part.values, part.multi)
-                    else:
-                        continue
-                    break
-            else:
-                out.append(part)
-        else:
+        if not isinstance(part, In) or (both and part.multi):
             out.append(part)
+            continue
+        index = where.get(part.question)
+        if index is None:
+            where[part.question] = len(out)
+            out.append(part)
+            continue
+        seen = out[index]
+        if not isinstance(seen, In):  # already an empty intersection: false whatever follows
+            continue
+        if both:
+            joined = seen.values & part.values
+            out[index] = In(part.question, joined) if joined else FALSE
+        else:
+            out[index] = In(part.question, seen.values | part.values, part.multi)
     return out
 
 
@@ -231,132 +243,314 @@ def _edges(q: Questionnaire, question: Question) -> list[tuple[str, Term]]:
     return out
 
 
+class Routing(NamedTuple):
+    """The routing graph of the questions the start reaches, and its branches.
+
+    ``order`` is a topological order (the start first); ``incoming`` each question's routes
+    into it, as (source, condition) in ``order``; ``root`` each question's branch root: the
+    question at which the branch it belongs to opens, ``start`` for the questions every path
+    asks. Questions the start does not reach are in none of them.
+    """
+
+    order: tuple[str, ...]
+    incoming: dict[str, list[tuple[str, Term]]]
+    root: dict[str, str]
+
+
+def routing(q: Questionnaire) -> Routing:
+    """The routing graph and its branches: near-linear, in one pass each way.
+
+    A question's branch root is the earliest question ``R`` that must come before it on every
+    path (it dominates it) and that it must follow on every path from ``R`` to the end (it
+    post-dominates ``R``): then on a finished path both are asked or neither is. Dominators
+    of a graph without cycles are found in topological order, each the nearest common
+    ancestor of its sources in the tree built so far (by binary lifting).
+    """
+    targets: dict[str, list[tuple[str, Term]]] = {}
+    for question in q.questions:
+        targets[question.id] = _edges(q, question)
+    # The questions the start reaches, in topological order (Kahn's, over what it reaches).
+    reach: set[str] = set()
+    stack = [q.start] if q.start in q.by_id else []
+    while stack:
+        current = stack.pop()
+        if current in reach or current == END or current not in q.by_id:
+            continue
+        reach.add(current)
+        stack.extend(target for target, _ in targets[current])
+    waiting = dict.fromkeys(reach, 0)
+    for source in reach:
+        for target in dict.fromkeys(t for t, _ in targets[source]):
+            if target in waiting:
+                waiting[target] += 1
+    order: list[str] = []
+    ready = [qid for qid in reach if waiting[qid] == 0]
+    while ready:
+        current = ready.pop()
+        order.append(current)
+        for target in dict.fromkeys(t for t, _ in targets[current]):
+            if target in waiting:
+                waiting[target] -= 1
+                if waiting[target] == 0:
+                    ready.append(target)
+    # Questions on a cycle (the checker refuses these) are left out: never enabled.
+    index = {qid: n for n, qid in enumerate(order)}
+    incoming: dict[str, list[tuple[str, Term]]] = {qid: [] for qid in order}
+    for source in order:
+        for target, term in targets[source]:
+            if target in index:
+                incoming[target].append((source, term))
+    idom = _dominators(order, {t: [s for s, _ in e] for t, e in incoming.items()})
+    # Post-dominators: the same on the reversed graph, from the end (a question's sources
+    # there are its targets).
+    onward = {
+        source: [t for t in dict.fromkeys(t for t, _ in targets[source]) if t in index or t == END]
+        for source in order
+    }
+    ipdom = _dominators([END, *reversed(order)], onward)
+    inside = _ancestry(ipdom)
+    root: dict[str, str] = {}
+    for qid in order:
+        up = idom.get(qid)
+        # Asked with its dominator on every finished path: the dominator's branch.
+        root[qid] = root[up] if up is not None and inside(qid, up) else qid
+    return Routing(tuple(order), incoming, root)
+
+
+def _dominators(order: Sequence[str], sources: dict[str, list[str]]) -> dict[str, str]:
+    """Each node's immediate dominator, for nodes in a topological ``order`` (the first is the
+    entry; a node none of whose sources is placed before it is left out)."""
+    if not order:
+        return {}
+    depth = {order[0]: 0}
+    up: list[dict[str, str]] = [{}]  # up[k][v]: v's ancestor 2**k levels up
+    idom: dict[str, str] = {}
+
+    def ancestor(node: str, steps: int) -> str:
+        k = 0
+        while steps:
+            if steps & 1:
+                node = up[k][node]
+            steps >>= 1
+            k += 1
+        return node
+
+    def common(a: str, b: str) -> str:
+        if depth[a] < depth[b]:
+            a, b = b, a
+        a = ancestor(a, depth[a] - depth[b])
+        if a == b:
+            return a
+        for k in range(len(up) - 1, -1, -1):
+            if a in up[k] and up[k][a] != up[k].get(b):
+                a, b = up[k][a], up[k][b]
+        return up[0][a]
+
+    for node in order[1:]:
+        placed = [s for s in sources.get(node, []) if s in depth]
+        if not placed:
+            continue
+        found = placed[0]
+        for other in placed[1:]:
+            found = common(found, other)
+        idom[node] = found
+        depth[node] = depth[found] + 1
+        up[0][node] = found
+        k = 1
+        while True:
+            if len(up) <= k:
+                up.append({})
+            middle = up[k - 1].get(node)
+            if middle is None or middle not in up[k - 1]:
+                break
+            up[k][node] = up[k - 1][middle]
+            k += 1
+    return idom
+
+
+def _ancestry(parent: dict[str, str]) -> Callable[[str, str], bool]:
+    """``inside(a, b)``: whether ``a`` is ``b`` or an ancestor of it in the tree ``parent``."""
+    children: dict[str, list[str]] = {}
+    for child, above in parent.items():
+        children.setdefault(above, []).append(child)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    roots = [n for n in children if n not in parent]
+    clock = 0
+    for top in roots:
+        stack: list[tuple[str, bool]] = [(top, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                last[node] = clock
+                continue
+            first[node] = clock
+            clock += 1
+            stack.append((node, True))
+            stack.extend((child, False) for child in children.get(node, []))
+
+    def inside(a: str, b: str) -> bool:
+        if a not in first or b not in first:
+            return a == b
+        return first[a] <= first[b] and last[b] <= last[a]
+
+    return inside
+
+
 def always_asked(q: Questionnaire) -> frozenset[str]:
     """The questions on every path: no answer can take them off it."""
-    out: set[str] = set()
-    for question in q.questions:
-        # Without this question, can a walk from the start still reach the end?
-        seen: set[str] = {question.id}
-        stack = [q.start] if q.start != question.id else []
-        ends = False
-        while stack and not ends:
-            current = stack.pop()
-            if current == END:
-                ends = True
-            elif current not in seen:
-                seen.add(current)
-                stack.extend(q.successors(q.question(current)))
-        if not ends:
-            out.add(question.id)
-    return frozenset(out)
+    graph = routing(q)
+    return frozenset(qid for qid in graph.order if graph.root[qid] == q.start)
 
 
-def _atoms_guarded(term: Term, guard: Callable[[str], Term], skip: str) -> Term:
-    # Each atom on a question that some answers take off the path also needs that question to
-    # be on the path: a renderer may keep (and an expression read) the answer of an item it hid.
+def _guarded(
+    q: Questionnaire,
+    term: Term,
+    source: str,
+    at: dict[str, int],
+    gate: Callable[[str], Term],
+    on_path: Callable[[str], Term],
+) -> Term:
+    # The route condition of ``source``, reading only what the engine reads there: each answer
+    # of a question that may come before ``source`` (and also on the path, by its branch's
+    # root condition: a renderer may keep the answer of an item it hid); a question that
+    # cannot come before it is unanswered when the engine routes, so its atoms are false.
     if isinstance(term, In | Cmp | Exists):
-        return term if term.question == skip else make_and((term, guard(term.question)))
+        before = at.get(term.question, len(at)) < at[source]
+        if isinstance(term, Exists) and q.question(term.question).type == "multi":
+            # A multi on the path is answered, if only with none ([]), which a response
+            # cannot tell from unanswered: "answered" is "on the path".
+            if term.question == source:
+                return TRUE
+            return on_path(term.question) if before else FALSE
+        if term.question == source:
+            return term
+        return make_and((term, gate(term.question))) if before else FALSE
     if isinstance(term, And):
-        return make_and(tuple(_atoms_guarded(t, guard, skip) for t in term.items))
+        return make_and(tuple(_guarded(q, t, source, at, gate, on_path) for t in term.items))
     if isinstance(term, Or):
-        return make_or(tuple(_atoms_guarded(t, guard, skip) for t in term.items))
+        return make_or(tuple(_guarded(q, t, source, at, gate, on_path) for t in term.items))
     if isinstance(term, Neg):
-        return negate(_atoms_guarded(term.item, guard, skip))
+        return negate(_guarded(q, term.item, source, at, gate, on_path))
     return term
 
 
-def enable_terms(q: Questionnaire, *, robust: bool = False) -> dict[str, Term]:
-    """Each question's enable condition (``TRUE`` for the start).
+#: The most atoms one hardened condition holds. Past it (a tree in which each of hundreds of
+#: questions may end the intake, so a question deep in it depends on every answer before it)
+#: a condition is written without the branch conditions: the export stays near-linear.
+BUDGET = 64
 
-    Plain, a condition reads "P answered" for "P is on the path": true in a response that holds
-    only the questions shown, and for ``enableWhen``, whose sources count as unanswered while
-    disabled. With ``robust``, every answer read is also required to be on the path, back to
-    questions that every path asks: right even when hidden items keep their answers (LHC-Forms
-    evaluates ``enableWhenExpression`` so), at the cost of longer conditions.
+
+class Conditions(NamedTuple):
+    """Each question's enable condition, and the questions whose condition is written without
+    the root conditions of the branches it reads (it would hold more than :data:`BUDGET`
+    atoms), or reads such a condition: right in renderers that count a hidden item as
+    unanswered, as R4 says, but not in those that read the kept answers of hidden items."""
+
+    terms: dict[str, Term]
+    unguarded: tuple[str, ...]
+
+
+def _atoms(term: Term, limit: int) -> int:
+    """How many atoms a term holds (counting stops past ``limit``)."""
+    count = 0
+    stack = [term]
+    while stack and count <= limit:
+        current = stack.pop()
+        if isinstance(current, And | Or):
+            stack.extend(current.items)
+        elif isinstance(current, Neg):
+            stack.append(current.item)
+        elif not isinstance(current, Const):
+            count += 1
+    return count
+
+
+def conditions(q: Questionnaire, budget: int = BUDGET) -> Conditions:
+    """Each question's enable condition (``TRUE`` for the start, ``FALSE`` for a question the
+    start never reaches), hardened: every answer it reads must also be on the path, by the
+    root condition of that answer's branch (within ``budget`` atoms a condition).
     """
-    incoming: dict[str, list[tuple[str, Term]]] = {}
-    for question in q.questions:
-        for target, term in _edges(q, question):
-            if target != END:
-                incoming.setdefault(target, []).append((question.id, term))
-    stable = always_asked(q) if robust else frozenset()
+    graph = routing(q)
+    at = {qid: n for n, qid in enumerate(graph.order)}
     enabled: dict[str, Term] = {}
+    unguarded: list[str] = []
+    # Questions whose condition is unguarded, or reads one that is: not robust either.
+    weak: set[str] = set()
+    leans: list[str] = []  # the conditions the one being written reads
 
-    def reached(qid: str, stack: frozenset[str]) -> Term:
-        # On the path: for a question that must be answered, "answered"; for a multi (which
-        # may be left empty), its own enable condition.
-        if qid == q.start:
+    def gate(qid: str) -> Term:
+        # On the path, on a finished path: its branch's first question is.
+        root = graph.root[qid]
+        if root == q.start:
             return TRUE
-        answered: Term = TRUE if q.question(qid).type == "multi" else Exists(qid)
-        if q.question(qid).type == "multi" or (robust and qid not in stable):
-            return make_and((answered, condition(qid, stack)))
-        return answered
+        leans.append(root)
+        return enabled[root]
 
-    def guard(stack: frozenset[str]) -> Callable[[str], Term]:
-        def on_path(qid: str) -> Term:
-            return TRUE if qid in stable else condition(qid, stack)
+    def trusted(qid: str) -> Term:
+        return TRUE
 
-        return on_path
-
-    def condition(qid: str, stack: frozenset[str]) -> Term:
-        if qid in enabled:
-            return enabled[qid]
-        if qid == q.start:
-            return TRUE
-        if qid in stack:  # a cycle: the checker refuses these
-            return FALSE
-        inner = stack | {qid}
-        parts = [
-            make_and(
-                (
-                    reached(source, inner),
-                    _atoms_guarded(term, guard(inner), source) if robust else term,
-                )
-            )
-            for source, term in incoming.get(qid, [])
-        ]
-        enabled[qid] = _choice_to_exists(q, make_or(parts))
+    def on_path(qid: str) -> Term:
+        leans.append(qid)
         return enabled[qid]
 
-    for question in q.questions:
-        condition(question.id, frozenset())
-    return {question.id: enabled.get(question.id, TRUE) for question in q.questions}
+    def reached(qid: str, guard: Callable[[str], Term]) -> Term:
+        # On the path so far: for a question that must be answered, answered (and on the
+        # path, not a kept answer of a hidden item); for a multi (which may be left empty),
+        # its own enable condition.
+        if qid == q.start:
+            return TRUE
+        if q.question(qid).type == "multi":
+            return on_path(qid)
+        return make_and((Exists(qid), guard(qid)))
+
+    def written(qid: str, guard: Callable[[str], Term]) -> Term:
+        parts = [
+            make_and((reached(source, guard), _guarded(q, term, source, at, guard, on_path)))
+            for source, term in graph.incoming[qid]
+        ]
+        return _choice_to_exists(q, make_or(parts))
+
+    for qid in graph.order:
+        if qid == q.start:
+            enabled[qid] = TRUE
+            continue
+        leans.clear()
+        term = written(qid, gate)
+        if _atoms(term, budget) > budget:
+            leans.clear()
+            term = written(qid, trusted)
+            weak.add(qid)
+        elif not weak.isdisjoint(leans):
+            weak.add(qid)
+        if qid in weak:
+            unguarded.append(qid)
+        enabled[qid] = term
+    terms = {question.id: enabled.get(question.id, FALSE) for question in q.questions}
+    return Conditions(terms, tuple(unguarded))
 
 
-def questions_of(term: Term) -> set[str]:
-    """The questions a term reads."""
-    if isinstance(term, In | Cmp | Exists):
-        return {term.question}
-    if isinstance(term, And | Or):
-        return set().union(*(questions_of(t) for t in term.items))
-    if isinstance(term, Neg):
-        return questions_of(term.item)
-    return set()
+def enable_terms(q: Questionnaire) -> dict[str, Term]:
+    """Each question's enable condition (see :func:`conditions`)."""
+    return conditions(q).terms
 
 
-def choose(q: Questionnaire) -> dict[str, tuple[str, Term]]:
+def choose(q: Questionnaire) -> tuple[dict[str, tuple[str, Term]], tuple[str, ...]]:
     """How each question's condition is written: ``("none", TRUE)`` for the start,
-    ``("enableWhen", plain)``, or ``("expression", robust)``.
-
-    Plain ``enableWhen`` where it can say the condition and every question it reads is asked on
-    every path or itself enabled by ``enableWhen``: renderers count a source that ``enableWhen``
-    disabled as unanswered, but LHC-Forms keeps the answer of an item that an expression hid,
-    and ``enableWhen`` on it would still see it. Elsewhere the robust expression.
+    ``("enableWhen", term)`` where plain ``enableWhen`` can say it (one atom, or one flat AND
+    or OR of atoms), else ``("expression", term)``; and the questions whose condition is written
+    without the branch conditions it reads (:attr:`Conditions.unguarded`).
     """
-    plain, robust = enable_terms(q), enable_terms(q, robust=True)
-    trusted = set(always_asked(q))
+    found = conditions(q)
     out: dict[str, tuple[str, Term]] = {}
-    for question in q.questions:
-        term = plain[question.id]
+    for qid, term in found.terms.items():
         if term == TRUE:
-            out[question.id] = ("none", TRUE)
-            trusted.add(question.id)
-        elif enable_when(q, term) is not None and questions_of(term) <= trusted:
-            out[question.id] = ("enableWhen", term)
-            trusted.add(question.id)
+            out[qid] = ("none", TRUE)
+        elif enable_when(q, term) is not None:
+            out[qid] = ("enableWhen", term)
         else:
-            out[question.id] = ("expression", robust[question.id])
-    return out
+            out[qid] = ("expression", term)
+    return out, found.unguarded
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,8 +611,23 @@ def enable_when(q: Questionnaire, term: Term) -> tuple[list[dict[str, object]], 
     return None
 
 
+#: FHIRPath's escapes for what a string literal cannot hold as itself (a backslash starts an
+#: escape, a quote ends the literal) and for the white space that has one.
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "'": "\\'", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}
+)
+
+
+def literal(text: str) -> str:
+    """``text`` as a FHIRPath string literal: in single quotes, with a backslash and a quote
+    escaped (``don't`` is ``'don\\'t'``), so no value can end the literal and write FHIRPath
+    of its own. Every other character stands as itself, as the grammar allows (a value holds no
+    control character: the format refuses them)."""
+    return "'" + text.translate(_ESCAPES) + "'"
+
+
 def _answers(question: str) -> str:
-    return f"%resource.item.where(linkId='{question}').answer"
+    return f"%resource.item.where(linkId={literal(question)}).answer"
 
 
 def fhirpath(term: Term) -> str:
@@ -428,7 +637,7 @@ def fhirpath(term: Term) -> str:
     if isinstance(term, Exists):
         return f"{_answers(term.question)}.exists()"
     if isinstance(term, In):
-        codes = " or ".join(f"code='{v}'" for v in sorted(term.values))
+        codes = " or ".join(f"code={literal(v)}" for v in sorted(term.values))
         return f"{_answers(term.question)}.value.where({codes}).exists()"
     if isinstance(term, Cmp):
         return f"{_answers(term.question)}.value.where($this {term.op} {term.value}).exists()"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from hamstring_cli.fhir import (
     ENABLE_WHEN_EXPRESSION,
@@ -15,10 +16,12 @@ from hamstring_cli.fhir import (
     ITEM_CONTROL_SYSTEM,
     MAX_VALUE,
     MIN_VALUE,
+    narrative,
     questionnaire_url,
     system,
+    xhtml,
 )
-from hamstring_cli.fhir.enable import Term, choose, enable_when, fhirpath
+from hamstring_cli.fhir.enable import BUDGET, Term, choose, enable_when, fhirpath
 from hamstring_cli.model import Question, Questionnaire
 
 _TYPES = {"choice": "choice", "multi": "choice", "integer": "integer"}
@@ -33,22 +36,44 @@ def computable_name(q: Questionnaire) -> str:
     return name[:255]
 
 
-def to_questionnaire(q: Questionnaire, *, date: str | None = None) -> dict[str, object]:
+def to_questionnaire(
+    q: Questionnaire,
+    *,
+    date: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> dict[str, object]:
     """The questionnaire as an R4 Questionnaire resource.
 
     Args:
         q: a questionnaire that passed its checks.
         date: the ``date`` element (default: today, in UTC).
+        warn: told, in one line, of the questions whose enable condition is written without
+            the branch conditions it depends on (see :func:`hamstring_cli.fhir.enable.conditions`).
     """
     if date is None:
         import datetime
 
         date = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    written = choose(q)
+    written, unguarded = choose(q)
+    if unguarded and warn is not None:
+        named = ", ".join(f"'{qid}'" for qid in unguarded[:3])
+        more = f" and {len(unguarded) - 3} more" if len(unguarded) > 3 else ""
+        warn(
+            f"the enable conditions of {named}{more} would read more than {BUDGET} answers to "
+            "repeat every branch condition they depend on, and are written without them: "
+            "a renderer that reads the kept answers of hidden items (such as Smart Forms) may "
+            "show those questions after an earlier answer changes"
+        )
     description = "\n\n".join(part for part in (q.description, q.disclaimer) if part)
     return {
         "resourceType": "Questionnaire",
         "id": q.id,
+        "text": narrative(
+            f"<p><b>{xhtml(q.title)}</b> (version {xhtml(q.version)}): {len(q.questions)} "
+            "questions, each asked when the answers before it lead to it.</p><ol>",
+            *(f"<li>{xhtml(question.prompt)}</li>" for question in q.questions),
+            "</ol>",
+        ),
         "url": questionnaire_url(q),
         "version": q.version,
         "name": computable_name(q),
@@ -107,13 +132,15 @@ def _item(q: Questionnaire, question: Question, how: str, term: Term) -> dict[st
                 "linkId": question.id + HELP_SUFFIX,
                 "text": question.help,
                 "type": "display",
-                "extension": [_item_control("help")],
+                # Fly-over: CSIRO Smart Forms shows only this control as help text, and
+                # LHC-Forms shows any display child with an item control as its help.
+                "extension": [_item_control("flyover")],
             }
         ]
     return item
 
 
-_CONTROL_DISPLAY = {"help": "Help-Button", "radio-button": "Radio Button", "check-box": "Check-box"}
+_CONTROL_DISPLAY = {"flyover": "Fly-over", "radio-button": "Radio Button", "check-box": "Check-box"}
 
 
 def _item_control(code: str) -> dict[str, object]:
@@ -121,6 +148,6 @@ def _item_control(code: str) -> dict[str, object]:
     return {"url": ITEM_CONTROL, "valueCodeableConcept": {"coding": [coding]}}
 
 
-def questionnaire_json(q: Questionnaire) -> str:
+def questionnaire_json(q: Questionnaire, warn: Callable[[str], None] | None = None) -> str:
     """The Questionnaire as JSON: indented by 2, with a final newline."""
-    return json.dumps(to_questionnaire(q), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_questionnaire(q, warn=warn), indent=2, ensure_ascii=False) + "\n"

@@ -20,14 +20,22 @@ if TYPE_CHECKING:
 
 def render(result: Result) -> str:
     """The result as one FHIR Bundle (JSON)."""
-    return escape_json(bundle_json(result.questionnaire, result.to_dict()))
+    return escape_json(
+        bundle_json(result.questionnaire, result.to_dict(), status=result.response_status)
+    )
 
 
 def record_writer(stream: IO[str], questionnaire: Questionnaire) -> Callable[[Record], None]:
     """Write each batch record as one Bundle a line (an error record as an OperationOutcome)."""
 
     def write(record: Record) -> None:
-        line = ndjson_line(questionnaire, record.source, record.result, record.errors)
+        line = ndjson_line(
+            questionnaire,
+            record.source,
+            record.result,
+            record.errors,
+            status=record.response_status,
+        )
         stream.write(escape_json(line))
 
     return write

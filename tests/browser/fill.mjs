@@ -1,7 +1,7 @@
 // Fill the exported Questionnaire in LHC-Forms, in headless Chromium, as a person would: click
 // the radio buttons and check boxes, type the numbers. Then export each filled form with
-// LForms.Util.getFormFHIRData and print, for each, the QuestionnaireResponse and the linkIds of
-// the questions on screen, as one JSON list.
+// LForms.Util.getFormFHIRData and print, for each, the QuestionnaireResponse, the linkIds of
+// the questions on screen and the help text LHC-Forms shows, by linkId, as one JSON list.
 //
 // Usage: node fill.mjs JOB.json, where JOB.json holds {playwright, chromium, userDataDir, url,
 // questionnaire, plans}; each plan is a list of {linkId, type, text, answer} in the order asked,
@@ -35,6 +35,16 @@ try {
   await page.goto(job.url);
   await page.waitForFunction(() => window.LForms?.Util?.getFormFHIRData);
   const css = (value) => JSON.stringify(value);
+  // The help text LHC-Forms takes from the Questionnaire, by linkId (its help buttons).
+  const help = await page.evaluate((questionnaire) => {
+    const form = LForms.Util.convertFHIRQuestionnaireToLForms(questionnaire, "R4");
+    return Object.fromEntries(
+      form.items.filter((item) => item.codingInstructions).map((item) => [
+        item.linkId,
+        item.codingInstructions,
+      ]),
+    );
+  }, job.questionnaire);
   for (const plan of job.plans) {
     await page.evaluate(async (questionnaire) => {
       const element = document.getElementById("form");
@@ -66,7 +76,7 @@ try {
         .filter((label) => label.offsetParent !== null)
         .map((label) => label.id.slice("label-".length).split("/")[0]),
     );
-    responses.push({ response, shown });
+    responses.push({ response, shown, help });
   }
 } catch (error) {
   problems.push(String(error && error.stack ? error.stack : error));

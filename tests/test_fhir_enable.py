@@ -1,0 +1,320 @@
+"""The enable conditions of the exported Questionnaire, as terms: enabled equals asked, also when
+a renderer keeps (and reads) the answers of the items it hid.
+
+The terms are evaluated here in Python, reading every answer the response holds: as CSIRO
+Smart Forms reads them (the strictest renderer: it reads the kept answers of hidden items in
+``enableWhen`` too). ``test_fhir.py`` checks that the terms are written as FHIR that says the
+same (fhirpathpy, LHC-Forms' reading and Smart Forms'); this file checks the terms themselves,
+on the bundled tree and on generated trees of every shape of routing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from helpers import questionnaire_text
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from hamstring_cli.engine import Session
+from hamstring_cli.errors import QuestionnaireError
+from hamstring_cli.fhir import enable
+from hamstring_cli.fhir.enable import (
+    BUDGET,
+    TRUE,
+    And,
+    Cmp,
+    Const,
+    Exists,
+    In,
+    Neg,
+    Or,
+    Term,
+    always_asked,
+    conditions,
+    enable_terms,
+)
+from hamstring_cli.fhir.questionnaire import to_questionnaire
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.paths import iter_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "questionnaires" / "proximal_hamstring.yaml"
+
+
+def holds(term: Term, answers: Mapping[str, Answer]) -> bool:
+    """A term on the answers a response holds (an empty multi has no item: unanswered)."""
+    if isinstance(term, Const):
+        return term.value
+    if isinstance(term, In | Cmp | Exists):
+        given = answers.get(term.question)
+        if given is None or given == ():
+            return False
+        if isinstance(term, Exists):
+            return True
+        if isinstance(term, In):
+            chosen = given if isinstance(given, tuple) else (given,)
+            return any(v in term.values for v in chosen)
+        assert isinstance(given, int)
+        return {
+            "=": given == term.value,
+            "<": given < term.value,
+            "<=": given <= term.value,
+            ">": given > term.value,
+            ">=": given >= term.value,
+        }[term.op]
+    if isinstance(term, And):
+        return all(holds(t, answers) for t in term.items)
+    if isinstance(term, Or):
+        return any(holds(t, answers) for t in term.items)
+    assert isinstance(term, Neg)
+    return not holds(term.item, answers)
+
+
+def enabled(
+    q: Questionnaire, terms: Mapping[str, Term], answers: Mapping[str, Answer]
+) -> list[str]:
+    return [question.id for question in q.questions if holds(terms[question.id], answers)]
+
+
+def asked_while_filling(q: Questionnaire, answers: Mapping[str, Answer]) -> list[str]:
+    """What a form shows for the answers given so far: the path, and the question it stops at;
+    a multi question may be left empty, so the questions after an unanswered one show too."""
+    filled = dict(answers)
+    while True:
+        steps, pending = Session(q, filled).walk()
+        if pending is None or pending.type != "multi":
+            shown = [step.question.id for step in steps]
+            return shown + ([pending.id] if pending is not None else [])
+        filled[pending.id] = ()
+
+
+def check_tree(q: Questionnaire, walks: list[tuple[tuple[str, ...], dict[str, Answer]]]) -> None:
+    terms = enable_terms(q)
+    order = {question.id: n for n, question in enumerate(q.questions)}
+    for path, answers in walks:
+        # A finished path, and each stage of filling it in.
+        assert enabled(q, terms, answers) == sorted(path, key=order.__getitem__), path
+        for stop in range(len(path)):
+            given = {qid: answers[qid] for qid in path[:stop]}
+            expected = sorted(asked_while_filling(q, given), key=order.__getitem__)
+            assert enabled(q, terms, given) == expected, (path, stop)
+    # Fill one path, change an answer, finish another: the first one's answers are kept on the
+    # items now hidden, and read.
+    for (_, before), (path, shown) in itertools.product(walks, repeat=2):
+        kept = {**{k: v for k, v in before.items() if k not in shown}, **shown}
+        assert enabled(q, terms, kept) == sorted(path, key=order.__getitem__), (before, path)
+
+
+def test_the_bundled_tree_enables_what_is_asked_whatever_is_kept() -> None:
+    q = load_questionnaire(BUNDLED)
+    walks = [(w.path, w.answers) for w in iter_paths(q, values="routing")]
+    assert len(walks) > 5
+    check_tree(q, walks)
+
+
+def test_each_dependent_item_repeats_its_branch_root_condition() -> None:
+    # The examination branch opens at 'examined: yes': every item in it names that condition
+    # and the question before it, and nothing further back.
+    q = load_questionnaire(BUNDLED)
+    terms = enable_terms(q)
+    opened = In("examined", frozenset({"yes"}))
+    branch = ["palpable_gap", "knee_flexion_strength", "bent_knee_stretch", "slr"]
+    for before, qid in zip(["ischial_tenderness", *branch], branch, strict=False):
+        assert set(terms[qid].items) == {opened, Exists(before)}  # type: ignore[union-attr]
+    assert terms["ischial_tenderness"] == opened
+    # Questions every path asks need only the one before them.
+    assert terms["numbness"] == Exists("sitting_pain")
+    assert terms["red_flags"] == TRUE
+    assert {"red_flags", "age", "onset", "pain_site", "examined"} <= always_asked(q)
+    assert not {"pop", "mechanism", "slr"} & always_asked(q)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated trees: choice, multi and integer questions; option next, routes of every form
+# (reading earlier and later questions), forward jumps and early ends.
+
+
+def _atom(draw: st.DrawFn, target: int, kinds: list[str]) -> dict[str, object]:
+    qid = f"q{target}"
+    kind = kinds[target]
+    form = draw(st.sampled_from(["value", "answered"]))
+    if form == "answered":
+        return {"answered": qid}
+    if kind == "choice":
+        values = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=2))
+        return {"question": qid, "one_of": sorted(set(values))}
+    if kind == "multi":
+        return {"question": qid, "contains_any": [draw(st.sampled_from(["x", "y"]))]}
+    op = draw(st.sampled_from(["lt", "gte", "equals"]))
+    return {"question": qid, op: draw(st.integers(min_value=0, max_value=3))}
+
+
+def draw_condition(draw: st.DrawFn, kinds: list[str], depth: int = 0) -> dict[str, object]:
+    form = draw(st.sampled_from(["atom", "atom", "not", "all", "any"] if depth < 2 else ["atom"]))
+    if form == "atom":
+        return _atom(draw, draw(st.integers(min_value=0, max_value=len(kinds) - 1)), kinds)
+    if form == "not":
+        return {"not": draw_condition(draw, kinds, depth + 1)}
+    items = [draw_condition(draw, kinds, depth + 1) for _ in range(draw(st.integers(2, 3)))]
+    return {form: items}
+
+
+def draw_questions(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """The ``questions:`` block of a generated tree, and each question's type."""
+    n = draw(st.integers(min_value=3, max_value=8))
+    kinds = [draw(st.sampled_from(["choice", "choice", "multi", "integer"])) for _ in range(n)]
+    lines = []
+    for i, kind in enumerate(kinds):
+        later = [f"q{j}" for j in range(i + 1, n)] + ["end"]
+        question: dict[str, object] = {"id": f"q{i}", "type": kind, "prompt": f"Q{i}?"}
+        if kind == "choice":
+            options = []
+            for value in ("a", "b", "c")[: draw(st.integers(2, 3))]:
+                option: dict[str, object] = {"value": value, "label": value.upper()}
+                if draw(st.integers(0, 3)) == 0:
+                    option["next"] = draw(st.sampled_from(later))
+                options.append(option)
+            question["options"] = options
+        elif kind == "multi":
+            question["options"] = [{"value": "x", "label": "X"}, {"value": "y", "label": "Y"}]
+        else:
+            question.update(min=0, max=3)
+        routes = [
+            {"when": draw_condition(draw, kinds), "next": draw(st.sampled_from(later))}
+            for _ in range(draw(st.integers(0, 2)))
+        ]
+        if routes:
+            question["routes"] = routes
+        if draw(st.integers(0, 4)) == 0:
+            question["next"] = draw(st.sampled_from(later))
+        lines.append(f"  - {json.dumps(question)}\n")
+    return "questions:\n" + "".join(lines), kinds
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> str:
+    return questionnaire_text(draw_questions(draw)[0])
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(text=trees())
+def test_generated_trees_enable_what_is_asked_whatever_is_kept(
+    text: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("tree") / "tree.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        q = load_questionnaire(path)
+    except QuestionnaireError:
+        assume(False)
+        raise
+    walks = [(w.path, w.answers) for w in itertools.islice(iter_paths(q, values="distinct"), 40)]
+    check_tree(q, walks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Long trees: the export stays near-linear
+
+
+def long_tree(tmp_path: Path, shape: str, length: int) -> Questionnaire:
+    """A chain of yes-or-no questions; as a ``ladder``, each 'no' ends the intake."""
+    end = ", next: end" if shape == "ladder" else ""
+    body = "".join(
+        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
+        f"options: [{{value: y, label: 'Yes'}}, {{value: n, label: 'No'{end}}}]}}\n"
+        for i in range(length)
+    )
+    path = tmp_path / f"{shape}.yaml"
+    path.write_text(questionnaire_text("questions:\n" + body), encoding="utf-8")
+    return load_questionnaire(path)
+
+
+def count_term_building(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the terms built (and the parts given them), and the steps through the routing
+    graph (a question's targets looked up)."""
+    counted = {"calls": 0, "atoms": 0, "steps": 0}
+    for name in ("make_and", "make_or"):
+        original = getattr(enable, name)
+
+        def counting(items: Any, _original: Any = original) -> Term:
+            counted["calls"] += 1
+            counted["atoms"] += len(items)
+            return cast(Term, _original(items))
+
+        monkeypatch.setattr(enable, name, counting)
+    for name in ("successors", "default_next", "next_after"):
+        method = getattr(Questionnaire, name)
+
+        def stepping(self: Questionnaire, *args: Any, _method: Any = method) -> Any:
+            counted["steps"] += 1
+            return _method(self, *args)
+
+        monkeypatch.setattr(Questionnaire, name, stepping)
+    return counted
+
+
+@pytest.mark.slow
+def test_the_export_of_a_5000_question_chain_is_near_linear(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Counted, not timed: the terms built, and the size of what is written.
+    length = 5000
+    q = long_tree(tmp_path, "chain", length)
+    counted = count_term_building(monkeypatch)
+    warned: list[str] = []
+    exported = to_questionnaire(q, warn=warned.append)
+    assert counted["calls"] <= 10 * length and counted["atoms"] <= 20 * length
+    assert counted["steps"] <= 5 * length
+    assert len(json.dumps(exported)) <= 1000 * length
+    assert not warned
+    items = exported["item"]
+    assert [i["linkId"] for i in items] == [f"q{i}" for i in range(length)]
+    assert all(
+        i["enableWhen"] == [{"question": f"q{n}", "operator": "exists", "answerBoolean": True}]
+        for n, i in enumerate(items[1:])
+    )
+
+
+def test_a_deep_ladder_is_written_within_the_budget_and_says_where(tmp_path: Path) -> None:
+    # Each answer 'no' ends the intake: a question deep in it depends on every answer before
+    # it, which no condition of bounded size can repeat. Past the budget a condition is written
+    # without the branch conditions, and the export says which.
+    length = BUDGET + 10
+    q = long_tree(tmp_path, "ladder", length)
+    warned: list[str] = []
+    exported = to_questionnaire(q, warn=warned.append)
+    found = conditions(q)
+    assert found.unguarded and found.unguarded[0] == f"q{BUDGET + 1}"
+    assert len(warned) == 1 and f"'q{BUDGET + 1}'" in warned[0] and "Smart Forms" in warned[0]
+    assert all(_atoms_of(t) <= BUDGET for t in found.terms.values())
+    # Still right where a hidden item counts as unanswered (no answers kept): every path.
+    terms = found.terms
+    for stop in range(length + 1):
+        answers: dict[str, Answer] = {f"q{i}": "y" for i in range(stop)}
+        if stop < length:
+            answers[f"q{stop}"] = "n"
+        asked = [f"q{i}" for i in range(min(stop + 1, length))]
+        assert enabled(q, terms, answers) == asked
+    assert len(exported["item"]) == length
+
+
+def _atoms_of(term: Term) -> int:
+    if isinstance(term, And | Or):
+        return sum(_atoms_of(t) for t in term.items)
+    if isinstance(term, Neg):
+        return _atoms_of(term.item)
+    return 0 if isinstance(term, Const) else 1
