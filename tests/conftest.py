@@ -1,4 +1,5 @@
-"""Keep every test away from the user's own cache and saved intakes."""
+"""Keep every test away from the user's own cache and saved intakes; mark the slow tests; and
+spread the whole suite over every core when pytest-xdist is installed (the test extra has it)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,27 @@ def private_folders(
     base: Path = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run the whole suite on every core (``-n auto``) when pytest-xdist is installed.
+
+    Only when the tests to run are the default ones (plain ``pytest``, or with ``-m``, ``-k``,
+    ``-x``...); a file or test named on the command line runs in one process, as does ``-s``,
+    ``--pdb`` or ``--collect-only``. ``-n N`` chooses for itself (``-n 0``: one process), and
+    without pytest-xdist (or with ``-p no:xdist``) everything runs in one process.
+    (First, so that pytest-xdist reads the option as if it had been typed.)
+    """
+    option = config.option
+    if (
+        config.pluginmanager.hasplugin("xdist")
+        and not hasattr(config, "workerinput")
+        and config.args_source is pytest.Config.ArgsSource.TESTPATHS
+        and option.numprocesses is None
+        and not (option.tx or option.usepdb or option.collectonly or option.capture == "no")
+    ):
+        option.numprocesses = "auto"
 
 
 #: Markers whose tests are slow too: a pseudo-terminal or a browser is started for each.
