@@ -537,6 +537,8 @@ def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int
     pipe never hangs the intake.
     """
     source = source if source is not None else sys.stdin
+    if source.isatty():
+        _take_ctrl_c(source)
     out.write(_plain_prompt(ask, max(width - 1, 20)))
     while True:
         out.write("> ")
@@ -562,6 +564,27 @@ def prompt_plain(ask: Ask, out: TextIO, source: TextIO | None = None, width: int
 
 #: How much of a typed line ``--plain`` echoes back: the rest is said by its length.
 _PLAIN_ECHO = 60
+
+
+def _take_ctrl_c(terminal: TextIO) -> None:
+    """Let Ctrl-C at ``terminal`` interrupt, when this process is in its foreground.
+
+    A process inherits SIGINT ignored or blocked from a parent that had it so (a script's
+    background job, some supervisors): Ctrl-C was then echoed at a plain prompt and did nothing,
+    the line read went on waiting. (Questionary reads the key itself and was not affected.) A
+    Ctrl-C typed at the terminal whose foreground this intake holds is meant for it.
+    """
+    import signal
+
+    try:
+        if os.tcgetpgrp(terminal.fileno()) != os.getpgrp():
+            return
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    except (AttributeError, OSError, ValueError):
+        # No file descriptor, no terminal, or not the main thread: nothing to take.
+        return
 
 
 def _plain_prompt(ask: Ask, width: int) -> str:

@@ -1,4 +1,5 @@
-"""Keep every test away from the user's own cache and saved intakes."""
+"""Keep every test away from the user's own cache and saved intakes; mark the slow tests; and
+spread the whole suite over every core when pytest-xdist is installed (the test extra has it)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,35 @@ def private_folders(
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(base / "xdg-documents"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run the whole suite on every core (``-n auto``) when pytest-xdist is installed.
+
+    Only for a long run: the whole suite (plain ``pytest``, with ``-x`` or ``-m slow`` say). The
+    quick loop (``-m "not slow"``), ``-k``, a file or test named on the command line, ``-s``,
+    ``--pdb`` and ``--collect-only`` run in one process: for the quick loop, each worker's own
+    start-up and collection cost more than the second core saves (measured on 2 cores, see the
+    README). ``-n N`` chooses for itself (``-n 0``: one process), and without pytest-xdist (or
+    with ``-p no:xdist``) everything runs in one process.
+    (First, so that pytest-xdist reads the option as if it had been typed.)
+    """
+    option = config.option
+    if (
+        config.pluginmanager.hasplugin("xdist")
+        and not hasattr(config, "workerinput")
+        and config.args_source is pytest.Config.ArgsSource.TESTPATHS
+        and option.numprocesses is None
+        and not (option.tx or option.usepdb or option.collectonly or option.capture == "no")
+        and not (option.keyword or quick_loop(config))
+    ):
+        option.numprocesses = "auto"
+
+
+def quick_loop(config: pytest.Config) -> bool:
+    """Whether this run is the everyday loop, ``pytest -m "not slow"``."""
+    return bool(config.getoption("markexpr", "").replace("'", '"') == "not slow")
 
 
 #: Markers whose tests are slow too: a pseudo-terminal or a browser is started for each.
@@ -52,6 +82,6 @@ SLOW_MODULES = frozenset(
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Under ``-m "not slow"``, skip importing the modules that hold only slow tests."""
-    if config.getoption("markexpr", "").replace("'", '"') == "not slow":
+    if quick_loop(config):
         return collection_path.name in SLOW_MODULES or None
     return None

@@ -7,9 +7,9 @@ line, and compared with the same answers given as a YAML file. Every question wi
 gets it as its LHC-Forms help.
 
 Needs Debian's ``chromium``, Node.js, and the npm packages ``lforms`` and ``playwright-core`` in
-``.browser/`` (``bash .ci/run`` installs them; ``HAMSTRING_BROWSER_DEPS`` names another folder).
-When any is missing the test fails and says what to install: it never skips. Deselect it in the
-everyday loop with ``-m "not browser"``.
+``.browser/`` (``bash .ci/browser-deps`` installs them, and ``.ci/run`` runs it;
+``HAMSTRING_BROWSER_DEPS`` names another folder). When any is missing the test skips, naming what
+and that command; in CI (``CI=true``) it fails instead, so CI never skips it silently.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -45,13 +44,37 @@ DEPS = ROOT / os.environ.get("HAMSTRING_BROWSER_DEPS", ".browser")
 LFORMS = DEPS / "lforms" / "dist" / "lforms"
 PLAYWRIGHT = DEPS / "node_modules" / "playwright-core" / "index.mjs"
 CASE_WITH_FLAGS = ROOT / "tests" / "cases" / "red_flag_both_legs.yaml"
-HOW = "run 'bash .ci/run' (it installs them), or see the commands in .ci/run"
+HOW = "bash .ci/browser-deps"
 
 
-def need(found: object, what: str) -> Any:
-    if not found:
-        pytest.fail(f"the browser test needs {what}: {HOW}", pytrace=False)
-    return found
+def in_ci() -> bool:
+    """Whether this is a CI run (``CI`` set, as CI services and ``.ci/run`` set it)."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def missing() -> list[str]:
+    """What the test needs and this machine lacks, in words."""
+    lacking = []
+    if not shutil.which("chromium"):
+        lacking.append("Debian's chromium")
+    if not shutil.which("node"):
+        lacking.append("Node.js")
+    if not PLAYWRIGHT.is_file():
+        lacking.append(f"playwright-core in {DEPS / 'node_modules'}")
+    if not LFORMS.is_dir():
+        lacking.append(f"lforms in {DEPS / 'lforms'}")
+    return lacking
+
+
+@pytest.fixture(scope="module", autouse=True)
+def browser_deps() -> None:
+    """Skip (fail in CI) at once when something is missing, with the command that installs it."""
+    lacking = missing()
+    if lacking:
+        why = f"the browser test needs {', '.join(lacking)}; install with: {HOW}"
+        if in_ci():
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +167,8 @@ def triage(answers: Path) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_lhc_forms_fills_every_branch_and_triages_the_same(site: str, tmp_path: Path) -> None:
-    need(LFORMS.is_dir(), f"the npm package lforms unpacked in {DEPS / 'lforms'}")
-    chromium = need(shutil.which("chromium"), "Debian's chromium (apt-get install -y chromium)")
-    node = need(shutil.which("node"), "Node.js")
-    need(PLAYWRIGHT.is_file(), f"the npm package playwright-core in {DEPS / 'node_modules'}")
+    chromium, node = shutil.which("chromium"), shutil.which("node")
+    assert chromium is not None and node is not None
     q = load_questionnaire(ROOT / "questionnaires" / "proximal_hamstring.yaml")
     chosen = plans(q)
     filled_steps = [steps(q, answers) for answers in chosen]

@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,7 +60,9 @@ def spawn(tmp_path: Path, state: Path) -> Iterator[Spawn]:
     """Start ``hamstring`` in an 80x24 pseudo-terminal; everything it prints is in ``.log``."""
     children: list[Any] = []
 
-    def start(*args: str, command: str | None = None) -> Any:
+    def start(
+        *args: str, command: str | None = None, preexec: Callable[[], None] | None = None
+    ) -> Any:
         env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "XDG_STATE_HOME": str(state)}
         # A terminal answers prompt_toolkit's cursor position request; pexpect does not, and
         # every prompt would wait a second for the answer when it ends.
@@ -72,8 +75,11 @@ def spawn(tmp_path: Path, state: Path) -> Iterator[Spawn]:
             env=env,
             cwd=str(tmp_path),
             encoding="utf-8",
-            timeout=20,
+            # Generous: a wait lasts this long only when something is wrong, and a loaded
+            # machine can take seconds to start Python.
+            timeout=60,
             dimensions=(24, 80),
+            preexec_fn=preexec,
         )
         child.log = io.StringIO()
         child.logfile_read = child.log
@@ -300,8 +306,24 @@ def test_without_a_terminal_it_asks_for_an_answer_file(tmp_path: Path, state: Pa
     assert sessions(state) == []
 
 
-def test_plain_ctrl_c_prints_its_message_on_a_new_line(spawn: Spawn, mini: str) -> None:
-    child = spawn("triage", "-q", mini, "--plain")
+def ignore_ctrl_c() -> None:
+    """As a parent that ignores SIGINT leaves its children (a script's background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def block_ctrl_c() -> None:
+    """As a parent that blocks SIGINT leaves its children."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+@pytest.mark.parametrize(
+    "inherited", [None, ignore_ctrl_c, block_ctrl_c], ids=["default", "ignored", "blocked"]
+)
+def test_plain_ctrl_c_prints_its_message_on_a_new_line(
+    spawn: Spawn, mini: str, inherited: Callable[[], None] | None
+) -> None:
+    # Ctrl-C at the terminal stops the intake however SIGINT was handed down to it.
+    child = spawn("triage", "-q", mini, "--plain", preexec=inherited)
     child.expect("Any warning signs")
     child.expect("> ")
     child.sendline("0")
