@@ -59,6 +59,9 @@ class AnswerSet(dict[str, Answer]):
         self._places: dict[str, Place] = dict(places or {})
         # Places not looked up yet, in the order they were given (later ones win).
         self._later: list[Callable[[], Mapping[str, Place]]] = []
+        #: The status of the FHIR QuestionnaireResponse the answers were read from (None for
+        #: an answer file): a FHIR Bundle of the result keeps it.
+        self.status: str | None = None
 
     @property
     def places(self) -> dict[str, Place]:
@@ -87,9 +90,6 @@ class AnswerSet(dict[str, Answer]):
             return {qid: change(place) for qid, place in found.items()}
 
         self._places, self._later = {}, [moved]
-        #: The status of the FHIR QuestionnaireResponse the answers were read from (None for
-        #: an answer file): a FHIR Bundle of the result keeps it.
-        self.status: str | None = None
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         """Add answers (as ``dict.update``); the places (and the response status) of another

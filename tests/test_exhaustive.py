@@ -192,6 +192,7 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
         )
 
 
+@pytest.mark.hazard("H02", "H19")
 def check_live_flags(
     q: Questionnaire, path: list[str], given: dict[str, Answer], result: dict[str, Any]
 ) -> None:
@@ -330,7 +331,7 @@ CLASS_PREDICATES = {
 }
 
 
-@pytest.mark.hazard("H01", "H05", "H06", "H09", "H11")
+@pytest.mark.hazard("H01", "H04", "H05", "H06", "H08", "H09", "H11", "H12", "H13", "H14")
 def test_the_sample_keeps_the_safety_properties_of_each_class(
     sample: list[tuple[dict[str, Answer], dict[str, Any]]],
 ) -> None:

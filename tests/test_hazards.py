@@ -17,8 +17,9 @@ asks of the makers of health IT; ``docs/safety/safety-case.md`` is generated fro
 - the safety case is up to date, says what DCB0129 asks, and the README links it.
 
 The last tests here verify controls that no other test did: a batch record carries only its
-own answers, a result names the questionnaire that scored it, every report keeps the advice
-and the disclaimer whole, and questionnaire text is never read as markup.
+own answers, a result names the questionnaire that scored it, every report carries the
+disclaimer whole, and questionnaire text is never read as markup. (That every report keeps each
+piece of advice whole is verified in test_summary.py.)
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.render.text import decision_text, render_text
-from hamstring_cli.render.words import flag_action, flag_name
 from hamstring_cli.safe_yaml import read_document
 from hamstring_cli.safety_case import (
     CASE,
@@ -546,49 +546,6 @@ def test_a_replayed_result_names_the_questionnaire_that_scored_it_now(tmp_path: 
 def flat(text: str) -> str:
     """Words as a reader sees them: no line breaks, no Markdown emphasis, no box drawing."""
     return " ".join(text.replace("*", "").replace("│", " ").split())
-
-
-def pieces_of_advice(result: Result) -> dict[str, str]:
-    """Every piece of advice a result gives, by what it is."""
-    q = result.questionnaire
-    triage = result.triage
-    pieces = {"the level's advice": q.outcomes.levels[triage.level].advice}
-    if triage.condition_advice and triage.condition_advice in triage.advice:
-        pieces["the condition's advice"] = triage.condition_advice
-    for flag in result.red_flags:
-        pieces[f"the name of {flag.id}"] = flag_name(flag.id, flag.advice)
-        pieces[f"what to do for {flag.id}"] = flag_action(flag.id, flag.advice)
-    for study in result.imaging.studies:
-        pieces[f"the reason for {study.modality}"] = study.reason
-    pieces["the disclaimer"] = q.disclaimer
-    return {what: flat(words) for what, words in pieces.items()}
-
-
-@pytest.mark.parametrize(
-    "report",
-    [
-        "markdown",
-        pytest.param(
-            "text",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the text summary shows only the first sentence of the condition's "
-                "advice (hazard H19, an open action)",
-            ),
-        ),
-    ],
-)
-def test_every_report_keeps_each_piece_of_advice_whole(bundled: Questionnaire, report: str) -> None:
-    cut = []
-    for path in VIGNETTES:
-        result = scored(bundled, vignette_answers(path))
-        shown = flat(render_markdown(result) if report == "markdown" else render_text(result))
-        cut += [
-            (path.stem, what)
-            for what, words in pieces_of_advice(result).items()
-            if words not in shown
-        ]
-    assert not cut, cut
 
 
 def test_every_report_carries_the_disclaimer(bundled: Questionnaire) -> None:

@@ -199,6 +199,7 @@ CLASSES: dict[str, dict[str, st.SearchStrategy[Answer]]] = {
 }
 
 
+@pytest.mark.hazard("H01", "H04", "H05", "H06", "H08", "H09", "H11", "H12", "H13", "H14")
 @pytest.mark.parametrize("name", list(CLASSES))
 def test_each_class_the_vignettes_found_is_safe(name: str) -> None:
     @settings(

@@ -10,7 +10,6 @@ reaches the text or Markdown a person reads.
 from __future__ import annotations
 
 import html
-
 import os
 import re
 import subprocess
