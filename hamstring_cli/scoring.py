@@ -290,6 +290,8 @@ def outcome(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> tupl
     assert condition is not None  # the differential lists only known conditions
     levels = [_condition_rule(condition, answers, leading).level]
     levels += [r.level for r in q.outcomes.red_flags if holds(r.when, answers, leading)]
+    # An advised study is never more pressing than the level (see _triage).
+    levels += [s.urgency for s in _imaging(q, answers, leading).studies]
     level = most_pressing(levels)
     assert level is not None
     return leading, level

@@ -146,6 +146,12 @@ def whole(text: str) -> str:
     return " ".join(text.split())
 
 
+def markdown_as_shown(result: Result) -> str:
+    """The Markdown report as a viewer shows it: it escapes HTML, entities and link brackets in
+    the text it quotes."""
+    return html.unescape(re.sub(r"\\([\\\[\]])", r"\1", render_markdown(result)))
+
+
 @pytest.mark.parametrize("make", RESULTS)
 def test_every_advice_reason_and_safety_net_is_whole_in_both_reports(make) -> None:  # type: ignore[no-untyped-def]
     result: Result = make()
@@ -159,8 +165,7 @@ def test_every_advice_reason_and_safety_net_is_whole_in_both_reports(make) -> No
         *(item["text"] for item in data["safety_net"]),
         *(note["text"] for note in data["notes"]),
     ]
-    # The Markdown report escapes HTML and link brackets in what it quotes: read it as shown.
-    markdown = html.unescape(re.sub(r"\\([\\\[\]])", r"\1", render_markdown(result)))
+    markdown = markdown_as_shown(result)
     for shown in (render_text(result, width=80), markdown):
         flat = whole(shown)
         for text in texts:
@@ -203,7 +208,7 @@ def test_the_heading_the_action_and_every_study_say_one_timeframe(make) -> None:
 def test_markdown_holds_the_same_decision_block(make) -> None:  # type: ignore[no-untyped-def]
     result: Result = make()
     block = decision_block(result)
-    markdown = render_markdown(result)
+    markdown = markdown_as_shown(result)
     start = markdown.index("## Decision: ")
     section = markdown[start : markdown.index("\n## ", start + 1)]
     lines = [line.removeprefix("## Decision: ").removeprefix("- ") for line in section.split("\n")]
