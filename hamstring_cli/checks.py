@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING
 from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
 from hamstring_cli.model import (
     END,
+    QUESTION_CONDITIONS,
+    Advised,
     All,
     Answer,
     Answered,
@@ -52,15 +54,16 @@ from hamstring_cli.model import (
     Contains,
     Equals,
     Leading,
+    Named,
     Not,
     OneOf,
     Question,
     Questionnaire,
     TriageRule,
     holds,
+    placeholder_parts,
     placeholders,
     questions_in,
-    walk_condition,
 )
 from hamstring_cli.question_types import kind
 
@@ -142,6 +145,9 @@ class _Checker:
         acyclic = self.cycles(graph)
         self.reachability(graph)
         self.required(graph)
+        if acyclic and not self.has_errors():
+            # Errors, so run whether or not the warnings' search is asked for.
+            self.placeholders_on_path(graph)
         if search and acyclic and not self.has_errors():
             self.feasibility(graph)
         return self.out
@@ -181,34 +187,54 @@ class _Checker:
 
     # -- conditions ----------------------------------------------------------------------------
 
-    def all_conditions(self) -> Iterator[tuple[Condition, bool, Place | None]]:
-        """Every condition with whether it routes, and the place of its rule."""
+    def all_conditions(self) -> Iterator[tuple[Condition, str, Place | None]]:
+        """Every condition with where it is read (``route``, ``studies`` for the rules that
+        may read the advised studies, or what it is), and the place of its rule.
+
+        A named rule's own condition comes once, with the named rules; where it is read, only
+        what its place forbids is checked (``leading`` in a route, ``advised`` too early).
+        """
+        for named in self.q.rules:
+            yield named.item, "named", named.at
         for question in self.q.questions:
             for route in question.routes:
-                yield route.when, True, route.at
+                yield route.when, "route", route.at
         outcomes = self.q.outcomes
         for definition in outcomes.conditions:
             for rule in definition.triage:
                 if rule.when is not None:
-                    yield rule.when, False, rule.at
+                    yield rule.when, "studies", rule.at
+        for rule in outcomes.triage:
+            if rule.when is not None:
+                yield rule.when, "studies", rule.at
+        for exclusion in outcomes.scope.exclusions:
+            yield exclusion.when, "a scope exclusion", exclusion.at
         for score in outcomes.scores:
-            yield score.when, False, score.at
+            yield score.when, "a score rule", score.at
         for flag in outcomes.red_flags:
-            yield flag.when, False, flag.at
+            yield flag.when, "a red flag", flag.at
         for imaging in outcomes.imaging:
-            yield imaging.when, False, imaging.at
+            yield imaging.when, "an imaging rule", imaging.at
         for note in outcomes.notes:
             if note.when is not None:
-                yield note.when, False, note.at
+                yield note.when, "studies", note.at
 
     def conditions(self) -> None:
-        for condition, in_route, rule_at in self.all_conditions():
-            for part in walk_condition(condition):
+        for condition, where, rule_at in self.all_conditions():
+            for part, inside in _parts(condition):
                 at = part.at or rule_at
-                if isinstance(part, Leading):
-                    self.leading(part, in_route, at)
-                elif isinstance(part, (Equals, OneOf, Contains, Compare, Answered)):
-                    self.on_question(part, at)
+                if inside is None:
+                    if isinstance(part, Leading):
+                        self.leading(part, where == "route", at)
+                    elif isinstance(part, QUESTION_CONDITIONS):
+                        self.on_question(part, at)
+                # Read through a named rule, the place of the reference is named.
+                at = inside.at if inside is not None and inside.at else at
+                if isinstance(part, Leading) and inside is not None and where == "route":
+                    self.add(Code.LEADING_IN_ROUTE, at)
+                if isinstance(part, Advised) and where not in ("studies", "named"):
+                    what = "a route" if where == "route" else where
+                    self.add(Code.ADVISED_TOO_EARLY, at, what=what)
 
     def leading(self, part: Leading, in_route: bool, at: Place | None) -> None:
         if in_route:
@@ -262,6 +288,9 @@ class _Checker:
             for value in values:
                 if isinstance(value, int):
                     self.in_range(question, value, at)
+                elif _is_whole_number(value):
+                    # '"4"' is text: the quotes, not the number, are the problem.
+                    self.add(Code.QUOTED_NUMBER, at, question=question.id, value=value)
                 else:
                     self.not_option(question, value, at)
             return
@@ -308,25 +337,12 @@ class _Checker:
             if score.condition not in self.condition_ids:
                 self.unknown_condition(score.condition, score.at)
         sourced: list[tuple[str, Place | None]] = []
-        texts: list[tuple[str, Place | None]] = [(outcomes.no_imaging_reason, None)]
-        texts += [(level.advice, None) for level in outcomes.levels.values()]
         for definition in outcomes.conditions:
             self.triage_order(definition.id, definition.triage, definition.at)
-            for rule in definition.triage:
-                sourced.append((rule.source, rule.at))
-                texts.append((rule.advice, rule.at))
-        for score in outcomes.scores:
-            sourced.append((score.source, score.at))
-            texts.append((score.reason, score.at))
-        for flag in outcomes.red_flags:
-            sourced.append((flag.source, flag.at))
-            texts.append((flag.advice, flag.at))
-        for imaging in outcomes.imaging:
-            sourced.append((imaging.source, imaging.at))
-            texts.append((imaging.reason, imaging.at))
-        for note in outcomes.notes:
-            sourced.append((note.source, note.at))
-            texts.append((note.text, note.at))
+        for _text, _, at, source in self.shown_texts():
+            if source is not None:
+                sourced.append((source, at))
+        texts = [(text, at) for text, _, at, _ in self.shown_texts()]
         for source, at in sourced:
             if source and source not in self.reference_ids:
                 self.add(
@@ -341,6 +357,61 @@ class _Checker:
                     self.add(
                         Code.UNKNOWN_PLACEHOLDER, at, name=name, hint=did_you_mean(name, self.ids)
                     )
+
+    def shown_texts(self) -> Iterator[tuple[str, Condition | None, Place | None, str | None]]:
+        """Every text a result can show, with the condition under which it is shown (None:
+        always), its place and its source."""
+        outcomes = self.q.outcomes
+        yield outcomes.no_imaging_reason, None, None, None
+        for level in outcomes.levels.values():
+            yield level.advice, None, None, None
+        for definition in outcomes.conditions:
+            for rule in definition.triage:
+                yield rule.advice, rule.when, rule.at, rule.source
+        for rule in outcomes.triage:
+            yield rule.advice, rule.when, rule.at, rule.source
+        scope = outcomes.scope
+        yield scope.reason, None, None, scope.source
+        for exclusion in scope.exclusions:
+            yield exclusion.reason, exclusion.when, exclusion.at, exclusion.source
+        for score in outcomes.scores:
+            yield score.reason, score.when, score.at, score.source
+        for flag in outcomes.red_flags:
+            yield flag.advice, flag.when, flag.at, flag.source
+        for imaging in outcomes.imaging:
+            yield imaging.reason, imaging.when, imaging.at, imaging.source
+        for note in outcomes.notes:
+            yield note.text, note.when, note.at, note.source
+
+    def placeholders_on_path(self, graph: Graph) -> None:
+        """Refuse a placeholder that can be shown with its question off the path (``E133``).
+
+        A placeholder is safe when its question is on every path, or when the text's condition
+        cannot hold without an answer to it (it reads the question in every way it can hold);
+        otherwise the search looks for a path where the condition holds and the question was
+        not asked. A fallback (``{question|words}``) is always safe.
+        """
+        search: _Search | None = None
+        start = self.q.start
+        on_every_path: dict[str, bool] = {}
+        for text, when, at, _ in self.shown_texts():
+            for name, fallback in placeholder_parts(text):
+                if fallback is not None or name not in self.q.by_id:
+                    continue
+                if name not in on_every_path:
+                    on_every_path[name] = name == start or (
+                        start in graph and _path_avoiding(graph, start, name) is None
+                    )
+                if on_every_path[name] or (when is not None and _requires(when, name)):
+                    continue
+                search = search or _Search(self.q, graph)
+                asked = Answered(name)
+                condition: Condition = Not(asked) if when is None else All((when, Not(asked)))
+                found = search.satisfiable(condition)
+                if found is False:
+                    continue
+                path = " -> ".join(search.witness) if found else "(not proven either way)"
+                self.add(Code.PLACEHOLDER_OFF_PATH, at, name=name, path=path)
 
     def triage_order(self, cid: str, rules: Sequence[TriageRule], at: Place | None) -> None:
         whens = [rule.when for rule in rules]
@@ -410,6 +481,10 @@ class _Checker:
         for definition in outcomes.conditions:
             for j, rule in enumerate(definition.triage):
                 rules.append((f"triage rule {j + 1} of '{definition.id}'", rule.when, rule.at))
+        for i, rule in enumerate(outcomes.triage):
+            rules.append((f"outcome triage rule {i + 1}", rule.when, rule.at))
+        for i, exclusion in enumerate(outcomes.scope.exclusions):
+            rules.append((f"scope exclusion {i + 1}", exclusion.when, exclusion.at))
         for i, score in enumerate(outcomes.scores):
             rules.append((f"score rule {i + 1} ('{score.reason}')", score.when, score.at))
         for flag in outcomes.red_flags:
@@ -573,6 +648,8 @@ class _Search:
         bit = {qid: 1 << i for i, qid in enumerate(graph)}
         self.bit = bit
         self.later = _descendants(graph, bit)
+        #: The questions of the last path found to satisfy a condition, in the order asked.
+        self.witness: tuple[str, ...] = ()
 
     def candidates(self, question: Question, extra: Sequence[Atom]) -> tuple[Answer, ...]:
         atoms = [*self.route_atoms.get(question.id, ()), *extra]
@@ -618,6 +695,7 @@ class _Search:
                 mask = 0 if target == END else self.later[target]
                 verdict = _holds3(condition, answers, self.may_come(mask))
                 if verdict is not False and (verdict is True or target == END):
+                    self.witness = tuple(answers)
                     return True
                 if verdict is False or target == END:
                     continue
@@ -633,8 +711,10 @@ def _holds3(
         if condition.question in answers:
             return holds(condition, answers)
         return None if may_come(condition.question) else False
-    if isinstance(condition, Leading):
+    if isinstance(condition, (Leading, Advised)):
         return None
+    if isinstance(condition, Named):
+        return _holds3(condition.item, answers, may_come)
     if isinstance(condition, Not):
         inner = _holds3(condition.item, answers, may_come)
         return None if inner is None else not inner
@@ -648,3 +728,45 @@ def _holds3(
     if true >= condition.needed:
         return True
     return False if true + unknown < condition.needed else None
+
+
+def _parts(
+    condition: Condition, inside: Named | None = None
+) -> Iterator[tuple[Condition, Named | None]]:
+    """The condition and every condition in it, each with the outermost named rule it is read
+    through (None when written in place)."""
+    yield condition, inside
+    if isinstance(condition, (All, AnyOf, AtLeast)):
+        for item in condition.items:
+            yield from _parts(item, inside)
+    elif isinstance(condition, Not):
+        yield from _parts(condition.item, inside)
+    elif isinstance(condition, Named):
+        yield from _parts(condition.item, inside or condition)
+
+
+def _requires(condition: Condition, question: str) -> bool:
+    """Whether ``condition`` can hold only when ``question`` was answered (read from its shape).
+
+    A condition on a question that was not answered is false, so a condition that reads the
+    question (positively) in every way it can hold needs its answer.
+    """
+    if isinstance(condition, QUESTION_CONDITIONS):
+        return condition.question == question
+    if isinstance(condition, Named):
+        return _requires(condition.item, question)
+    if isinstance(condition, All):
+        return any(_requires(item, question) for item in condition.items)
+    if isinstance(condition, AnyOf):
+        return all(_requires(item, question) for item in condition.items)
+    if isinstance(condition, AtLeast):
+        free = sum(not _requires(item, question) for item in condition.items)
+        return free < condition.needed
+    if isinstance(condition, Not) and isinstance(condition.item, Not):
+        return _requires(condition.item.item, question)
+    return False
+
+
+def _is_whole_number(value: str | int) -> bool:
+    text = str(value).strip()
+    return text.lstrip("+-").isdigit()

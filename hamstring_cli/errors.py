@@ -165,6 +165,23 @@ class Code:
         "E118", "'{form}' on '{question}', a multi question, never holds: use contains_any"
     )
     UNKNOWN_REQUIRED = Detail("E119", "required question '{target}' does not exist{hint}")
+    UNKNOWN_RULE = Detail("E130", "no named rule '{target}'{hint}; named rules: {allowed}")
+    RULE_CYCLE = Detail("E131", "named rules read each other in a cycle: {cycle}")
+    ADVISED_TOO_EARLY = Detail(
+        "E132",
+        "'advised' is read in {what}, which runs before the studies are known: only triage "
+        "rules and notes can read it",
+    )
+    QUOTED_NUMBER = Detail(
+        "E134",
+        "'{value}' in quotes is text, but '{question}' takes whole numbers: write {value} "
+        "without the quotes",
+    )
+    PLACEHOLDER_OFF_PATH = Detail(
+        "E133",
+        "placeholder '{{{name}}}' can be shown when '{name}' was not asked (on the path "
+        "{path}); give it words for that case: '{{{name}|...}}'",
+    )
     # Answers
     UNKNOWN_ANSWER_ID = Detail(
         "E201", "unknown question id '{key}'{hint}; the questionnaire's ids: {allowed}"

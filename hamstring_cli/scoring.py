@@ -19,6 +19,7 @@ from hamstring_cli.model import (
     Note,
     Questionnaire,
     Reference,
+    Studies,
     TriageRule,
     fill,
     holds,
@@ -65,6 +66,16 @@ class RaisedFlag(NamedTuple):
     advice: str
     source: str
     timeframe: str | None = None
+    #: The flag's short name in words ('Possible cauda equina syndrome').
+    name: str = ""
+
+
+class ScopeAdvice(NamedTuple):
+    """Whether the questionnaire's rules cover this patient, and why (or why not)."""
+
+    applies: bool
+    reason: str
+    source: str | None = None
 
 
 class TriageAdvice(NamedTuple):
@@ -113,6 +124,7 @@ class Result(NamedTuple):
     imaging: ImagingAdvice
     red_flags: tuple[RaisedFlag, ...]
     notes: tuple[Note, ...]
+    scope: ScopeAdvice = ScopeAdvice(True, "")
 
     @property
     def leading(self) -> str:
@@ -128,6 +140,8 @@ class Result(NamedTuple):
         if self.imaging.source:
             ids.add(self.imaging.source)
         ids.update(study.source for study in self.imaging.studies)
+        if self.scope.source:
+            ids.add(self.scope.source)
         return tuple(r for r in self.questionnaire.references if r.id in ids)
 
     def to_dict(self) -> dict[str, object]:
@@ -173,8 +187,19 @@ class Result(NamedTuple):
                 "source": self.imaging.source,
                 "studies": [study._asdict() for study in self.imaging.studies],
             },
+            "scope": {
+                "applies": self.scope.applies,
+                "reason": self.scope.reason,
+                "source": self.scope.source,
+            },
             "red_flags": [
-                {"id": f.id, "level": f.level, "advice": f.advice, "source": f.source}
+                {
+                    "id": f.id,
+                    "name": f.name,
+                    "level": f.level,
+                    "advice": f.advice,
+                    "source": f.source,
+                }
                 for f in self.red_flags
             ],
             "notes": [{"text": n.text, "source": n.source} for n in self.notes],
@@ -197,26 +222,46 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result
     differential = _rank(q, answers)
     leading = differential[0].id
     raised = tuple(
-        RaisedFlag(rule.id, rule.level, fill(rule.advice, q, answers), rule.source, rule.timeframe)
+        RaisedFlag(
+            rule.id,
+            rule.level,
+            fill(rule.advice, q, answers),
+            rule.source,
+            rule.timeframe,
+            rule.title,
+        )
         for rule in out.red_flags
         if holds(rule.when, answers, leading)
     )
     condition = out.condition(leading)
     assert condition is not None  # the differential lists only known conditions
+    imaging = _imaging(q, answers, leading)
+    # The rules read after imaging may ask which studies it advises.
+    studies: Studies = frozenset(study.modality for study in imaging.studies)
     return Result(
         questionnaire=q,
         answers=tuple(answers.items()),
         differential=differential,
         confidence=_confidence(q, answers, differential),
-        triage=_triage(q, answers, condition, raised),
-        imaging=_imaging(q, answers, leading),
+        triage=_triage(q, answers, condition, raised, studies),
+        imaging=imaging,
         red_flags=tuple(sorted(raised, key=lambda f: LEVEL_RANK[f.level])),
         notes=tuple(
             Note(fill(n.text, q, answers), n.source)
             for n in out.notes
-            if n.when is None or holds(n.when, answers, leading)
+            if n.when is None or holds(n.when, answers, leading, studies)
         ),
+        scope=_scope(q, answers, leading),
     )
+
+
+def _scope(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ScopeAdvice:
+    """Whether the questionnaire's rules cover these answers: the first exclusion that holds."""
+    scope = q.outcomes.scope
+    for rule in scope.exclusions:
+        if holds(rule.when, answers, leading):
+            return ScopeAdvice(False, fill(rule.reason, q, answers), rule.source)
+    return ScopeAdvice(True, fill(scope.reason, q, answers), scope.source)
 
 
 def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]:
@@ -327,10 +372,13 @@ def _could_change_leader(
 
 
 def _condition_rule(
-    condition: ConditionDef, answers: Mapping[str, Answer], leading: str
+    condition: ConditionDef,
+    answers: Mapping[str, Answer],
+    leading: str,
+    studies: Studies = frozenset(),
 ) -> TriageRule:
     for rule in condition.triage:
-        if rule.when is None or holds(rule.when, answers, leading):
+        if rule.when is None or holds(rule.when, answers, leading, studies):
             return rule
     raise LookupError(f"condition '{condition.id}' has no default triage rule")
 
@@ -340,19 +388,30 @@ def _triage(
     answers: Mapping[str, Answer],
     condition: ConditionDef,
     raised: tuple[RaisedFlag, ...],
+    studies: Studies = frozenset(),
 ) -> TriageAdvice:
-    rule = _condition_rule(condition, answers, condition.id)
+    rule = _condition_rule(condition, answers, condition.id, studies)
     condition_advice = fill(rule.advice, q, answers)
-    level = most_pressing([rule.level, *(f.level for f in raised)])
+    # The questionnaire's own triage rules count whatever condition leads (a decision rule).
+    general = [
+        r
+        for r in q.outcomes.triage
+        if r.when is None or holds(r.when, answers, condition.id, studies)
+    ]
+    level = most_pressing([rule.level, *(r.level for r in general), *(f.level for f in raised)])
     assert level is not None
     deciding = [f for f in raised if f.level == level]
     parts = [f.advice for f in deciding]
     sources = [f.source for f in deciding]
+    for found in general:
+        if found.level == level:
+            parts.append(fill(found.advice, q, answers))
+            sources.append(found.source)
     if rule.level == level:
         parts.append(condition_advice)
         sources.append(rule.source)
     words = q.outcomes.levels.get(level)
-    label, timeframe, general = (
+    label, timeframe, level_advice = (
         (words.label, words.timeframe, words.advice)
         if words
         else (
@@ -363,7 +422,7 @@ def _triage(
     )
     # A deciding red flag may say how soon within its level ("the same day").
     timeframe = next((f.timeframe for f in deciding if f.timeframe), timeframe)
-    advice = " ".join(p for p in [general, *parts] if p)
+    advice = " ".join(p for p in [level_advice, *dict.fromkeys(parts)] if p)
     return TriageAdvice(
         level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources))
     )

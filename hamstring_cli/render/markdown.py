@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from hamstring_cli.render.words import flag_action, flag_name, reference_words
+from hamstring_cli.render.words import flag_action, reference_words
 from hamstring_cli.scoring import ImagingAdvice, Ranked, Result
 
 
@@ -78,8 +78,8 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
         for flag in result.red_flags:
             words = q.outcomes.levels.get(flag.level)
             level = words.label.lower() if words is not None else flag.level
-            name = _inline(flag_name(flag.id, flag.advice))
-            action = _inline(flag_action(flag.id, flag.advice))
+            name = _inline(flag.name)
+            action = _inline(flag_action(flag.name, flag.advice))
             out.append(f"- **{name}: {level}**. {action}{_cite((flag.source,))}")
     else:
         out.append("None raised.")

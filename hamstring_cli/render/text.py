@@ -25,7 +25,6 @@ from rich.text import Text
 from hamstring_cli.render.words import (
     first_clause,
     flag_action,
-    flag_name,
     reference_words,
     sentence,
     without_asides,
@@ -284,7 +283,7 @@ def _decision_entries(result: Result, detail: _Detail) -> tuple[list[_Line], lis
         for flag in result.red_flags:
             after.append(_Line(f"• {_flag_heading(result, flag)}", "bold red", "  ", "    "))
             if detail.flag_actions:
-                action = flag_action(flag.id, flag.advice)
+                action = flag_action(flag.name, flag.advice)
                 after.append(_Line(first_clause(action) + ".", "", "    ", "    "))
     if detail.disclaimer and q.disclaimer:
         after.append(_Line(first_clause(q.disclaimer) + ".", "dim italic"))
@@ -312,7 +311,7 @@ def _flag_heading(result: Result, flag: RaisedFlag) -> str:
     label = level.label.lower() if level is not None else flag.level
     # A flag's own timeframe ('the same day') is sharper than its level's ('within days').
     when = f", {flag.timeframe}" if flag.timeframe else ""
-    return f"{flag_name(flag.id, flag.advice)}: {label}{when}"
+    return f"{flag.name}: {label}{when}"
 
 
 def _shorten(text: str, width: int) -> str:
@@ -404,7 +403,7 @@ def _red_flags(result: Result, look: _Look, width: int) -> list[RenderableType]:
     lines: list[RenderableType] = [look.heading("Red flags")]
     for flag in result.red_flags:
         heading = _flag_heading(result, flag)
-        words = f"• {heading}. {flag_action(flag.id, flag.advice)} [{flag.source}]"
+        words = f"• {heading}. {flag_action(flag.name, flag.advice)} [{flag.source}]"
         line = _hanging(words, width, "", "  ")
         if not look.plain:
             line.stylize("bold red", 2, 2 + len(heading))
