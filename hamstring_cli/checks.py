@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
 from hamstring_cli.model import (
     END,
+    LEVEL_TIMEFRAMES,
     QUESTION_CONDITIONS,
     Advised,
     All,
@@ -343,6 +344,18 @@ class _Checker:
             if source is not None:
                 sourced.append((source, at))
         texts = [(text, at) for text, _, at, _ in self.shown_texts()]
+        for definition in outcomes.conditions:
+            for number, rule in enumerate(definition.triage, start=1):
+                what = f"triage rule {number} of '{definition.id}'"
+                self.timeframe(what, rule.timeframe, rule.level, rule.at)
+        for number, rule in enumerate(outcomes.triage, start=1):
+            self.timeframe(f"outcome triage rule {number}", rule.timeframe, rule.level, rule.at)
+        for flag in outcomes.red_flags:
+            self.timeframe(f"red flag '{flag.id}'", flag.timeframe, flag.level, flag.at)
+        for number, imaging in enumerate(outcomes.imaging, start=1):
+            if imaging.urgency is not None:
+                what = f"imaging rule {number}"
+                self.timeframe(what, imaging.timeframe, imaging.urgency, imaging.at)
         for source, at in sourced:
             if source and source not in self.reference_ids:
                 self.add(
@@ -412,6 +425,19 @@ class _Checker:
                     continue
                 path = " -> ".join(search.witness) if found else "(not proven either way)"
                 self.add(Code.PLACEHOLDER_OFF_PATH, at, name=name, path=path)
+
+    def timeframe(self, what: str, timeframe: str | None, level: str, at: Place | None) -> None:
+        """A declared timeframe lies within its level: no 'routine' on an urgent flag."""
+        allowed = LEVEL_TIMEFRAMES[level]
+        if timeframe is not None and timeframe not in allowed:
+            self.add(
+                Code.TIMEFRAME_OUTSIDE_LEVEL,
+                at,
+                what=what,
+                timeframe=timeframe,
+                level=level,
+                choices=", ".join(allowed),
+            )
 
     def triage_order(self, cid: str, rules: Sequence[TriageRule], at: Place | None) -> None:
         whens = [rule.when for rule in rules]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hamstring_cli.model import (
     END,
+    LEVEL_TIMEFRAMES,
     LEVELS,
     All,
     Answered,
@@ -31,6 +32,7 @@ from hamstring_cli.model import (
     OneOf,
     Question,
     Questionnaire,
+    level_timeframe,
 )
 from hamstring_cli.question_types import kind
 
@@ -242,12 +244,17 @@ def _target(target: str) -> str:
 
 
 def _levels(q: Questionnaire) -> list[str]:
-    out = ["## Triage levels", "", "| level | words | timeframe | advice |", "|---|---|---|---|"]
+    out = [
+        "## Triage levels",
+        "",
+        "| level | words | timeframes (the level's own first) | advice |",
+        "|---|---|---|---|",
+    ]
     for level in LEVELS:
         words = q.outcomes.levels.get(level)
         if words is not None:
             out.append(
-                f"| `{level}` | {_cell(words.label)} | {_cell(words.timeframe)}"
+                f"| `{level}` | {_cell(words.label)} | {', '.join(LEVEL_TIMEFRAMES[level])}"
                 f" | {_cell(words.advice)} |"
             )
     return [*out, ""]
@@ -258,8 +265,9 @@ def _conditions(q: Questionnaire) -> list[str]:
         "## Conditions and their triage",
         "",
         "When a condition leads the differential, the first of its triage rules that holds gives"
-        " its level; the result's level is the most pressing of that and the red flags raised."
-        " Ties in score keep the order below.",
+        " its level and timeframe (the level's own unless it names one); the result's level is"
+        " the most pressing of that, the red flags raised and the studies advised, and its"
+        " timeframe the most pressing of theirs. Ties in score keep the order below.",
         "",
     ]
     for condition in q.outcomes.conditions:
@@ -268,7 +276,11 @@ def _conditions(q: Questionnaire) -> list[str]:
             out += [condition.description, ""]
         for number, rule in enumerate(condition.triage, start=1):
             when = "otherwise" if rule.when is None else f"when {describe(rule.when, q)}"
-            out.append(f"{number}. {when}: **{rule.level}**. {rule.advice} {_src(q, rule.source)}")
+            timeframe = rule.timeframe or level_timeframe(rule.level)
+            out.append(
+                f"{number}. {when}: **{rule.level}, {timeframe}**. {rule.advice}"
+                f" {_src(q, rule.source)}"
+            )
         out.append("")
     return out
 
@@ -301,7 +313,7 @@ def _red_flags(q: Questionnaire) -> list[str]:
         "",
     ]
     for rule in q.outcomes.red_flags:
-        timeframe = f" Timeframe: {rule.timeframe}." if rule.timeframe else ""
+        timeframe = f" Timeframe: {rule.timeframe or level_timeframe(rule.level)}."
         out.append(
             f"- `{rule.id}`, **{rule.level}**: {rule.advice} {_src(q, rule.source)}{timeframe}"
             " When:"
@@ -314,14 +326,22 @@ def _imaging(q: Questionnaire) -> list[str]:
     out = [
         "## Imaging",
         "",
-        "Of the rules that hold and name a study, the most urgent wins; among equally urgent ones"
-        " the first below wins (X-ray rules come first where a fracture or a bony avulsion must"
-        " be excluded). When none names a study, the first matching 'no imaging' rule explains"
-        f" why; otherwise: {q.outcomes.no_imaging_reason}",
+        "Every rule that holds and names a study advises it, most urgent timeframe first; among"
+        " equally urgent ones the first below comes first (X-ray rules come first where a"
+        " fracture or a bony avulsion must be excluded). One study a site: the rules for one"
+        " site merge into the most urgent one's study, and a rule for another modality at that"
+        " site adds its reason (a later rule for the same modality and site is a variant, and"
+        " the first wins). When none names a study, the first matching 'no imaging' rule"
+        f" explains why; otherwise: {q.outcomes.no_imaging_reason}",
         "",
     ]
     for number, rule in enumerate(q.outcomes.imaging, start=1):
-        study = f"**{rule.modality}, {rule.urgency}**" if rule.modality else "**no imaging now**"
+        if rule.modality:
+            where = f" of the {rule.site}" if rule.site else ""
+            when = rule.timeframe or level_timeframe(rule.urgency or "routine")
+            study = f"**{rule.modality}{where}, {rule.urgency}, {when}**"
+        else:
+            study = "**no imaging now**"
         out.append(f"{number}. {study}: {rule.reason} {_src(q, rule.source)} When:")
         out += _lines(rule.when, q, 1)
     return [*out, ""]

@@ -165,6 +165,9 @@ class Code:
         "E118", "'{form}' on '{question}', a multi question, never holds: use contains_any"
     )
     UNKNOWN_REQUIRED = Detail("E119", "required question '{target}' does not exist{hint}")
+    TIMEFRAME_OUTSIDE_LEVEL = Detail(
+        "E128", "{what}: the timeframe '{timeframe}' is not one of {level}'s; allowed: {choices}"
+    )
     UNKNOWN_RULE = Detail("E130", "no named rule '{target}'{hint}; named rules: {allowed}")
     RULE_CYCLE = Detail("E131", "named rules read each other in a cycle: {cycle}")
     ADVISED_TOO_EARLY = Detail(
@@ -172,15 +175,15 @@ class Code:
         "'advised' is read in {what}, which runs before the studies are known: only triage "
         "rules and notes can read it",
     )
-    QUOTED_NUMBER = Detail(
-        "E134",
-        "'{value}' in quotes is text, but '{question}' takes whole numbers: write {value} "
-        "without the quotes",
-    )
     PLACEHOLDER_OFF_PATH = Detail(
         "E133",
         "placeholder '{{{name}}}' can be shown when '{name}' was not asked (on the path "
         "{path}); give it words for that case: '{{{name}|...}}'",
+    )
+    QUOTED_NUMBER = Detail(
+        "E134",
+        "'{value}' in quotes is text, but '{question}' takes whole numbers: write {value} "
+        "without the quotes",
     )
     # Answers
     UNKNOWN_ANSWER_ID = Detail(

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES
+from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES, TIMEFRAMES
 from hamstring_cli.question_types import (
     OPTION_TYPES,
     QUESTION_TYPES,
@@ -559,6 +559,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
                     Field("advice", "text", _LEVEL_ADVICE, required=True),
                     _SOURCE,
+                    Field(
+                        "timeframe",
+                        "enum",
+                        "How soon, within the level (default: the level's own), as for a red flag.",
+                        allowed=TIMEFRAMES,
+                    ),
                 ),
             ),
             Record(
@@ -595,9 +601,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     _SOURCE,
                     Field(
                         "timeframe",
-                        "text",
-                        "Replaces the level's timeframe in the result's heading when this flag "
-                        "decides the level (the same day).",
+                        "enum",
+                        "How soon, within the level (default: the level's own): "
+                        "now or within 4 hours for emergency; within days, within 4 hours, "
+                        "same day or within 48 hours for urgent; within 2 weeks for soon; "
+                        "routine.",
+                        allowed=TIMEFRAMES,
                     ),
                     Field(
                         "name",
@@ -636,6 +645,21 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         required=True,
                     ),
                     _SOURCE,
+                    Field(
+                        "site",
+                        "text",
+                        "Where to image (hamstring origin, lumbar spine, pelvis, ankle): "
+                        "studies of one site merge into one, at the most urgent timeframe.",
+                        only=MODALITIES,
+                    ),
+                    Field(
+                        "timeframe",
+                        "enum",
+                        "How soon, within the urgency (default: the urgency's own), as for a "
+                        "red flag.",
+                        allowed=TIMEFRAMES,
+                        only=MODALITIES,
+                    ),
                 ),
                 variant="modality",
             ),
@@ -756,8 +780,12 @@ CONDITION_FORMS: tuple[Record, ...] = (
     ),
     Record(
         "advised",
-        "The result advises a study of this modality (triage rules and notes only).",
-        (Field("advised", "enum", "A modality.", required=True, allowed=MODALITIES),),
+        "The result advises a study of this modality, at this site when one is given (triage "
+        "rules and notes only).",
+        (
+            Field("advised", "enum", "A modality.", required=True, allowed=MODALITIES),
+            Field("site", "text", "Only a study of this site counts (ankle, foot)."),
+        ),
     ),
 )
 FORMS: Mapping[str, Record] = MappingProxyType({form.name: form for form in CONDITION_FORMS})

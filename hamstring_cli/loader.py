@@ -32,6 +32,7 @@ from hamstring_cli.format_spec import COMPARISONS, CONDITION_KEYS, FORM_OF, QUES
 from hamstring_cli.model import (
     END,
     LEVELS,
+    TIMEFRAMES,
     Advised,
     All,
     Answered,
@@ -914,10 +915,22 @@ class _Parser:
         if form == "rule":
             return self.rule_reference(value, path, place)
         if form == "advised":
+            if "advised" not in value:
+                self.report(Code.MISSING_KEY, place, what="an 'advised' condition", key="advised")
+                return None
             modality = self.choice(
                 value["advised"], (*path, "advised"), "'advised'", MODALITY_WORDS
             )
-            return Advised(modality, place) if modality else None
+            site = None
+            if "site" in value:
+                site = self.text(value["site"], (*path, "site"), "the site of 'advised'")
+                if site is None:
+                    return None
+            return (
+                Advised(modality, place, " ".join(site.split()) if site else None)
+                if modality
+                else None
+            )
         if form == "not":
             item = self.condition(value["not"], (*path, "not"))
             return Not(item, place) if item is not None else None
@@ -1181,9 +1194,17 @@ class _Parser:
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
+        )
         if level is None or advice is None or source is None or ("when" in raw and not when):
             return None
-        return TriageRule(level, advice, source, when, self.at(path))
+        if "timeframe" in raw and timeframe is None:
+            return None
+        return TriageRule(level, advice, source, when, self.at(path), timeframe)
 
     def outcome_triage(
         self, raw: dict[Key, object], path: DataPath, what: str
@@ -1286,8 +1307,11 @@ class _Parser:
         level = self.level(raw.get("level", _MISSING), (*path, "level"), f"the level of {what}")
         advice = self.text(raw.get("advice", _MISSING), (*path, "advice"), f"advice of {what}")
         source = self.source(raw, path, what)
-        timeframe = self.text(
-            raw.get("timeframe", _MISSING), (*path, "timeframe"), f"the timeframe of {what}"
+        timeframe = self.choice(
+            raw.get("timeframe", _MISSING),
+            (*path, "timeframe"),
+            f"the timeframe of {what}",
+            TIMEFRAMES,
         )
         name = self.text(raw.get("name", _MISSING), (*path, "name"), f"the name of {what}")
         if (
@@ -1315,8 +1339,8 @@ class _Parser:
             IMAGING_MODALITIES,
         )
         if modality == "none":
-            allowed = tuple(k for k in IMAGING_KEYS if k != "urgency")
-            hints = {"urgency": " (left out with modality none)"}
+            allowed = _RECORDS["imaging"].names("none")
+            hints = {k: " (left out with modality none)" for k in IMAGING_KEYS if k not in allowed}
             self.mapping(raw, path, what, allowed, IMAGING_REQUIRED, hints)
         else:
             self.mapping(raw, path, what, IMAGING_KEYS, (*IMAGING_REQUIRED, "urgency"))
@@ -1328,7 +1352,18 @@ class _Parser:
         when = self.condition(raw.get("when", _MISSING), (*path, "when"))
         reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
         source = self.source(raw, path, what)
+        site = timeframe = None
+        if modality != "none":
+            site = self.text(raw.get("site", _MISSING), (*path, "site"), f"the site of {what}")
+            timeframe = self.choice(
+                raw.get("timeframe", _MISSING),
+                (*path, "timeframe"),
+                f"the timeframe of {what}",
+                TIMEFRAMES,
+            )
         if None in (modality, when, reason, source) or (modality != "none" and urgency is None):
+            return None
+        if ("site" in raw and site is None) or ("timeframe" in raw and timeframe is None):
             return None
         return ImagingRule(
             cast(Condition, when),
@@ -1337,6 +1372,8 @@ class _Parser:
             cast(str, reason),
             cast(str, source),
             self.at(path),
+            " ".join(site.split()) if site else None,
+            timeframe,
         )
 
     def note(self, raw: dict[Key, object], path: DataPath, what: str) -> Note | None:

@@ -37,8 +37,52 @@ MODALITIES: tuple[str, ...] = ("MRI", "X-ray", "ultrasound")
 NO_IMAGING = "none"
 #: An imaging decision: a modality, or no imaging now.
 IMAGING_CHOICES: tuple[str, ...] = (*MODALITIES, NO_IMAGING)
+#: How soon, most pressing first: the one machine-readable timeframe of a result, a study, a
+#: red flag or a safety-net sign. Each is also plain enough to print ("within 48 hours").
+TIMEFRAMES: tuple[str, ...] = (
+    "now",
+    "within 4 hours",
+    "same day",
+    "within 48 hours",
+    "within days",
+    "within 2 weeks",
+    "routine",
+)
+TIMEFRAME_RANK: Mapping[str, int] = MappingProxyType({name: i for i, name in enumerate(TIMEFRAMES)})
+#: The timeframes each level allows: the level's own first, then the sharper ones it allows.
+LEVEL_TIMEFRAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "emergency": ("now", "within 4 hours"),
+        "urgent": ("within days", "within 4 hours", "same day", "within 48 hours"),
+        "soon": ("within 2 weeks",),
+        "routine": ("routine",),
+    }
+)
+#: A timeframe as a sentence reads it: "URGENT: the same day", "an MRI, within days".
+TIMEFRAME_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "now": "now",
+        "within 4 hours": "within 4 hours",
+        "same day": "the same day",
+        "within 48 hours": "within 48 hours",
+        "within days": "within days",
+        "within 2 weeks": "within 2 weeks",
+        "routine": "routine",
+    }
+)
 #: The name that ends a path when used as a ``next`` target.
 END = "end"
+
+
+def level_timeframe(level: str) -> str:
+    """The timeframe a level gives when nothing sharper is declared."""
+    return LEVEL_TIMEFRAMES[level][0]
+
+
+def most_urgent_timeframe(timeframes: "list[str]") -> str | None:
+    """The most pressing of some timeframes, or ``None`` for none."""
+    return min(timeframes, key=TIMEFRAME_RANK.__getitem__) if timeframes else None
+
 
 _T = TypeVar("_T", bound=tuple[object, ...])
 
@@ -193,6 +237,13 @@ class Advised(NamedTuple):
 
     modality: str
     at: Place | None = None
+    #: Where: only a study of this site counts (None: any site).
+    site: str | None = None
+
+
+def study_key(modality: str, site: str | None) -> str:
+    """How an advised study is named for an ``advised`` condition: ``X-ray`` or ``X-ray@ankle``."""
+    return f"{modality}@{site}" if site else modality
 
 
 #: The forms of condition that read one question.
@@ -212,7 +263,8 @@ Condition = (
     | Named
     | Advised
 )
-#: The studies a result advises, as a condition reads them: their modalities.
+#: The studies a result advises, as a condition reads them: each modality, and each modality at
+#: its site (:func:`study_key`).
 Studies = frozenset[str]
 _NO_STUDIES: Studies = frozenset()
 
@@ -285,8 +337,8 @@ def predicate(condition: Condition) -> Predicate:
         name = condition.condition
         return lambda _answers, leading, _studies: leading == name
     if isinstance(condition, Advised):
-        modality = condition.modality
-        return lambda _answers, _leading, studies: modality in studies
+        key = study_key(condition.modality, condition.site)
+        return lambda _answers, _leading, studies: key in studies
     if isinstance(condition, Named):
         return predicate(condition.item)
     if isinstance(condition, Not):
@@ -485,6 +537,7 @@ class TriageRule(NamedTuple):
     source: str
     when: Condition | None = None
     at: Place | None = None
+    timeframe: str | None = None
 
 
 @place_blind
@@ -514,8 +567,8 @@ class ScoreRule(NamedTuple):
 class RedFlagRule(NamedTuple):
     """A red flag raised when ``when`` holds.
 
-    ``timeframe``, when given, replaces the level's own timeframe in the result's heading when
-    this flag decides the level (for example "the same day" for an urgent flag).
+    ``timeframe`` (one of :data:`TIMEFRAMES`, within the level's) says how soon; left out, the
+    level's own (:func:`level_timeframe`).
     """
 
     id: str
@@ -542,7 +595,12 @@ def id_words(identifier: str) -> str:
 
 @place_blind
 class ImagingRule(NamedTuple):
-    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'."""
+    """An imaging study called for when ``when`` holds; ``modality`` None means 'none now'.
+
+    ``site`` is where to image ("hamstring origin", "lumbar spine"): one study a site.
+    ``timeframe`` (one of :data:`TIMEFRAMES`, within the urgency's) says how soon; left out, the
+    urgency's own.
+    """
 
     when: Condition
     modality: str | None
@@ -550,6 +608,8 @@ class ImagingRule(NamedTuple):
     reason: str
     source: str
     at: Place | None = None
+    site: str | None = None
+    timeframe: str | None = None
 
 
 class LevelText(NamedTuple):

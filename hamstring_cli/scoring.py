@@ -13,9 +13,11 @@ from typing import NamedTuple
 
 from hamstring_cli.model import (
     LEVEL_RANK,
+    TIMEFRAME_RANK,
     Answer,
     Condition,
     ConditionDef,
+    ImagingRule,
     Note,
     Questionnaire,
     Reference,
@@ -23,8 +25,11 @@ from hamstring_cli.model import (
     TriageRule,
     fill,
     holds,
+    level_timeframe,
     most_pressing,
+    most_urgent_timeframe,
     questions_in,
+    study_key,
 )
 from hamstring_cli.question_types import answer_json
 
@@ -59,13 +64,13 @@ class Ranked(NamedTuple):
 
 
 class RaisedFlag(NamedTuple):
-    """A red flag raised by the answers."""
+    """A red flag raised by the answers; ``timeframe`` is one of :data:`~model.TIMEFRAMES`."""
 
     id: str
     level: str
     advice: str
     source: str
-    timeframe: str | None = None
+    timeframe: str
     #: The flag's short name in words ('Possible cauda equina syndrome').
     name: str = ""
 
@@ -79,7 +84,11 @@ class ScopeAdvice(NamedTuple):
 
 
 class TriageAdvice(NamedTuple):
-    """How soon to act, in plain words, and what decided it."""
+    """How soon to act, in plain words, and what decided it.
+
+    ``timeframe`` is the most pressing timeframe of the result (one of
+    :data:`~model.TIMEFRAMES`): of the leading condition's rule, the red flags and the studies.
+    """
 
     level: str
     label: str
@@ -90,12 +99,21 @@ class TriageAdvice(NamedTuple):
 
 
 class Study(NamedTuple):
-    """One imaging study to order: the modality, how soon, why, and the source."""
+    """One imaging study to order: the modality, how soon, why, the source, and where.
+
+    One study a ``site``: rules for the same site merge into the most urgent one's study, and
+    the reasons of the others follow its own (a variant, of the same modality and source, adds
+    none). ``sources`` are the sources of every reason given; ``timeframe`` is one of
+    :data:`~model.TIMEFRAMES`.
+    """
 
     modality: str
     urgency: str
     reason: str
     source: str
+    site: str | None = None
+    timeframe: str = "routine"
+    sources: tuple[str, ...] = ()
 
 
 class ImagingAdvice(NamedTuple):
@@ -139,6 +157,7 @@ class Result(NamedTuple):
         ids.update(note.source for note in self.notes)
         if self.imaging.source:
             ids.add(self.imaging.source)
+        ids.update(source for study in self.imaging.studies for source in study.sources)
         ids.update(study.source for study in self.imaging.studies)
         if self.scope.source:
             ids.add(self.scope.source)
@@ -185,7 +204,10 @@ class Result(NamedTuple):
                 "urgency": self.imaging.urgency,
                 "reason": self.imaging.reason,
                 "source": self.imaging.source,
-                "studies": [study._asdict() for study in self.imaging.studies],
+                "studies": [
+                    {**study._asdict(), "sources": list(study.sources)}
+                    for study in self.imaging.studies
+                ],
             },
             "scope": {
                 "applies": self.scope.applies,
@@ -197,6 +219,7 @@ class Result(NamedTuple):
                     "id": f.id,
                     "name": f.name,
                     "level": f.level,
+                    "timeframe": f.timeframe,
                     "advice": f.advice,
                     "source": f.source,
                 }
@@ -227,7 +250,7 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result
             rule.level,
             fill(rule.advice, q, answers),
             rule.source,
-            rule.timeframe,
+            rule.timeframe or level_timeframe(rule.level),
             rule.title,
         )
         for rule in out.red_flags
@@ -237,22 +260,32 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Result
     assert condition is not None  # the differential lists only known conditions
     imaging = _imaging(q, answers, leading)
     # The rules read after imaging may ask which studies it advises.
-    studies: Studies = frozenset(study.modality for study in imaging.studies)
+    advised = advised_studies(imaging.studies)
     return Result(
         questionnaire=q,
         answers=tuple(answers.items()),
         differential=differential,
         confidence=_confidence(q, answers, differential),
-        triage=_triage(q, answers, condition, raised, studies),
+        triage=_triage(q, answers, condition, raised, imaging.studies, advised),
         imaging=imaging,
-        red_flags=tuple(sorted(raised, key=lambda f: LEVEL_RANK[f.level])),
+        red_flags=tuple(
+            sorted(raised, key=lambda f: (LEVEL_RANK[f.level], TIMEFRAME_RANK[f.timeframe]))
+        ),
         notes=tuple(
             Note(fill(n.text, q, answers), n.source)
             for n in out.notes
-            if n.when is None or holds(n.when, answers, leading, studies)
+            if n.when is None or holds(n.when, answers, leading, advised)
         ),
         scope=_scope(q, answers, leading),
     )
+
+
+def advised_studies(studies: tuple[Study, ...]) -> Studies:
+    """The advised studies as an ``advised`` condition reads them: each modality, and each
+    modality at its site (:func:`~hamstring_cli.model.study_key`)."""
+    keys = {study.modality for study in studies}
+    keys.update(study_key(study.modality, study.site) for study in studies if study.site)
+    return frozenset(keys)
 
 
 def _scope(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ScopeAdvice:
@@ -388,17 +421,31 @@ def _triage(
     answers: Mapping[str, Answer],
     condition: ConditionDef,
     raised: tuple[RaisedFlag, ...],
-    studies: Studies = frozenset(),
+    studies: tuple[Study, ...],
+    advised: Studies = frozenset(),
 ) -> TriageAdvice:
-    rule = _condition_rule(condition, answers, condition.id, studies)
+    """The level and timeframe: the most pressing of the condition's, the questionnaire's own
+    triage rules', the flags' and the studies'.
+
+    An advised study is never more pressing than the level it is shown under, and the heading's
+    timeframe is never later than any line under it.
+    """
+    rule = _condition_rule(condition, answers, condition.id, advised)
     condition_advice = fill(rule.advice, q, answers)
     # The questionnaire's own triage rules count whatever condition leads (a decision rule).
     general = [
         r
         for r in q.outcomes.triage
-        if r.when is None or holds(r.when, answers, condition.id, studies)
+        if r.when is None or holds(r.when, answers, condition.id, advised)
     ]
-    level = most_pressing([rule.level, *(r.level for r in general), *(f.level for f in raised)])
+    level = most_pressing(
+        [
+            rule.level,
+            *(r.level for r in general),
+            *(f.level for f in raised),
+            *(s.urgency for s in studies),
+        ]
+    )
     assert level is not None
     deciding = [f for f in raised if f.level == level]
     parts = [f.advice for f in deciding]
@@ -411,51 +458,70 @@ def _triage(
         parts.append(condition_advice)
         sources.append(rule.source)
     words = q.outcomes.levels.get(level)
-    label, timeframe, level_advice = (
-        (words.label, words.timeframe, words.advice)
-        if words
-        else (
-            level.capitalize(),
-            "",
-            "",
-        )
+    label, level_advice = (words.label, words.advice) if words else (level.capitalize(), "")
+    timeframe = most_urgent_timeframe(
+        [
+            rule.timeframe or level_timeframe(rule.level),
+            *(r.timeframe or level_timeframe(r.level) for r in general),
+            *(f.timeframe for f in raised),
+            *(s.timeframe for s in studies),
+        ]
     )
-    # A deciding red flag may say how soon within its level ("the same day").
-    timeframe = next((f.timeframe for f in deciding if f.timeframe), timeframe)
+    assert timeframe is not None
     advice = " ".join(p for p in [level_advice, *dict.fromkeys(parts)] if p)
     return TriageAdvice(
         level, label, timeframe, advice, condition_advice, tuple(dict.fromkeys(sources))
     )
 
 
+def _rule_timeframe(rule: ImagingRule) -> str:
+    return rule.timeframe or level_timeframe(rule.urgency or "routine")
+
+
 def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ImagingAdvice:
     matched = [r for r in q.outcomes.imaging if holds(r.when, answers, leading)]
     candidates = [r for r in matched if r.modality is not None]
     if candidates:
-        # sorted() is stable: file order breaks ties between equal urgencies, so X-ray rules
-        # that exclude a fracture come first when they are put first in the file.
-        ranked = sorted(candidates, key=lambda r: LEVEL_RANK[r.urgency or "routine"])
-        studies: dict[str, Study] = {}
+        # Most urgent first; sorted() is stable, so file order breaks ties: an X-ray rule that
+        # excludes a fracture comes first when it is put first in the file.
+        ranked = sorted(
+            candidates,
+            key=lambda r: (TIMEFRAME_RANK[_rule_timeframe(r)], LEVEL_RANK[r.urgency or "routine"]),
+        )
+        # One study a site (a rule without a site: one a modality). The first rule of a site is
+        # the most urgent and gives the study; every other rule there adds its reason, except
+        # a variant of one already speaking: the same modality, site and source (the file puts
+        # the most specific variant first, as a condition's triage rules do).
+        by_site: dict[tuple[str, str], list[ImagingRule]] = {}
         for rule in ranked:
             assert rule.modality is not None
-            # One study a modality: its most urgent reason (the first in this order).
-            studies.setdefault(
-                rule.modality,
+            key = ("site", rule.site) if rule.site else ("modality", rule.modality)
+            by_site.setdefault(key, []).append(rule)
+        studies: list[Study] = []
+        for rules in by_site.values():
+            first = rules[0]
+            assert first.modality is not None
+            speaking = [first]
+            seen: set[tuple[str | None, str]] = {(first.modality, first.source)}
+            for rule in rules[1:]:
+                if (rule.modality, rule.source) not in seen:
+                    seen.add((rule.modality, rule.source))
+                    speaking.append(rule)
+            reasons = dict.fromkeys(" ".join(fill(r.reason, q, answers).split()) for r in speaking)
+            studies.append(
                 Study(
-                    rule.modality,
-                    rule.urgency or "routine",
-                    fill(rule.reason, q, answers),
-                    rule.source,
-                ),
+                    first.modality,
+                    first.urgency or "routine",
+                    " ".join(reasons),
+                    first.source,
+                    first.site,
+                    _rule_timeframe(first),
+                    tuple(dict.fromkeys(r.source for r in speaking)),
+                )
             )
-        first = next(iter(studies.values()))
+        lead = studies[0]
         return ImagingAdvice(
-            True,
-            first.modality,
-            first.urgency,
-            first.reason,
-            first.source,
-            tuple(studies.values()),
+            True, lead.modality, lead.urgency, lead.reason, lead.source, tuple(studies)
         )
     none = next((r for r in matched if r.modality is None), None)
     if none is not None:

@@ -15,6 +15,9 @@ fails with the answers and the result when a property does not hold:
 - With a rupture leading, an unsure pop, bruise or gap never raises the confidence.
 - A direct fall or blow with no pop never gives a high-confidence rupture.
 - No advised study is more urgent than the triage level.
+- One study a site, ordered by timeframe; no study or red flag is due sooner than the result's
+  timeframe, and each timeframe lies within its level; a leading rupture keeps its MRI of the
+  hamstring origin whatever else is advised.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hamstring_cli.engine import Session
-from hamstring_cli.model import LEVEL_RANK, Answer, Questionnaire
+from hamstring_cli.model import LEVEL_RANK, LEVEL_TIMEFRAMES, TIMEFRAME_RANK, Answer, Questionnaire
 from hamstring_cli.scoring import score
 
 EMERGENCY_FLAGS = ("saddle_or_bladder", "both_legs", "tense_thigh")
@@ -90,10 +93,20 @@ def check_result(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> No
     # No study is more urgent than the level the result gives: the two never contradict.
     for study in imaging["studies"]:
         assert rank(study["urgency"]) >= rank(level), context
-    # Every advised study is listed once, most urgent first, and the first is the headline.
-    urgencies = [rank(s["urgency"]) for s in imaging["studies"]]
-    assert urgencies == sorted(urgencies), context
-    assert len(set(modalities)) == len(modalities), context
+    # One study a site, most urgent timeframe first (then level), and the first is the headline.
+    order = [(TIMEFRAME_RANK[s["timeframe"]], rank(s["urgency"])) for s in imaging["studies"]]
+    assert order == sorted(order), context
+    sites = [s["site"] for s in imaging["studies"]]
+    assert None not in sites and len(set(sites)) == len(sites), context
+    # No line under the heading is due sooner than the heading says.
+    timeframe = TIMEFRAME_RANK[result["triage"]["timeframe"]]
+    assert result["triage"]["timeframe"] in LEVEL_TIMEFRAMES[level], context
+    for item in (*imaging["studies"], *result["red_flags"]):
+        assert TIMEFRAME_RANK[item["timeframe"]] >= timeframe, context
+        assert item["timeframe"] in LEVEL_TIMEFRAMES[item.get("urgency", item.get("level"))]
+    # A red flag's study is added beside the others: a rupture keeps its hamstring-origin MRI.
+    if result["leading"] == "acute_rupture":
+        assert "hamstring origin" in sites, context
     if imaging["advised"]:
         first = imaging["studies"][0]
         assert (imaging["modality"], imaging["urgency"]) == (first["modality"], first["urgency"])

@@ -9,7 +9,8 @@ A case that fails means a rule is wrong, not the case: never bend a vignette to 
 optionally ``reason_contains`` / ``reason_not_contains``), ``red_flags`` (the exact set of ids),
 and optionally ``confidence`` (one level, or a list of the levels allowed), ``advice_contains``
 (words in the triage advice), ``notes_sources`` (sources of evidence notes that must be shown),
-``studies`` (every advised study as ``[modality, urgency]``, in order) and ``timeframe``.
+``studies`` (every advised study as ``[modality, urgency, site, timeframe]``, in order) and
+``timeframe`` (the result's, one of the machine-readable timeframes).
 """
 
 from __future__ import annotations
@@ -99,7 +100,9 @@ def test_case(questionnaire: Questionnaire, path: Path) -> None:
         allowed = allowed if isinstance(allowed, list) else [allowed]
         assert result["confidence"] in allowed, (story, result["differential"][:2])
     if "studies" in expect:
-        studies = [[s["modality"], s["urgency"]] for s in imaging["studies"]]
+        studies = [
+            [s["modality"], s["urgency"], s["site"], s["timeframe"]] for s in imaging["studies"]
+        ]
         assert studies == expect["studies"], (story, imaging["studies"])
     if "timeframe" in expect:
         assert result["triage"]["timeframe"] == expect["timeframe"], (story, result["triage"])

@@ -192,6 +192,29 @@ def test_placeholders_name_questions(tmp_path: Path) -> None:
     assert error.place.line == 24 and "{agee}" in error.message and "'age'" in error.message
 
 
+def test_a_timeframe_lies_within_its_level(tmp_path: Path) -> None:
+    body = (
+        (TREE + OUTCOMES).replace(
+            "advice: Usual care., source: R1}", "advice: x, source: R1, timeframe: same day}", 1
+        )
+        + "  red_flags:\n"
+        + "    - {id: f, when: {answered: age}, level: urgent, advice: x, source: R1,"
+        + " timeframe: within 48 hours}\n"
+        + "    - {id: g, when: {answered: age}, level: soon, advice: x, source: R1,"
+        + " timeframe: now}\n"
+        + "  imaging:\n"
+        + "    - {when: {answered: age}, modality: MRI, urgency: emergency, reason: x,"
+        + " source: R1, site: lumbar spine, timeframe: within 4 hours}\n"
+        + "    - {when: {answered: age}, modality: X-ray, urgency: urgent, reason: x,"
+        + " source: R1, site: pelvis, timeframe: routine}\n"
+    )
+    found = [d for d in found_in(tmp_path, body) if d.code == Code.TIMEFRAME_OUTSIDE_LEVEL.code]
+    assert [(d.place.line, d.place.column) for d in found] == [(24, 11), (31, 7), (34, 7)]
+    assert "triage rule 1 of 'rupture'" in found[0].message and "routine's" in found[0].message
+    assert "red flag 'g'" in found[1].message and "within 2 weeks" in found[1].message
+    assert "imaging rule 2" in found[2].message and "'routine'" in found[2].message
+
+
 def test_every_condition_needs_a_default_triage_rule(tmp_path: Path) -> None:
     body = (TREE + OUTCOMES).replace(
         "        - {level: routine, advice: Usual care., source: R1}\n    - id: strain",

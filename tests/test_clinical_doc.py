@@ -137,4 +137,4 @@ def test_a_small_questionnaire_renders() -> None:
     assert text.startswith("# Clinical logic: Small\n")
     assert text.endswith("\n") and not text.endswith("\n\n")
     assert "a path asks at most 3 questions" in text
-    assert "1. otherwise: **routine**. Fine. [R1]" in text
+    assert "1. otherwise: **routine, routine**. Fine. [R1]" in text

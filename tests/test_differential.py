@@ -102,6 +102,12 @@ BROKEN = [
     ("modality: MRI", "modality: CT"),
     ("modality: none, reason", "modality: none, urgency: soon, reason"),
     ("modality: MRI, urgency: soon,", "modality: MRI,"),
+    ("modality: none, reason", "modality: none, site: pelvis, reason"),
+    ("modality: MRI, urgency: soon,", "modality: MRI, urgency: soon, timeframe: soon,"),
+    (
+        "level: urgent, advice: x, source: R1}",
+        "level: urgent, advice: x, source: R1, timeframe: the same day}",
+    ),
     ("type: multi", "type: multiple"),
     ("    unit: years\n", "    unit: years\n    options: [{value: a, label: A}]\n"),
     ("    prompt: Any of these?\n", "    prompt: Any of these?\n    min: 1\n"),
@@ -157,7 +163,11 @@ FINE = [
     ("  - {id: R1, citation: Source one.}", "  - {id: R1, citation: Source one., verified: false}"),
     (
         "level: urgent, advice: x, source: R1}",
-        "level: urgent, advice: x, source: R1, timeframe: the same day}",
+        "level: urgent, advice: x, source: R1, timeframe: same day}",
+    ),
+    (
+        "modality: MRI, urgency: soon,",
+        "modality: MRI, urgency: soon, site: hamstring origin, timeframe: within 2 weeks,",
     ),
     ("weight: -1.5", "weight: -1000"),
     ("max_uncertain_fraction: 0.5", "max_uncertain_fraction: 1"),

@@ -259,7 +259,7 @@ def test_reference_url_and_verified_and_a_red_flag_timeframe_reach_the_model(
             "outcomes:\n  conditions:\n    - id: c1\n      label: C\n"
             "      triage: [{level: routine, advice: x, source: R1}]\n"
             "  red_flags:\n    - {id: f, when: {answered: a}, level: urgent, advice: x, "
-            "source: R1, timeframe: the same day}\n"
+            "source: R1, timeframe: same day}\n"
         )
         .replace(
             "{id: R1, citation: Source one.}",
@@ -271,4 +271,4 @@ def test_reference_url_and_verified_and_a_red_flag_timeframe_reach_the_model(
     first, second = q.references
     assert (first.url, first.verified) == ("https://doi.org/10.1/x", True)
     assert (second.url, second.verified) == (None, False)
-    assert q.outcomes.red_flags[0].timeframe == "the same day"
+    assert q.outcomes.red_flags[0].timeframe == "same day"

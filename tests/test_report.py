@@ -143,7 +143,8 @@ def test_markdown_has_everything_a_clinical_note_needs() -> None:
         "a pop at injury",
         "a pop is not overuse",
         "Urgent",
-        "urgent timeframe",
+        "Urgent",
+        "within days",
         "See a surgeon on day 12.",
         "MRI",
         "Torn or not.",
@@ -199,7 +200,7 @@ def test_text_on_a_terminal_has_a_coloured_banner_and_a_table() -> None:
     assert BOX_DRAWING.search(out)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "URGENT" in plain
-    assert "urgent timeframe" in plain
+    assert "URGENT: within days" in plain
     for needed in ("Rupture (tendon avulsion)", "a pop at injury", "MRI", "Foot drop", "R1"):
         assert needed in plain
 

@@ -117,7 +117,15 @@ def test_a_pop_leads_to_rupture_with_its_reasons_and_day_count() -> None:
         "reason": "For the tendon.",
         "source": "R1",
         "studies": [
-            {"modality": "MRI", "urgency": "urgent", "reason": "For the tendon.", "source": "R1"}
+            {
+                "modality": "MRI",
+                "urgency": "urgent",
+                "reason": "For the tendon.",
+                "source": "R1",
+                "site": None,
+                "timeframe": "within days",
+                "sources": ["R1"],
+            }
         ],
     }
     assert result["red_flags"] == []
@@ -171,3 +179,87 @@ def test_answers_in_the_result_are_the_path_in_order_and_json_ready() -> None:
     assert result["answers"] == {"flags": ["lump"], "pop": "no", "sit": "no", "days": 50}
     assert result["triage"]["level"] == "soon"  # type: ignore[index]
     assert [r["id"] for r in result["references"]] == ["R1", "R2", "R3"]  # type: ignore[attr-defined]
+
+
+def studies_questionnaire() -> Questionnaire:
+    """Imaging rules for two sites: a flag's study beside the condition's, variants, merging."""
+    base = questionnaire()
+    out = base.outcomes
+    return Questionnaire(
+        id=base.id,
+        version=base.version,
+        title=base.title,
+        disclaimer=base.disclaimer,
+        references=base.references,
+        questions=base.questions,
+        outcomes=out._replace(
+            imaging=(
+                # The most specific variant of the origin MRI first, then the general one.
+                ImagingRule(
+                    Compare("days", "lte", 42),
+                    "MRI",
+                    "urgent",
+                    "Day {days}: inside the window.",
+                    "R1",
+                    site="origin",
+                ),
+                ImagingRule(Equals("pop", "yes"), "MRI", "urgent", "Torn?", "R1", site="origin"),
+                # Another reason for the same site and modality, from another source.
+                ImagingRule(
+                    Contains("flags", ("lump",)),
+                    "MRI",
+                    "soon",
+                    "And the lump.",
+                    "R3",
+                    site="origin",
+                    timeframe="within 2 weeks",
+                ),
+                # A flag's study at another site, sooner than the origin's.
+                ImagingRule(
+                    Contains("flags", ("saddle",)),
+                    "MRI",
+                    "emergency",
+                    "Spine now.",
+                    "R3",
+                    site="lumbar spine",
+                    timeframe="within 4 hours",
+                ),
+            )
+        ),
+    )
+
+
+def test_a_flags_study_goes_beside_the_others_and_a_site_is_imaged_once() -> None:
+    q = studies_questionnaire()
+    answers = {"flags": ("saddle", "lump"), "pop": "yes", "sit": "no", "days": 6}
+    studies = score(q, answers).imaging.studies
+    assert [(s.site, s.modality, s.urgency, s.timeframe) for s in studies] == [
+        ("lumbar spine", "MRI", "emergency", "within 4 hours"),
+        ("origin", "MRI", "urgent", "within days"),
+    ]
+    origin = studies[1]
+    # The variant from the same source says nothing more; the other source's reason follows.
+    assert origin.reason == "Day 6: inside the window. And the lump."
+    assert origin.sources == ("R1", "R3")
+    result = score(q, answers)
+    assert (result.triage.level, result.triage.timeframe) == ("emergency", "now")
+
+
+def test_the_result_is_never_later_than_a_study() -> None:
+    q = studies_questionnaire()
+    # The lump flag alone is 'soon'; the origin MRI (urgent, within days) makes the result urgent.
+    result = score(q, {"flags": ("lump",), "pop": "yes", "sit": "no", "days": 50})
+    assert [(s.site, s.timeframe) for s in result.imaging.studies] == [("origin", "within days")]
+    assert result.imaging.studies[0].reason == "Torn? And the lump."
+    assert (result.triage.level, result.triage.timeframe) == ("urgent", "within days")
+    flags = result.to_dict()["red_flags"]
+    assert flags == [
+        {
+            "id": "lump",
+            "name": "Lump",
+            "level": "soon",
+            "timeframe": "within 2 weeks",
+            "advice": "Ultrasound.",
+            "source": "R3",
+        }
+    ]

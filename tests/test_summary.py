@@ -24,7 +24,7 @@ from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.render.text import DECISION_LINES, decision_text, render_text
-from hamstring_cli.render.words import SNAKE_CASE
+from hamstring_cli.render.words import SNAKE_CASE, study_words, timeframe_words
 from hamstring_cli.resources import bundled_dir
 from hamstring_cli.scoring import Result, score
 
@@ -67,7 +67,8 @@ def test_the_decision_fits_one_screen_and_says_what_decides(make, terminal: bool
     assert result.triage.label.upper() in flat
     assert f"Most likely: {result.differential[0].label}" in flat
     for study in result.imaging.studies:
-        assert f"{study.modality}, {study.urgency}" in flat, study
+        what = study_words(study.modality, study.site)
+        assert f"{what}, {timeframe_words(study.timeframe)}" in flat, study
     for flag in result.red_flags:
         assert flag.name in flat, flag.id
     if not result.red_flags:

@@ -23,7 +23,7 @@ from typing import Any
 
 from hamstring_cli.errors import Diagnostic
 from hamstring_cli.fhir import canonical, questionnaire_url, system
-from hamstring_cli.model import Answer, Questionnaire
+from hamstring_cli.model import TIMEFRAME_WORDS, Answer, Questionnaire
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 SNOMED = "http://snomed.info/sct"
@@ -148,7 +148,7 @@ def to_bundle(
                     "display": triage["label"],
                 }
             ],
-            "text": f"{triage['label']}: {triage['timeframe']}",
+            "text": f"{triage['label']}: {TIMEFRAME_WORDS.get(triage['timeframe'], '')}",
         },
         "note": [{"text": text} for text in notes if text],
         "method": rules,
@@ -226,7 +226,8 @@ def _service_request(
     q: Questionnaire, study: Mapping[str, Any], subject: dict[str, str], urls: Mapping[str, str]
 ) -> dict[str, object]:
     reference = next((r for r in q.references if r.id == study["source"]), None)
-    notes = [f"Urgency: {study['urgency']}."]
+    timeframe = study.get("timeframe")
+    notes = [f"Urgency: {study['urgency']}" + (f", {timeframe}." if timeframe else ".")]
     if reference is not None:
         notes.append(f"Source: {reference.citation}")
     return {
@@ -248,7 +249,9 @@ def _service_request(
                     "display": study["modality"],
                 }
             ],
-            "text": study["modality"],
+            "text": f"{study['modality']} of the {study['site']}"
+            if study.get("site")
+            else study["modality"],
         },
         "subject": subject,
         "reasonCode": [{"text": study["reason"]}],

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from hamstring_cli.render.words import flag_action, reference_words
+from hamstring_cli.render.words import (
+    flag_action,
+    reference_words,
+    study_words,
+    timeframe_words,
+)
 from hamstring_cli.scoring import ImagingAdvice, Ranked, Result
 
 
@@ -60,8 +65,9 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     out += ["## Imaging", ""]
     if imaging.advised and imaging.studies:
         out += [
-            f"- **{study.modality}**, {study.urgency}: {_inline(study.reason)}"
-            f"{_cite((study.source,))}"
+            f"- **{_inline(study_words(study.modality, study.site))}**,"
+            f" {timeframe_words(study.timeframe)}: {_inline(study.reason)}"
+            f"{_cite(study.sources or (study.source,))}"
             for study in imaging.studies
         ]
     elif imaging.advised:
@@ -80,7 +86,8 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
             level = words.label.lower() if words is not None else flag.level
             name = _inline(flag.name)
             action = _inline(flag_action(flag.name, flag.advice))
-            out.append(f"- **{name}: {level}**. {action}{_cite((flag.source,))}")
+            when = timeframe_words(flag.timeframe)
+            out.append(f"- **{name}: {level}, {when}**. {action}{_cite((flag.source,))}")
     else:
         out.append("None raised.")
     out.append("")
@@ -112,7 +119,8 @@ def _condition(rank: int, condition: Ranked) -> list[str]:
 
 
 def _timeframe(result: Result) -> str:
-    return f" ({_inline(result.triage.timeframe)})" if result.triage.timeframe else ""
+    words = timeframe_words(result.triage.timeframe)
+    return f" ({words})" if words and words != result.triage.label.lower() else ""
 
 
 def _cite(sources: tuple[str, ...]) -> str:

@@ -25,11 +25,14 @@ from rich.text import Text
 from hamstring_cli.render.words import (
     first_clause,
     flag_action,
+    heading_words,
     reference_words,
     sentence,
+    study_words,
+    timeframe_words,
     without_asides,
 )
-from hamstring_cli.scoring import Finding, RaisedFlag, Ranked, Result, Study
+from hamstring_cli.scoring import Finding, RaisedFlag, Ranked, Result
 
 #: Narrower than this, the differential is a list rather than a table of four columns: at 80
 #: columns a table leaves the findings a column of two or three words a line.
@@ -213,7 +216,7 @@ def _decision_renderables(result: Result, look: _Look, width: int) -> list[Rende
     assert chosen is not None
     _, banner_lines, after_lines = chosen
     triage = result.triage
-    heading = triage.label.upper() + (f": {triage.timeframe}" if triage.timeframe else "")
+    heading = heading_words(triage.label, triage.timeframe)
     body = Text()
     for number, (line, style) in enumerate(banner_lines):
         body.append(("\n" if number else "") + line, style="" if look.plain else style)
@@ -262,11 +265,7 @@ def _decision_entries(result: Result, detail: _Detail) -> tuple[list[_Line], lis
 
     after: list[_Line] = []
     imaging = result.imaging
-    studies = imaging.studies or (
-        (Study(imaging.modality, imaging.urgency or "", imaging.reason, imaging.source or ""),)
-        if imaging.advised and imaging.modality
-        else ()
-    )
+    studies = imaging.studies
     if not studies:
         after.append(_Line(f"Imaging: none now. {sentence(first_clause(imaging.reason))}"))
     else:
@@ -275,7 +274,8 @@ def _decision_entries(result: Result, detail: _Detail) -> tuple[list[_Line], lis
         )
         for study in studies:
             why = f": {first_clause(study.reason)}" if detail.reasons else ""
-            after.append(_Line(f"• {study.modality}, {study.urgency}{why}", "", "  ", "    "))
+            what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
+            after.append(_Line(f"• {what}{why}", "", "  ", "    "))
     if not result.red_flags:
         after.append(_Line("Red flags: none raised"))
     else:
@@ -309,9 +309,7 @@ def _flag_heading(result: Result, flag: RaisedFlag) -> str:
     """'Possible cauda equina syndrome: emergency': the flag's name and its level in words."""
     level = result.questionnaire.outcomes.levels.get(flag.level)
     label = level.label.lower() if level is not None else flag.level
-    # A flag's own timeframe ('the same day') is sharper than its level's ('within days').
-    when = f", {flag.timeframe}" if flag.timeframe else ""
-    return f"{flag.name}: {label}{when}"
+    return f"{flag.name}: {label}, {timeframe_words(flag.timeframe)}"
 
 
 def _shorten(text: str, width: int) -> str:
@@ -382,8 +380,9 @@ def _imaging(result: Result, look: _Look, width: int) -> list[RenderableType]:
     lines: list[RenderableType] = [look.heading("Imaging")]
     if imaging.advised and imaging.studies:
         for study in imaging.studies:
-            source = f" [{study.source}]" if study.source else ""
-            words = f"• {study.modality}, {study.urgency}: {study.reason}{source}"
+            source = f" [{', '.join(study.sources or (study.source,))}]"
+            what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
+            words = f"• {what}: {study.reason}{source}"
             lines.append(_hanging(words, width, "", "  "))
     elif imaging.advised:
         source = f" [{imaging.source}]" if imaging.source else ""

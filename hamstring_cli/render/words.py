@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from hamstring_cli.model import id_words
+from hamstring_cli.model import TIMEFRAME_WORDS, id_words
 
 #: Where a first clause ends: a semicolon, or a full stop before a space.
 _CLAUSE_END = re.compile(r";\s|\.\s|\.$")
@@ -85,3 +85,21 @@ def without_asides(text: str) -> str:
     """Text without its bracketed asides: 'a pop (LR+ 10.2, ...)' -> 'a pop'."""
     shorter = re.sub(r"\s*\([^()]*\)", "", " ".join(text.split())).strip()
     return shorter or text
+
+
+def timeframe_words(timeframe: str) -> str:
+    """A timeframe as a sentence reads it: 'same day' -> 'the same day'."""
+    return TIMEFRAME_WORDS.get(timeframe, timeframe)
+
+
+def study_words(modality: str, site: str | None) -> str:
+    """A study in words: 'MRI of the hamstring origin', 'X-ray of the pelvis', 'MRI'."""
+    return f"{modality} of the {site}" if site else modality
+
+
+def heading_words(label: str, timeframe: str) -> str:
+    """A decision's heading: 'URGENT: the same day'; 'ROUTINE' alone, not 'ROUTINE: routine'."""
+    words = timeframe_words(timeframe)
+    if not words or words.lower() == label.lower():
+        return label.upper()
+    return f"{label.upper()}: {words}"
