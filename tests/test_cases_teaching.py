@@ -24,12 +24,12 @@ from hamstring_cli.cases import (
 from hamstring_cli.cli import app
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Code, Diagnostic
-from hamstring_cli.explain import explain
+from hamstring_cli.explain import explain, study_names
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.practice import outcome_of
 from hamstring_cli.resources import bundled_dir
-from hamstring_cli.scoring import score
+from hamstring_cli.scoring import Result, score
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = REPO / "questionnaires" / "proximal_hamstring.yaml"
@@ -110,7 +110,13 @@ def test_every_what_if_of_a_case_replays_to_what_it_claims(
         assert pending is None
         replayed = score(questionnaire, {s.question.id: s.answer for s in steps})
         assert (replayed.leading, replayed.triage.level) == (change.leading, change.level)
-        assert (replayed.leading, replayed.triage.level) != (base.leading, base.triage.level)
+        assert study_names(replayed) == change.studies
+        assert replayed.scope.applies is change.applies
+
+        def outcome(result: Result) -> tuple[object, ...]:
+            return (result.leading, result.triage.level, study_names(result), result.scope.applies)
+
+        assert outcome(replayed) != outcome(base)
     for opened in explanation.needs_more_answers:
         _, pending = Session(questionnaire, {**run.answers, opened.question: opened.after}).walk()
         assert pending is not None and pending.id == opened.asks
