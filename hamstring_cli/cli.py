@@ -152,6 +152,8 @@ def check(
                 continue
             print_diagnostics(error.diagnostics)
             continue
+        # A teaching case given after it names it by its id.
+        loaded.setdefault(q.id, q)
         warnings = [d for d in check_questionnaire(q) if d.severity == "warning"]
         print_diagnostics(warnings)
         shown = escape(str(path))
@@ -328,6 +330,16 @@ def practice(
             metavar="DIR",
         ),
     ] = None,
+    questionnaire: Annotated[
+        str | None,
+        typer.Option(
+            "--questionnaire",
+            "-q",
+            help="Only the cases of this questionnaire (a file, or the id of a bundled one); "
+            "default: every case.",
+            metavar="PATH|ID",
+        ),
+    ] = None,
     guess: Annotated[
         str | None,
         typer.Option(
@@ -379,6 +391,11 @@ def practice(
         else sorted(p for p in folder.glob("*.y*ml") if p.is_file())
     )
     library = read_cases(files)
+    if questionnaire is not None:
+        wanted = load(questionnaire).id
+        library = [c for c in library if c.questionnaire == wanted]
+        if not library:
+            fail(f"no teaching cases for the questionnaire '{wanted}'")
     if not library:
         fail(f"no teaching cases in {folder / 'cases' if cases_dir is None else folder}")
     if list_cases:

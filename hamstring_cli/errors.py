@@ -223,7 +223,7 @@ class Code:
         "source '{source}' is in neither the case's nor the questionnaire's references{hint}",
     )
     CASE_OTHER_QUESTIONNAIRE = Detail(
-        "E305", "the case is written for '{named}', but is checked against '{actual}'"
+        "E305", "the case is written for '{named}', but is checked against '{actual}'{fix}"
     )
     CASE_DUPLICATE_CASE = Detail("E306", "duplicate case id '{id}' (also in {other})")
     CASE_UNKNOWN_CASE = Detail("E307", "no case '{id}'{hint}; --list shows them all: {allowed}")

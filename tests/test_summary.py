@@ -30,12 +30,17 @@ from hamstring_cli.scoring import Result, score
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
-VIGNETTES = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+LIBRARY = ROOT / "tests" / "cases"
+#: Every vignette: the default questionnaire's, then each other one's in its folder.
+VIGNETTES = sorted(LIBRARY.glob("*.yaml")) + sorted(LIBRARY.glob("*/*.yaml"))
 TEACHING = read_cases(bundled_cases(bundled_dir()))
 
 
 def vignette(path: Path) -> Result:
-    q = load_questionnaire(QUESTIONNAIRE)
+    from hamstring_cli.resources import resolve_questionnaire
+
+    name = None if path.parent == LIBRARY else path.parent.name
+    q = load_questionnaire(resolve_questionnaire(name) if name else QUESTIONNAIRE)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     answers = {qid: q.question(qid).validate(raw) for qid, raw in data["answers"].items()}
     return score(q, Session(q, answers).path_answers)
