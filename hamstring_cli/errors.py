@@ -118,6 +118,11 @@ class Code:
     TOO_COMPLEX = Detail("E009", "the document is too complex to read safely: {detail}")
     BAD_NUMBER = Detail("E018", "'{value}' cannot be read as a number; allowed: {expected}")
     JSON_SYNTAX = Detail("E019", "JSON syntax error: {detail}")
+    BAD_FHIR_BASE = Detail(
+        "E021",
+        "{variable} is '{value}'; allowed: an http:// or https:// address without spaces, a "
+        "query or a fragment (https://fhir.example.org/fhir)",
+    )
     # Shape of a questionnaire
     WRONG_TYPE = Detail("E010", "{what} must be {expected}, not {actual}")
     MISSING_KEY = Detail("E011", "{what} is missing the required key '{key}'")
