@@ -186,7 +186,9 @@ def test_every_case_bundle_validates(q: Questionnaire) -> None:
         assert kinds[:4] == ["Patient", "QuestionnaireResponse", "Observation", "RiskAssessment"]
         studies = result["imaging"]["studies"]
         requests = [e["resource"] for e in bundle["entry"][4:]]
-        assert [r["code"]["text"] for r in requests] == [s["modality"] for s in studies]
+        assert [r["code"]["text"] for r in requests] == [
+            f"{s['modality']} of the {s['site']}" for s in studies
+        ]
         assert all(r["intent"] == "proposal" for r in requests)
         urls = {e["fullUrl"] for e in bundle["entry"]}
         assert all(u.startswith("urn:uuid:") for u in urls) and len(urls) == len(kinds)
