@@ -8,7 +8,6 @@ question that follows it.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import Any
