@@ -221,3 +221,24 @@ def test_outside_the_rule_is_not_no_x_ray_needed() -> None:
     assert "No X-ray is needed" in inside.imaging.reason
     assert "No X-ray is needed" not in outside.imaging.reason
     assert (inside.triage.level, outside.triage.level) == ("routine", "soon")
+
+
+def test_the_reports_say_the_rule_does_not_apply_in_its_words() -> None:
+    from hamstring_cli.render.markdown import render_markdown
+    from hamstring_cli.render.text import decision_text, render_text
+
+    answers: dict[str, Any] = {
+        "red_flags": (),
+        "age": 30,
+        "days_since_injury": 14,
+        "bear_weight_immediately": "yes",
+        "bear_weight_now": "yes",
+        "pain_malleolar_zone": "no",
+        "pain_midfoot_zone": "no",
+    }
+    result = score(Q, Session(Q, answers).path_answers)
+    reason = " ".join(result.scope.reason.split())
+    assert "14 days" in reason
+    assert f"Outside the rule: {reason}" in " ".join(decision_text(result).split())
+    assert f"Does not apply: {reason}" in " ".join(render_text(result).split())
+    assert f"the rule **does not apply**. {reason}" in render_markdown(result)

@@ -95,6 +95,7 @@ def render_reasoning(result: Result, console: Console) -> None:
     width = console.width
     parts: list[RenderableType] = []
     parts += _differential(result, look, width)
+    parts += _scope(result, look, width)
     parts += _imaging(result, look, width)
     parts += _red_flags(result, look, width)
     parts += _notes(result, look, width)
@@ -254,6 +255,9 @@ def _decision_entries(result: Result, detail: _Detail) -> tuple[list[_Line], lis
         ):
             action = f"{action} {first_clause(triage.condition_advice)}."
         banner.append(_Line(action))
+    if not result.scope.applies:
+        # Said whole, before the condition: the rule cannot decide, which is not "no imaging".
+        banner.append(_Line(f"Outside the rule: {result.scope.reason}", "bold", "", "  "))
     leading = result.differential[0]
     banner.append(
         _Line(f"Most likely: {leading.label}, confidence {result.confidence}", "bold", "", "  ")
@@ -394,6 +398,16 @@ def _imaging(result: Result, look: _Look, width: int) -> list[RenderableType]:
         source = f" [{imaging.source}]" if imaging.source else ""
         lines.append(_hanging(f"Not advised now: {imaging.reason}{source}", width, "", ""))
     return [*lines, Text("")]
+
+
+def _scope(result: Result, look: _Look, width: int) -> list[RenderableType]:
+    """Whom the rules cover, for a questionnaire that declares it: applies or not, and why."""
+    scope = result.scope
+    if scope.applies and not result.questionnaire.outcomes.scope.exclusions:
+        return []
+    source = f" [{scope.source}]" if scope.source else ""
+    words = ("Applies: " if scope.applies else "Does not apply: ") + scope.reason + source
+    return [look.heading("Scope"), _hanging(words, width, "", ""), Text("")]
 
 
 def _red_flags(result: Result, look: _Look, width: int) -> list[RenderableType]:
