@@ -222,18 +222,24 @@ class _Checker:
 
     def conditions(self) -> None:
         for condition, where, rule_at in self.all_conditions():
+            studies_known = where in ("studies", "named")
             for part, inside in _parts(condition):
-                at = part.at or rule_at
                 if inside is None:
+                    at = part.at or rule_at
+                    if isinstance(part, QUESTION_CONDITIONS):
+                        self.on_question(part, at)
+                        continue
                     if isinstance(part, Leading):
                         self.leading(part, where == "route", at)
-                    elif isinstance(part, QUESTION_CONDITIONS):
-                        self.on_question(part, at)
-                # Read through a named rule, the place of the reference is named.
-                at = inside.at if inside is not None and inside.at else at
-                if isinstance(part, Leading) and inside is not None and where == "route":
-                    self.add(Code.LEADING_IN_ROUTE, at)
-                if isinstance(part, Advised) and where not in ("studies", "named"):
+                        continue
+                else:
+                    # Read through a named rule: its own parts are checked where it is written;
+                    # here only what this place forbids, at the place that names it.
+                    at = inside.at or part.at or rule_at
+                    if isinstance(part, Leading) and where == "route":
+                        self.add(Code.LEADING_IN_ROUTE, at)
+                        continue
+                if isinstance(part, Advised) and not studies_known:
                     what = "a route" if where == "route" else where
                     self.add(Code.ADVISED_TOO_EARLY, at, what=what)
 
@@ -337,13 +343,11 @@ class _Checker:
         for score in outcomes.scores:
             if score.condition not in self.condition_ids:
                 self.unknown_condition(score.condition, score.at)
-        sourced: list[tuple[str, Place | None]] = []
         for definition in outcomes.conditions:
             self.triage_order(definition.id, definition.triage, definition.at)
-        for _text, _, at, source in self.shown_texts():
-            if source is not None:
-                sourced.append((source, at))
-        texts = [(text, at) for text, _, at, _ in self.shown_texts()]
+        shown = list(self.shown_texts())
+        sourced = [(source, at) for _, _, at, source in shown if source is not None]
+        texts = [(text, at) for text, _, at, _ in shown if "{" in text]
         for definition in outcomes.conditions:
             for number, rule in enumerate(definition.triage, start=1):
                 what = f"triage rule {number} of '{definition.id}'"
@@ -756,19 +760,21 @@ def _holds3(
     return False if true + unknown < condition.needed else None
 
 
-def _parts(
-    condition: Condition, inside: Named | None = None
-) -> Iterator[tuple[Condition, Named | None]]:
-    """The condition and every condition in it, each with the outermost named rule it is read
-    through (None when written in place)."""
-    yield condition, inside
-    if isinstance(condition, (All, AnyOf, AtLeast)):
-        for item in condition.items:
-            yield from _parts(item, inside)
-    elif isinstance(condition, Not):
-        yield from _parts(condition.item, inside)
-    elif isinstance(condition, Named):
-        yield from _parts(condition.item, inside or condition)
+def _parts(condition: Condition) -> list[tuple[Condition, Named | None]]:
+    """The condition and every condition in it, depth first, each with the outermost named rule
+    it is read through (None when written in place)."""
+    out: list[tuple[Condition, Named | None]] = []
+    stack: list[tuple[Condition, Named | None]] = [(condition, None)]
+    while stack:
+        part, inside = stack.pop()
+        out.append((part, inside))
+        if isinstance(part, (All, AnyOf, AtLeast)):
+            stack.extend((item, inside) for item in reversed(part.items))
+        elif isinstance(part, Not):
+            stack.append((part.item, inside))
+        elif isinstance(part, Named):
+            stack.append((part.item, inside or part))
+    return out
 
 
 def _requires(condition: Condition, question: str) -> bool:
