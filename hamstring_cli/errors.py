@@ -185,8 +185,9 @@ class Code:
         "placeholder '{{{name}}}' can be shown when '{name}' was not asked (on the path "
         "{path}); give it words for that case: '{{{name}|...}}'",
     )
+    # The same problem as E103 (not a value the question takes), said as what to fix.
     QUOTED_NUMBER = Detail(
-        "E134",
+        "E103",
         "'{value}' in quotes is text, but '{question}' takes whole numbers: write {value} "
         "without the quotes",
     )

@@ -257,5 +257,7 @@ def test_a_placeholder_its_condition_reads_or_every_path_asks_is_accepted(
 
 def test_a_number_in_quotes_for_an_integer_question_names_the_quotes(tmp_path: Path) -> None:
     body = RULE.replace("when: {question: age, gte: 100}", 'when: {question: age, equals: "100"}')
-    found = only(diagnostics_of(write_questionnaire(tmp_path, body)), Code.QUOTED_NUMBER.code)
+    found = only(diagnostics_of(write_questionnaire(tmp_path, body)), Code.VALUE_NOT_OPTION.code)
+    assert found.code == Code.QUOTED_NUMBER.code == "E103"
     assert "without the quotes" in found.message and "'age'" in found.message
+    assert "not an option" not in found.message
