@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="hamstring",
     help=(
-        "Triage questionnaire for pain at the back of the thigh and buttock: acute proximal "
-        "hamstring rupture or tendinopathy, the other differentials, red flags and imaging. "
-        "Decision support for clinicians and students, not a diagnosis."
+        "Triage questionnaires written in YAML: by default, pain at the back of the thigh and "
+        "buttock (acute proximal hamstring rupture or tendinopathy, the other differentials, red "
+        "flags and imaging); with --questionnaire ottawa-ankle, the Ottawa ankle and foot rules "
+        "('hamstring list' shows them all). Decision support for clinicians and students, not a "
+        "diagnosis."
     ),
     add_completion=False,
     pretty_exceptions_enable=False,
