@@ -42,13 +42,8 @@ VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
     "tender_fifth_metatarsal": ("choice", ("yes", "no")),
     "tender_navicular": ("choice", ("yes", "no")),
 }
-#: The red flag each safety-screen answer raises.
-FLAGS = {
-    "open_wound": "open_fracture",
-    "neurovascular": "neurovascular",
-    "deformity": "deformity",
-    "high_energy": "high_energy",
-}
+#: The red flag each safety-screen answer raises: a flag of the same id.
+FLAGS = {value: value for value in VOCABULARY["red_flags"][1]}
 YES_NO = ("yes", "no")
 
 
