@@ -42,7 +42,7 @@ from hamstring_cli.model import (
     level_timeframe,
 )
 from hamstring_cli.question_types import kind
-from hamstring_cli.render.words import flag_name, plural
+from hamstring_cli.render.words import plural
 from hamstring_cli.report import OutputError, render, write_private
 from hamstring_cli.scoring import Result, alerts, score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
@@ -670,10 +670,11 @@ class _Screen:
         reference = q.reference(rule.source)
         source = f"{rule.source}: {reference.citation}" if reference else rule.source
         advice = " ".join(fill(rule.advice, q, answers).split())
-        after = "The intake goes on; this flag is in the summary."
+        # Nothing here says whether the intake goes on: whoever draws the next step says it.
+        after = "This red flag is kept for the summary."
         self.blank()
         if self.plain:
-            self.text(f"!! RED FLAG: {label.upper()}: {flag_name(rule.id, rule.advice)}")
+            self.text(f"!! RED FLAG: {label.upper()}: {rule.title}")
             self.text(advice)
             self.text(f"Level: {when}. Source {source}")
             self.text(after)
@@ -685,7 +686,8 @@ class _Screen:
 
         style = LEVEL_STYLES.get(rule.level, "bold")
         border = "yellow" if rule.level in ("soon", "routine") else "red"
-        body = Text(advice + "\n\n", style="bold")
+        body = Text(rule.title + "\n", style="bold")
+        body.append(advice + "\n\n", style="bold")
         body.append(f"Level: {when}\nSource {source}\n", style="dim")
         body.append(after, style="dim")
         self.console.print(

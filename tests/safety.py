@@ -184,6 +184,7 @@ def in_repair_window(answers: Mapping[str, Answer]) -> bool:
     return answers.get("days_since_injury", 0) <= 42  # type: ignore[operator]
 
 
+@pytest.mark.hazard("H01", "H05", "H06", "H09", "H11")
 def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> None:
     """The properties of the classes the literature vignettes found (see the docstring)."""
     flags = set(answers["red_flags"])  # type: ignore[arg-type]

@@ -194,3 +194,49 @@ def test_json_lists_contributions_and_changes() -> None:
     assert data["needs_more_answers"] == [
         {"question": "onset", "from": "sudden", "to": "gradual", "asks": "weeks"}
     ]
+
+
+def ottawa_answers(**changes: Answer) -> dict[str, Answer]:
+    """An adult with a tender lateral malleolus and a painless midfoot: one ankle series."""
+    answers: dict[str, Answer] = {
+        "red_flags": (),
+        "age": 30,
+        "days_since_injury": 1,
+        "bear_weight_immediately": "yes",
+        "bear_weight_now": "yes",
+        "pain_malleolar_zone": "yes",
+        "tender_lateral_malleolus": "yes",
+        "tender_medial_malleolus": "no",
+        "pain_midfoot_zone": "yes",
+        "tender_fifth_metatarsal": "no",
+        "tender_navicular": "no",
+    }
+    return {**answers, **changes}
+
+
+def test_a_change_of_the_imaging_alone_is_listed_and_replays() -> None:
+    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.resources import resolve_questionnaire
+
+    q = load_questionnaire(resolve_questionnaire("ottawa-ankle"))
+    answers = Session(q, ottawa_answers()).path_answers
+    found = {(c.question, c.after): c for c in explain(q, answers).what_if}
+    # A tender navicular adds the foot series: the leader and the level stay, the imaging does not.
+    navicular = found[("tender_navicular", "yes")]
+    assert navicular.changes == ["imaging"]
+    assert navicular.studies == ("X-ray of the ankle", "X-ray of the foot")
+    # Under 5 the rule does not apply: the scope and the imaging change.
+    young = found[("age", 4)]
+    assert {"imaging", "scope"} <= set(young.changes) and young.applies is False
+    for change in found.values():
+        replayed = score(q, Session(q, {**answers, change.question: change.after}).path_answers)
+        assert replayed.leading == change.leading
+        assert replayed.triage.level == change.level
+        assert replayed.scope.applies is change.applies
+        names = tuple(f"{s.modality} of the {s.site}" for s in replayed.imaging.studies)
+        assert names == change.studies
+    data: Any = explain(q, answers).to_dict()
+    entry = next(w for w in data["what_if"] if w["question"] == "tender_navicular")
+    assert entry["changes"] == ["imaging"]
+    assert entry["studies"] == ["X-ray of the ankle", "X-ray of the foot"]
+    assert "imaging: X-ray of the ankle; X-ray of the foot" in explain(q, answers).to_text()

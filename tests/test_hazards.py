@@ -45,7 +45,7 @@ from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.render.text import decision_text, render_text
-from hamstring_cli.render.words import flag_action, flag_name
+from hamstring_cli.render.words import flag_action
 from hamstring_cli.safe_yaml import read_document
 from hamstring_cli.safety_case import (
     CASE,
@@ -556,8 +556,8 @@ def pieces_of_advice(result: Result) -> dict[str, str]:
     if triage.condition_advice and triage.condition_advice in triage.advice:
         pieces["the condition's advice"] = triage.condition_advice
     for flag in result.red_flags:
-        pieces[f"the name of {flag.id}"] = flag_name(flag.id, flag.advice)
-        pieces[f"what to do for {flag.id}"] = flag_action(flag.id, flag.advice)
+        pieces[f"the name of {flag.id}"] = flag.name
+        pieces[f"what to do for {flag.id}"] = flag_action(flag.name, flag.advice)
     for study in result.imaging.studies:
         pieces[f"the reason for {study.modality}"] = study.reason
     pieces["the disclaimer"] = q.disclaimer

@@ -199,6 +199,7 @@ CLASSES: dict[str, dict[str, st.SearchStrategy[Answer]]] = {
 }
 
 
+@pytest.mark.hazard("H01", "H02", "H03", "H05", "H06", "H07", "H14", "H19")
 @pytest.mark.parametrize("name", list(CLASSES))
 def test_each_class_the_vignettes_found_is_safe(name: str) -> None:
     @settings(
