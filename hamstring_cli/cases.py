@@ -338,12 +338,21 @@ def check_case(case: Case, questionnaire: Questionnaire) -> list[Diagnostic]:
     """
     problems: list[Diagnostic] = []
     if case.questionnaire != questionnaire.id:
+        named = case.questionnaire
+        # A file name where the id belongs: the questionnaire it names is the one checked.
+        fix = (
+            f": a case names its questionnaire by id, not by file; write "
+            f"'questionnaire: {questionnaire.id}'"
+            if _looks_like_file(named)
+            else ""
+        )
         problems.append(
             diagnostic(
                 Code.CASE_OTHER_QUESTIONNAIRE,
                 case.place("questionnaire"),
-                named=case.questionnaire,
+                named=named,
                 actual=questionnaire.id,
+                fix=fix,
             )
         )
     valid, refused = validate_answers(case, questionnaire)
@@ -519,8 +528,9 @@ def check_case_file(
     """Check a file if it is a teaching case; None when it is not one (a questionnaire, say).
 
     A document whose top level has ``story`` and ``answers`` is a case. Its questionnaire is
-    found by the name the case gives (a bundled id, or a path beside the case file) and loaded
-    once per name into ``questionnaires``.
+    found by the id the case gives: one already in ``questionnaires`` (a questionnaire file given
+    to the same check registers there by its id), else a bundled one; it is loaded once per name
+    into ``questionnaires``. A file name in place of the id is refused with the id to write.
 
     Returns:
         Every diagnostic of the case, errors and warnings, in file order; the questionnaire's
@@ -547,7 +557,7 @@ def check_case_file(
 
 
 def case_questionnaire(case: Case, cache: dict[str, Questionnaire] | None = None) -> Questionnaire:
-    """Load the questionnaire a case names (a bundled id, or a path beside the case file).
+    """Load the questionnaire a case names by id (a bundled one).
 
     Raises:
         QuestionnaireError: the name finds no questionnaire, or it does not load.
@@ -555,8 +565,15 @@ def case_questionnaire(case: Case, cache: dict[str, Questionnaire] | None = None
     return _case_questionnaire(case, Path(case.source).parent, {} if cache is None else cache)
 
 
+def _looks_like_file(name: str) -> bool:
+    return "/" in name or os.sep in name or Path(name).suffix in (".yaml", ".yml", ".json")
+
+
 def _case_questionnaire(case: Case, folder: Path, cache: dict[str, Questionnaire]) -> Questionnaire:
     name = case.questionnaire
+    # A questionnaire already loaded under this id (given to the same check, say) comes first.
+    if name in cache:
+        return cache[name]
     beside = folder / name
     key = str(beside) if beside.is_file() else name
     if key not in cache:

@@ -43,21 +43,27 @@ from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, di
 from hamstring_cli.model import (
     END,
     LEVEL_TIMEFRAMES,
+    QUESTION_CONDITIONS,
+    Advised,
+    All,
     Answer,
     Answered,
+    AnyOf,
+    AtLeast,
     Compare,
     Condition,
     Contains,
     Equals,
     Leading,
-    OneOf,
+    Named,
+    Not,
     Question,
     Questionnaire,
     TriageRule,
     holds_so_far,
+    placeholder_parts,
     placeholders,
     questions_in,
-    walk_condition,
 )
 from hamstring_cli.question_types import kind
 
@@ -139,6 +145,9 @@ class _Checker:
         acyclic = self.cycles(graph)
         self.reachability(graph)
         self.required(graph)
+        if acyclic and not self.has_errors():
+            # Errors, so run whether or not the warnings' search is asked for.
+            self.placeholders_on_path(graph)
         if search and acyclic and not self.has_errors():
             self.feasibility(graph)
         return self.out
@@ -178,37 +187,63 @@ class _Checker:
 
     # -- conditions ----------------------------------------------------------------------------
 
-    def all_conditions(self) -> Iterator[tuple[Condition, bool, Place | None]]:
-        """Every condition with whether it routes, and the place of its rule."""
+    def all_conditions(self) -> Iterator[tuple[Condition, str, Place | None]]:
+        """Every condition with where it is read (``route``, ``studies`` for the rules that
+        may read the advised studies, or what it is), and the place of its rule.
+
+        A named rule's own condition comes once, with the named rules; where it is read, only
+        what its place forbids is checked (``leading`` in a route, ``advised`` too early).
+        """
+        for named in self.q.rules:
+            yield named.item, "named", named.at
         for question in self.q.questions:
             for route in question.routes:
-                yield route.when, True, route.at
+                yield route.when, "route", route.at
         outcomes = self.q.outcomes
         for definition in outcomes.conditions:
             for rule in definition.triage:
                 if rule.when is not None:
-                    yield rule.when, False, rule.at
+                    yield rule.when, "studies", rule.at
+        for rule in outcomes.triage:
+            if rule.when is not None:
+                yield rule.when, "studies", rule.at
+        for exclusion in outcomes.scope.exclusions:
+            yield exclusion.when, "a scope exclusion", exclusion.at
         for score in outcomes.scores:
-            yield score.when, False, score.at
+            yield score.when, "a score rule", score.at
         for flag in outcomes.red_flags:
-            yield flag.when, False, flag.at
+            yield flag.when, "a red flag", flag.at
         for imaging in outcomes.imaging:
-            yield imaging.when, False, imaging.at
+            yield imaging.when, "an imaging rule", imaging.at
         for note in outcomes.notes:
             if note.when is not None:
-                yield note.when, False, note.at
+                yield note.when, "studies", note.at
         for item in outcomes.safety_net:
             if item.when is not None:
-                yield item.when, False, item.at
+                yield item.when, "studies", item.at
 
     def conditions(self) -> None:
-        for condition, in_route, rule_at in self.all_conditions():
-            for part in walk_condition(condition):
-                at = part.at or rule_at
-                if isinstance(part, Leading):
-                    self.leading(part, in_route, at)
-                elif isinstance(part, (Equals, OneOf, Contains, Compare, Answered)):
-                    self.on_question(part, at)
+        for condition, where, rule_at in self.all_conditions():
+            studies_known = where in ("studies", "named")
+            for part, inside in _parts(condition):
+                if inside is None:
+                    at = part.at or rule_at
+                    if isinstance(part, QUESTION_CONDITIONS):
+                        self.on_question(part, at)
+                        continue
+                    if isinstance(part, Leading):
+                        self.leading(part, where == "route", at)
+                        continue
+                else:
+                    # Read through a named rule: its own parts are checked where it is written;
+                    # here only what this place forbids, at the place that names it.
+                    at = inside.at or part.at or rule_at
+                    if isinstance(part, Leading) and where == "route":
+                        self.add(Code.LEADING_IN_ROUTE, at)
+                        continue
+                if isinstance(part, Advised) and not studies_known:
+                    what = "a route" if where == "route" else where
+                    self.add(Code.ADVISED_TOO_EARLY, at, what=what)
 
     def leading(self, part: Leading, in_route: bool, at: Place | None) -> None:
         if in_route:
@@ -262,6 +297,9 @@ class _Checker:
             for value in values:
                 if isinstance(value, int):
                     self.in_range(question, value, at)
+                elif _is_whole_number(value):
+                    # '"4"' is text: the quotes, not the number, are the problem.
+                    self.add(Code.QUOTED_NUMBER, at, question=question.id, value=value)
                 else:
                     self.not_option(question, value, at)
             return
@@ -307,38 +345,23 @@ class _Checker:
         for score in outcomes.scores:
             if score.condition not in self.condition_ids:
                 self.unknown_condition(score.condition, score.at)
-        sourced: list[tuple[str, Place | None]] = []
-        texts: list[tuple[str | None, Place | None]] = [(outcomes.no_imaging_reason, None)]
-        # A level's advice may say {timeframe}: the result's timeframe in words.
-        texts += [
-            (level.advice.replace("{timeframe}", ""), None) for level in outcomes.levels.values()
-        ]
         for definition in outcomes.conditions:
             self.triage_order(definition.id, definition.triage, definition.at)
+        shown = list(self.shown_texts())
+        sourced = [(source, at) for _, _, at, source in shown if source is not None]
+        texts = [(text, at) for text, _, at, _ in shown if "{" in text]
+        for definition in outcomes.conditions:
             for number, rule in enumerate(definition.triage, start=1):
-                sourced.append((rule.source, rule.at))
-                texts += [(rule.advice, rule.at), (rule.summary, rule.at)]
                 what = f"triage rule {number} of '{definition.id}'"
                 self.timeframe(what, rule.timeframe, rule.level, rule.at)
-        for score in outcomes.scores:
-            sourced.append((score.source, score.at))
-            texts += [(score.reason, score.at), (score.summary, score.at)]
+        for number, rule in enumerate(outcomes.triage, start=1):
+            self.timeframe(f"outcome triage rule {number}", rule.timeframe, rule.level, rule.at)
         for flag in outcomes.red_flags:
-            sourced.append((flag.source, flag.at))
-            texts += [(flag.advice, flag.at), (flag.summary, flag.at)]
             self.timeframe(f"red flag '{flag.id}'", flag.timeframe, flag.level, flag.at)
         for number, imaging in enumerate(outcomes.imaging, start=1):
-            sourced.append((imaging.source, imaging.at))
-            texts += [(imaging.reason, imaging.at), (imaging.summary, imaging.at)]
             if imaging.urgency is not None:
                 what = f"imaging rule {number}"
                 self.timeframe(what, imaging.timeframe, imaging.urgency, imaging.at)
-        for note in outcomes.notes:
-            sourced.append((note.source, note.at))
-            texts.append((note.text, note.at))
-        for item in outcomes.safety_net:
-            sourced.append((item.source, item.at))
-            texts += [(item.text, item.at), (item.summary, item.at)]
         for source, at in sourced:
             if source and source not in self.reference_ids:
                 self.add(
@@ -353,6 +376,76 @@ class _Checker:
                     self.add(
                         Code.UNKNOWN_PLACEHOLDER, at, name=name, hint=did_you_mean(name, self.ids)
                     )
+
+    def shown_texts(self) -> Iterator[tuple[str, Condition | None, Place | None, str | None]]:
+        """Every text a result can show, with the condition under which it is shown (None:
+        always), its place and its source."""
+        outcomes = self.q.outcomes
+        yield outcomes.no_imaging_reason, None, None, None
+        for level in outcomes.levels.values():
+            # A level's advice may say {timeframe}: the result's timeframe in words.
+            yield level.advice.replace("{timeframe}", ""), None, None, None
+        for definition in outcomes.conditions:
+            for rule in definition.triage:
+                yield rule.advice, rule.when, rule.at, rule.source
+                if rule.summary is not None:
+                    yield rule.summary, rule.when, rule.at, rule.source
+        for rule in outcomes.triage:
+            yield rule.advice, rule.when, rule.at, rule.source
+            if rule.summary is not None:
+                yield rule.summary, rule.when, rule.at, rule.source
+        scope = outcomes.scope
+        yield scope.reason, None, None, scope.source
+        for exclusion in scope.exclusions:
+            yield exclusion.reason, exclusion.when, exclusion.at, exclusion.source
+        for score in outcomes.scores:
+            yield score.reason, score.when, score.at, score.source
+            if score.summary is not None:
+                yield score.summary, score.when, score.at, score.source
+        for flag in outcomes.red_flags:
+            yield flag.advice, flag.when, flag.at, flag.source
+            if flag.summary is not None:
+                yield flag.summary, flag.when, flag.at, flag.source
+        for imaging in outcomes.imaging:
+            yield imaging.reason, imaging.when, imaging.at, imaging.source
+            if imaging.summary is not None:
+                yield imaging.summary, imaging.when, imaging.at, imaging.source
+        for note in outcomes.notes:
+            yield note.text, note.when, note.at, note.source
+        for item in outcomes.safety_net:
+            yield item.text, item.when, item.at, item.source
+            if item.summary is not None:
+                yield item.summary, item.when, item.at, item.source
+
+    def placeholders_on_path(self, graph: Graph) -> None:
+        """Refuse a placeholder that can be shown with its question off the path (``E133``).
+
+        A placeholder is safe when its question is on every path, or when the text's condition
+        cannot hold without an answer to it (it reads the question in every way it can hold);
+        otherwise the search looks for a path where the condition holds and the question was
+        not asked. A fallback (``{question|words}``) is always safe.
+        """
+        search: _Search | None = None
+        start = self.q.start
+        on_every_path: dict[str, bool] = {}
+        for text, when, at, _ in self.shown_texts():
+            for name, fallback in placeholder_parts(text):
+                if fallback is not None or name not in self.q.by_id:
+                    continue
+                if name not in on_every_path:
+                    on_every_path[name] = name == start or (
+                        start in graph and _path_avoiding(graph, start, name) is None
+                    )
+                if on_every_path[name] or (when is not None and _requires(when, name)):
+                    continue
+                search = search or _Search(self.q, graph)
+                asked = Answered(name)
+                condition: Condition = Not(asked) if when is None else All((when, Not(asked)))
+                found = search.satisfiable(condition)
+                if found is False:
+                    continue
+                path = " -> ".join(search.witness) if found else "(not proven either way)"
+                self.add(Code.PLACEHOLDER_OFF_PATH, at, name=name, path=path)
 
     def timeframe(self, what: str, timeframe: str | None, level: str, at: Place | None) -> None:
         """A declared timeframe lies within its level: no 'routine' on an urgent flag."""
@@ -435,6 +528,10 @@ class _Checker:
         for definition in outcomes.conditions:
             for j, rule in enumerate(definition.triage):
                 rules.append((f"triage rule {j + 1} of '{definition.id}'", rule.when, rule.at))
+        for i, rule in enumerate(outcomes.triage):
+            rules.append((f"outcome triage rule {i + 1}", rule.when, rule.at))
+        for i, exclusion in enumerate(outcomes.scope.exclusions):
+            rules.append((f"scope exclusion {i + 1}", exclusion.when, exclusion.at))
         for i, score in enumerate(outcomes.scores):
             rules.append((f"score rule {i + 1} ('{score.reason}')", score.when, score.at))
         for flag in outcomes.red_flags:
@@ -600,6 +697,8 @@ class _Search:
         bit = {qid: 1 << i for i, qid in enumerate(graph)}
         self.bit = bit
         self.later = _descendants(graph, bit)
+        #: The questions of the last path found to satisfy a condition, in the order asked.
+        self.witness: tuple[str, ...] = ()
 
     def candidates(self, question: Question, extra: Sequence[Atom]) -> tuple[Answer, ...]:
         atoms = [*self.route_atoms.get(question.id, ()), *extra]
@@ -645,6 +744,7 @@ class _Search:
                 mask = 0 if target == END else self.later[target]
                 verdict = _holds3(condition, answers, self.may_come(mask))
                 if verdict is not False and (verdict is True or target == END):
+                    self.witness = tuple(answers)
                     return True
                 if verdict is False or target == END:
                     continue
@@ -654,3 +754,47 @@ class _Search:
 
 #: Kleene three-valued ``holds`` (model's): None when questions still to come could decide it.
 _holds3 = holds_so_far
+
+
+def _parts(condition: Condition) -> list[tuple[Condition, Named | None]]:
+    """The condition and every condition in it, depth first, each with the outermost named rule
+    it is read through (None when written in place)."""
+    out: list[tuple[Condition, Named | None]] = []
+    stack: list[tuple[Condition, Named | None]] = [(condition, None)]
+    while stack:
+        part, inside = stack.pop()
+        out.append((part, inside))
+        if isinstance(part, (All, AnyOf, AtLeast)):
+            stack.extend((item, inside) for item in reversed(part.items))
+        elif isinstance(part, Not):
+            stack.append((part.item, inside))
+        elif isinstance(part, Named):
+            stack.append((part.item, inside or part))
+    return out
+
+
+def _requires(condition: Condition, question: str) -> bool:
+    """Whether ``condition`` can hold only when ``question`` was answered (read from its shape).
+
+    A condition on a question that was not answered is false, so a condition that reads the
+    question (positively) in every way it can hold needs its answer.
+    """
+    if isinstance(condition, QUESTION_CONDITIONS):
+        return condition.question == question
+    if isinstance(condition, Named):
+        return _requires(condition.item, question)
+    if isinstance(condition, All):
+        return any(_requires(item, question) for item in condition.items)
+    if isinstance(condition, AnyOf):
+        return all(_requires(item, question) for item in condition.items)
+    if isinstance(condition, AtLeast):
+        free = sum(not _requires(item, question) for item in condition.items)
+        return free < condition.needed
+    if isinstance(condition, Not) and isinstance(condition.item, Not):
+        return _requires(condition.item.item, question)
+    return False
+
+
+def _is_whole_number(value: str | int) -> bool:
+    text = str(value).strip()
+    return text.lstrip("+-").isdigit()

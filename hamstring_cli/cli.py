@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="hamstring",
     help=(
-        "Triage questionnaire for pain at the back of the thigh and buttock: acute proximal "
-        "hamstring rupture or tendinopathy, the other differentials, red flags and imaging. "
-        "Decision support for clinicians and students, not a diagnosis."
+        "Triage questionnaires written in YAML: by default, pain at the back of the thigh and "
+        "buttock (acute proximal hamstring rupture or tendinopathy, the other differentials, red "
+        "flags and imaging); with --questionnaire ottawa-ankle, the Ottawa ankle and foot rules "
+        "('hamstring list' shows them all). Decision support for clinicians and students, not a "
+        "diagnosis."
     ),
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -152,6 +154,8 @@ def check(
                 continue
             print_diagnostics(error.diagnostics)
             continue
+        # A teaching case given after it names it by its id.
+        loaded.setdefault(q.id, q)
         warnings = [d for d in check_questionnaire(q) if d.severity == "warning"]
         print_diagnostics(warnings)
         shown = escape(str(path))
@@ -328,6 +332,16 @@ def practice(
             metavar="DIR",
         ),
     ] = None,
+    questionnaire: Annotated[
+        str | None,
+        typer.Option(
+            "--questionnaire",
+            "-q",
+            help="Only the cases of this questionnaire (a file, or the id of a bundled one); "
+            "default: every case.",
+            metavar="PATH|ID",
+        ),
+    ] = None,
     guess: Annotated[
         str | None,
         typer.Option(
@@ -379,6 +393,11 @@ def practice(
         else sorted(p for p in folder.glob("*.y*ml") if p.is_file())
     )
     library = read_cases(files)
+    if questionnaire is not None:
+        wanted = load(questionnaire).id
+        library = [c for c in library if c.questionnaire == wanted]
+        if not library:
+            fail(f"no teaching cases for the questionnaire '{wanted}'")
     if not library:
         fail(f"no teaching cases in {folder / 'cases' if cases_dir is None else folder}")
     if list_cases:

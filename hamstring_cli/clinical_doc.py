@@ -3,10 +3,15 @@
 Layer 1: standard library only; :func:`render_clinical_logic` is pure. It lists every question
 (with its routing), every rule (triage, score, red flag, imaging, evidence note) with its
 condition in plain words and its source, and the references, so a clinician can review the
-logic without reading YAML. ``docs/clinical-logic.md`` is this document for the bundled
-questionnaire; regenerate it after changing the questionnaire::
+logic without reading YAML. ``docs/clinical-logic.md`` is this document for the default
+bundled questionnaire and ``docs/clinical-logic-<id>.md`` for each other one; regenerate it after
+changing the questionnaire (:func:`regenerate` gives the command)::
 
     python -m hamstring_cli.clinical_doc > docs/clinical-logic.md
+    python -m hamstring_cli.clinical_doc ottawa-ankle > docs/clinical-logic-ottawa-ankle.md
+
+Every word here is the questionnaire's or says how the format works: nothing is particular to
+one questionnaire.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from hamstring_cli.model import (
     END,
     LEVEL_TIMEFRAMES,
     LEVELS,
+    Advised,
     All,
     Answered,
     AnyOf,
@@ -28,6 +34,7 @@ from hamstring_cli.model import (
     Contains,
     Equals,
     Leading,
+    Named,
     Not,
     OneOf,
     Question,
@@ -36,8 +43,30 @@ from hamstring_cli.model import (
 )
 from hamstring_cli.question_types import kind
 
-#: The command that regenerates the bundled questionnaire's document.
+#: The command that regenerates the default questionnaire's document.
 REGENERATE = "python -m hamstring_cli.clinical_doc > docs/clinical-logic.md"
+
+
+def document_name(questionnaire_id: str) -> str:
+    """Where a bundled questionnaire's document lives, under ``docs/``."""
+    from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
+
+    if questionnaire_id == DEFAULT_QUESTIONNAIRE:
+        return "clinical-logic.md"
+    return f"clinical-logic-{questionnaire_id}.md"
+
+
+def regenerate(questionnaire_id: str) -> str:
+    """The command that regenerates a bundled questionnaire's document."""
+    from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
+
+    if questionnaire_id == DEFAULT_QUESTIONNAIRE:
+        return REGENERATE
+    return (
+        f"python -m hamstring_cli.clinical_doc {questionnaire_id} > "
+        f"docs/{document_name(questionnaire_id)}"
+    )
+
 
 _COMPARE_WORDS = {"lt": "under", "lte": "at most", "gt": "over", "gte": "at least"}
 
@@ -48,7 +77,7 @@ def render_clinical_logic(questionnaire: Questionnaire) -> str:
     out: list[str] = [
         f"# Clinical logic: {q.title}",
         "",
-        f"<!-- Generated from questionnaires/{Path(q.source).name} by `{REGENERATE}`."
+        f"<!-- Generated from questionnaires/{Path(q.source).name} by `{regenerate(q.id)}`."
         " Do not edit by hand: change the questionnaire and regenerate. -->",
         "",
         f"Questionnaire `{q.id}`, version {q.version}. {_count(len(q.questions), 'question')};"
@@ -60,7 +89,10 @@ def render_clinical_logic(questionnaire: Questionnaire) -> str:
     out += ["**Disclaimer.** " + q.disclaimer, ""]
     out += _conventions()
     out += _questions(q)
+    out += _named_rules(q)
+    out += _scope(q)
     out += _levels(q)
+    out += _decision_triage(q)
     out += _conditions(q)
     out += _scores(q)
     out += _red_flags(q)
@@ -124,6 +156,14 @@ def _is_range(condition: All) -> bool:
 def _simple(condition: Condition, q: Questionnaire, negate: bool = False) -> str:
     if isinstance(condition, Not):
         return _simple(condition.item, q, not negate)
+    if isinstance(condition, Named):
+        words = f" ({condition.description})" if condition.description else ""
+        return f"{'not ' if negate else ''}rule `{condition.name}`{words}"
+    if isinstance(condition, Advised):
+        where = f" of the {condition.site}" if condition.site else ""
+        verb = "is not" if negate else "is"
+        # Every modality of the format reads with 'an': an MRI, an X-ray, an ultrasound.
+        return f"an {condition.modality}{where} {verb} advised"
     if isinstance(condition, Leading):
         label = _condition_label(q, condition.condition)
         return f"the leading condition is {'not ' if negate else ''}{label}"
@@ -180,9 +220,11 @@ def _condition_label(q: Questionnaire, condition_id: str) -> str:
 def _conventions() -> list[str]:
     return [
         "How to read this document: conditions on answers are written in plain words with the"
-        " question ids and answer values of the contract (`sit_bone` reads 'sit bone'). A"
+        " question ids and answer values of the contract (an underscore reads as a space). A"
         " condition on a question that was not asked on the path does not hold, and 'is not'"
-        " of it does. `{question_id}` in advice is replaced by the answer. Sources in square"
+        " of it does. A named rule (`rule` and its name) is written once under 'Named rules'"
+        " and holds as its condition does. `{question_id}` in advice is replaced by the answer"
+        " (`{question_id|words}` by the words when the question was not asked). Sources in square"
         " brackets refer to the references at the end; 'source not verified' marks a rule whose"
         " only source could not be confirmed in full; 'design choice' marks a threshold of"
         " ours, not a validated one.",
@@ -260,14 +302,70 @@ def _levels(q: Questionnaire) -> list[str]:
     return [*out, ""]
 
 
+def _named_rules(q: Questionnaire) -> list[str]:
+    if not q.rules:
+        return []
+    out = [
+        "## Named rules",
+        "",
+        "Each is written once and read by its name wherever it is named.",
+        "",
+    ]
+    for rule in q.rules:
+        words = f": {rule.description}" if rule.description else ""
+        out.append(f"- `{rule.name}`{words}. When:")
+        out += _lines(rule.item, q, 1)
+    return [*out, ""]
+
+
+def _scope(q: Questionnaire) -> list[str]:
+    scope = q.outcomes.scope
+    if not scope.exclusions:
+        return []
+    source = f" {_src(q, scope.source)}" if scope.source else ""
+    out = [
+        "## Scope",
+        "",
+        "Whom the rules cover. The result says whether they apply (`scope.applies`), apart from"
+        " its advice: the first exclusion that holds gives the reason they do not.",
+        "",
+        f"When they apply: {scope.reason}{source}",
+        "",
+    ]
+    for number, rule in enumerate(scope.exclusions, start=1):
+        out.append(f"{number}. {rule.reason} {_src(q, rule.source)} When:")
+        out += _lines(rule.when, q, 1)
+    return [*out, ""]
+
+
+def _decision_triage(q: Questionnaire) -> list[str]:
+    if not q.outcomes.triage:
+        return []
+    out = [
+        "## Triage rules whatever condition leads",
+        "",
+        "Every one of these that holds counts towards the result's level and timeframe, beside"
+        " the leading condition's rule, the red flags and the studies.",
+        "",
+    ]
+    for number, rule in enumerate(q.outcomes.triage, start=1):
+        when = "always" if rule.when is None else f"when {describe(rule.when, q)}"
+        timeframe = rule.timeframe or level_timeframe(rule.level)
+        out.append(
+            f"{number}. {when}: **{rule.level}, {timeframe}**. {rule.advice} {_src(q, rule.source)}"
+        )
+    return [*out, ""]
+
+
 def _conditions(q: Questionnaire) -> list[str]:
     out = [
         "## Conditions and their triage",
         "",
         "When a condition leads the differential, the first of its triage rules that holds gives"
         " its level and timeframe (the level's own unless it names one); the result's level is"
-        " the most pressing of that, the red flags raised and the studies advised, and its"
-        " timeframe the most pressing of theirs. Ties in score keep the order below.",
+        " the most pressing of that, the triage rules whatever leads, the red flags raised and"
+        " the studies advised, and its timeframe the most pressing of theirs. Ties in score keep"
+        " the order below.",
         "",
     ]
     for condition in q.outcomes.conditions:
@@ -315,8 +413,8 @@ def _red_flags(q: Questionnaire) -> list[str]:
     for rule in q.outcomes.red_flags:
         timeframe = f" Timeframe: {rule.timeframe or level_timeframe(rule.level)}."
         out.append(
-            f"- `{rule.id}`, **{rule.level}**: {rule.advice} {_src(q, rule.source)}{timeframe}"
-            " When:"
+            f"- `{rule.id}` ({rule.title}), **{rule.level}**: {rule.advice}"
+            f" {_src(q, rule.source)}{timeframe} When:"
         )
         out += _lines(rule.when, q, 1)
     return [*out, ""]
@@ -327,9 +425,9 @@ def _imaging(q: Questionnaire) -> list[str]:
         "## Imaging",
         "",
         "Every rule that holds and names a study advises it, most urgent timeframe first; among"
-        " equally urgent ones the first below comes first (X-ray rules come first where a"
-        " fracture or a bony avulsion must be excluded). One study a site: the rules for one"
-        " site merge into the most urgent one's study, and a rule for another modality at that"
+        " equally urgent ones the first below comes first (so a study that must come first, an"
+        " X-ray that excludes a fracture say, is written first). One study a site: the rules for"
+        " one site merge into the most urgent one's study, and a rule for another modality at that"
         " site adds its reason (a later rule for the same modality and site is a variant, and"
         " the first wins). When none names a study, the first matching 'no imaging' rule"
         f" explains why; otherwise: {q.outcomes.no_imaging_reason}",

@@ -143,6 +143,11 @@ class Code:
         "{what} holds the control character {character}, which could move, retitle or clear "
         "a terminal, or reorder what is shown; allowed: printable text, line breaks and tabs",
     )
+    BAD_FHIR_BASE = Detail(
+        "E021",
+        "{variable} is '{value}'; allowed: an http:// or https:// address without spaces, a "
+        "query or a fragment (https://fhir.example.org/fhir)",
+    )
     # Shape of a questionnaire
     WRONG_TYPE = Detail("E010", "{what} must be {expected}, not {actual}")
     MISSING_KEY = Detail("E011", "{what} is missing the required key '{key}'")
@@ -193,6 +198,24 @@ class Code:
     TIMEFRAME_OUTSIDE_LEVEL = Detail(
         "E128", "{what}: the timeframe '{timeframe}' is not one of {level}'s; allowed: {choices}"
     )
+    UNKNOWN_RULE = Detail("E130", "no named rule '{target}'{hint}; named rules: {allowed}")
+    RULE_CYCLE = Detail("E131", "named rules read each other in a cycle: {cycle}")
+    ADVISED_TOO_EARLY = Detail(
+        "E132",
+        "'advised' is read in {what}, which runs before the studies are known: only triage "
+        "rules and notes can read it",
+    )
+    PLACEHOLDER_OFF_PATH = Detail(
+        "E133",
+        "placeholder '{{{name}}}' can be shown when '{name}' was not asked (on the path "
+        "{path}); give it words for that case: '{{{name}|...}}'",
+    )
+    # The same problem as E103 (not a value the question takes), said as what to fix.
+    QUOTED_NUMBER = Detail(
+        "E103",
+        "'{value}' in quotes is text, but '{question}' takes whole numbers: write {value} "
+        "without the quotes",
+    )
     # Answers
     UNKNOWN_ANSWER_ID = Detail(
         "E201", "unknown question id '{key}'{hint}; the questionnaire's ids: {allowed}"
@@ -231,7 +254,7 @@ class Code:
         "source '{source}' is in neither the case's nor the questionnaire's references{hint}",
     )
     CASE_OTHER_QUESTIONNAIRE = Detail(
-        "E305", "the case is written for '{named}', but is checked against '{actual}'"
+        "E305", "the case is written for '{named}', but is checked against '{actual}'{fix}"
     )
     CASE_DUPLICATE_CASE = Detail("E306", "duplicate case id '{id}' (also in {other})")
     CASE_UNKNOWN_CASE = Detail("E307", "no case '{id}'{hint}; --list shows them all: {allowed}")

@@ -3,7 +3,8 @@
 Layer 1: standard library only, pure. :func:`explain` scores the answers on a path, splits every
 condition's score into the contributions of the answers its rules read, and tries every
 single-answer change on the path (re-walking the tree with :class:`~hamstring_cli.engine.Session`)
-to list those that would change the leading condition or the triage level.
+to list those that would change the leading condition, the triage level, the advised studies (one
+X-ray series or two) or whether the questionnaire's rule applies.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hamstring_cli.paths import (
     route_conditions,
 )
 from hamstring_cli.question_types import answer_json, kind
-from hamstring_cli.scoring import Finding, Result, outcome, score
+from hamstring_cli.scoring import Finding, Result, score
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,8 @@ class ConditionContributions:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A single answer changed on the path, and the leading condition and level it gives."""
+    """A single answer changed on the path, and the leading condition, level, studies and scope
+    it gives (``studies`` as :func:`study_names` names them)."""
 
     question: str
     before: Answer
@@ -66,6 +68,31 @@ class Change:
     level: str
     changes_leading: bool
     changes_level: bool
+    studies: tuple[str, ...] = ()
+    changes_imaging: bool = False
+    applies: bool = True
+    changes_scope: bool = False
+
+    @property
+    def changes(self) -> list[str]:
+        """What the change changes, by name: leading, level, imaging, scope."""
+        return [
+            name
+            for name, flag in (
+                ("leading", self.changes_leading),
+                ("level", self.changes_level),
+                ("imaging", self.changes_imaging),
+                ("scope", self.changes_scope),
+            )
+            if flag
+        ]
+
+
+def study_names(result: Result) -> tuple[str, ...]:
+    """The advised studies in words, most urgent first: 'X-ray of the ankle', 'MRI'."""
+    return tuple(
+        f"{s.modality} of the {s.site}" if s.site else s.modality for s in result.imaging.studies
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +145,9 @@ class Explanation:
                 "to": answer_json(ch.after),
                 "leading": ch.leading,
                 "level": ch.level,
-                "changes": [
-                    name
-                    for name, flag in (("leading", ch.changes_leading), ("level", ch.changes_level))
-                    if flag
-                ],
+                "studies": list(ch.studies),
+                "applies": ch.applies,
+                "changes": ch.changes,
             }
             for ch in self.what_if
         ]
@@ -142,8 +167,7 @@ class Explanation:
         result = self.result
         q = result.questionnaire
         given = dict(result.answers)
-        imaging = result.imaging
-        first = f"{imaging.modality} ({imaging.urgency})" if imaging.advised else "none now"
+        studies = "; ".join(study_names(result)) or "none now"
 
         def label(condition_id: str) -> str:
             found = q.outcomes.condition(condition_id)
@@ -161,7 +185,11 @@ class Explanation:
 
         lines = [
             f"Most likely: {label(result.leading)} (confidence {result.confidence}); "
-            f"triage: {result.triage.label}; imaging: {first}",
+            f"triage: {result.triage.label}; imaging: {studies}",
+        ]
+        if not result.scope.applies:
+            lines.append(f"Outside the questionnaire's rule: {result.scope.reason}")
+        lines += [
             "",
             "Contributions (the score rules that held, with the answers they read)",
         ]
@@ -171,7 +199,11 @@ class Explanation:
                 read = "; ".join(words(qid, given[qid]) for qid in part.questions) or "-"
                 lines.append(f"    {part.weight:+g}  {read}")
                 lines += [f"          {f.text} [{f.source}] {f.weight:+g}" for f in part.findings]
-        lines += ["", "What if (one answer changed; the leading condition or level changes)"]
+        lines += [
+            "",
+            "What if (one answer changed; the leading condition, the level, the imaging or the "
+            "rule's scope changes)",
+        ]
         if not self.what_if:
             lines.append("  no single answer on the path changes them")
 
@@ -184,10 +216,12 @@ class Explanation:
             return f"{prompt(qid)} {words(qid, before)} -> {words(qid, after)}"
 
         for ch in self.what_if:
-            lines.append(
-                f"  {change(ch.question, ch.before, ch.after)}: "
-                f"{label(ch.leading)}, {level(ch.level)}"
-            )
+            outcome = f"{label(ch.leading)}, {level(ch.level)}"
+            if ch.changes_imaging:
+                outcome += f"; imaging: {'; '.join(ch.studies) or 'none now'}"
+            if ch.changes_scope:
+                outcome += "; the rule applies" if ch.applies else "; outside the rule"
+            lines.append(f"  {change(ch.question, ch.before, ch.after)}: {outcome}")
         if self.needs_more_answers:
             lines += ["", "Needs more answers (the change opens questions not answered)"]
             lines += [
@@ -359,19 +393,21 @@ class _RangeMax:
 def what_if(
     questionnaire: Questionnaire, answers: Mapping[str, Answer], result: Result | None = None
 ) -> tuple[tuple[Change, ...], tuple[OpenChange, ...]]:
-    """Every single-answer change on the path that changes the leading condition or the level.
+    """Every single-answer change on the path that changes the leading condition, the level,
+    the advised studies or the scope.
 
     Each answer on the path is replaced, one at a time, by each alternative (every other option;
     each single option toggled for a ``multi``; for an ``integer``, the nearest value in each
     range the questionnaire's conditions tell apart). The tree is walked again with the changed
     answer: a change that routes to an unanswered question is returned apart, as needing more
-    answers; a complete path is scored and kept when its leading condition or level differs.
+    answers; a complete path is scored and kept when its leading condition, level, studies
+    (modality and site: one X-ray series or two) or scope differs.
 
     Near-linear in the length of the path: the walk after a change starts at the changed
     answer, and stops as soon as it is back on the path where no later route reads what the
     change altered (the rest of the path is then the same); a changed path is scored only
     when the outcome rules read something that changed, and then by the rules alone
-    (:func:`~hamstring_cli.scoring.outcome`), on a view of the answers, never a copy.
+    (:func:`~hamstring_cli.scoring.score`), on a view of the answers, never a copy.
 
     Returns:
         The changes that alter the outcome, and the changes that need more answers.
@@ -381,6 +417,8 @@ def what_if(
     base_level = base.triage.level
     path = _Path(q, answers)
     cuts = _cuts_by_question(q)
+    base_studies = study_names(base)
+    base_applies = base.scope.applies
     changes: list[Change] = []
     open_changes: list[OpenChange] = []
     for i, (qid, before) in enumerate(answers.items()):
@@ -396,19 +434,23 @@ def what_if(
             touched = qid in path.reads or any(path.outcome_reads(a, b) for a, b in walked)
             if not touched:
                 continue
-            leading, level = outcome(q, changed)
-            if leading != base.leading or level != base_level:
-                changes.append(
-                    Change(
-                        qid,
-                        before,
-                        after,
-                        leading,
-                        level,
-                        changes_leading=leading != base.leading,
-                        changes_level=level != base_level,
-                    )
-                )
+            new = score(q, changed)
+            studies = study_names(new)
+            change = Change(
+                qid,
+                before,
+                after,
+                new.leading,
+                new.triage.level,
+                changes_leading=new.leading != base.leading,
+                changes_level=new.triage.level != base_level,
+                studies=studies,
+                changes_imaging=studies != base_studies,
+                applies=new.scope.applies,
+                changes_scope=new.scope.applies != base_applies,
+            )
+            if change.changes:
+                changes.append(change)
     return tuple(changes), tuple(open_changes)
 
 

@@ -261,6 +261,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         of="question_id",
                     ),
                     Field(
+                        "rules",
+                        "list",
+                        "Named rules: a condition written once and read by name ({rule: NAME}) "
+                        "in routes and outcome rules.",
+                        of="named_rule",
+                    ),
+                    Field(
                         "questions",
                         "list",
                         "The questions, routed as a tree.",
@@ -295,6 +302,21 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "shown to users.",
                         default="true",
                     ),
+                ),
+            ),
+            Record(
+                "named_rule",
+                "A condition with a name, written once: {rule: NAME} reads it wherever a "
+                "condition goes.",
+                (
+                    Field(
+                        "id",
+                        "question_id",
+                        "The rule's name; unique among the named rules.",
+                        required=True,
+                    ),
+                    Field("when", "condition", "The condition.", required=True),
+                    Field("description", "optional_text", "What it means, in plain words."),
                 ),
             ),
             Record(
@@ -425,6 +447,19 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         of="condition_def",
                         non_empty=True,
                     ),
+                    Field(
+                        "triage",
+                        "list",
+                        "Triage rules that apply whatever condition leads (a decision rule's "
+                        "own level): every rule that holds counts.",
+                        of="triage",
+                    ),
+                    Field(
+                        "scope",
+                        "record",
+                        "Whom the questionnaire's rules cover; a result says whether they apply.",
+                        of="scope",
+                    ),
                     Field("scores", "list", "Score rules.", of="score"),
                     Field("red_flags", "list", "Red flag rules; ids unique.", of="red_flag"),
                     Field("imaging", "list", "Imaging rules.", of="imaging"),
@@ -516,10 +551,49 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                 ),
             ),
             Record(
-                "triage",
-                "The level a condition gives when it leads.",
+                "scope",
+                "Whom the questionnaire's rules cover: the words when they apply, and the "
+                "exclusions that put a patient outside them.",
                 (
-                    Field("when", "condition", "Left out in the last rule, the default."),
+                    Field(
+                        "reason",
+                        "text",
+                        "The words when the rules apply.",
+                        default="The questionnaire applies: no limit of its scope is reached.",
+                    ),
+                    Field("source", "reference_id", "The id of the reference behind the words."),
+                    Field(
+                        "exclusions",
+                        "list",
+                        "When one holds, the rules do not apply (the first that holds is said).",
+                        of="scope_exclusion",
+                    ),
+                ),
+            ),
+            Record(
+                "scope_exclusion",
+                "A patient outside the rules: the result says so, apart from its advice.",
+                (
+                    Field("when", "condition", "When the rules do not apply.", required=True),
+                    Field(
+                        "reason",
+                        "text",
+                        "Why not, and what to do instead; may hold placeholders.",
+                        required=True,
+                    ),
+                    _SOURCE,
+                ),
+            ),
+            Record(
+                "triage",
+                "A triage rule: the level a condition gives when it leads, or (in outcomes) a "
+                "level whatever leads.",
+                (
+                    Field(
+                        "when",
+                        "condition",
+                        "Left out in a condition's last rule, the default (in outcomes: always).",
+                    ),
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
                     Field("advice", "text", _LEVEL_ADVICE, required=True),
                     _SOURCE,
@@ -575,6 +649,13 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         allowed=TIMEFRAMES,
                     ),
                     Field("summary", "text", _SUMMARY),
+                    Field(
+                        "name",
+                        "text",
+                        "A short name, as the summary lists the flag (Possible cauda equina "
+                        "syndrome).",
+                        default="the id in words",
+                    ),
                 ),
             ),
             Record(
@@ -754,6 +835,20 @@ CONDITION_FORMS: tuple[Record, ...] = (
         "leading",
         "The leading condition of the differential is this one (outcome rules only, not routes).",
         (Field("leading", "question_id", "A condition id.", required=True),),
+    ),
+    Record(
+        "rule",
+        "The named rule of this name holds (see rules).",
+        (Field("rule", "question_id", "The name of a named rule.", required=True),),
+    ),
+    Record(
+        "advised",
+        "The result advises a study of this modality, at this site when one is given (triage "
+        "rules and notes only).",
+        (
+            Field("advised", "enum", "A modality.", required=True, allowed=MODALITIES),
+            Field("site", "text", "Only a study of this site counts (ankle, foot)."),
+        ),
     ),
 )
 FORMS: Mapping[str, Record] = MappingProxyType({form.name: form for form in CONDITION_FORMS})

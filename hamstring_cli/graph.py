@@ -2,8 +2,9 @@
 
 Layer 1: standard library only, pure: both functions return text. Nodes are the questions
 (id and a short prompt), edges are labelled with the options or the route conditions that take
-them, in short plain words; the end of the path leads to the outcomes, a box listing the
-conditions of the differential and the red flags.
+them, in short plain words; the end of the path leads to the outcomes: a box listing the
+conditions of the differential, one for the red flags and one for the imaging rules (each study
+with its site, urgency and condition). Every word is the questionnaire's or the format's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from hamstring_cli.model import (
     END,
+    Advised,
     All,
     Answered,
     AnyOf,
@@ -21,6 +23,7 @@ from hamstring_cli.model import (
     Contains,
     Equals,
     Leading,
+    Named,
     Not,
     OneOf,
     Question,
@@ -93,8 +96,32 @@ def describe(condition: Condition) -> str:
         return f"not {_nested(condition.item)}"
     if isinstance(condition, AtLeast):
         return f"at least {condition.needed} of ({', '.join(describe(c) for c in condition.items)})"
+    if isinstance(condition, Named):
+        return f"rule {condition.name}"
+    if isinstance(condition, Advised):
+        where = f" of the {condition.site}" if condition.site else ""
+        return f"{condition.modality}{where} advised"
     assert isinstance(condition, Leading)
     return f"leading is {condition.condition}"
+
+
+#: A study's condition is cut to this many characters in the picture.
+CONDITION_WIDTH = 60
+
+
+def imaging_nodes(questionnaire: Questionnaire) -> list[tuple[str, str, str]]:
+    """The imaging rules that advise a study, as (node id, study, condition) in file order."""
+    out: list[tuple[str, str, str]] = []
+    for number, rule in enumerate(questionnaire.outcomes.imaging, start=1):
+        if rule.modality is None:
+            continue
+        where = f" of the {rule.site}" if rule.site else ""
+        study = f"{rule.modality}{where} ({rule.urgency})"
+        when = describe(rule.when)
+        if len(when) > CONDITION_WIDTH:
+            when = when[: CONDITION_WIDTH - 1].rsplit(" ", 1)[0] + "…"
+        out.append((f"i_{number}", study, f"when {when}"))
+    return out
 
 
 def _nested(condition: Condition) -> str:
@@ -163,12 +190,24 @@ def mermaid(questionnaire: Questionnaire) -> str:
         out.append(f'  subgraph red_flags_raised["{_mermaid_text("Red flags")}"]')
         out.append("    direction TB")
         for flag in q.outcomes.red_flags:
-            out.append(f"    f_{flag.id}[{_mermaid_label(f'{flag.id} ({flag.level})')}]")
+            out.append(
+                f"    f_{flag.id}[{_mermaid_label(flag.id, f'{flag.title} ({flag.level})')}]"
+            )
         out += _mermaid_column([f"f_{flag.id}" for flag in q.outcomes.red_flags])
+        out.append("  end")
+    studies = imaging_nodes(q)
+    if studies:
+        out.append(f'  subgraph imaging_rules["{_mermaid_text("Imaging")}"]')
+        out.append("    direction TB")
+        for node, study, when in studies:
+            out.append(f"    {node}[{_mermaid_label(study, when)}]")
+        out += _mermaid_column([node for node, _, _ in studies])
         out.append("  end")
     out.append(f'  {_END_NODE} -->|"scored"| outcomes')
     if q.outcomes.red_flags:
         out.append(f'  {_END_NODE} -->|"checked"| red_flags_raised')
+    if studies:
+        out.append(f'  {_END_NODE} -->|"advised"| imaging_rules')
     out.append(f"  style {_END_NODE} fill:#eee")
     return "\n".join(out) + "\n"
 
@@ -228,9 +267,17 @@ def dot(questionnaire: Questionnaire) -> str:
         out.append("  subgraph cluster_red_flags {")
         out.append(f"    label={_dot_label('Red flags')};")
         for flag in q.outcomes.red_flags:
-            label = _dot_label(f"{flag.id} ({flag.level})")
+            label = _dot_label(flag.id, f"{flag.title} ({flag.level})")
             out.append(f"    {_dot_label(f'f_{flag.id}')} [label={label}, color=red];")
         out += _dot_column([f"f_{flag.id}" for flag in q.outcomes.red_flags])
+        out.append("  }")
+    studies = imaging_nodes(q)
+    if studies:
+        out.append("  subgraph cluster_imaging {")
+        out.append(f"    label={_dot_label('Imaging')};")
+        for node, study, when in studies:
+            out.append(f"    {_dot_label(node)} [label={_dot_label(study, when)}];")
+        out += _dot_column([node for node, _, _ in studies])
         out.append("  }")
     if conditions:
         first = _dot_label(f"c_{conditions[0].id}")
@@ -238,6 +285,9 @@ def dot(questionnaire: Questionnaire) -> str:
     if q.outcomes.red_flags:
         first_flag = _dot_label(f"f_{q.outcomes.red_flags[0].id}")
         out.append(f'  "{_END_NODE}" -> {first_flag} [lhead=cluster_red_flags, label="checked"];')
+    if studies:
+        first_study = _dot_label(studies[0][0])
+        out.append(f'  "{_END_NODE}" -> {first_study} [lhead=cluster_imaging, label="advised"];')
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -43,7 +43,7 @@ from hamstring_cli.model import (
     level_timeframe,
 )
 from hamstring_cli.question_types import kind
-from hamstring_cli.render.words import flag_name, plural
+from hamstring_cli.render.words import plural
 from hamstring_cli.report import OutputError, render, write_private
 from hamstring_cli.scoring import Result, alerts, score
 from hamstring_cli.sessions import (
@@ -822,7 +822,7 @@ class _Screen:
         self.blank()
         if self.plain:
             # Read aloud line by line: everything, the citation whole.
-            self.text(f"!! RED FLAG: {when}: {flag_name(rule.id, rule.advice)}")
+            self.text(f"!! RED FLAG: {when}: {rule.title}")
             self.text(advice)
             self.text(f"Source {' '.join(source.split())}")
             if after:

@@ -33,6 +33,7 @@ from hamstring_cli.model import (
     END,
     LEVELS,
     TIMEFRAMES,
+    Advised,
     All,
     Answered,
     AnyOf,
@@ -46,6 +47,7 @@ from hamstring_cli.model import (
     ImagingRule,
     Leading,
     LevelText,
+    Named,
     Not,
     Note,
     OneOf,
@@ -57,6 +59,8 @@ from hamstring_cli.model import (
     Reference,
     Route,
     SafetyNetRule,
+    Scope,
+    ScopeRule,
     ScoreRule,
     TriageRule,
     describe_type,
@@ -132,6 +136,12 @@ SAFETY_NET_KEYS = _RECORDS["safety_net"].names()
 SAFETY_NET_REQUIRED = _RECORDS["safety_net"].required()
 NOTE_KEYS = _RECORDS["note"].names()
 NOTE_REQUIRED = _RECORDS["note"].required()
+NAMED_RULE_KEYS = _RECORDS["named_rule"].names()
+NAMED_RULE_REQUIRED = _RECORDS["named_rule"].required()
+SCOPE_KEYS = _RECORDS["scope"].names()
+EXCLUSION_KEYS = _RECORDS["scope_exclusion"].names()
+EXCLUSION_REQUIRED = _RECORDS["scope_exclusion"].required()
+MODALITY_WORDS = spec.FORMS["advised"].field("advised").allowed
 
 QUESTIONNAIRE_ID = re.compile(spec.PATTERNS["questionnaire_id"])
 QUESTION_ID = re.compile(spec.PATTERNS["question_id"])
@@ -296,6 +306,13 @@ class _Parser:
         self.map = source_map
         self.problems: list[Diagnostic] = []
         self.next_at: dict[tuple[str, str], Place] = {}
+        #: The named rules as written (their data and path), and as read so far; a rule being
+        #: read maps to None, so a rule that reads itself (through others) is found.
+        self.rule_data: dict[str, tuple[object, DataPath]] = {}
+        self.rule_read: dict[str, Named | None] = {}
+        self.rule_stack: list[str] = []
+        self.rule_names: set[str] = set()
+        self.rule_words: dict[str, str] = {}
 
     # -- small tools ---------------------------------------------------------------------------
 
@@ -589,6 +606,7 @@ class _Parser:
             if found is not None:
                 required.append(found)
                 required_at.append(self.at(("required", i)))
+        rules = self.named_rules(get("rules", []))
         questions = self.questions(get("questions", []))
         outcomes = self.outcomes(get("outcomes", _MISSING))
         if (
@@ -618,6 +636,7 @@ class _Parser:
             required_at=tuple(required_at),
             next_at=MappingProxyType(self.next_at),
             disclaimer_summary=disclaimer_summary or "",
+            rules=rules,
         )
 
     def references(self, value: object) -> list[Reference]:
@@ -645,6 +664,88 @@ class _Parser:
             if self.unique(seen, rid, (*path, "id"), "reference") and citation and rid:
                 out.append(Reference(rid, citation, self.at(path), url, checked))
         return out
+
+    # -- named rules ---------------------------------------------------------------------------
+
+    def named_rules(self, value: object) -> tuple[Named, ...]:
+        """Read the named rules: every name first, then each condition (which may read others)."""
+        seen: dict[str, Place] = {}
+        order: list[str] = []
+        for i, item in enumerate(self.sequence(value, ("rules",), "rules")):
+            path: DataPath = ("rules", i)
+            raw = self.mapping(
+                item, path, f"named rule {i + 1}", NAMED_RULE_KEYS, NAMED_RULE_REQUIRED
+            )
+            if raw is None:
+                continue
+            name = self.question_id(raw.get("id", _MISSING), (*path, "id"), "a named rule's id")
+            words = self.text(
+                raw.get("description", _MISSING),
+                (*path, "description"),
+                f"the description of named rule '{name}'",
+                "",
+            )
+            if self.unique(seen, name, (*path, "id"), "named rule") and name is not None:
+                order.append(name)
+                self.rule_names.add(name)
+                self.rule_words[name] = " ".join((words or "").split())
+                if "when" in raw:
+                    self.rule_data[name] = (raw["when"], (*path, "when"))
+        out: list[Named] = []
+        for name in order:
+            found = self.named(name, None)
+            if found is not None:
+                out.append(found)
+        return tuple(out)
+
+    def named(self, name: str, place: Place | None) -> Named | None:
+        """The named rule ``name`` read (once), or None after a report."""
+        if name in self.rule_read:
+            found = self.rule_read[name]
+            if found is None and name in self.rule_stack:
+                cycle = [*self.rule_stack[self.rule_stack.index(name) :], name]
+                self.report(
+                    Code.RULE_CYCLE,
+                    place or self.at(self.rule_data[name][1]),
+                    cycle=" -> ".join(cycle),
+                )
+            return found
+        if name not in self.rule_data:
+            return None
+        data, path = self.rule_data[name]
+        self.rule_read[name] = None
+        self.rule_stack.append(name)
+        condition = self.condition(data, path)
+        self.rule_stack.pop()
+        found = (
+            Named(name, condition, self.at(path[:-1]), self.rule_words.get(name, ""))
+            if condition is not None
+            else None
+        )
+        self.rule_read[name] = found
+        return found
+
+    def rule_reference(
+        self, value: dict[Key, object], path: DataPath, place: Place
+    ) -> Named | None:
+        """A ``{rule: NAME}`` condition: the named rule, read where it is defined."""
+        name = self.question_id(value["rule"], (*path, "rule"), "'rule'")
+        if name is None:
+            return None
+        if name not in self.rule_names:
+            names = sorted(self.rule_names)
+            self.problems.append(
+                diagnostic(
+                    Code.UNKNOWN_RULE,
+                    self.at((*path, "rule")),
+                    allowed=names,
+                    target=name,
+                    hint=did_you_mean(name, names),
+                )
+            )
+            return None
+        found = self.named(name, place)
+        return None if found is None else found._replace(at=place)
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -859,6 +960,25 @@ class _Parser:
         if form == "leading":
             cid = self.question_id(value["leading"], (*path, "leading"), "'leading'")
             return Leading(cid, place) if cid else None
+        if form == "rule":
+            return self.rule_reference(value, path, place)
+        if form == "advised":
+            if "advised" not in value:
+                self.report(Code.MISSING_KEY, place, what="an 'advised' condition", key="advised")
+                return None
+            modality = self.choice(
+                value["advised"], (*path, "advised"), "'advised'", MODALITY_WORDS
+            )
+            site = None
+            if "site" in value:
+                site = self.text(value["site"], (*path, "site"), "the site of 'advised'")
+                if site is None:
+                    return None
+            return (
+                Advised(modality, place, " ".join(site.split()) if site else None)
+                if modality
+                else None
+            )
         if form == "not":
             item = self.condition(value["not"], (*path, "not"))
             return Not(item, place) if item is not None else None
@@ -976,6 +1096,8 @@ class _Parser:
         levels = self.levels(get("levels", _MISSING))
         confidence = self.confidence(get("confidence", _MISSING))
         conditions = self.condition_defs(get("conditions", []))
+        triage = self.rules(get("triage", []), "triage", self.outcome_triage)
+        scope = self.scope(get("scope", _MISSING))
         scores = self.rules(get("scores", []), "scores", self.score)
         red_flags = self.red_flags(get("red_flags", []))
         imaging = self.rules(get("imaging", []), "imaging", self.imaging)
@@ -987,7 +1109,7 @@ class _Parser:
             "no_imaging_reason",
             _DEFAULT_OUTCOMES.no_imaging_reason,
         )
-        if levels is None or no_imaging is None:
+        if levels is None or no_imaging is None or scope is None:
             return None
         return Outcomes(
             conditions=tuple(conditions),
@@ -999,6 +1121,8 @@ class _Parser:
             notes=tuple(notes),
             confidence=confidence,
             safety_net=tuple(safety_net),
+            triage=tuple(triage),
+            scope=scope,
         )
 
     def levels(self, value: object) -> dict[str, LevelText] | None:
@@ -1137,6 +1261,47 @@ class _Parser:
         """A rule's ``summary``: its short form for the decision on one screen."""
         return self.text(raw.get("summary", _MISSING), (*path, "summary"), f"the summary of {what}")
 
+    def outcome_triage(
+        self, raw: dict[Key, object], path: DataPath, what: str
+    ) -> TriageRule | None:
+        """A triage rule of the outcomes: a level whatever condition leads."""
+        return self.triage_rule(raw, path, what)
+
+    def scope(self, value: object) -> Scope | None:
+        """Whom the rules cover (the default scope when the key is left out)."""
+        if value is _MISSING:
+            return Scope()
+        path: DataPath = ("outcomes", "scope")
+        raw = self.mapping(value, path, "scope", SCOPE_KEYS)
+        if raw is None:
+            return None
+        reason = self.text(
+            raw.get("reason", _MISSING), (*path, "reason"), "the reason of scope", Scope().reason
+        )
+        source = None
+        if "source" in raw:
+            source = self.source(raw, path, "scope")
+        exclusions: list[ScopeRule] = []
+        epath = (*path, "exclusions")
+        for i, item in enumerate(self.sequence(raw.get("exclusions", []), epath, "exclusions")):
+            rule = self.exclusion(item, (*epath, i), f"scope exclusion {i + 1}")
+            if rule is not None:
+                exclusions.append(rule)
+        if reason is None or ("source" in raw and source is None):
+            return None
+        return Scope(reason, tuple(exclusions), source)
+
+    def exclusion(self, value: object, path: DataPath, what: str) -> ScopeRule | None:
+        raw = self.mapping(value, path, what, EXCLUSION_KEYS, EXCLUSION_REQUIRED)
+        if raw is None:
+            return None
+        when = self.condition(raw.get("when", _MISSING), (*path, "when"))
+        reason = self.text(raw.get("reason", _MISSING), (*path, "reason"), f"reason of {what}")
+        source = self.source(raw, path, what)
+        if when is None or reason is None or source is None:
+            return None
+        return ScopeRule(when, reason, source, self.at(path))
+
     def source(self, raw: dict[Key, object], path: DataPath, what: str) -> str | None:
         return self.ident(
             raw.get("source", _MISSING),
@@ -1208,7 +1373,12 @@ class _Parser:
             TIMEFRAMES,
         )
         summary = self.summary(raw, path, what)
-        if None in (rid, when, level, advice, source) or ("timeframe" in raw and not timeframe):
+        name = self.text(raw.get("name", _MISSING), (*path, "name"), f"the name of {what}")
+        if (
+            None in (rid, when, level, advice, source)
+            or ("timeframe" in raw and not timeframe)
+            or ("name" in raw and not name)
+        ):
             return None
         if "summary" in raw and summary is None:
             return None
@@ -1221,6 +1391,7 @@ class _Parser:
             self.at(path),
             timeframe,
             summary,
+            " ".join(name.split()) if name else "",
         )
 
     def imaging(self, raw: dict[Key, object], path: DataPath, what: str) -> ImagingRule | None:

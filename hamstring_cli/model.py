@@ -213,18 +213,68 @@ class Leading(NamedTuple):
     at: Place | None = None
 
 
+@place_blind
+class Named(NamedTuple):
+    """A named rule of the questionnaire (``{rule: NAME}``): ``item`` is its condition.
+
+    The loader resolves the name when it reads the file, so a named rule is evaluated as its
+    condition; the name is kept for the words that show it (documents, graphs, explanations).
+    """
+
+    name: str
+    item: "Condition"
+    at: Place | None = None
+    description: str = ""
+
+
+@place_blind
+class Advised(NamedTuple):
+    """The result advises a study of ``modality`` (triage rules and notes only).
+
+    The advised studies are known once the imaging rules have run, so only the rules read
+    after them (triage rules and evidence notes) may ask.
+    """
+
+    modality: str
+    at: Place | None = None
+    #: Where: only a study of this site counts (None: any site).
+    site: str | None = None
+
+
+def study_key(modality: str, site: str | None) -> str:
+    """How an advised study is named for an ``advised`` condition: ``X-ray`` or ``X-ray@ankle``."""
+    return f"{modality}@{site}" if site else modality
+
+
 #: The forms of condition that read one question.
 QUESTION_CONDITIONS = (Equals, OneOf, Contains, Compare, Answered)
 
-Condition = Equals | OneOf | Contains | Compare | Answered | All | AnyOf | Not | AtLeast | Leading
+Condition = (
+    Equals
+    | OneOf
+    | Contains
+    | Compare
+    | Answered
+    | All
+    | AnyOf
+    | Not
+    | AtLeast
+    | Leading
+    | Named
+    | Advised
+)
+#: The studies a result advises, as a condition reads them: each modality, and each modality at
+#: its site (:func:`study_key`).
+Studies = frozenset[str]
+_NO_STUDIES: Studies = frozenset()
 
 _COMPARE: Mapping[str, Callable[[int, int], bool]] = MappingProxyType(
     {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}
 )
 
 
-#: A condition made ready to evaluate: ``predicate(answers, leading)``.
-Predicate = Callable[[Answers, "str | None"], bool]
+#: A condition made ready to evaluate: ``predicate(answers, leading, studies)``.
+Predicate = Callable[[Answers, "str | None", Studies], bool]
 _MISSING = object()
 #: Predicates already made, by the id of their condition (kept with it, so an id is never
 #: reused while its entry stands). Scoring a batch evaluates the same few hundred conditions
@@ -233,8 +283,14 @@ _PREDICATES: dict[int, tuple[Condition, Predicate]] = {}
 _MAX_PREDICATES = 100_000
 
 
-def holds(condition: Condition, answers: Answers, leading: str | None = None) -> bool:
-    """Whether ``condition`` holds for ``answers`` (and the leading condition, once known).
+def holds(
+    condition: Condition,
+    answers: Answers,
+    leading: str | None = None,
+    studies: Studies = _NO_STUDIES,
+) -> bool:
+    """Whether ``condition`` holds for ``answers`` (and the leading condition and the advised
+    studies, once known).
 
     A condition on a question that was not answered is false; ``not`` of it is true.
     """
@@ -243,7 +299,7 @@ def holds(condition: Condition, answers: Answers, leading: str | None = None) ->
         if len(_PREDICATES) >= _MAX_PREDICATES:
             _PREDICATES.clear()
         entry = _PREDICATES[id(condition)] = (condition, predicate(condition))
-    return entry[1](answers, leading)
+    return entry[1](answers, leading, studies)
 
 
 def predicate(condition: Condition) -> Predicate:
@@ -254,14 +310,14 @@ def predicate(condition: Condition) -> Predicate:
     """
     if isinstance(condition, Equals):
         question, value = condition.question, condition.value
-        return lambda answers, _leading: answers.get(question, _MISSING) == value
+        return lambda answers, _leading, _studies: answers.get(question, _MISSING) == value
     if isinstance(condition, OneOf):
         question, values = condition.question, condition.values
-        return lambda answers, _leading: answers.get(question, _MISSING) in values
+        return lambda answers, _leading, _studies: answers.get(question, _MISSING) in values
     if isinstance(condition, Contains):
         question, wanted = condition.question, condition.values
 
-        def contains(answers: Answers, _leading: str | None) -> bool:
+        def contains(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
             given = answers.get(question)
             return isinstance(given, tuple) and any(v in given for v in wanted)
 
@@ -269,44 +325,49 @@ def predicate(condition: Condition) -> Predicate:
     if isinstance(condition, Compare):
         question, compare, bound = condition.question, _COMPARE[condition.op], condition.value
 
-        def compares(answers: Answers, _leading: str | None) -> bool:
+        def compares(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
             given = answers.get(question)
             return isinstance(given, int) and compare(given, bound)
 
         return compares
     if isinstance(condition, Answered):
         question = condition.question
-        return lambda answers, _leading: question in answers
+        return lambda answers, _leading, _studies: question in answers
     if isinstance(condition, Leading):
         name = condition.condition
-        return lambda _answers, leading: leading == name
+        return lambda _answers, leading, _studies: leading == name
+    if isinstance(condition, Advised):
+        key = study_key(condition.modality, condition.site)
+        return lambda _answers, _leading, studies: key in studies
+    if isinstance(condition, Named):
+        return predicate(condition.item)
     if isinstance(condition, Not):
         inner = predicate(condition.item)
-        return lambda answers, leading: not inner(answers, leading)
+        return lambda answers, leading, studies: not inner(answers, leading, studies)
     parts = tuple(predicate(c) for c in condition.items)
     if isinstance(condition, All):
 
-        def every(answers: Answers, leading: str | None) -> bool:
+        def every(answers: Answers, leading: str | None, studies: Studies) -> bool:
             # A loop, not all() over a generator: this runs a hundred times an input.
             for p in parts:  # noqa: SIM110
-                if not p(answers, leading):
+                if not p(answers, leading, studies):
                     return False
             return True
 
         return every
     if isinstance(condition, AnyOf):
 
-        def some(answers: Answers, leading: str | None) -> bool:
+        def some(answers: Answers, leading: str | None, studies: Studies) -> bool:
             for p in parts:  # noqa: SIM110
-                if p(answers, leading):
+                if p(answers, leading, studies):
                     return True
             return False
 
         return some
     needed = condition.needed
 
-    def at_least(answers: Answers, leading: str | None) -> bool:
-        return sum(p(answers, leading) for p in parts) >= needed
+    def at_least(answers: Answers, leading: str | None, studies: Studies) -> bool:
+        return sum(p(answers, leading, studies) for p in parts) >= needed
 
     return at_least
 
@@ -329,6 +390,11 @@ def holds_so_far(
         return None if may_come(condition.question) else holds(condition, {})
     if isinstance(condition, Leading):
         return None if leading is None else leading == condition.condition
+    if isinstance(condition, Advised):
+        # The studies are known only once the answers are all in.
+        return None
+    if isinstance(condition, Named):
+        return holds_so_far(condition.item, answers, may_come, leading)
     if isinstance(condition, Not):
         inner = holds_so_far(condition.item, answers, may_come, leading)
         return None if inner is None else not inner
@@ -349,7 +415,7 @@ def walk_condition(condition: Condition) -> list[Condition]:
     if isinstance(condition, (All, AnyOf, AtLeast)):
         for item in condition.items:
             out.extend(walk_condition(item))
-    elif isinstance(condition, Not):
+    elif isinstance(condition, (Not, Named)):
         out.extend(walk_condition(condition.item))
     return out
 
@@ -555,6 +621,19 @@ class RedFlagRule(NamedTuple):
     timeframe: str | None = None
     #: What to do, shorter than ``advice``, for the decision on one screen.
     summary: str | None = None
+    #: A short name for the flag ('Possible cauda equina syndrome'); "" reads the id as words.
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The flag's name in words: its ``name``, or else its id as words."""
+        return self.name or id_words(self.id)
+
+
+def id_words(identifier: str) -> str:
+    """An id in words: 'cauda_equina' -> 'Cauda equina'."""
+    words = identifier.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 @place_blind
@@ -613,6 +692,28 @@ class SafetyNetRule(NamedTuple):
     at: Place | None = None
 
 
+class ScopeRule(NamedTuple):
+    """When ``when`` holds, the questionnaire's rule does not cover the patient; ``reason`` says
+    why in plain words."""
+
+    when: Condition
+    reason: str
+    source: str
+    at: Place | None = None
+
+
+#: What a result says of its scope when the questionnaire declares nothing of it.
+DEFAULT_SCOPE_REASON = "The questionnaire applies: no limit of its scope is reached."
+
+
+class Scope(NamedTuple):
+    """Whom the questionnaire's rules cover: ``reason`` when they apply, and the exclusions."""
+
+    reason: str = DEFAULT_SCOPE_REASON
+    exclusions: tuple[ScopeRule, ...] = ()
+    source: str | None = None
+
+
 class ConfidenceRule(NamedTuple):
     """How sure the ranking is: margins between the top two scores, and the uncertain share."""
 
@@ -633,6 +734,9 @@ class Outcomes(NamedTuple):
     notes: tuple[Note, ...] = ()
     confidence: ConfidenceRule = ConfidenceRule()
     safety_net: tuple[SafetyNetRule, ...] = ()
+    #: Triage rules that apply whatever condition leads: every one that holds counts.
+    triage: tuple[TriageRule, ...] = ()
+    scope: Scope = Scope()
 
     def condition(self, condition_id: str) -> ConditionDef | None:
         """The condition with this id, if there is one."""
@@ -663,6 +767,7 @@ class Questionnaire:
         "references",
         "required",
         "required_at",
+        "rules",
         "source",
         "start",
         "start_at",
@@ -689,6 +794,7 @@ class Questionnaire:
         required_at: tuple[Place | None, ...] = (),
         next_at: Mapping[tuple[str, str], Place] | None = None,
         disclaimer_summary: str = "",
+        rules: tuple[Named, ...] = (),
     ) -> None:
         self.id = id
         self.version = version
@@ -710,6 +816,8 @@ class Questionnaire:
         #: Where each ``next`` stands: ``(question id, "next")``, ``(id, "option VALUE")``,
         #: ``(id, "route N")`` (1-based), for the checker's messages.
         self.next_at: Mapping[tuple[str, str], Place] = next_at or {}
+        #: The named rules (``{rule: NAME}`` conditions), in file order.
+        self.rules = rules
         self.by_id: Mapping[str, Question] = MappingProxyType({q.id: q for q in questions})
         # Where each question falls through to, by id: finding a question with tuple.index
         # compares questions field by field, on every step of every walk.
@@ -757,16 +865,28 @@ class Questionnaire:
         return self.default_next(question)
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([^{}|]*))?\}")
 
 
 def placeholders(text: str) -> list[str]:
-    """The ``{question_id}`` placeholders in a piece of advice."""
-    return _PLACEHOLDER.findall(text)
+    """The question ids of the ``{question_id}`` placeholders in a piece of advice."""
+    return [name for name, _ in placeholder_parts(text)]
+
+
+def placeholder_parts(text: str) -> list[tuple[str, str | None]]:
+    """Each placeholder's question id and its fallback (``{days|an unknown day}``), if any."""
+    return [
+        (m.group(1), m.group(2) if m.group(2) is not None else None)
+        for m in _PLACEHOLDER.finditer(text)
+    ]
 
 
 def fill(text: str, questionnaire: Questionnaire, answers: Answers) -> str:
-    """Put answers into ``{question_id}`` placeholders (plain substitution, never code)."""
+    """Put answers into ``{question_id}`` placeholders (plain substitution, never code).
+
+    A placeholder whose question was not answered gives its fallback (``{question_id|words}``);
+    the checker refuses one without a fallback that can be shown with its question unanswered.
+    """
 
     if "{" not in text:
         return text
@@ -776,6 +896,7 @@ def fill(text: str, questionnaire: Questionnaire, answers: Answers) -> str:
         if qid in answers and qid in questionnaire.by_id:
             value = answers[qid]
             return str(value) if isinstance(value, int) else questionnaire.by_id[qid].words(value)
-        return match.group(0)
+        fallback = match.group(2)
+        return fallback if fallback is not None else match.group(0)
 
     return _PLACEHOLDER.sub(one, text)

@@ -70,12 +70,17 @@ def route_conditions(questionnaire: Questionnaire) -> Iterator[Condition]:
 
 
 def outcome_conditions(questionnaire: Questionnaire) -> Iterator[Condition]:
-    """The ``when`` of every outcome rule (triage, scores, red flags, imaging, notes)."""
+    """The ``when`` of every outcome rule (triage, scope, scores, red flags, imaging, notes)."""
     outcomes = questionnaire.outcomes
     for condition in outcomes.conditions:
         for rule in condition.triage:
             if rule.when is not None:
                 yield rule.when
+    for rule in outcomes.triage:
+        if rule.when is not None:
+            yield rule.when
+    for exclusion in outcomes.scope.exclusions:
+        yield exclusion.when
     for score in outcomes.scores:
         yield score.when
     for flag in outcomes.red_flags:

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from hamstring_cli.errors import allowed_text, did_you_mean
 from hamstring_cli.explain import Change, ConditionContributions, contributions, what_if
-from hamstring_cli.model import IMAGING_CHOICES, LEVELS, NO_IMAGING, Answer, Questionnaire
+from hamstring_cli.model import (
+    IMAGING_CHOICES,
+    LEVELS,
+    MODALITIES,
+    NO_IMAGING,
+    Answer,
+    Questionnaire,
+)
 from hamstring_cli.question_types import answer_json
 from hamstring_cli.scoring import Finding, Result, score
 
@@ -71,6 +78,13 @@ class BadGuess:
         hint = did_you_mean(self.value, self.allowed)
         allowed = allowed_text(self.allowed)
         return f"{name} '{self.value}' is not allowed{hint}; allowed: {allowed}"
+
+
+def imaging_choices(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The imaging calls a student is offered: the modalities the questionnaire's imaging rules
+    can advise (in the format's order), then no imaging now."""
+    used = {rule.modality for rule in questionnaire.outcomes.imaging if rule.modality}
+    return (*(m for m in MODALITIES if m in used), NO_IMAGING)
 
 
 def allowed_values(questionnaire: Questionnaire) -> dict[str, tuple[str, ...]]:
@@ -262,7 +276,7 @@ class Feedback:
     @property
     def level_changes(self) -> tuple[Change, ...]:
         """The single-answer changes that would change only the triage level."""
-        return tuple(c for c in self.what_if if not c.changes_leading)
+        return tuple(c for c in self.what_if if c.changes_level and not c.changes_leading)
 
     @property
     def runner_up(self) -> str | None:
@@ -300,14 +314,9 @@ class Feedback:
                         "to": answer_json(c.after),
                         "leading": c.leading,
                         "level": c.level,
-                        "changes": [
-                            name
-                            for name, flag in (
-                                ("leading", c.changes_leading),
-                                ("level", c.changes_level),
-                            )
-                            if flag
-                        ],
+                        "studies": list(c.studies),
+                        "applies": c.applies,
+                        "changes": c.changes,
                     }
                     for c in self.what_if
                 ],

@@ -23,12 +23,13 @@ from hamstring_cli.cases import EXAMINED, Case, CaseRun, case_questionnaire, run
 from hamstring_cli.engine import Back, Session
 from hamstring_cli.errors import HamstringError, InvalidAnswer
 from hamstring_cli.explain import Change
-from hamstring_cli.model import IMAGING_CHOICES, NO_IMAGING, Answer, Question, Questionnaire
+from hamstring_cli.model import NO_IMAGING, Answer, Question, Questionnaire
 from hamstring_cli.practice import (
     Feedback,
     Guess,
     Tally,
     feedback,
+    imaging_choices,
     sitting_order,
 )
 from hamstring_cli.render.words import plural
@@ -330,9 +331,10 @@ def ask_guess(q: Questionnaire, prompt: Callable[[Ask], object], console: Consol
         Choice(f"{words.label}: {words.timeframe}" if words.timeframe else words.label, lv, keys[i])
         for i, (lv, words) in enumerate(q.outcomes.levels.items())
     )
-    imaging_words = {NO_IMAGING: "No imaging now", "ultrasound": "Ultrasound"}
+    # The questionnaire's own studies, each as the format spells it ('MRI', 'X-ray').
     imaging = tuple(
-        Choice(imaging_words.get(m, m), m, keys[i]) for i, m in enumerate(IMAGING_CHOICES)
+        Choice("No imaging now" if m == NO_IMAGING else m[:1].upper() + m[1:], m, keys[i])
+        for i, m in enumerate(imaging_choices(q))
     )
     leading = prompt(Ask(LEADING, "select", "Leading condition?", conditions))
     level = prompt(Ask(LEVEL, "select", "Triage level?", levels))

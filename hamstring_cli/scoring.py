@@ -25,6 +25,7 @@ from hamstring_cli.model import (
     Questionnaire,
     RedFlagRule,
     Reference,
+    Studies,
     TriageRule,
     fill,
     holds,
@@ -33,6 +34,7 @@ from hamstring_cli.model import (
     most_pressing,
     most_urgent_timeframe,
     questions_in,
+    study_key,
     walk_condition,
 )
 from hamstring_cli.question_types import answer_json
@@ -79,6 +81,16 @@ class RaisedFlag(NamedTuple):
     timeframe: str
     #: What to do in fewer words, when the questionnaire gives them (never cut from ``advice``).
     summary: str | None = None
+    #: The flag's short name in words ('Possible cauda equina syndrome').
+    name: str = ""
+
+
+class ScopeAdvice(NamedTuple):
+    """Whether the questionnaire's rules cover this patient, and why (or why not)."""
+
+    applies: bool
+    reason: str
+    source: str | None = None
 
 
 class TriageAdvice(NamedTuple):
@@ -148,6 +160,7 @@ class Result(NamedTuple):
     #: The status of the FHIR QuestionnaireResponse the answers came from, if they did: a FHIR
     #: Bundle of the result keeps it (not part of the JSON contract).
     response_status: str | None = None
+    scope: ScopeAdvice = ScopeAdvice(True, "")
 
     @property
     def leading(self) -> str:
@@ -166,6 +179,8 @@ class Result(NamedTuple):
             ids.add(self.imaging.source)
         ids.update(source for study in self.imaging.studies for source in study.sources)
         ids.update(study.source for study in self.imaging.studies)
+        if self.scope.source:
+            ids.add(self.scope.source)
         return tuple(r for r in self.questionnaire.references if r.id in ids)
 
     def to_dict(self) -> dict[str, object]:
@@ -212,6 +227,11 @@ class Result(NamedTuple):
                 "source": self.imaging.source,
                 "studies": [_study_json(study) for study in self.imaging.studies],
             },
+            "scope": {
+                "applies": self.scope.applies,
+                "reason": self.scope.reason,
+                "source": self.scope.source,
+            },
             "red_flags": [_flag_json(f) for f in self.red_flags],
             "notes": [{"text": n.text, "source": n.source} for n in self.notes],
             "safety_net": [_safety_json(item) for item in self.decision.safety_net],
@@ -248,7 +268,8 @@ def score(
             fill(rule.advice, q, answers),
             rule.source,
             rule.timeframe or level_timeframe(rule.level),
-            fill(rule.summary, q, answers) if rule.summary else None,
+            summary=fill(rule.summary, q, answers) if rule.summary else None,
+            name=rule.title,
         )
         for rule in out.red_flags
         if holds(rule.when, answers, leading)
@@ -256,9 +277,12 @@ def score(
     condition = out.condition(leading)
     assert condition is not None  # the differential lists only known conditions
     imaging = _imaging(q, answers, leading)
+    # The rules read after imaging may ask which studies it advises.
+    advised = advised_studies(imaging.studies)
     confidence = _confidence(q, answers, differential)
-    triage = _triage(q, answers, condition, raised, imaging.studies)
+    triage = _triage(q, answers, condition, raised, imaging.studies, advised)
     flags = tuple(sorted(raised, key=lambda f: (LEVEL_RANK[f.level], TIMEFRAME_RANK[f.timeframe])))
+    scope = _scope(q, answers, leading)
     return Result(
         questionnaire=q,
         answers=tuple(answers.items()),
@@ -270,31 +294,39 @@ def score(
         notes=tuple(
             Note(fill(n.text, q, answers), n.source)
             for n in out.notes
-            if n.when is None or holds(n.when, answers, leading)
+            if n.when is None or holds(n.when, answers, leading, advised)
         ),
         decision=_decide(
-            q, answers, differential, confidence, triage, imaging, flags, alerted or {}
+            q,
+            answers,
+            differential,
+            confidence,
+            triage,
+            imaging,
+            flags,
+            alerted or {},
+            scope,
+            advised,
         ),
+        scope=scope,
     )
 
 
-def outcome(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> tuple[str, str]:
-    """The leading condition and the triage level that :func:`score` gives the same answers.
+def advised_studies(studies: tuple[Study, ...]) -> Studies:
+    """The advised studies as an ``advised`` condition reads them: each modality, and each
+    modality at its site (:func:`~hamstring_cli.model.study_key`)."""
+    keys = {study.modality for study in studies}
+    keys.update(study_key(study.modality, study.site) for study in studies if study.site)
+    return frozenset(keys)
 
-    It reads only the answers that the outcome rules name, never every answer, so ``explain``
-    can try every single change on a path of thousands of questions.
-    """
-    q = questionnaire
-    leading = _rank(q, answers)[0].id
-    condition = q.outcomes.condition(leading)
-    assert condition is not None  # the differential lists only known conditions
-    levels = [_condition_rule(condition, answers, leading).level]
-    levels += [r.level for r in q.outcomes.red_flags if holds(r.when, answers, leading)]
-    # An advised study is never more pressing than the level (see _triage).
-    levels += [s.urgency for s in _imaging(q, answers, leading).studies]
-    level = most_pressing(levels)
-    assert level is not None
-    return leading, level
+
+def _scope(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ScopeAdvice:
+    """Whether the questionnaire's rules cover these answers: the first exclusion that holds."""
+    scope = q.outcomes.scope
+    for rule in scope.exclusions:
+        if holds(rule.when, answers, leading):
+            return ScopeAdvice(False, fill(rule.reason, q, answers), rule.source)
+    return ScopeAdvice(True, fill(scope.reason, q, answers), scope.source)
 
 
 def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]:
@@ -414,10 +446,13 @@ def _could_change_leader(
 
 
 def _condition_rule(
-    condition: ConditionDef, answers: Mapping[str, Answer], leading: str
+    condition: ConditionDef,
+    answers: Mapping[str, Answer],
+    leading: str,
+    studies: Studies = frozenset(),
 ) -> TriageRule:
     for rule in condition.triage:
-        if rule.when is None or holds(rule.when, answers, leading):
+        if rule.when is None or holds(rule.when, answers, leading, studies):
             return rule
     raise LookupError(f"condition '{condition.id}' has no default triage rule")
 
@@ -428,19 +463,38 @@ def _triage(
     condition: ConditionDef,
     raised: tuple[RaisedFlag, ...],
     studies: tuple[Study, ...],
+    advised: Studies = frozenset(),
 ) -> TriageAdvice:
-    """The level and timeframe: the most pressing of the condition's, the flags' and the studies'.
+    """The level and timeframe: the most pressing of the condition's, the questionnaire's own
+    triage rules', the flags' and the studies'.
 
     An advised study is never more pressing than the level it is shown under, and the heading's
     timeframe is never later than any line under it.
     """
-    rule = _condition_rule(condition, answers, condition.id)
+    rule = _condition_rule(condition, answers, condition.id, advised)
     condition_advice = fill(rule.advice, q, answers)
-    level = most_pressing([rule.level, *(f.level for f in raised), *(s.urgency for s in studies)])
+    # The questionnaire's own triage rules count whatever condition leads (a decision rule).
+    general = [
+        r
+        for r in q.outcomes.triage
+        if r.when is None or holds(r.when, answers, condition.id, advised)
+    ]
+    level = most_pressing(
+        [
+            rule.level,
+            *(r.level for r in general),
+            *(f.level for f in raised),
+            *(s.urgency for s in studies),
+        ]
+    )
     assert level is not None
     deciding = [f for f in raised if f.level == level]
     parts = [f.advice for f in deciding]
     sources = [f.source for f in deciding]
+    for found in general:
+        if found.level == level:
+            parts.append(fill(found.advice, q, answers))
+            sources.append(found.source)
     if rule.level == level:
         parts.append(condition_advice)
         sources.append(rule.source)
@@ -449,13 +503,14 @@ def _triage(
     timeframe = most_urgent_timeframe(
         [
             rule.timeframe or level_timeframe(rule.level),
+            *(r.timeframe or level_timeframe(r.level) for r in general),
             *(f.timeframe for f in raised),
             *(s.timeframe for s in studies),
         ]
     )
     assert timeframe is not None
-    general = level_action(q, level, timeframe, answers)
-    advice = " ".join(p for p in [general, *parts] if p)
+    level_words = level_action(q, level, timeframe, answers)
+    advice = " ".join(p for p in [level_words, *dict.fromkeys(parts)] if p)
     return TriageAdvice(
         level,
         label,
@@ -561,6 +616,8 @@ class Withdrawn(NamedTuple):
     advice: str
     source: str
     why: str
+    #: The flag's short name in words.
+    name: str = ""
 
 
 class Decision(NamedTuple):
@@ -595,6 +652,8 @@ class Decision(NamedTuple):
     safety_net: tuple[SafetyNetItem, ...]
     disclaimer: str
     disclaimer_summary: str
+    #: Whether the questionnaire's rules cover the patient, and why (or why not).
+    scope: ScopeAdvice = ScopeAdvice(True, "")
 
     @property
     def timeframe_words(self) -> str:
@@ -624,6 +683,7 @@ class Decision(NamedTuple):
             "safety_net": [_safety_json(item) for item in self.safety_net],
             "disclaimer": self.disclaimer,
             "disclaimer_summary": self.disclaimer_summary,
+            "scope": self.scope._asdict(),
         }
 
 
@@ -637,6 +697,7 @@ def _study_json(study: Study) -> dict[str, object]:
 def _flag_json(flag: RaisedFlag) -> dict[str, object]:
     out: dict[str, object] = {
         "id": flag.id,
+        "name": flag.name,
         "level": flag.level,
         "timeframe": flag.timeframe,
         "advice": flag.advice,
@@ -660,6 +721,8 @@ def _decide(
     imaging: ImagingAdvice,
     flags: tuple[RaisedFlag, ...],
     alerted: Mapping[str, Mapping[str, Answer]],
+    scope: ScopeAdvice,
+    advised: Studies = frozenset(),
 ) -> Decision:
     leading = differential[0]
     emergency = tuple(f for f in flags if f.level == "emergency")
@@ -693,10 +756,11 @@ def _decide(
                 item.source,
             )
             for item in q.outcomes.safety_net
-            if item.when is None or holds(item.when, answers, leading.id)
+            if item.when is None or holds(item.when, answers, leading.id, advised)
         ),
         disclaimer=q.disclaimer,
         disclaimer_summary=q.disclaimer_summary,
+        scope=scope,
     )
 
 
@@ -738,6 +802,7 @@ def _withdrawn(
         fill(rule.advice, q, then),
         rule.source,
         why,
+        rule.title,
     )
 
 

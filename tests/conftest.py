@@ -71,11 +71,13 @@ SLOW_MODULES = frozenset(
         "test_exhaustive.py",
         "test_fhir.py",
         "test_fhir_browser.py",
+        "test_fhir_questionnaires.py",
         "test_fuzz.py",
         "test_hostile.py",
         "test_practice_pty.py",
         "test_properties.py",
         "test_pty.py",
+        "test_pty_questionnaires.py",
     }
 )
 

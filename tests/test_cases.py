@@ -10,7 +10,12 @@ optionally ``reason_contains`` / ``reason_not_contains``), ``red_flags`` (the ex
 and optionally ``confidence`` (one level, or a list of the levels allowed), ``advice_contains``
 (words in the triage advice), ``notes_sources`` (sources of evidence notes that must be shown),
 ``studies`` (every advised study as ``[modality, urgency, site, timeframe]``, in order) and
-``timeframe`` (the result's, one of the machine-readable timeframes).
+``timeframe`` (the result's, one of the machine-readable timeframes), and ``scope`` (whether
+the questionnaire's rule applies: true or false).
+
+The vignettes of the default questionnaire stand in ``tests/cases/``; those of another bundled
+questionnaire in a folder named by its id (``tests/cases/ottawa-ankle/``), run against it. A new
+questionnaire's library is a new folder: nothing here changes.
 """
 
 from __future__ import annotations
@@ -24,11 +29,18 @@ import yaml
 from hamstring_cli.engine import Session
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
+from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, resolve_questionnaire
 from hamstring_cli.scoring import score
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
-CASES = sorted((Path(__file__).resolve().parent / "cases").glob("*.yaml"))
+LIBRARY = Path(__file__).resolve().parent / "cases"
+CASES = sorted(LIBRARY.glob("*.yaml"))
+#: Every library by the id of its questionnaire: the default's, then one a folder.
+LIBRARIES: dict[str, list[Path]] = {
+    DEFAULT_QUESTIONNAIRE: CASES,
+    **{d.name: sorted(d.glob("*.yaml")) for d in sorted(LIBRARY.iterdir()) if d.is_dir()},
+}
 EXPECT_KEYS = {
     "leading",
     "level",
@@ -39,12 +51,23 @@ EXPECT_KEYS = {
     "notes_sources",
     "studies",
     "timeframe",
+    "scope",
 }
 
 
-@pytest.fixture(scope="module")
-def questionnaire() -> Questionnaire:
-    return load_questionnaire(QUESTIONNAIRE)
+_LOADED: dict[str, Questionnaire] = {}
+
+
+def bundled(questionnaire_id: str) -> Questionnaire:
+    """A bundled questionnaire by id, loaded once."""
+    if questionnaire_id not in _LOADED:
+        _LOADED[questionnaire_id] = load_questionnaire(resolve_questionnaire(questionnaire_id))
+    return _LOADED[questionnaire_id]
+
+
+def questionnaire_of(path: Path) -> Questionnaire:
+    """The questionnaire a vignette belongs to: its folder's, or the default one."""
+    return bundled(DEFAULT_QUESTIONNAIRE if path.parent == LIBRARY else path.parent.name)
 
 
 def read_case(path: Path) -> dict[str, Any]:
@@ -65,8 +88,11 @@ def test_the_library_is_large_enough() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
-def test_case(questionnaire: Questionnaire, path: Path) -> None:
+@pytest.mark.parametrize(
+    "path", [p for paths in LIBRARIES.values() for p in paths], ids=lambda p: p.stem
+)
+def test_case(path: Path) -> None:
+    questionnaire = questionnaire_of(path)
     case = read_case(path)
     assert set(case) == {"story", "answers", "expected", "source"}, path.name
     assert "\n" not in case["story"].strip(), "the story is one line"
@@ -106,6 +132,8 @@ def test_case(questionnaire: Questionnaire, path: Path) -> None:
         assert studies == expect["studies"], (story, imaging["studies"])
     if "timeframe" in expect:
         assert result["triage"]["timeframe"] == expect["timeframe"], (story, result["triage"])
+    if "scope" in expect:
+        assert result["scope"]["applies"] is expect["scope"], (story, result["scope"])
     for words in expect.get("advice_contains", []):
         assert words in result["triage"]["advice"], (words, result["triage"]["advice"])
     shown = {note["source"] for note in result["notes"]}
@@ -116,8 +144,10 @@ def test_case(questionnaire: Questionnaire, path: Path) -> None:
     assert result["differential"][0]["for"], "the leading condition has findings for it"
 
 
-def test_the_library_covers_every_condition_and_red_flag(questionnaire: Questionnaire) -> None:
-    cases = [read_case(p) for p in CASES]
+@pytest.mark.parametrize("questionnaire_id", LIBRARIES)
+def test_the_library_covers_every_condition_and_red_flag(questionnaire_id: str) -> None:
+    questionnaire = bundled(questionnaire_id)
+    cases = [read_case(p) for p in LIBRARIES[questionnaire_id]]
     leading = {c["expected"]["leading"] for c in cases}
     assert leading == {c.id for c in questionnaire.outcomes.conditions}
     raised = {flag for c in cases for flag in c["expected"].get("red_flags", [])}
@@ -125,10 +155,14 @@ def test_the_library_covers_every_condition_and_red_flag(questionnaire: Question
     levels = {c["expected"]["level"] for c in cases}
     assert levels == {"emergency", "urgent", "soon", "routine"}
     modalities = {c["expected"]["imaging"]["modality"] for c in cases}
-    assert modalities == {"MRI", "X-ray", "ultrasound", None}
+    advised = {r.modality for r in questionnaire.outcomes.imaging if r.modality}
+    assert modalities == {*advised, None}
+    # A questionnaire that declares a scope has vignettes on both sides of it.
+    if questionnaire.outcomes.scope.exclusions:
+        assert {c["expected"].get("scope", True) for c in cases} == {True, False}
 
 
-def test_the_library_covers_the_boundaries() -> None:
+def test_the_default_library_covers_the_boundaries() -> None:
     cases = [read_case(p)["answers"] for p in CASES]
     ages = {a["age"] for a in cases}
     assert {17, 18, 25, 26, 64, 65} <= ages

@@ -12,8 +12,10 @@ from helpers import sweep
 from typer.testing import CliRunner
 
 from hamstring_cli.cases import (
+    Case,
     CaseError,
     bundled_cases,
+    case_questionnaire,
     check_case,
     check_case_file,
     find_case,
@@ -24,16 +26,26 @@ from hamstring_cli.cases import (
 from hamstring_cli.cli import app
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Code, Diagnostic
-from hamstring_cli.explain import explain
+from hamstring_cli.explain import explain, study_names
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.practice import outcome_of
 from hamstring_cli.resources import bundled_dir
-from hamstring_cli.scoring import score
+from hamstring_cli.scoring import Result, score
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = REPO / "questionnaires" / "proximal_hamstring.yaml"
 CASE_FILES = bundled_cases(REPO / "questionnaires")
+#: Each bundled case's questionnaire, loaded once by id.
+_LOADED: dict[str, Questionnaire] = {}
+
+
+def of(path: Path) -> tuple[Case, Questionnaire]:
+    """A bundled case and the questionnaire it names."""
+    case = read_case(path)
+    return case, case_questionnaire(case, _LOADED)
+
+
 #: A reference of the clinical brief (R1-R87), a guideline of its bibliography (NICE NG...), or a
 #: stronger confirmed source cited in place of a weak one (author and year: STIELL1993).
 BRIEF_REFERENCE = re.compile(r"R([1-9]|[1-7][0-9]|8[0-7])|NG\d+|CG\d+|[A-Z]+\d{4}")
@@ -65,21 +77,34 @@ def test_the_library_is_bundled_beside_the_questionnaire() -> None:
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
-def test_each_bundled_case_checks_clean(path: Path, questionnaire: Questionnaire) -> None:
-    case = read_case(path)
+def test_each_bundled_case_checks_clean(path: Path) -> None:
+    case, questionnaire = of(path)
     assert check_case(case, questionnaire) == []
     assert case.id == path.stem
     assert case.questionnaire == questionnaire.id
     # Each teaching point cites a reference of the bibliography, with its citation given.
     for point in case.teaching_points:
         assert BRIEF_REFERENCE.fullmatch(point.source), point.source
-        assert case.citation(point.source)
+        assert case.citation(point.source, questionnaire)
+
+
+def test_every_bundled_questionnaire_has_cases_for_each_of_its_conditions() -> None:
+    from hamstring_cli.resources import bundled_id, bundled_questionnaires
+
+    by_questionnaire: dict[str, set[str]] = {}
+    for path in CASE_FILES:
+        case, _ = of(path)
+        by_questionnaire.setdefault(case.questionnaire, set()).add(case.expected.leading)
+    for path in bundled_questionnaires():
+        q = load_questionnaire(path)
+        assert by_questionnaire.get(bundled_id(path)) == {c.id for c in q.outcomes.conditions}
 
 
 def test_the_library_covers_every_condition_and_the_main_red_flags(
     questionnaire: Questionnaire,
 ) -> None:
-    runs = [run_case(c, questionnaire) for c in read_cases(CASE_FILES)]
+    cases = [c for c in read_cases(CASE_FILES) if c.questionnaire == questionnaire.id]
+    runs = [run_case(c, questionnaire) for c in cases]
     leading = {r.outcome.leading for r in runs}
     assert leading == {c.id for c in questionnaire.outcomes.conditions}
     raised = {flag.id for r in runs for flag in r.result.red_flags}
@@ -96,10 +121,9 @@ def test_the_library_covers_every_condition_and_the_main_red_flags(
 
 
 @pytest.mark.parametrize("path", sweep(pytest.param(p, id=p.stem) for p in CASE_FILES))
-def test_every_what_if_of_a_case_replays_to_what_it_claims(
-    path: Path, questionnaire: Questionnaire
-) -> None:
-    run = run_case(read_case(path), questionnaire)
+def test_every_what_if_of_a_case_replays_to_what_it_claims(path: Path) -> None:
+    case, questionnaire = of(path)
+    run = run_case(case, questionnaire)
     base = run.result
     explanation = explain(questionnaire, run.answers)
     assert explanation.what_if, "every case should have an answer that would change it"
@@ -110,7 +134,13 @@ def test_every_what_if_of_a_case_replays_to_what_it_claims(
         assert pending is None
         replayed = score(questionnaire, {s.question.id: s.answer for s in steps})
         assert (replayed.leading, replayed.triage.level) == (change.leading, change.level)
-        assert (replayed.leading, replayed.triage.level) != (base.leading, base.triage.level)
+        assert study_names(replayed) == change.studies
+        assert replayed.scope.applies is change.applies
+
+        def outcome(result: Result) -> tuple[object, ...]:
+            return (result.leading, result.triage.level, study_names(result), result.scope.applies)
+
+        assert outcome(replayed) != outcome(base)
     for opened in explanation.needs_more_answers:
         _, pending = Session(questionnaire, {**run.answers, opened.question: opened.after}).walk()
         assert pending is not None and pending.id == opened.asks
@@ -267,6 +297,21 @@ def test_a_case_for_another_questionnaire_is_refused(tmp_path: Path) -> None:
         tmp_path, GOOD.replace("questionnaire: proximal-hamstring", "questionnaire: other.yaml")
     )
     assert codes(found) == [Code.CASE_OTHER_QUESTIONNAIRE.code]
+    # The message says what to write instead: the id, never a file name.
+    assert "write 'questionnaire: x'" in found[0].message
+
+
+def test_a_case_finds_a_questionnaire_given_to_the_same_check_by_its_id(tmp_path: Path) -> None:
+    other = write(tmp_path, QUESTIONNAIRE.read_text(encoding="utf-8"), "other.yaml")
+    other.write_text(other.read_text(encoding="utf-8").replace("id: proximal-hamstring", "id: x"))
+    case = write(
+        tmp_path,
+        GOOD.replace("questionnaire: proximal-hamstring", "questionnaire: x"),
+        "case.yaml",
+    )
+    result = runner.invoke(app, ["check", str(other), str(case)])
+    assert result.exit_code == 0, result.stderr
+    assert "case.yaml: ok: teaching case" in result.stderr
 
 
 def test_unsafe_yaml_in_a_case_is_refused(tmp_path: Path) -> None:
@@ -300,7 +345,8 @@ def test_check_reports_a_broken_case_with_its_file_and_line(tmp_path: Path) -> N
     assert f"{path}: 1 error: teaching case" in result.stderr
 
 
-def test_the_expected_outcome_is_what_scoring_gives(questionnaire: Questionnaire) -> None:
-    for case in read_cases(CASE_FILES):
+def test_the_expected_outcome_is_what_scoring_gives() -> None:
+    for path in CASE_FILES:
+        case, questionnaire = of(path)
         run = run_case(case, questionnaire)
         assert outcome_of(score(questionnaire, run.answers)) == case.expected

@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from hamstring_cli.clinical_doc import REGENERATE, describe, render_clinical_logic
+from hamstring_cli.clinical_doc import (
+    describe,
+    document_name,
+    regenerate,
+    render_clinical_logic,
+)
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
+    Advised,
     All,
     Answered,
     AnyOf,
@@ -20,6 +26,7 @@ from hamstring_cli.model import (
     Contains,
     Equals,
     Leading,
+    Named,
     Not,
     OneOf,
     Option,
@@ -28,6 +35,7 @@ from hamstring_cli.model import (
     Questionnaire,
     TriageRule,
 )
+from hamstring_cli.resources import bundled_id, bundled_questionnaires, resolve_questionnaire
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
@@ -39,13 +47,30 @@ def bundled() -> Questionnaire:
     return load_questionnaire(QUESTIONNAIRE)
 
 
-def test_the_document_is_up_to_date(bundled: Questionnaire) -> None:
-    expected = render_clinical_logic(bundled)
-    actual = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+BUNDLED = [bundled_id(path) for path in bundled_questionnaires()]
+
+
+@pytest.mark.parametrize("questionnaire_id", BUNDLED)
+def test_the_document_is_up_to_date(questionnaire_id: str) -> None:
+    q = load_questionnaire(resolve_questionnaire(questionnaire_id))
+    doc = ROOT / "docs" / document_name(questionnaire_id)
+    expected = render_clinical_logic(q)
+    actual = doc.read_text(encoding="utf-8") if doc.exists() else ""
     assert actual == expected, (
-        f"docs/clinical-logic.md is out of date with {QUESTIONNAIRE.name}; "
-        f"regenerate it from the repository root with: {REGENERATE}"
+        f"docs/{doc.name} is out of date with {Path(q.source).name}; "
+        f"regenerate it from the repository root with: {regenerate(questionnaire_id)}"
     )
+
+
+@pytest.mark.parametrize("questionnaire_id", BUNDLED)
+def test_the_document_says_nothing_of_another_questionnaire(questionnaire_id: str) -> None:
+    # The words around the rules are the format's: none is borrowed from another questionnaire.
+    q = load_questionnaire(resolve_questionnaire(questionnaire_id))
+    text = render_clinical_logic(q)
+    own = Path(q.source).read_text(encoding="utf-8").lower()
+    for word in ("hamstring", "sit bone", "ankle", "tendon", "bony avulsion"):
+        if word not in own:
+            assert word not in text.lower(), word
 
 
 def test_the_document_lists_every_question_rule_and_reference(bundled: Questionnaire) -> None:
@@ -61,7 +86,9 @@ def test_the_document_lists_every_question_rule_and_reference(bundled: Questionn
     for score in out.scores:
         assert f"{score.reason} [{score.source}]" in text
     for flag in out.red_flags:
-        assert f"`{flag.id}`, **{flag.level}**: {flag.advice} [{flag.source}]" in text
+        assert (
+            f"`{flag.id}` ({flag.title}), **{flag.level}**: {flag.advice} [{flag.source}]" in text
+        )
     for imaging in out.imaging:
         assert f"{imaging.reason} [{imaging.source}]" in text
     for note in out.notes:
@@ -114,6 +141,12 @@ def small() -> Questionnaire:
         (Contains("flags", ("a_b", "c")), "flags include any of a b, c"),
         (Answered("age"), "age was asked"),
         (Leading("x"), "the leading condition is Ex (`x`)"),
+        (
+            Named("old", Compare("age", "gte", 55), None, "aged 55 or more"),
+            "rule `old` (aged 55 or more)",
+        ),
+        (Not(Named("old", Compare("age", "gte", 55))), "not rule `old`"),
+        (Advised("X-ray", None, "ankle"), "an X-ray of the ankle is advised"),
         (
             All((Equals("pop", "yes"), AnyOf((Compare("age", "gt", 40), Equals("pop", "no"))))),
             "all of (pop is yes; any of (age is over 40; pop is no))",

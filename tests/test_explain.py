@@ -35,7 +35,7 @@ from hamstring_cli.model import (
     TriageRule,
 )
 from hamstring_cli.paths import iter_paths
-from hamstring_cli.scoring import score
+from hamstring_cli.scoring import Result, score
 
 
 def tree() -> Questionnaire:
@@ -220,6 +220,12 @@ def test_json_lists_contributions_and_changes() -> None:
 # The what-if walks, against the plain method: each change walked from the start and scored
 
 
+def outcome_of(result: Result) -> tuple[object, ...]:
+    """What a what-if compares: the leader, the level, the studies and the scope."""
+    studies = tuple((s.modality, s.site) for s in result.imaging.studies)
+    return (result.leading, result.triage.level, studies, result.scope.applies)
+
+
 def what_if_by_replay(
     q: Questionnaire, answers: dict[str, Answer]
 ) -> tuple[list[tuple[str, Answer, str, str]], list[tuple[str, Answer, str]]]:
@@ -234,7 +240,7 @@ def what_if_by_replay(
                 open_changes.append((qid, after, pending.id))
                 continue
             new = score(q, {s.question.id: s.answer for s in steps})
-            if (new.leading, new.triage.level) != (base.leading, base.triage.level):
+            if outcome_of(new) != outcome_of(base):
                 changes.append((qid, after, new.leading, new.triage.level))
     return changes, open_changes
 
@@ -357,7 +363,7 @@ def test_explain_is_near_linear_on_a_5000_question_chain(
     q = load_questionnaire(path)
     answers: dict[str, Answer] = {f"q{i}": "y" for i in range(length)}
     counted = {"steps": 0, "scored": 0}
-    step, full, rules_only = Questionnaire.next_after, explain_module.score, explain_module.outcome
+    step, full = Questionnaire.next_after, explain_module.score
 
     def counting_step(self: Questionnaire, question: Question, given: Any) -> str:
         counted["steps"] += 1
@@ -372,10 +378,55 @@ def test_explain_is_near_linear_on_a_5000_question_chain(
 
     monkeypatch.setattr(Questionnaire, "next_after", counting_step)
     monkeypatch.setattr(explain_module, "score", counting(full))
-    monkeypatch.setattr(explain_module, "outcome", counting(rules_only))
     explanation = explain(q, answers)
     # One step a change (each rejoins the path at once), and a scoring for the two answers
     # the score rules read.
     assert counted["steps"] <= 2 * length
     assert counted["scored"] <= 5
     assert [(c.question, c.after) for c in explanation.what_if] == [("q4000", "n")]
+
+
+def ottawa_answers(**changes: Answer) -> dict[str, Answer]:
+    """An adult with a tender lateral malleolus and a painless midfoot: one ankle series."""
+    answers: dict[str, Answer] = {
+        "red_flags": (),
+        "age": 30,
+        "days_since_injury": 1,
+        "bear_weight_immediately": "yes",
+        "bear_weight_now": "yes",
+        "pain_malleolar_zone": "yes",
+        "tender_lateral_malleolus": "yes",
+        "tender_medial_malleolus": "no",
+        "pain_midfoot_zone": "yes",
+        "tender_fifth_metatarsal": "no",
+        "tender_navicular": "no",
+    }
+    return {**answers, **changes}
+
+
+def test_a_change_of_the_imaging_alone_is_listed_and_replays() -> None:
+    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.resources import resolve_questionnaire
+
+    q = load_questionnaire(resolve_questionnaire("ottawa-ankle"))
+    answers = Session(q, ottawa_answers()).path_answers
+    found = {(c.question, c.after): c for c in explain(q, answers).what_if}
+    # A tender navicular adds the foot series: the leader and the level stay, the imaging does not.
+    navicular = found[("tender_navicular", "yes")]
+    assert navicular.changes == ["imaging"]
+    assert navicular.studies == ("X-ray of the ankle", "X-ray of the foot")
+    # Under 5 the rule does not apply: the scope and the imaging change.
+    young = found[("age", 4)]
+    assert {"imaging", "scope"} <= set(young.changes) and young.applies is False
+    for change in found.values():
+        replayed = score(q, Session(q, {**answers, change.question: change.after}).path_answers)
+        assert replayed.leading == change.leading
+        assert replayed.triage.level == change.level
+        assert replayed.scope.applies is change.applies
+        names = tuple(f"{s.modality} of the {s.site}" for s in replayed.imaging.studies)
+        assert names == change.studies
+    data: Any = explain(q, answers).to_dict()
+    entry = next(w for w in data["what_if"] if w["question"] == "tender_navicular")
+    assert entry["changes"] == ["imaging"]
+    assert entry["studies"] == ["X-ray of the ankle", "X-ray of the foot"]
+    assert "imaging: X-ray of the ankle; X-ray of the foot" in explain(q, answers).to_text()

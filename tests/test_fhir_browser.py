@@ -35,6 +35,12 @@ from hamstring_cli.fhir.questionnaire import to_questionnaire
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Question, Questionnaire
 from hamstring_cli.paths import iter_paths
+from hamstring_cli.resources import (
+    DEFAULT_QUESTIONNAIRE,
+    bundled_id,
+    bundled_questionnaires,
+    resolve_questionnaire,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +49,25 @@ BROWSER = ROOT / "tests" / "browser"
 DEPS = ROOT / os.environ.get("HAMSTRING_BROWSER_DEPS", ".browser")
 LFORMS = DEPS / "lforms" / "dist" / "lforms"
 PLAYWRIGHT = DEPS / "node_modules" / "playwright-core" / "index.mjs"
-CASE_WITH_FLAGS = ROOT / "tests" / "cases" / "red_flag_both_legs.yaml"
+
+
+def _with_flags(questionnaire_id: str) -> Path:
+    """A vignette of the questionnaire that ticks boxes: a multi answer not empty, and red flags
+    raised (the first such, by name)."""
+    library = ROOT / "tests" / "cases"
+    folder = library if questionnaire_id == DEFAULT_QUESTIONNAIRE else library / questionnaire_id
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        ticked = any(isinstance(v, list) and v for v in data["answers"].values())
+        if ticked and data["expected"].get("red_flags"):
+            return path
+    raise AssertionError(f"no vignette of {questionnaire_id} raises a red flag")
+
+
+#: Each bundled questionnaire, with a vignette of it that ticks red flags.
+CASES_WITH_FLAGS = {
+    bundled_id(path): _with_flags(bundled_id(path)) for path in bundled_questionnaires()
+}
 HOW = "bash .ci/browser-deps"
 
 
@@ -99,13 +123,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.server_close()
 
 
-def plans(q: Questionnaire) -> list[dict[str, Answer]]:
+def plans(q: Questionnaire, with_flags: Path) -> list[dict[str, Answer]]:
     """One path per branch, and a case that ticks red flags."""
     out = [walk.answers for walk in iter_paths(q, values="routing")]
-    raw = yaml.safe_load(CASE_WITH_FLAGS.read_text(encoding="utf-8"))["answers"]
+    raw = yaml.safe_load(with_flags.read_text(encoding="utf-8"))["answers"]
     session = Session(q, {qid: q.question(qid).validate(v) for qid, v in raw.items()})
     out.append(session.path_answers)
-    assert any(answers.get("red_flags") for answers in out)
+    assert any(isinstance(a, tuple) and a for answers in out for a in answers.values())
     return out
 
 
@@ -157,20 +181,34 @@ def steps(q: Questionnaire, answers: dict[str, Answer]) -> list[dict[str, object
     return out
 
 
-def triage(answers: Path) -> subprocess.CompletedProcess[bytes]:
+def triage(answers: Path, questionnaire: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "hamstring_cli", "triage", "--answers", str(answers), "-f", "json"],
+        [
+            sys.executable,
+            "-m",
+            "hamstring_cli",
+            "triage",
+            "-q",
+            questionnaire,
+            "--answers",
+            str(answers),
+            "-f",
+            "json",
+        ],
         capture_output=True,
         timeout=60,
         check=False,
     )
 
 
-def test_lhc_forms_fills_every_branch_and_triages_the_same(site: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("questionnaire_id", sorted(CASES_WITH_FLAGS))
+def test_lhc_forms_fills_every_branch_and_triages_the_same(
+    site: str, tmp_path: Path, questionnaire_id: str
+) -> None:
     chromium, node = shutil.which("chromium"), shutil.which("node")
     assert chromium is not None and node is not None
-    q = load_questionnaire(ROOT / "questionnaires" / "proximal_hamstring.yaml")
-    chosen = plans(q)
+    q = load_questionnaire(resolve_questionnaire(questionnaire_id))
+    chosen = plans(q, CASES_WITH_FLAGS[questionnaire_id])
     filled_steps = [steps(q, answers) for answers in chosen]
     # One more: fill a path one question past a choice, change that answer, finish another path.
     i, j, parting = detour(q, chosen)
@@ -215,7 +253,8 @@ def test_lhc_forms_fills_every_branch_and_triages_the_same(site: str, tmp_path: 
         as_yaml = tmp_path / f"answers-{n}.yaml"
         plain = {qid: list(a) if isinstance(a, tuple) else a for qid, a in answers.items()}
         as_yaml.write_text(yaml.safe_dump(plain, sort_keys=False), encoding="utf-8")
-        page_result, yaml_result = triage(from_page), triage(as_yaml)
+        page_result = triage(from_page, questionnaire_id)
+        yaml_result = triage(as_yaml, questionnaire_id)
         assert page_result.returncode == 0, page_result.stderr.decode()
         assert yaml_result.returncode == 0, yaml_result.stderr.decode()
         # Kept answers are reported as unused, as for any answer file, and change nothing.

@@ -187,3 +187,32 @@ def test_graphviz_parses_the_bundled_tree() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+@pytest.mark.parametrize("questionnaire_id", ["proximal-hamstring", "ottawa-ankle"])
+def test_the_picture_shows_every_study_its_site_and_its_condition(
+    fmt: str, questionnaire_id: str
+) -> None:
+    from hamstring_cli.graph import imaging_nodes
+    from hamstring_cli.resources import resolve_questionnaire
+
+    q = load_questionnaire(resolve_questionnaire(questionnaire_id))
+    text = render(q, fmt)
+    studies = [r for r in q.outcomes.imaging if r.modality]
+    nodes = imaging_nodes(q)
+    assert len(nodes) == len(studies)
+    for rule, (node, study, when) in zip(studies, nodes, strict=True):
+        assert rule.modality in study and (rule.site is None or rule.site in study)
+        assert when.startswith("when ")
+        assert node in text
+    for flag in q.outcomes.red_flags:
+        assert flag.title in text
+    assert "Imaging" in text
+
+
+def test_a_named_rule_and_an_advised_study_read_as_words() -> None:
+    from hamstring_cli.model import Advised, Named
+
+    assert describe(Named("in_scope", Equals("pop", "yes"))) == "rule in_scope"
+    assert describe(Advised("X-ray", None, "foot")) == "X-ray of the foot advised"

@@ -448,3 +448,15 @@ def test_practice_without_a_terminal_says_how_to_run_it() -> None:
     result = practice("--case", "acute-rupture-water-ski")
     assert result.exit_code == 1
     assert "--plain" in result.stderr and "--guess" in result.stderr
+
+
+def test_the_imaging_calls_offered_are_the_questionnaire_s_own() -> None:
+    from hamstring_cli.model import Questionnaire
+    from hamstring_cli.practice import imaging_choices
+    from hamstring_cli.resources import resolve_questionnaire
+
+    def load(name: str) -> Questionnaire:
+        return load_questionnaire(resolve_questionnaire(name))
+
+    assert imaging_choices(load("proximal-hamstring")) == ("MRI", "X-ray", "ultrasound", "none")
+    assert imaging_choices(load("ottawa-ankle")) == ("X-ray", "none")

@@ -25,19 +25,42 @@ from hamstring_cli.errors import Code
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.markdown import render_markdown
+from hamstring_cli.resources import (
+    DEFAULT_QUESTIONNAIRE,
+    bundled_id,
+    bundled_questionnaires,
+    resolve_questionnaire,
+)
 from hamstring_cli.scoring import score
 
 CASES_DIR = BUNDLED.parent / "cases"
 TEST_CASES = sorted((Path(__file__).resolve().parent / "cases").glob("*.yaml"))
+#: Every bundled questionnaire, each with its vignettes (the default's in tests/cases, another's
+#: in a folder named by its id).
+EVERY = [bundled_id(path) for path in bundled_questionnaires()]
+
+
+def vignettes(questionnaire_id: str) -> list[Path]:
+    if questionnaire_id == DEFAULT_QUESTIONNAIRE:
+        return TEST_CASES
+    return sorted((Path(__file__).resolve().parent / "cases" / questionnaire_id).glob("*.yaml"))
+
+
+def questionnaire(questionnaire_id: str) -> Questionnaire:
+    return load_questionnaire(resolve_questionnaire(questionnaire_id))
+
 
 #: Hosts a reference may point at. doi.org, PubMed, PMC and NICE first; then the publishers'
-#: own pages for sources with no DOI in the bibliography: the BMJ's journals and BMJ Best
+#: own pages: the BMJ and Wiley's online library (where the source is read there), the BMJ's
+#: journals and BMJ Best
 #: Practice, the NCBI Bookshelf (StatPearls), SciELO (the journal's own open-access platform)
 #: and Mattioli 1885 (the publisher of Acta Biomedica); GOV.UK for the MHRA's Drug Safety Update
 #: (the regulator's own site) and the Postgraduate Medical Journal's BMJ site.
 ALLOWED_HOSTS = {
     "doi.org",
     "pubmed.ncbi.nlm.nih.gov",
+    "www.bmj.com",
+    "onlinelibrary.wiley.com",
     "pmc.ncbi.nlm.nih.gov",
     "www.nice.org.uk",
     "cks.nice.org.uk",
@@ -79,6 +102,9 @@ def cited_ids(q: Questionnaire) -> set[str]:
     ids |= {
         r.source for r in (*out.scores, *out.red_flags, *out.imaging, *out.notes, *out.safety_net)
     }
+    ids |= {r.source for r in (*out.triage, *out.scope.exclusions)}
+    if out.scope.source:
+        ids.add(out.scope.source)
     texts = [q.description, q.disclaimer]
     for question in q.questions:
         texts += [question.help, *(o.help for o in question.options)]
@@ -88,7 +114,9 @@ def cited_ids(q: Questionnaire) -> set[str]:
     return ids
 
 
-def test_every_cited_source_resolves(bundled: Questionnaire) -> None:
+@pytest.mark.parametrize("questionnaire_id", EVERY)
+def test_every_cited_source_resolves(questionnaire_id: str) -> None:
+    bundled = questionnaire(questionnaire_id)
     known = {r.id for r in bundled.references}
     missing = cited_ids(bundled) - known
     assert not missing, missing
@@ -96,26 +124,32 @@ def test_every_cited_source_resolves(bundled: Questionnaire) -> None:
     assert known - cited_ids(bundled) == set()
 
 
-def test_every_case_source_resolves(bundled: Questionnaire) -> None:
+@pytest.mark.parametrize("questionnaire_id", EVERY)
+def test_every_case_source_resolves(questionnaire_id: str) -> None:
+    bundled = questionnaire(questionnaire_id)
     known = {r.id for r in bundled.references}
-    for path in TEST_CASES:
+    for path in vignettes(questionnaire_id):
         case = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert case["source"] in known, (path.name, case["source"])
     for case in load_cases(CASES_DIR):
+        if case.questionnaire != questionnaire_id:
+            continue
         own = {r.id for r in case.references}
         for point in case.teaching_points:
             assert point.source in own | known, (case.id, point.source)
 
 
 def all_references(bundled: Questionnaire) -> list[tuple[str, str, str | None]]:
-    refs = [("questionnaire", r.citation, r.url) for r in bundled.references]
+    refs = [(bundled.id, r.citation, r.url) for r in bundled.references]
     for case in load_cases(CASES_DIR):
-        refs += [(case.id, r.citation, r.url) for r in case.references]
+        if case.questionnaire == bundled.id:
+            refs += [(case.id, r.citation, r.url) for r in case.references]
     return refs
 
 
-def test_every_url_is_https_on_an_allowed_host(bundled: Questionnaire) -> None:
-    for where_, _citation, url in all_references(bundled):
+@pytest.mark.parametrize("questionnaire_id", EVERY)
+def test_every_url_is_https_on_an_allowed_host(questionnaire_id: str) -> None:
+    for where_, _citation, url in all_references(questionnaire(questionnaire_id)):
         if url is None:
             continue
         parts = urlsplit(url)
@@ -124,24 +158,30 @@ def test_every_url_is_https_on_an_allowed_host(bundled: Questionnaire) -> None:
         assert " " not in url
 
 
-def test_no_citation_holds_a_url_a_mirror_or_a_provenance_note(bundled: Questionnaire) -> None:
-    for where_, citation, url in all_references(bundled):
+@pytest.mark.parametrize("questionnaire_id", EVERY)
+def test_no_citation_holds_a_url_a_mirror_or_a_provenance_note(questionnaire_id: str) -> None:
+    for where_, citation, url in all_references(questionnaire(questionnaire_id)):
         assert "http" not in citation, (where_, citation)
         assert not PROVENANCE.search(citation), (where_, citation)
         assert not MIRRORS.search(citation + (url or "")), (where_, citation, url)
 
 
-def test_the_teaching_cases_cite_as_the_questionnaire_does(bundled: Questionnaire) -> None:
+@pytest.mark.parametrize("questionnaire_id", EVERY)
+def test_the_teaching_cases_cite_as_the_questionnaire_does(questionnaire_id: str) -> None:
+    bundled = questionnaire(questionnaire_id)
     for case in load_cases(CASES_DIR):
+        if case.questionnaire != questionnaire_id:
+            continue
         for ref in case.references:
             same = bundled.reference(ref.id)
             if same is not None:
                 assert (ref.citation, ref.url) == (same.citation, same.url), (case.id, ref.id)
 
 
-def test_the_bundled_ids_match_the_bibliography(bundled: Questionnaire) -> None:
-    ids = {r.id for r in bundled.references}
-    assert "BAYER2017" in ids and "Bayer2017" not in ids
+@pytest.mark.parametrize("questionnaire_id", EVERY)
+def test_the_bundled_ids_match_the_bibliography(questionnaire_id: str) -> None:
+    ids = {r.id for r in questionnaire(questionnaire_id).references}
+    assert not {rid for rid in ids if rid != rid.upper()}, "ids are upper case: BAYER2017"
     # NICE's Clinical Knowledge Summaries are dated by revision, not year: CKS and the topic.
     assert all(re.fullmatch(r"R\d+|NG\d+|CG\d+|[A-Z]+\d{4}|CKS[A-Z]+", rid) for rid in ids), ids
 

@@ -284,6 +284,7 @@ def test_the_result_is_never_later_than_a_study() -> None:
     assert flags == [
         {
             "id": "lump",
+            "name": "Lump",
             "level": "soon",
             "timeframe": "within 2 weeks",
             "advice": "Ultrasound.",

@@ -8,13 +8,42 @@ the mapping.
 
 from __future__ import annotations
 
+import os
 import re
 
+from hamstring_cli.errors import Code, Place, UserError, diagnostic
 from hamstring_cli.model import Questionnaire
 
-#: The base of every canonical URL and code system this tool declares. ``.example`` is a
-#: reserved top-level domain: the URLs name things, they are never fetched.
+#: The default base of every canonical URL and code system this tool declares. ``.example`` is
+#: a reserved top-level domain: the URLs name things, they are never fetched.
 BASE = "https://hamstring.example/fhir"
+#: The environment variable that sets another base (a clinic's own FHIR namespace, say). The
+#: export, the results and the reading of a response all use it, so they agree.
+BASE_VARIABLE = "HAMSTRING_FHIR_BASE"
+_BASE_FORM = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?")
+
+
+def base() -> str:
+    """The base URL: ``$HAMSTRING_FHIR_BASE`` when set (without a final ``/``), else :data:`BASE`.
+
+    Raises:
+        UserError: the variable holds something that is not an http(s) address without spaces,
+            a query or a fragment.
+    """
+    value = os.environ.get(BASE_VARIABLE, "")
+    if not value.strip():
+        return BASE
+    if not _BASE_FORM.fullmatch(value):
+        raise UserError(
+            [
+                diagnostic(
+                    Code.BAD_FHIR_BASE, Place(BASE_VARIABLE), variable=BASE_VARIABLE, value=value
+                )
+            ]
+        )
+    return value.rstrip("/")
+
+
 FHIR_VERSION = "4.0.1"
 SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition"
 ENABLE_WHEN_EXPRESSION = f"{SDC}/sdc-questionnaire-enableWhenExpression"
@@ -28,7 +57,7 @@ HELP_SUFFIX = "-help"
 
 def questionnaire_url(q: Questionnaire) -> str:
     """The Questionnaire's canonical URL (without the version)."""
-    return f"{BASE}/Questionnaire/{q.id}"
+    return f"{base()}/Questionnaire/{q.id}"
 
 
 def canonical(q: Questionnaire) -> str:
@@ -38,7 +67,7 @@ def canonical(q: Questionnaire) -> str:
 
 def system(q: Questionnaire, name: str) -> str:
     """The code system of one question's options (or of one of our result value sets)."""
-    return f"{BASE}/CodeSystem/{q.id}/{name}"
+    return f"{base()}/CodeSystem/{q.id}/{name}"
 
 
 #: Characters XML 1.0 does not allow, which a narrative's XHTML therefore cannot hold.

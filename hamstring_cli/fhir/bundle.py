@@ -357,6 +357,8 @@ def _service_request(
             else study["modality"],
         },
         "subject": subject,
+        # Where to image: the study's site, as its words (one study a site).
+        **({"bodySite": [{"text": study["site"]}]} if study.get("site") else {}),
         "reasonCode": [{"text": study["reason"]}],
         "supportingInfo": [{"reference": urls["observation"]}, {"reference": urls["response"]}],
         "note": [{"text": text} for text in notes],

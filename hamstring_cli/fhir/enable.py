@@ -32,6 +32,7 @@ from typing import NamedTuple
 from hamstring_cli.fhir import system
 from hamstring_cli.model import (
     END,
+    Advised,
     All,
     Answered,
     AnyOf,
@@ -41,6 +42,7 @@ from hamstring_cli.model import (
     Contains,
     Equals,
     Leading,
+    Named,
     Not,
     OneOf,
     Question,
@@ -123,11 +125,13 @@ def from_condition(q: Questionnaire, condition: Condition) -> Term:
         return make_or(tuple(from_condition(q, c) for c in condition.items))
     if isinstance(condition, Not):
         return negate(from_condition(q, condition.item))
+    if isinstance(condition, Named):
+        return from_condition(q, condition.item)
     if isinstance(condition, AtLeast):
         parts = tuple(from_condition(q, c) for c in condition.items)
         return make_or(tuple(make_and(group) for group in combinations(parts, condition.needed)))
-    assert isinstance(condition, Leading)
-    raise ValueError("'leading' is known only at the end and cannot route")
+    assert isinstance(condition, Leading | Advised)
+    raise ValueError("'leading' and 'advised' are known only at the end and cannot route")
 
 
 def negate(term: Term) -> Term:

@@ -22,7 +22,6 @@ from typing import NamedTuple
 from hamstring_cli.model import TIMEFRAME_RANK
 from hamstring_cli.render.words import (
     flag_action,
-    flag_name,
     heading_words,
     sentence,
     study_words,
@@ -121,12 +120,21 @@ def wrap(entries: tuple[Entry, ...], width: int) -> list[tuple[str, str]]:
 
 def flag_words(flag: RaisedFlag, level_label: str) -> str:
     """A red flag by name with how pressing it is: 'Possible DVT: urgent, the same day'."""
-    return f"{flag_name(flag.id, flag.advice)}: {level_label}, {timeframe_words(flag.timeframe)}"
+    return f"{flag.name}: {level_label}, {timeframe_words(flag.timeframe)}"
+
+
+def named(name: str, text: str) -> str:
+    """Text that names what it is about: ``text`` as it is when it opens with ``name``, else
+    ``name: text``."""
+    words = " ".join(text.split())
+    if not name or words.lower().startswith(name.lower()):
+        return words
+    return f"{name}: {words}"
 
 
 def flag_todo(flag: RaisedFlag) -> str:
     """What a flag says to do: its declared short form, else its whole action."""
-    return sentence(flag.summary) if flag.summary else flag_action(flag.id, flag.advice)
+    return sentence(flag.summary) if flag.summary else flag_action(flag.name, flag.advice)
 
 
 def _block(result: Result, detail: _Detail) -> Block:
@@ -136,13 +144,16 @@ def _block(result: Result, detail: _Detail) -> Block:
     }
     banner: list[Entry] = []
     for flag in decision.emergency:
-        # The flag's advice whole (its name opens it), or the questionnaire's short form.
-        banner.append(Entry(sentence(flag.summary or flag.advice), "bold"))
+        # The flag's advice whole, or the questionnaire's short form, after its name.
+        banner.append(Entry(sentence(named(flag.name, flag.summary or flag.advice)), "bold"))
     condition = decision.condition_summary or decision.condition_advice
     if detail.condition and condition and not decision.otherwise:
         banner.append(Entry(f"{decision.action} {sentence(condition)}"))
     else:
         banner.append(Entry(decision.action))
+    if not decision.scope.applies:
+        # Said whole, before the condition: the rule cannot decide, which is not "no imaging".
+        banner.append(Entry(f"Outside the rule: {decision.scope.reason}", "bold", "", "  "))
     likely = "Otherwise most likely" if decision.otherwise else "Most likely"
     banner.append(
         Entry(
@@ -185,7 +196,7 @@ def _block(result: Result, detail: _Detail) -> Block:
     if decision.withdrawn:
         after.append(Entry("Shown during the intake, now withdrawn:", "bold", role="title"))
         for gone in decision.withdrawn:
-            name = flag_name(gone.id, gone.advice)
+            name = gone.name
             after.append(Entry(f"• {name}: {gone.why}.", "", "  ", "    ", "item"))
     net = safety_net_words(decision)
     if net:

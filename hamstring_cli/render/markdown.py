@@ -43,6 +43,12 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     leading = result.differential[0]
     out.append(f"- Leading: {_inline(leading.label)} (confidence {result.confidence})")
     out.append(f"- Triage: **{_inline(result.triage.label)}**{_timeframe(result)}")
+    scope = result.scope
+    if not scope.applies or q.outcomes.scope.exclusions:
+        applies = "applies" if scope.applies else "**does not apply**"
+        out.append(
+            f"- Scope: the rule {applies}. {_inline(scope.reason)}{_cite((scope.source or '',))}"
+        )
     out.append("")
     out += decision_markdown(decision_block(result))
 

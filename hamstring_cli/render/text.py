@@ -87,6 +87,7 @@ def render_reasoning(result: Result, console: Console) -> None:
     parts: list[RenderableType] = []
     parts += _what_to_do(result, look, width)
     parts += _differential(result, look, width)
+    parts += _scope(result, look, width)
     parts += _imaging(result, look, width)
     parts += _red_flags(result, look, width)
     parts += _safety_net(result, look, width)
@@ -293,6 +294,16 @@ def _what_to_do(result: Result, look: _Look, width: int) -> list[RenderableType]
             _hanging(f"Otherwise, for {rule.label}: {triage.condition_advice}", width, "", "")
         )
     return [*lines, Text("")]
+
+
+def _scope(result: Result, look: _Look, width: int) -> list[RenderableType]:
+    """Whom the rules cover, for a questionnaire that declares it: applies or not, and why."""
+    scope = result.scope
+    if scope.applies and not result.questionnaire.outcomes.scope.exclusions:
+        return []
+    source = f" [{scope.source}]" if scope.source else ""
+    words = ("Applies: " if scope.applies else "Does not apply: ") + scope.reason + source
+    return [look.heading("Scope"), _hanging(words, width, "", ""), Text("")]
 
 
 def _red_flags(result: Result, look: _Look, width: int) -> list[RenderableType]:

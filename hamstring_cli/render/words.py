@@ -7,33 +7,21 @@ from __future__ import annotations
 
 import re
 
-from hamstring_cli.model import TIMEFRAME_WORDS
+from hamstring_cli.model import TIMEFRAME_WORDS, id_words
 
-#: The longest name taken from the start of a red flag's advice; longer, the id is used.
-_NAME_MAX = 100
-#: Where a red flag's name ends in its advice: a colon, a spaced dash or an opening bracket.
-_NAME_END = re.compile(r":\s|\s[-–—]\s|\s\(")
+#: Where a first clause ends: a semicolon, or a full stop before a space.
+_CLAUSE_END = re.compile(r";\s|\.\s|\.$")
 
 
-def flag_name(flag_id: str, advice: str) -> str:
-    """A red flag in words: the start of its advice ('Possible cauda equina syndrome').
+def flag_action(name: str, advice: str) -> str:
+    """What a red flag's advice says to do, as a sentence: the advice after the flag's name.
 
-    A questionnaire's red-flag advice names the problem first and then says what to do
-    ('Possible cauda equina syndrome: emergency department now ...'). When it does not, the
-    id is turned into words ('cauda_equina' -> 'Cauda equina').
+    A red flag's advice often opens with its name ('Possible cauda equina syndrome: emergency
+    department now ...'); shown under that name, the advice goes on from there. Advice that
+    does not open with the name is shown whole.
     """
     text = " ".join(advice.split())
-    match = _NAME_END.search(text)
-    if match is not None and 0 < match.start() <= _NAME_MAX:
-        return text[: match.start()].rstrip(" .,")
-    return humanise(flag_id)
-
-
-def flag_action(flag_id: str, advice: str) -> str:
-    """What a red flag's advice says to do, after its name, as a sentence."""
-    text = " ".join(advice.split())
-    name = flag_name(flag_id, advice)
-    if not text.startswith(name):
+    if not name or not text.lower().startswith(name.lower()):
         return sentence(text)
     rest = text[len(name) :].lstrip(" :-–—")
     if rest.startswith("("):
@@ -45,7 +33,7 @@ def flag_action(flag_id: str, advice: str) -> str:
         if colon >= 0 and "." not in after[:colon]:
             after = after[colon + 2 :]
         rest = after.lstrip(" ,;:-–—") or rest
-    return sentence(rest)
+    return sentence(rest.lstrip(" ,;")) if rest.strip(" ,;") else sentence(text)
 
 
 def sentence(text: str) -> str:
@@ -59,8 +47,7 @@ def sentence(text: str) -> str:
 
 def humanise(identifier: str) -> str:
     """An id in words: 'cauda_equina' -> 'Cauda equina'."""
-    words = identifier.replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
+    return id_words(identifier)
 
 
 def plural(count: int, unit: str) -> str:

@@ -1,0 +1,239 @@
+"""The Ottawa ankle and foot rules, checked against the published rule on every answer set.
+
+The rule (Stiell 1993, refined): an ankle X-ray series when the malleolar zone hurts and a
+malleolus is tender at its posterior edge or tip, or the patient could not take four steps both
+right after the injury and now; a foot X-ray series when the midfoot zone hurts and the base of
+the fifth metatarsal or the navicular is tender, or the same four steps were lost. Both when both
+hold, neither otherwise. Under 5, or more than 10 days after the injury, the rule does not apply:
+the result says so, apart from "no X-ray needed". Red flags outside the rule come first.
+
+:func:`expected` is that rule written out again here, independently of the questionnaire; every
+combination of the rule's answers (age, day, weight bearing twice, two zones, four tender
+points) is run through the engine and compared with it exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import pytest
+
+from hamstring_cli.engine import Session
+from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.model import Answer
+from hamstring_cli.resources import resolve_questionnaire
+from hamstring_cli.scoring import score
+
+Q = load_questionnaire(resolve_questionnaire("ottawa-ankle"))
+
+#: The vocabulary the contract fixes (docs/questionnaires/ottawa-ankle.md): id, type, values.
+VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
+    "red_flags": ("multi", ("open_wound", "neurovascular", "deformity", "high_energy")),
+    "age": ("integer", ()),
+    "days_since_injury": ("integer", ()),
+    "bear_weight_immediately": ("choice", ("yes", "no", "unsure")),
+    "bear_weight_now": ("choice", ("yes", "no")),
+    "pain_malleolar_zone": ("choice", ("yes", "no")),
+    "pain_midfoot_zone": ("choice", ("yes", "no")),
+    "tender_lateral_malleolus": ("choice", ("yes", "no")),
+    "tender_medial_malleolus": ("choice", ("yes", "no")),
+    "tender_fifth_metatarsal": ("choice", ("yes", "no")),
+    "tender_navicular": ("choice", ("yes", "no")),
+}
+#: The red flag each safety-screen answer raises: a flag of the same id.
+FLAGS = {value: value for value in VOCABULARY["red_flags"][1]}
+YES_NO = ("yes", "no")
+
+
+class Expected(NamedTuple):
+    """What the published rule says for one answer set."""
+
+    series: tuple[str, ...]
+    applies: bool
+    level: str
+    timeframe: str
+    flags: frozenset[str]
+
+
+def expected(answers: dict[str, Answer]) -> Expected:
+    """The rule, written from the papers rather than read from the questionnaire."""
+    applies = int(answers["age"]) >= 5 and int(answers["days_since_injury"]) <= 10
+    # 'Not sure' right after the injury counts as unable: the safe side.
+    lost = answers["bear_weight_immediately"] in ("no", "unsure") and (
+        answers["bear_weight_now"] == "no"
+    )
+    ankle = answers["pain_malleolar_zone"] == "yes" and (
+        answers.get("tender_lateral_malleolus") == "yes"
+        or answers.get("tender_medial_malleolus") == "yes"
+        or lost
+    )
+    foot = answers["pain_midfoot_zone"] == "yes" and (
+        answers.get("tender_fifth_metatarsal") == "yes"
+        or answers.get("tender_navicular") == "yes"
+        or lost
+    )
+    series = tuple(site for site, due in (("ankle", ankle), ("foot", foot)) if due and applies)
+    flags = frozenset(FLAGS[value] for value in answers["red_flags"])  # type: ignore[union-attr]
+    if flags:
+        level, timeframe = "emergency", "now"
+    elif series or (not applies and answers["bear_weight_now"] == "no"):
+        # An X-ray the rule calls for; or, outside the rule, four steps lost now.
+        level, timeframe = "urgent", "same day"
+    elif not applies:
+        level, timeframe = "soon", "within 2 weeks"
+    else:
+        level, timeframe = "routine", "routine"
+    return Expected(series, applies, level, timeframe, flags)
+
+
+def answer_sets(
+    ages: tuple[int, ...], days: tuple[int, ...], flag_sets: tuple[tuple[str, ...], ...]
+) -> Iterator[dict[str, Answer]]:
+    """Every combination of the rule's answers; tenderness only where its zone hurts."""
+    zone_answers: list[dict[str, str]] = [{"pain_malleolar_zone": "no"}]
+    zone_answers += [
+        {
+            "pain_malleolar_zone": "yes",
+            "tender_lateral_malleolus": lat,
+            "tender_medial_malleolus": med,
+        }
+        for lat, med in itertools.product(YES_NO, YES_NO)
+    ]
+    midfoot: list[dict[str, str]] = [{"pain_midfoot_zone": "no"}]
+    midfoot += [
+        {"pain_midfoot_zone": "yes", "tender_fifth_metatarsal": fifth, "tender_navicular": nav}
+        for fifth, nav in itertools.product(YES_NO, YES_NO)
+    ]
+    for flags, age, day, before, now, ankle, foot in itertools.product(
+        flag_sets, ages, days, ("yes", "no", "unsure"), YES_NO, zone_answers, midfoot
+    ):
+        yield {
+            "red_flags": flags,
+            "age": age,
+            "days_since_injury": day,
+            "bear_weight_immediately": before,
+            "bear_weight_now": now,
+            **ankle,
+            **foot,
+        }
+
+
+def check(answers: dict[str, Answer]) -> None:
+    session = Session(Q, answers)
+    # The contract's ids alone make a complete path: nothing missing, nothing unused.
+    assert session.finished, (answers, session.current)
+    assert session.unused == [], (answers, session.unused)
+    result = score(Q, session.path_answers)
+    want = expected(answers)
+    studies = result.imaging.studies
+    got = tuple(study.site for study in studies)
+    assert got == want.series, (answers, got)
+    assert all(
+        (s.modality, s.urgency, s.timeframe) == ("X-ray", "urgent", "same day") for s in studies
+    ), (answers, studies)
+    assert result.imaging.advised is bool(want.series)
+    assert result.scope.applies is want.applies, (answers, result.scope)
+    assert (result.triage.level, result.triage.timeframe) == (want.level, want.timeframe), (
+        answers,
+        result.triage,
+    )
+    assert {flag.id for flag in result.red_flags} == want.flags, (answers, result.red_flags)
+    if not want.applies:
+        # "The rule does not apply" is said, and is not the rule's "no X-ray needed".
+        assert "do not apply" in result.scope.reason
+        assert "do not apply" in result.imaging.reason or result.imaging.advised is False
+
+
+def test_the_questionnaire_has_the_contract_vocabulary() -> None:
+    assert Q.id == "ottawa-ankle"
+    for qid, (qtype, values) in VOCABULARY.items():
+        question = Q.question(qid)
+        assert question.type == qtype, qid
+        if values:
+            assert set(question.values) == set(values), qid
+    assert Q.required == ("red_flags",)
+
+
+def test_every_answer_set_of_the_rule_in_adults_gives_the_rule_s_series() -> None:
+    # The everyday loop: no red flags, the ages and days around the scope's edges.
+    sets = list(answer_sets((4, 5, 30), (10, 11), ((),)))
+    assert len(sets) == 3 * 2 * 3 * 2 * 5 * 5
+    for answers in sets:
+        check(answers)
+
+
+@pytest.mark.slow
+def test_every_combination_of_the_rule_s_answers_gives_the_rule_s_series() -> None:
+    flag_sets = tuple(
+        combo
+        for size in range(len(FLAGS) + 1)
+        for combo in itertools.combinations(tuple(FLAGS), size)
+    )
+    ages = (0, 4, 5, 17, 18, 90, 120)
+    days = (0, 10, 11, 3650)
+    count = 0
+    for answers in answer_sets(ages, days, flag_sets):
+        check(answers)
+        count += 1
+    assert count == len(flag_sets) * len(ages) * len(days) * 3 * 2 * 5 * 5
+
+
+def test_both_series_are_two_studies_of_one_modality() -> None:
+    answers: dict[str, Any] = {
+        "red_flags": (),
+        "age": 30,
+        "days_since_injury": 1,
+        "bear_weight_immediately": "no",
+        "bear_weight_now": "no",
+        "pain_malleolar_zone": "yes",
+        "tender_lateral_malleolus": "no",
+        "tender_medial_malleolus": "no",
+        "pain_midfoot_zone": "yes",
+        "tender_fifth_metatarsal": "no",
+        "tender_navicular": "no",
+    }
+    studies = score(Q, Session(Q, answers).path_answers).to_dict()["imaging"]["studies"]
+    assert [(s["modality"], s["site"]) for s in studies] == [("X-ray", "ankle"), ("X-ray", "foot")]
+
+
+def test_outside_the_rule_is_not_no_x_ray_needed() -> None:
+    base: dict[str, Any] = {
+        "red_flags": (),
+        "days_since_injury": 1,
+        "bear_weight_immediately": "yes",
+        "bear_weight_now": "yes",
+        "pain_malleolar_zone": "no",
+        "pain_midfoot_zone": "no",
+    }
+    inside = score(Q, Session(Q, {**base, "age": 30}).path_answers)
+    outside = score(Q, Session(Q, {**base, "age": 3}).path_answers)
+    # Neither advises an X-ray; only one of them is the rule's "no X-ray needed".
+    assert not inside.imaging.advised and not outside.imaging.advised
+    assert inside.scope.applies and not outside.scope.applies
+    assert inside.imaging.reason != outside.imaging.reason
+    assert "No X-ray is needed" in inside.imaging.reason
+    assert "No X-ray is needed" not in outside.imaging.reason
+    assert (inside.triage.level, outside.triage.level) == ("routine", "soon")
+
+
+def test_the_reports_say_the_rule_does_not_apply_in_its_words() -> None:
+    from hamstring_cli.render.markdown import render_markdown
+    from hamstring_cli.render.text import decision_text, render_text
+
+    answers: dict[str, Any] = {
+        "red_flags": (),
+        "age": 30,
+        "days_since_injury": 14,
+        "bear_weight_immediately": "yes",
+        "bear_weight_now": "yes",
+        "pain_malleolar_zone": "no",
+        "pain_midfoot_zone": "no",
+    }
+    result = score(Q, Session(Q, answers).path_answers)
+    reason = " ".join(result.scope.reason.split())
+    assert "14 days" in reason
+    assert f"Outside the rule: {reason}" in " ".join(decision_text(result).split())
+    assert f"Does not apply: {reason}" in " ".join(render_text(result).split())
+    assert f"the rule **does not apply**. {reason}" in render_markdown(result)
