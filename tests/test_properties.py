@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from safety import check_all
+from safety import check_all, rank
 
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
@@ -130,7 +130,9 @@ def test_the_pain_site_alone_never_sends_a_rupture_pattern_home(site: str) -> No
         }
         result = check_all(QUESTIONNAIRE, answers)
         assert result["leading"] == "acute_rupture", (answers, result["differential"][:2])
-        assert result["triage"]["level"] == "urgent"
+        # At least urgent: an emergency flag (a possible hip fracture at 65 or over who
+        # cannot walk) may raise it further, never lower it.
+        assert rank(result["triage"]["level"]) <= rank("urgent")
         assert "MRI" in [s["modality"] for s in result["imaging"]["studies"]]
 
     run()

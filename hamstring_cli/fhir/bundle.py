@@ -329,11 +329,12 @@ def _service_request(
     notes = [f"Urgency: {study['urgency']}" + (f", {timeframe}." if timeframe else ".")]
     if reference is not None:
         notes.append(f"Source: {reference.citation}")
+    name = f"{study['modality']} of the {study['site']}" if study.get("site") else study["modality"]
     return {
         "resourceType": "ServiceRequest",
         "text": narrative(
-            f"<p>Proposed imaging: <b>{xhtml(study['modality'])}</b>, urgency "
-            f"{xhtml(study['urgency'])}.</p><p>{xhtml(study['reason'])}</p>"
+            f"<p>Proposed imaging: <b>{xhtml(name)}</b>, urgency {xhtml(study['urgency'])}"
+            f"{xhtml(', ' + timeframe) if timeframe else ''}.</p><p>{xhtml(study['reason'])}</p>"
         ),
         "status": "draft",
         "intent": "proposal",
@@ -352,9 +353,7 @@ def _service_request(
                     "display": study["modality"],
                 }
             ],
-            "text": f"{study['modality']} of the {study['site']}"
-            if study.get("site")
-            else study["modality"],
+            "text": name,
         },
         "subject": subject,
         # Where to image: the study's site, as its words (one study a site).
