@@ -15,12 +15,13 @@ question,
 - **its JSON shape**, in words (``json_shape``); one conversion, :func:`answer_json`, writes every
   answer to a result, an explanation, a practice record or a saved session (CSV batch rows
   carry the result, not the answers);
-- **its prompt**: the name of the function in :mod:`hamstring_cli.interactive` that describes
+- **its prompt**: the name of the function in :mod:`hamstring_cli.intake.asks` that describes
   the prompt as an ``Ask`` (drawn by questionary, or as numbered lines with ``--plain``). It is a
   name, not the function, so this table never imports the terminal layer (nor rich or
-  questionary): the interactive module looks it up when a prompt is drawn.
+  questionary): the intake looks it up in its typed table ``PROMPTS`` when a prompt is drawn.
 
-Adding a type is one new entry here plus its prompt function in ``interactive.py``.
+Adding a type is one new entry here, naming a prompt function of ``intake/asks.py`` (a new one
+goes into its ``PROMPTS``).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class QuestionKind:
         self.words = words
         #: Whether the answer is an 'unsure' or 'not done' kind (confidence counts them).
         self.uncertain = uncertain
-        #: The name of the function in ``hamstring_cli.interactive`` that describes the prompt.
+        #: The name of its prompt function in ``hamstring_cli.intake.asks.PROMPTS``.
         self.prompt = prompt
 
     def __repr__(self) -> str:

@@ -26,7 +26,7 @@ from hamstring_cli import interactive
 from hamstring_cli.batch import run_batch
 from hamstring_cli.cli import app
 from hamstring_cli.fast import run_fast
-from hamstring_cli.interactive import (
+from hamstring_cli.intake.asks import (
     NONE_OF_THESE,
     REPORT_FORMAT,
     REVIEW,
@@ -35,8 +35,8 @@ from hamstring_cli.interactive import (
     SAVE_REPORT,
     SHOW_SUMMARY,
     Ask,
-    intake,
 )
+from hamstring_cli.interactive import intake
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render import formats

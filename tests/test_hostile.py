@@ -21,7 +21,8 @@ from test_answers import TINY
 
 from hamstring_cli import interactive, sessions
 from hamstring_cli.errors import AnswerError, escape, shorten
-from hamstring_cli.interactive import NO_REPORT, REVIEW, SAVE, SHOW_SUMMARY, intake
+from hamstring_cli.intake.asks import NO_REPORT, REVIEW, SAVE, SHOW_SUMMARY
+from hamstring_cli.interactive import intake
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.report import OutputError

@@ -28,7 +28,7 @@ from hamstring_cli.answers import check_answers, read_answers, unused_warnings
 from hamstring_cli.batch import Record, run_batch
 from hamstring_cli.cases import CaseError, read_case
 from hamstring_cli.errors import AnswerError, Diagnostic, QuestionnaireError
-from hamstring_cli.interactive import (
+from hamstring_cli.intake.asks import (
     NONE_OF_THESE,
     REPORT_FORMAT,
     REVIEW,
@@ -37,8 +37,8 @@ from hamstring_cli.interactive import (
     SAVE_REPORT,
     SHOW_SUMMARY,
     Ask,
-    intake,
 )
+from hamstring_cli.interactive import intake
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.csv import FORMULA_STARTS, cell

@@ -26,7 +26,8 @@ from hamstring_cli import interactive
 from hamstring_cli.answers import read_answers
 from hamstring_cli.cli import app
 from hamstring_cli.engine import BACK
-from hamstring_cli.interactive import (
+from hamstring_cli.intake import screen as intake_screen
+from hamstring_cli.intake.asks import (
     CHANGE,
     CHANGE_ANSWER,
     DISCARD,
@@ -47,12 +48,13 @@ from hamstring_cli.interactive import (
     STOP,
     STOP_HERE,
     Ask,
-    intake,
+    change_ask,
     interpret,
     question_ask,
     raised_flags,
 )
-from hamstring_cli.interactive import FINISH as CONFIRM
+from hamstring_cli.intake.asks import FINISH as CONFIRM
+from hamstring_cli.interactive import intake
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.scoring import score
@@ -909,7 +911,7 @@ def test_less_is_given_a_prompt_that_says_how_to_close_it(
 ) -> None:
     command, record = pager_stub(tmp_path, "less")
     monkeypatch.setenv("PAGER", command)
-    screen = interactive._Screen(io.StringIO(), plain=True)
+    screen = intake_screen.Screen(io.StringIO(), plain=True)
     screen.page_text("the text\n", "Review: 20% of 1.5 answers?")
     args = record.read_text().splitlines()
     # less's own prompt characters in the title are escaped, so it is shown as written.
@@ -925,7 +927,7 @@ def test_another_pager_shows_the_way_out_on_its_first_line(
 ) -> None:
     command, record = pager_stub(tmp_path, "more")
     monkeypatch.setenv("PAGER", command)
-    screen = interactive._Screen(io.StringIO(), plain=True)
+    screen = intake_screen.Screen(io.StringIO(), plain=True)
     screen.page_text("the text\n", "The reasoning")
     assert record.read_text() == "The reasoning (q closes it)\nthe text\n"
 
@@ -933,11 +935,11 @@ def test_another_pager_shows_the_way_out_on_its_first_line(
 def test_an_answer_to_change_fits_one_line_and_keeps_its_answer_whole() -> None:
     question = "Does the patient have any of these warning signs? Select every one that applies."
     title = f"1. {question} → Saddle numbness; Fever"
-    cut = interactive._one_line(title, 60)
+    cut = intake_screen._one_line(title, 60)
     assert len(cut) == 60 and cut.endswith("… → Saddle numbness; Fever")
     assert cut.startswith("1. Does the patient have")
-    assert interactive._one_line("2. Age? → 34 years", 60) == "2. Age? → 34 years"
-    assert interactive._one_line("x" * 100, 60) == "x" * 59 + "…"
+    assert intake_screen._one_line("2. Age? → 34 years", 60) == "2. Age? → 34 years"
+    assert intake_screen._one_line("x" * 100, 60) == "x" * 59 + "…"
 
 
 def test_the_change_list_shows_a_cut_entry_whole_below_it(
@@ -957,7 +959,7 @@ def test_the_change_list_shows_a_cut_entry_whole_below_it(
     monkeypatch.setattr(questionary, "select", select)
     q = load_questionnaire(BUNDLED)
     session = Session(q, {"red_flags": ("saddle_or_bladder", "fever_unwell")})
-    ask = interactive._change_ask(session)
+    ask = change_ask(session)
     keys("\r")
     assert interactive.prompt(ask) == "red_flags"
     first = shown[0]

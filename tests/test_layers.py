@@ -68,6 +68,11 @@ LAYERS: dict[str, int] = {
     "fast": 3,
     "__main__": 3,
     "interactive": 3,
+    "intake": 3,
+    "intake.asks": 3,
+    "intake.plain": 3,
+    "intake.screen": 3,
+    "intake.signals": 3,
     "practice_session": 3,
     "render": 3,
     "render.text": 3,
@@ -77,7 +82,7 @@ LAYERS: dict[str, int] = {
     "render.words": 3,
 }
 #: The terminal and the command line: never imported by the pure layers.
-TERMINAL = ("cli", "fast", "__main__", "interactive", "practice_session", "render")
+TERMINAL = ("cli", "fast", "__main__", "interactive", "intake", "practice_session", "render")
 PURE = 1
 
 

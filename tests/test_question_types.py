@@ -11,6 +11,7 @@ import pytest
 
 from hamstring_cli import interactive
 from hamstring_cli.format_spec import RECORDS
+from hamstring_cli.intake.asks import PROMPTS
 from hamstring_cli.model import Option, Question
 from hamstring_cli.question_types import (
     QUESTION_TYPES,
@@ -64,7 +65,7 @@ def test_the_json_shape() -> None:
 @pytest.mark.parametrize("qtype", QUESTION_TYPES)
 def test_each_type_has_a_prompt_function_that_describes_its_question(qtype: str) -> None:
     question = example(qtype)
-    describe = getattr(interactive, kind(qtype).prompt)
+    describe = PROMPTS[kind(qtype).prompt]
     ask = describe(question, None, True)
     assert ask.key == question.id
     assert ask.message == question.prompt
