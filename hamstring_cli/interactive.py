@@ -1,7 +1,7 @@
 """The interactive intake: the questions in a terminal, back and review, red flags, the summary.
 
-Layer 2, and the only module that imports questionary and prompt_toolkit (ruff's banned-api
-rule allows them nowhere else). Every prompt is first described as an :class:`Ask` (plain data),
+The only module that imports questionary and prompt_toolkit (ruff's banned-api rule allows
+them nowhere else). Every prompt is first described as an :class:`Ask` (plain data),
 then shown by exactly one function: :func:`ask`, with questionary, or :func:`prompt_plain`, with
 numbered lines read one at a time for ``--plain`` (screen readers, dumb terminals, pipes).
 Tests replace :func:`ask` to drive whole intakes without a terminal.
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from hamstring_cli.engine import BACK, Back, Session, drive
 from hamstring_cli.errors import HamstringError, InvalidAnswer, escape, shorten
 from hamstring_cli.exits import Stop
+from hamstring_cli.files import OutputError, write_private
 from hamstring_cli.model import (
     TIMEFRAME_WORDS,
     Answer,
@@ -44,7 +45,7 @@ from hamstring_cli.model import (
 )
 from hamstring_cli.question_types import kind
 from hamstring_cli.render.words import plural
-from hamstring_cli.report import OutputError, render, write_private
+from hamstring_cli.report import render
 from hamstring_cli.scoring import Result, alerts, score
 from hamstring_cli.sessions import (
     IntakeStopped,
