@@ -68,7 +68,7 @@ def read_answers(source: str | os.PathLike[str], questionnaire: Questionnaire) -
         AnswerError: every problem found, each with ``file:line:column``: unknown ids
             (``E201``), values not allowed (``E202``), wrong types (``E203``), numbers out of
             range (``E204``), a document that is not a mapping (``E205``), and the reading
-            errors of :func:`hamstring_cli.loader.read_document` (missing, empty, binary,
+            errors of :func:`hamstring_cli.safe_yaml.read_document` (missing, empty, binary,
             YAML syntax, duplicate keys, unsafe tags).
     """
     if os.fspath(source) == STDIN:

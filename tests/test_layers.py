@@ -16,7 +16,9 @@ these tests fence the package's own modules:
 - every module has a layer: named in :data:`~hamstring_cli.layers.MODULES`, or, inside a
   package (``render/``), the package's own, so a new output format needs no edit here;
 - no module docstring states a layer: the map is declared once, and ``docs/design.md`` shows
-  it generated.
+  it generated;
+- every module says what may be imported with ``__all__``, and every name one module imports
+  from another is in it.
 """
 
 from __future__ import annotations
@@ -391,3 +393,26 @@ def test_every_name_imported_from_another_module_is_in_its_all() -> None:
                 elif names is not None and alias.name not in names:
                     wrong.append(f"{where}: {alias.name} is not in {source}.__all__")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_design_names_every_module_a_new_condition_form_touches() -> None:
+    """docs/design.md's "where to touch" for a new condition form names every module that
+    takes the forms from the model, so the entry stays the whole list."""
+    import re
+    import typing
+
+    from hamstring_cli import model
+
+    forms = {form.__name__ for form in typing.get_args(model.Condition)}
+    text = DESIGN.read_text("utf-8")
+    start = text.index("- **A new condition form**")
+    entry = text[start : text.index("\n- **", start + 1)]
+    named = set(re.findall(r"`([a-z_/]+\.py)`", entry))
+    touching = {"format_spec.py", "model.py"}
+    for path in modules():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module != "hamstring_cli.model":
+                continue
+            if {alias.name for alias in node.names} & forms:
+                touching.add(str(path.relative_to(PACKAGE)))
+    assert touching <= named, f"name these in the design's entry: {sorted(touching - named)}"
