@@ -13,8 +13,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Question, Questionnaire
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, resolve_questionnaire
 

@@ -3,4 +3,6 @@
 Decision support for clinicians and students, not a diagnosis.
 """
 
+__all__ = ["__version__"]
+
 __version__ = "0.1.0"

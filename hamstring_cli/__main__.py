@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+__all__ = ["main"]
+
 
 def main() -> None:
     """Run the command line: the fast lane when it can, else the typer command line.

@@ -1,6 +1,6 @@
 """Answer files: read a YAML or JSON mapping of question id to answer, and check every answer.
 
-Layer 2. The file is read by :func:`hamstring_cli.safe_yaml.read_data`: fast (PyYAML's C
+The file is read by :func:`hamstring_cli.safe_yaml.read_data`: fast (PyYAML's C
 parser, or ``json`` for a ``.json`` file), with its places found only when a message needs one,
 by reading it again with the located reader (:func:`~hamstring_cli.safe_yaml.read_document`),
 so answers get the same safety and the same ``file:line:column`` places as questionnaires.
@@ -14,9 +14,9 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
+from hamstring_cli.answer_set import AnswerSet
 from hamstring_cli.errors import (
     AnswerError,
     Code,
@@ -28,9 +28,19 @@ from hamstring_cli.errors import (
     did_you_mean,
 )
 from hamstring_cli.files import ANSWERS_LIMIT, read_capped, read_input_file
-from hamstring_cli.model import Answer, Questionnaire, describe_type
+from hamstring_cli.model import Questionnaire, describe_type
 from hamstring_cli.question_types import kind
 from hamstring_cli.sourcemap import DataPath, SourceMap
+
+__all__ = [
+    "STDIN",
+    "STDIN_NAME",
+    "check_answers",
+    "missing_answer",
+    "read_answer_document",
+    "read_answers",
+    "unused_warnings",
+]
 
 #: The answer-file name that reads standard input.
 STDIN = "-"
@@ -38,75 +48,6 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 #: What an answer file is called in messages.
 ANSWER_FILE = "an answer file"
-
-
-class AnswerSet(dict[str, Answer]):
-    """Validated answers by question id, remembering where in which file each was given.
-
-    A plain ``dict`` everywhere answers are read; the places are there for diagnostics about
-    answers that are fine in themselves, such as an answer the path never reaches. They are
-    looked up when first asked for (:attr:`places`), so that a file read without places is
-    read again only when a message needs one. ``update`` with another answer set keeps its
-    places too.
-    """
-
-    def __init__(
-        self,
-        answers: Mapping[str, Answer] | Iterable[tuple[str, Answer]] = (),
-        places: Mapping[str, Place] | None = None,
-    ) -> None:
-        super().__init__(answers)
-        self._places: dict[str, Place] = dict(places or {})
-        # Places not looked up yet, in the order they were given (later ones win).
-        self._later: list[Callable[[], Mapping[str, Place]]] = []
-        #: The status of the FHIR QuestionnaireResponse the answers were read from (None for
-        #: an answer file): a FHIR Bundle of the result keeps it.
-        self.status: str | None = None
-
-    @property
-    def places(self) -> dict[str, Place]:
-        """Where each answer was given: the place of its key (looked up now if not yet)."""
-        while self._later:
-            self._places.update(self._later.pop(0)())
-        return self._places
-
-    @places.setter
-    def places(self, places: Mapping[str, Place]) -> None:
-        self._places = dict(places)
-        self._later = []
-
-    def locate_later(self, find: Callable[[], Mapping[str, Place]]) -> None:
-        """Add places that ``find`` looks up when they are first asked for."""
-        self._later.append(find)
-
-    def move_places(self, change: Callable[[Place], Place]) -> None:
-        """Change every place as it is looked up (a JSON Lines line's places to its line)."""
-        known, later = self._places, self._later
-
-        def moved() -> dict[str, Place]:
-            found = dict(known)
-            for find in later:
-                found.update(find())
-            return {qid: change(place) for qid, place in found.items()}
-
-        self._places, self._later = {}, [moved]
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        """Add answers (as ``dict.update``); the places (and the response status) of another
-        answer set come along."""
-        super().update(*args, **kwargs)
-        for other in args:
-            if isinstance(other, AnswerSet):
-                self._later.append(other._all_places)
-                if other.status is not None:
-                    self.status = other.status
-
-    def _all_places(self) -> Mapping[str, Place]:
-        return self.places
-
-    def place(self, question_id: str) -> Place | None:
-        """Where the answer to ``question_id`` was given, when known."""
-        return self.places.get(question_id)
 
 
 def read_answers(source: str | os.PathLike[str], questionnaire: Questionnaire) -> AnswerSet:
@@ -127,7 +68,7 @@ def read_answers(source: str | os.PathLike[str], questionnaire: Questionnaire) -
         AnswerError: every problem found, each with ``file:line:column``: unknown ids
             (``E201``), values not allowed (``E202``), wrong types (``E203``), numbers out of
             range (``E204``), a document that is not a mapping (``E205``), and the reading
-            errors of :func:`hamstring_cli.loader.read_document` (missing, empty, binary,
+            errors of :func:`hamstring_cli.safe_yaml.read_document` (missing, empty, binary,
             YAML syntax, duplicate keys, unsafe tags).
     """
     if os.fspath(source) == STDIN:

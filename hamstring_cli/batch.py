@@ -1,6 +1,6 @@
 """Score many answer files in one run: one record per input, in input order.
 
-Layer 2. Inputs are answer files, folders of them, and JSON Lines files (or standard input,
+Inputs are answer files, folders of them, and JSON Lines files (or standard input,
 ``-``) whose every line is an input of its own (named ``file.jsonl:LINE``). The questionnaire
 is loaded once by the caller. Inputs stream: each is read, scored and written before the next
 is read. A bad input becomes an error record, and the others still run; nothing ever prompts.
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
+from hamstring_cli.answer_set import AnswerSet
 from hamstring_cli.answers import (
     STDIN,
     STDIN_NAME,
-    AnswerSet,
     check_answers,
     missing_answer,
     read_answer_document,
@@ -29,11 +29,13 @@ from hamstring_cli.answers import (
 )
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import AnswerError, Code, Diagnostic, Place, diagnostic, escape
-from hamstring_cli.files import ANSWERS_LIMIT, limit_words
+from hamstring_cli.files import ANSWERS_LIMIT, check_output, is_stdout, limit_words, open_output
 from hamstring_cli.model import Questionnaire
-from hamstring_cli.report import check_output, is_stdout, open_output
+from hamstring_cli.render.formats import Record, batch_module
 from hamstring_cli.safe_yaml import read_data
 from hamstring_cli.scoring import score
+
+__all__ = ["batch_command", "run_batch"]
 
 #: The files a folder contributes, in sorted order.
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
@@ -55,41 +57,6 @@ class Input:
     line: int | None = None
     text: str | None = None
     problem: Diagnostic | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """The outcome of one input: the result's JSON, or the errors that stopped it."""
-
-    source: str
-    result: dict[str, object] | None = None
-    errors: tuple[Diagnostic, ...] = ()
-    warnings: tuple[Diagnostic, ...] = ()
-    #: The status of the FHIR QuestionnaireResponse read, if the input was one.
-    response_status: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the input gave a result."""
-        return self.result is not None
-
-    def to_dict(self) -> dict[str, object]:
-        """The JSON Lines record: the contract result plus ``source``, or an error record."""
-        if self.result is not None:
-            return {"source": self.source, **self.result}
-        first = self.errors[0]
-        place = first.place
-        return {
-            "source": self.source,
-            "error": {
-                "code": first.code,
-                "message": first.message,
-                "file": place.file if place else None,
-                "line": place.line if place else None,
-                "column": place.column if place else None,
-                "question": first.question,
-            },
-        }
 
 
 def iter_inputs(paths: Sequence[Path], notes: list[str] | None = None) -> Iterator[Input]:
@@ -338,8 +305,6 @@ class Writer:
     (:mod:`hamstring_cli.render.formats`); any header is written when it is made."""
 
     def __init__(self, stream: IO[str], fmt: str, questionnaire: Questionnaire) -> None:
-        from hamstring_cli.render.formats import batch_module
-
         self.stream = stream
         self.fmt = fmt
         self._write = batch_module(fmt).record_writer(stream, questionnaire)
@@ -364,7 +329,7 @@ def run_batch(
     Inputs are read, scored and written one at a time, so memory stays flat whatever the
     number of records. Problems with inputs go to standard error (every diagnostic, compiler
     style) as well as into the error records. ``output`` (``-`` is standard output) is
-    written as :func:`hamstring_cli.report.open_output` does: over a file atomically and
+    written as :func:`hamstring_cli.files.open_output` does: over a file atomically and
     private (mode 0600) once the whole batch has run, so a failed or interrupted batch leaves
     no partial file.
 
@@ -433,7 +398,9 @@ def batch_command(
     force: bool = False,
 ) -> int:
     """The ``batch`` command: load the questionnaire once, run every input, return the status."""
-    from hamstring_cli.runner import load
+    from hamstring_cli.cache import load_questionnaire
 
-    _, failed = run_batch(load(questionnaire), inputs, fmt=fmt, output=output, force=force)
+    _, failed = run_batch(
+        load_questionnaire(questionnaire), inputs, fmt=fmt, output=output, force=force
+    )
     return 1 if failed else 0

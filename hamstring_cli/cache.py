@@ -1,6 +1,6 @@
 """A cache of checked questionnaires in the user's cache folder, so that a run skips the YAML.
 
-Layer 2. Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key)
+Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key)
 is the largest part of a scripted run after the interpreter's own start-up. The first load of a
 file goes through the YAML reader as usual; once it has loaded and passed every check, its
 *data* (the plain lists, mappings, text and numbers the reader made) is stored as JSON, never
@@ -34,9 +34,12 @@ from hamstring_cli.digest import sha256
 from hamstring_cli.errors import UserError, escape
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
+from hamstring_cli.resources import questionnaire_file
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+__all__ = ["CACHE_FORMAT", "cache_dir", "load_questionnaire"]
 
 #: Bump when the layout of a cache entry changes.
 CACHE_FORMAT = 3
@@ -96,13 +99,29 @@ def entry_path(raw: bytes) -> str:
     return os.path.join(cache_dir(), f"{key.hexdigest()}.json")
 
 
-def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
-    """Load and check a questionnaire file as the loader does, from the cache when possible.
+def load_questionnaire(
+    name_or_path: str | os.PathLike[str] | None = None, *, located: bool = False
+) -> Questionnaire:
+    """Load and check a questionnaire: the one way every command and test loads one.
+
+    Read from the cache when it holds the file's bytes, else read, parsed and checked
+    (:func:`hamstring_cli.loader.parse_questionnaire`) and then stored.
+
+    Args:
+        name_or_path: a file, or the id of a bundled questionnaire (``None``: the default),
+            as :func:`hamstring_cli.resources.questionnaire_file` reads it.
+        located: read the file itself, never the cache, so that every part of the model keeps
+            its ``file:line:column`` (what ``hamstring check`` reports its warnings by). A
+            questionnaire from the cache carries no line numbers.
 
     Raises:
-        QuestionnaireError: as :func:`hamstring_cli.loader.load_questionnaire`.
+        QuestionnaireError: the name is neither a file nor a bundled id, or every error found
+            in the file (its ``diagnostics`` hold the warnings too), each with
+            ``file:line:column``. The warnings of a questionnaire that loads are dropped
+            (:func:`hamstring_cli.loader.load_report` keeps them).
     """
-    name = os.fspath(path)
+    path = questionnaire_file(name_or_path)
+    name = path
     try:
         # Only a regular file, of bounded size: never a device or a FIFO.
         raw = read_input_file(
@@ -111,7 +130,7 @@ def load_questionnaire_cached(path: str | os.PathLike[str]) -> Questionnaire:
     except UserError:
         # The loader reads it again and reports why it cannot, with its own diagnostics.
         raw = None
-    use_cache = raw is not None and enabled()
+    use_cache = raw is not None and enabled() and not located
     if use_cache:
         assert raw is not None
         entry = entry_path(raw)
@@ -217,7 +236,7 @@ def _private_folder(folder: Path) -> None:
 def _store(file: str, data: object, content_hash: str) -> None:
     from pathlib import Path  # only when an entry is written, after a full load
 
-    from hamstring_cli.report import OutputError, write_private
+    from hamstring_cli.files import OutputError, write_private
 
     entry = Path(file)
     try:

@@ -1,6 +1,6 @@
 """Teaching cases: read them, and check them against their questionnaire like a compiler.
 
-Layer 1. A case is a YAML file (``docs/cases.md``): a referral-style ``story``, the ``answers``
+A case is a YAML file (``docs/cases.md``): a referral-style ``story``, the ``answers``
 the patient would give, the ``expected`` outcome and ``teaching_points`` with their sources.
 Files are read through the loader (safe YAML with a source map); everything else here is pure.
 :func:`check_case` proves a case against the tree: every answer known and allowed, every answer
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import (
     Code,
@@ -27,12 +28,28 @@ from hamstring_cli.errors import (
     diagnostic,
     did_you_mean,
 )
-from hamstring_cli.loader import MISSING, Parser, SourceMap, load_questionnaire, read_document
+from hamstring_cli.loader import MISSING, Parser
 from hamstring_cli.model import IMAGING_CHOICES, LEVELS, Answer, Questionnaire, Reference
 from hamstring_cli.practice import Outcome, TeachingPoint, outcome_of
 from hamstring_cli.resources import resolve_questionnaire
+from hamstring_cli.safe_yaml import read_document
 from hamstring_cli.scoring import Result, score
-from hamstring_cli.sourcemap import DataPath
+from hamstring_cli.sourcemap import DataPath, SourceMap
+
+__all__ = [
+    "EXAMINED",
+    "Case",
+    "CaseError",
+    "CaseRun",
+    "bundled_cases",
+    "case_questionnaire",
+    "check_case",
+    "check_case_file",
+    "find_case",
+    "read_case",
+    "read_cases",
+    "run_case",
+]
 
 #: The folder of the bundled cases, beside the bundled questionnaires.
 CASES_FOLDER = "cases"

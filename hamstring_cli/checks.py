@@ -1,6 +1,6 @@
 """Check a questionnaire as a whole: targets, conditions, references, paths and rules.
 
-Layer 1, pure: it reads the model only, and places come from the model's ``at`` fields.
+Pure: it reads the model only, and places come from the model's ``at`` fields.
 :func:`check` returns every finding; the loader raises on the errors.
 
 What is checked, and how:

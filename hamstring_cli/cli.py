@@ -1,6 +1,6 @@
 """The command line: arguments, exit codes, and the one funnel that prints errors.
 
-Layer 3. Nothing imports this module. Heavy imports (rich, questionary) happen inside the
+Nothing imports this module. Heavy imports (rich, questionary) happen inside the
 commands that draw on a terminal, so ``hamstring --version`` and scripted runs stay lean.
 """
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeAlias
 import typer
 
 from hamstring_cli import __version__
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import UserError, escape, escape_json
 from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, run_entry, say
 from hamstring_cli.model import IMAGING_CHOICES, LEVELS
@@ -25,11 +26,13 @@ from hamstring_cli.render.formats import (
     help_text,
 )
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
-from hamstring_cli.runner import load, scripted_answers
+from hamstring_cli.runner import scripted_answers
 
 if TYPE_CHECKING:
     from hamstring_cli.cases import Case
     from hamstring_cli.model import Answer, Questionnaire
+
+__all__ = ["app", "main", "typer_status"]
 
 
 app = typer.Typer(
@@ -88,7 +91,6 @@ def fail(message: str, status: Exit = Exit.BAD_INPUT) -> NoReturn:
 @app.command("list")
 def list_questionnaires() -> None:
     """List the bundled questionnaires: id, version and title."""
-    from hamstring_cli.loader import load_questionnaire
     from hamstring_cli.resources import bundled_questionnaires
 
     for path in bundled_questionnaires():
@@ -122,7 +124,6 @@ def check(
     """Check questionnaires as a whole: exit 0 when clean, 1 with errors (warnings do not fail)."""
     from hamstring_cli.cases import bundled_cases, check_case_file
     from hamstring_cli.checks import check as check_questionnaire
-    from hamstring_cli.loader import load_questionnaire
     from hamstring_cli.resources import bundled_dir, bundled_questionnaires
 
     # With no files: every bundled questionnaire, then every teaching case.
@@ -141,7 +142,7 @@ def check(
             sys.stderr.write(f"{escape(str(path))}: {verdict}: teaching case, {warned} warnings\n")
             continue
         try:
-            q = load_questionnaire(path)
+            q = load_questionnaire(path, located=True)
         except UserError as error:
             failed = True
             if _looks_like_answers(path):
@@ -169,7 +170,7 @@ def _looks_like_answers(path: Path) -> bool:
     from hamstring_cli.answers import read_answers
 
     try:
-        return bool(read_answers(str(path), load(DEFAULT_QUESTIONNAIRE)))
+        return bool(read_answers(str(path), load_questionnaire(DEFAULT_QUESTIONNAIRE)))
     except UserError as error:
         # Known question ids with a wrong value here and there are still an answer file.
         return bool(error.diagnostics) and all(
@@ -394,7 +395,7 @@ def practice(
     )
     library = read_cases(files)
     if questionnaire is not None:
-        wanted = load(questionnaire).id
+        wanted = load_questionnaire(questionnaire).id
         library = [c for c in library if c.questionnaire == wanted]
         if not library:
             fail(f"no teaching cases for the questionnaire '{wanted}'")
@@ -493,7 +494,7 @@ def explain(
     """The result with each answer's contribution, and the single changes that would change it."""
     from hamstring_cli.explain import explain as explain_answers
 
-    q = load(questionnaire)
+    q = load_questionnaire(questionnaire)
     explanation = explain_answers(q, answers_on_path(q, answers))
     if format is PracticeFormat.json:
         from hamstring_cli.report import to_json
@@ -525,12 +526,13 @@ def export(
 ) -> None:
     """The question tree for other tools: a FHIR Questionnaire for forms renderers."""
     from hamstring_cli.fhir.questionnaire import questionnaire_json
-    from hamstring_cli.report import write_private, write_stdout
+    from hamstring_cli.files import write_private
+    from hamstring_cli.report import write_stdout
 
     def warn(line: str) -> None:
         sys.stderr.write(f"hamstring: warning: {line}\n")
 
-    text = escape_json(questionnaire_json(load(questionnaire), warn=warn))
+    text = escape_json(questionnaire_json(load_questionnaire(questionnaire), warn=warn))
     if output is None:
         write_stdout(text)
         return
@@ -555,7 +557,7 @@ def graph(
     """The question tree as a picture: questions, the routes between them, and the outcomes."""
     from hamstring_cli.graph import render
 
-    sys.stdout.write(render(load(questionnaire), format.value))
+    sys.stdout.write(render(load_questionnaire(questionnaire), format.value))
 
 
 def typer_status() -> int:

@@ -1,6 +1,6 @@
 """The clinical logic of a questionnaire as a Markdown document, generated from its rules.
 
-Layer 1: standard library only; :func:`render_clinical_logic` is pure. It lists every question
+Standard library only; :func:`render_clinical_logic` is pure. It lists every question
 (with its routing), every rule (triage, score, red flag, imaging, evidence note) with its
 condition in plain words and its source, and the references, so a clinician can review the
 logic without reading YAML. ``docs/clinical-logic.md`` is this document for the default
@@ -42,6 +42,8 @@ from hamstring_cli.model import (
     level_timeframe,
 )
 from hamstring_cli.question_types import kind
+
+__all__ = ["describe", "document_name", "main", "regenerate", "render_clinical_logic"]
 
 #: The command that regenerates the default questionnaire's document.
 REGENERATE = "python -m hamstring_cli.clinical_doc > docs/clinical-logic.md"
@@ -495,7 +497,7 @@ def _longest_path(q: Questionnaire) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the clinical logic of a questionnaire (default: the bundled one) to stdout."""
-    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.cache import load_questionnaire
     from hamstring_cli.resources import resolve_questionnaire
 
     args = sys.argv[1:] if argv is None else argv

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+__all__ = ["sha256"]
+
 
 class Hash(Protocol):
     """The part of a hash object this package uses."""

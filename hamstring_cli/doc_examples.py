@@ -1,7 +1,7 @@
 """The examples in README.md and docs/fhir.md, made by the program so that they cannot go stale.
 
-Layer 3 (it draws the decision as a terminal does). ``python -m hamstring_cli.doc_examples
---write`` (from the repository root) rewrites:
+It draws the decision as a terminal does. ``python -m hamstring_cli.doc_examples --write``
+(from the repository root) rewrites:
 
 - in ``README.md``, the example summary between its two markers: the decision for
   ``docs/examples/acute-rupture.yaml`` drawn at 80 columns on a terminal;
@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 
 from hamstring_cli.model import Questionnaire
+
+__all__ = ["REGENERATE", "expected", "main"]
 
 REGENERATE = "python -m hamstring_cli.doc_examples --write"
 BEGIN = (
@@ -80,7 +82,7 @@ def fhir_doc(text: str, q: Questionnaire) -> str:
 
 def expected(root: Path) -> dict[Path, str]:
     """Each generated file with what it must hold."""
-    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.cache import load_questionnaire
     from hamstring_cli.resources import bundled_dir
 
     q = load_questionnaire(bundled_dir() / "proximal_hamstring.yaml")

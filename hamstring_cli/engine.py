@@ -1,6 +1,6 @@
 """Walk a questionnaire's tree: the pure engine and the one driver.
 
-Layer 1: standard library only. A :class:`Session` holds every answer given, including
+Standard library only. A :class:`Session` holds every answer given, including
 answers that a changed earlier answer took off the path; the path is always re-walked from
 the start, so going back and changing an answer keeps the later answers still on the path.
 """
@@ -13,6 +13,8 @@ from typing import NamedTuple, Protocol
 
 from hamstring_cli.errors import MissingAnswers
 from hamstring_cli.model import END, Answer, Question, Questionnaire
+
+__all__ = ["BACK", "Back", "PresetAnswers", "Session", "drive"]
 
 
 class Step(NamedTuple):

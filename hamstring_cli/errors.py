@@ -1,6 +1,6 @@
 """Diagnostics with a place, the catalogue of their codes, and the exceptions that carry them.
 
-Layer 0: standard library only. Exceptions carry data and have no side effects; the command
+Standard library only. Exceptions carry data and have no side effects; the command
 line decides how to print them.
 """
 
@@ -12,6 +12,26 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Literal, NamedTuple
+
+__all__ = [
+    "AnswerError",
+    "Code",
+    "Detail",
+    "Diagnostic",
+    "HamstringError",
+    "Invalid",
+    "InvalidAnswer",
+    "MissingAnswers",
+    "Place",
+    "QuestionnaireError",
+    "UserError",
+    "allowed_text",
+    "diagnostic",
+    "did_you_mean",
+    "escape",
+    "escape_json",
+    "shorten",
+]
 
 Severity = Literal["error", "warning"]
 

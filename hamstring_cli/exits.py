@@ -1,6 +1,6 @@
 """Exit statuses and the one funnel that turns known errors into a message and a status.
 
-Layer 2, standard library only: the typer command line and the fast lane for scripted runs
+Standard library only: the typer command line and the fast lane for scripted runs
 (:mod:`hamstring_cli.fast`) share it, so both print the same words and exit the same way.
 :func:`run_entry` runs either of them as the ``hamstring`` command: it readies the standard
 streams first (closed ones, a width of 0, an encoding without the bullets) and turns a fault of
@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 from hamstring_cli.errors import Diagnostic, HamstringError, MissingAnswers, UserError, escape
+
+__all__ = ["Exit", "Stop", "guarded", "print_diagnostics", "run_entry", "say"]
 
 
 class Exit(enum.IntEnum):

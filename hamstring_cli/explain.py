@@ -1,6 +1,6 @@
 """Why a result came out as it did: each answer's contribution, and the single changes that flip it.
 
-Layer 1: standard library only, pure. :func:`explain` scores the answers on a path, splits every
+Standard library only, pure. :func:`explain` scores the answers on a path, splits every
 condition's score into the contributions of the answers its rules read, and tries every
 single-answer change on the path (re-walking the tree with :class:`~hamstring_cli.engine.Session`)
 to list those that would change the leading condition, the triage level, the advised studies (one
@@ -30,6 +30,18 @@ from hamstring_cli.paths import (
 )
 from hamstring_cli.question_types import answer_json, kind
 from hamstring_cli.scoring import Finding, Result, score
+
+__all__ = [
+    "Change",
+    "ConditionContributions",
+    "Contribution",
+    "alternatives",
+    "contributions",
+    "explain",
+    "integer_alternatives",
+    "study_names",
+    "what_if",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
 if TYPE_CHECKING:
     from pathlib import Path
 
+__all__ = ["BATCH", "TRIAGE", "Spec", "parse", "run_fast"]
+
 
 class Spec(NamedTuple):
     """The plain spellings of one command's options, by the keyword argument they fill."""

@@ -1,19 +1,44 @@
-"""Read a user's input file safely: a regular file (or standard input) of bounded size.
+"""Read a user's input file safely, and write a file safely: the one place for both.
 
-Layer 0, standard library only. Every answer file and questionnaire is read through
+Standard library only. Every answer file and questionnaire is read through
 :func:`read_input_file`, so a device (``/dev/zero``), a FIFO or a socket is refused with a
 located error instead of eating memory or blocking forever, and a file larger than its limit
-is refused before it is read whole.
+is refused before it is read whole. Every report, saved intake and cache entry is written by
+:func:`write_private` or :func:`open_output`: atomically and private to the user (0600) from
+the moment it exists, since they hold patient answers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import stat
+import sys
+from collections.abc import Iterator
 from io import RawIOBase
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from hamstring_cli.errors import Code, Place, UserError, diagnostic
+from hamstring_cli.errors import Code, HamstringError, Place, UserError, diagnostic, escape
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "ANSWERS_LIMIT",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "QUESTIONNAIRE_LIMIT",
+    "OutputError",
+    "check_output",
+    "is_stdout",
+    "kind_of",
+    "limit_words",
+    "open_output",
+    "read_capped",
+    "read_input_file",
+    "write_private",
+]
 
 MB = 1024 * 1024
 #: The largest answer file read (a complete answer file is about a kilobyte).
@@ -135,3 +160,192 @@ def read_capped(
 def _too_large(size: int | None, limit: int, what: str) -> str:
     actual = f" ({size:,} bytes)" if size is not None else ""
     return f"it is larger than {limit_words(limit)}{actual}, the most read for {what}"
+
+
+class OutputError(HamstringError):
+    """A report that cannot be written where asked (it exists, or the place is not writable)."""
+
+
+#: The ``--output`` name that means standard output.
+STDOUT = "-"
+
+
+def is_stdout(path: Path | str | None) -> bool:
+    """Whether an ``--output`` value names standard output (``-o -``)."""
+    return path is not None and os.fspath(path) == STDOUT
+
+
+def _target(path: Path | str) -> Path:
+    # Only when a file is written: a report on standard output does without pathlib.
+    from pathlib import Path
+
+    # A symbolic link is written through: the file it points at is replaced, the link stays.
+    given = Path(path)
+    return Path(os.path.realpath(given)) if given.is_symlink() else given
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode
+    except OSError:
+        return None
+
+
+def check_output(path: Path | str, *, force: bool = False) -> None:
+    """Refuse an output place before any work: a folder, a device that is not a stream, or
+    (without ``force``) an existing file.
+
+    Character devices (``/dev/null``, a terminal) and FIFOs are written straight through and
+    need no ``force``: nothing is replaced.
+
+    Raises:
+        OutputError: the place cannot be written as asked.
+    """
+    if is_stdout(path):
+        return
+    target = _target(path)
+    mode = _mode(target)
+    if mode is None:
+        return
+    if stat.S_ISDIR(mode):
+        raise OutputError(f"{escape(str(path))} is a directory; give a file name for the output")
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return
+    if not stat.S_ISREG(mode):
+        raise OutputError(f"{escape(str(path))} is {kind_of(mode)}; give a file for the output")
+    if not force:
+        raise OutputError(f"{escape(str(path))} exists; use --force to overwrite it")
+
+
+def write_private(path: Path | str, data: bytes, *, force: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically, readable by the user alone (mode 0600).
+
+    As :func:`open_output`, with the whole content at once.
+
+    Raises:
+        OutputError: ``path`` exists (without ``force``), is a directory, or cannot be written.
+    """
+    with open_output(path, force=force) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def open_output(path: Path | str, *, force: bool = False) -> Iterator[BinaryIO]:
+    """A binary stream to write ``path`` with: atomically and private (0600) over a file.
+
+    - ``-``: standard output.
+    - A character device or a FIFO (``/dev/null``, a pipe): written straight through, never
+      renamed over or changed in mode.
+    - A symbolic link: the file it points at is written (atomically); the link stays.
+    - A regular file (or a new one): the bytes go to a temporary file in the same folder
+      (``mkstemp`` creates it 0600, so there is no moment when it is readable by others),
+      locked while it is written, flushed to disk, then moved into place when the block ends
+      without error. A reader sees the old file or the whole new one, never half of it; on
+      any error, an interrupt included, the temporary file is removed. Temporary files left
+      by a run that was killed (unlocked ``.NAME.*.tmp`` beside the target) are removed.
+
+    Raises:
+        OutputError: ``path`` exists (without ``force``), is a directory, or cannot be written.
+    """
+    if is_stdout(path):
+        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:
+            raise OutputError("standard output takes no bytes here")
+        yield out
+        out.flush()
+        return
+    check_output(path, force=force)
+    target = _target(path)
+    mode = _mode(target)
+    shown = escape(str(path))
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        try:
+            stream = open(target, "wb")  # noqa: SIM115 - closed below
+        except OSError as error:
+            raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
+        try:
+            with stream:
+                yield stream
+        except OSError as error:
+            raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
+        return
+    directory = target.parent
+    _remove_leftovers(target)
+    import tempfile  # only when writing a file: a report on standard output does without it
+
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
+    try:
+        # Locked for as long as it is written: a later run removes only unlocked leftovers.
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+            _move_into_place(temp, target, force=force)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(error, OSError):
+            raise OutputError(f"cannot write {shown}: {error.strerror or error}") from error
+        raise
+    _sync_directory(directory)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove temporary files of ``target`` left by a killed run: those no writer holds."""
+    prefix = f".{target.name}."
+    try:
+        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.endswith(".tmp") or len(entry.name) != len(prefix) + 8 + 4:
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(entry.path)
+        except OSError:
+            pass  # held by a writer that is still running, or gone already
+        finally:
+            os.close(fd)
+
+
+def _move_into_place(temp: str, target: Path, *, force: bool) -> None:
+    if force:
+        os.replace(temp, target)
+        return
+    # A hard link fails if the target appeared since the check above: no race can clobber a
+    # file the user did not ask to overwrite. Where links are not supported, fall back to
+    # replace (the check above has already refused an existing file).
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise OutputError(f"{target} exists; use --force to overwrite it") from None
+    except OSError:
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
+
+
+def _sync_directory(directory: Path) -> None:
+    # The rename is durable only once the directory entry is on disk (POSIX); not every
+    # platform can open a directory, and the file itself is already complete either way.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,6 +1,6 @@
 """The one declaration of questionnaire format 1: every record, its keys, their kinds and words.
 
-Layer 0, data only (standard library). Everything that knows the shape of a questionnaire reads
+Data only (standard library). Everything that knows the shape of a questionnaire reads
 this table instead of spelling it out again:
 
 - :mod:`hamstring_cli.loader` (the parser) takes from it the keys each record allows and needs,

@@ -1,6 +1,6 @@
 """The question tree as a picture: a Mermaid flowchart or a Graphviz digraph.
 
-Layer 1: standard library only, pure: both functions return text. Nodes are the questions
+Standard library only, pure: both functions return text. Nodes are the questions
 (id and a short prompt), edges are labelled with the options or the route conditions that take
 them, in short plain words; the end of the path leads to the outcomes: a box listing the
 conditions of the differential, one for the red flags and one for the imaging rules (each study

@@ -31,6 +31,7 @@ from typing import TextIO
 from hamstring_cli.engine import Session, drive
 from hamstring_cli.errors import HamstringError
 from hamstring_cli.exits import Stop
+from hamstring_cli.files import OutputError, write_private
 from hamstring_cli.intake import asks
 from hamstring_cli.intake.asks import Ask, Choice, interpret, question_ask
 from hamstring_cli.intake.plain import prompt_plain
@@ -38,7 +39,7 @@ from hamstring_cli.intake.screen import Screen, home, prompt, prompt_rows, promp
 from hamstring_cli.intake.signals import Terminated, stopped_by_signals
 from hamstring_cli.model import Answer, Question, Questionnaire
 from hamstring_cli.render.words import plural
-from hamstring_cli.report import OutputError, render, write_private
+from hamstring_cli.report import render
 from hamstring_cli.scoring import Result, score
 from hamstring_cli.sessions import (
     IntakeStopped,

@@ -1,6 +1,6 @@
 """Read a JSON document: fast into plain data, or with the place of every key and value.
 
-Layer 1, standard library only. A ``.json`` answer file or questionnaire, and each line of a
+Standard library only. A ``.json`` answer file or questionnaire, and each line of a
 JSON Lines stream, is JSON, and is read by a JSON parser: YAML reads most JSON, but refuses
 some that is valid (a surrogate-pair escape such as ``"\\ud83d\\ude00"``, which ``json.dumps``
 writes for an emoji; a key over 1,024 characters; a key with its colon on the next line) and

@@ -1,6 +1,6 @@
 """Build the questionnaire model from plain data: the parser of format 1.
 
-Layer 1. The shape of the format is declared once, in :mod:`hamstring_cli.format_spec`; this
+The shape of the format is declared once, in :mod:`hamstring_cli.format_spec`; this
 module reads the keys, closed sets, id patterns and number ranges from there, checks every
 scalar by its declared kind, builds the model's records, and collects every problem with its
 place (file:line:column from the :class:`~hamstring_cli.sourcemap.SourceMap`) and a "did you
@@ -74,11 +74,12 @@ if TYPE_CHECKING:  # read_document is imported on first use: it brings PyYAML
     from hamstring_cli.safe_yaml import read_document
 
 __all__ = [
+    "MISSING",
     "DataPath",
     "Key",
     "LoadReport",
+    "Parser",
     "SourceMap",
-    "load_questionnaire",
     "load_report",
     "parse_questionnaire",
     "parse_report",
@@ -179,22 +180,6 @@ class LoadReport(NamedTuple):
     warnings: tuple[Diagnostic, ...] = ()
 
 
-def load_questionnaire(path: str | os.PathLike[str]) -> Questionnaire:
-    """Read, build and check a questionnaire file; warnings are dropped (see :func:`load_report`).
-
-    The errors are exactly those of :func:`load_report`; only the search for rules that no
-    path can satisfy (which yields warnings alone) is left out, to keep every run fast.
-
-    Raises:
-        QuestionnaireError: every error found in the file (its ``diagnostics`` hold the
-            warnings too), each with ``file:line:column``.
-    """
-    from hamstring_cli.safe_yaml import read_document
-
-    data, source_map = read_document(path)
-    return _parse(data, source_map, None, search=False).questionnaire
-
-
 def load_report(path: str | os.PathLike[str]) -> LoadReport:
     """Read, build and check a questionnaire file, keeping the checker's warnings.
 
@@ -205,7 +190,8 @@ def load_report(path: str | os.PathLike[str]) -> LoadReport:
         The questionnaire and the warnings of :func:`hamstring_cli.checks.check`.
 
     Raises:
-        QuestionnaireError: as :func:`load_questionnaire`.
+        QuestionnaireError: every error found in the file (its ``diagnostics`` hold the
+            warnings too), each with ``file:line:column``.
     """
     from hamstring_cli.safe_yaml import read_document
 
@@ -218,8 +204,8 @@ def parse_questionnaire(
 ) -> Questionnaire:
     """Build and check a questionnaire from data read by :func:`read_document`.
 
-    As :func:`parse_report`, but the warnings are dropped (and, as in
-    :func:`load_questionnaire`, the search that finds only warnings is left out).
+    As :func:`parse_report`, but the warnings are dropped, and the search for rules that no
+    path can satisfy (which finds only warnings) is left out, to keep every run fast.
 
     Raises:
         QuestionnaireError: as :func:`parse_report`.

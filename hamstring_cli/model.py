@@ -1,6 +1,6 @@
 """The questionnaire as data: questions, routes, conditions and outcome rules.
 
-Layer 0: standard library only, frozen and slotted. Conditions are evaluated here by
+Standard library only, frozen and slotted. Conditions are evaluated here by
 walking their data; nothing in a questionnaire is ever run as code.
 """
 

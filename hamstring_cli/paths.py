@@ -1,6 +1,6 @@
 """Every path through a questionnaire, found by walking the tree with its own routing.
 
-Layer 1, pure. :func:`iter_paths` starts at ``start``, tries each candidate answer of each
+Pure. :func:`iter_paths` starts at ``start``, tries each candidate answer of each
 question it reaches, and follows :meth:`Questionnaire.next_after` (the engine's routing), so a
 path here is a path a user can take. Which answers it tries is a strategy:
 
@@ -44,6 +44,20 @@ from hamstring_cli.model import (
     walk_condition,
 )
 from hamstring_cli.question_types import kind
+
+__all__ = [
+    "Atom",
+    "RoutingError",
+    "Walk",
+    "atoms_by_question",
+    "boundary_values",
+    "candidates",
+    "cut_points",
+    "iter_paths",
+    "outcome_conditions",
+    "question_candidates",
+    "route_conditions",
+]
 
 ValueStrategy = Literal["all", "distinct", "routing"]
 MultiStrategy = Literal["subsets", "singles", "auto"]

@@ -1,6 +1,6 @@
 """Grading a student's answer to a teaching case, and the feedback that follows it.
 
-Layer 1: standard library only, pure. A student commits to a leading condition, a triage level
+Standard library only, pure. A student commits to a leading condition, a triage level
 and an imaging decision; :func:`grade` compares them with the case's expected outcome, and
 :func:`feedback` adds what teaches: the findings that separate the leading condition from the
 runner-up, the single answers that would change the outcome, and the case's teaching points.
@@ -25,6 +25,23 @@ from hamstring_cli.model import (
 )
 from hamstring_cli.question_types import answer_json
 from hamstring_cli.scoring import Finding, Result, score
+
+__all__ = [
+    "Feedback",
+    "Grade",
+    "Guess",
+    "Outcome",
+    "Tally",
+    "TeachingPoint",
+    "check_guess",
+    "discriminating",
+    "feedback",
+    "grade",
+    "history_differences",
+    "imaging_choices",
+    "outcome_of",
+    "sitting_order",
+]
 
 #: The graded items, in the order they are asked and shown.
 ITEMS: tuple[str, ...] = ("leading", "level", "imaging")

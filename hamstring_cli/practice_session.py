@@ -1,6 +1,6 @@
 """Practice in a terminal: a case's story, the history, the student's call, then the feedback.
 
-Layer 2. rich draws the story, the tables and the feedback; the prompts are the intake's own
+Rich draws the story, the tables and the feedback; the prompts are the intake's own
 (:func:`hamstring_cli.interactive.question_ask` describes them, and interactive's prompt
 functions show them with questionary or as numbered lines), so practice looks and answers like
 the intake. Both libraries are imported only when a session runs.

@@ -1,7 +1,7 @@
 """The question types, declared once: the one place to touch to add a type.
 
-Layer 0 (beside the records of :mod:`hamstring_cli.model`): standard library, the error
-catalogue and the records only. Each entry of :data:`TYPES` says, for one ``type:`` of a
+Beside the records of :mod:`hamstring_cli.model`: standard library, the error catalogue
+and the records only. Each entry of :data:`TYPES` says, for one ``type:`` of a
 question,
 
 - **its parsing**: whether the question lists ``options`` (and whether an option may route with

@@ -17,6 +17,15 @@ from hamstring_cli.errors import Code, Place, QuestionnaireError, diagnostic, di
 if TYPE_CHECKING:
     from pathlib import Path
 
+__all__ = [
+    "DEFAULT_QUESTIONNAIRE",
+    "bundled_dir",
+    "bundled_id",
+    "bundled_questionnaires",
+    "questionnaire_file",
+    "resolve_questionnaire",
+]
+
 #: The questionnaire a run uses when none is named.
 DEFAULT_QUESTIONNAIRE = "proximal-hamstring"
 

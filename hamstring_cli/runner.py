@@ -1,6 +1,6 @@
 """One ``triage`` run, shared by the typer command and the fast lane: answers in, report out.
 
-Layer 2: no typer here. Errors for the user are raised as :class:`~hamstring_cli.exits.Stop`
+No typer here. Errors for the user are raised as :class:`~hamstring_cli.exits.Stop`
 or carry their diagnostics; the caller's funnel prints them.
 """
 
@@ -19,14 +19,7 @@ if TYPE_CHECKING:
 
     from hamstring_cli.model import Answer, Questionnaire
 
-
-def load(name: str) -> Questionnaire:
-    """Load a questionnaire by path or bundled id (errors reach the funnel)."""
-    # Through the cache: a run skips the YAML parse of a file already loaded and checked.
-    from hamstring_cli.cache import load_questionnaire_cached
-    from hamstring_cli.resources import questionnaire_file
-
-    return load_questionnaire_cached(questionnaire_file(name))
+__all__ = ["run_triage", "scripted_answers"]
 
 
 def run_triage(
@@ -46,14 +39,17 @@ def run_triage(
     In a terminal (or with ``plain``) the questions the answers leave open are asked;
     otherwise a missing answer is an error, never a prompt.
     """
+    # Through the cache: a run skips the YAML parse of a file already loaded and checked.
+    from hamstring_cli.cache import load_questionnaire
     from hamstring_cli.report import emit, reaches
     from hamstring_cli.scoring import score
 
-    q = load(questionnaire)
+    q = load_questionnaire(questionnaire)
     given: Mapping[str, Answer] = {}
     if resume is not None or answers is not None:
         # Only now PyYAML: an intake with nothing to read reaches its first prompt sooner.
-        from hamstring_cli.answers import AnswerSet, read_answers
+        from hamstring_cli.answer_set import AnswerSet
+        from hamstring_cli.answers import read_answers
 
         # An AnswerSet keeps where each answer was given, for the warnings about unused ones.
         given = read_answers(resume, q) if resume is not None else AnswerSet()
@@ -61,7 +57,7 @@ def run_triage(
             given.update(read_answers(answers, q))
     interactive = plain or sys.stdin.isatty()
     if output is not None:
-        from hamstring_cli.report import OutputError, check_output
+        from hamstring_cli.files import OutputError, check_output
 
         # Refuse now, not after the whole intake has been answered.
         try:

@@ -1,6 +1,6 @@
 """Read YAML (and JSON) safely into plain data with a source map.
 
-Layer 1, and the only module that imports PyYAML. A document is *composed* (parsed into a node
+The only module that imports PyYAML. A document is *composed* (parsed into a node
 tree, never constructed by PyYAML as a whole), then turned into plain Python data here, tag by
 tag: only the standard scalar, sequence and mapping tags are accepted, so a tag such as
 ``!!python/object`` is refused before anything could construct it. The line and column of every

@@ -1,6 +1,6 @@
 """The clinical safety case, made from the hazard log (``docs/safety/hazard-log.yaml``).
 
-Layer 2, a tool for the repository: the command line never imports it, so it costs a run
+A tool for the repository: the command line never imports it, so it costs a run
 nothing. The hazard log follows NHS DCB0129: each hazard has a cause, a harm, its risk before
 and after its controls (severity and likelihood from 1 to 5, and the class the log's risk
 matrix gives them), and each control names the tests that verify it.
@@ -37,7 +37,21 @@ from hamstring_cli.errors import (
     did_you_mean,
 )
 from hamstring_cli.model import describe_type
-from hamstring_cli.safe_yaml import DataPath, SourceMap, read_document
+from hamstring_cli.safe_yaml import read_document
+from hamstring_cli.sourcemap import DataPath, SourceMap
+
+__all__ = [
+    "CASE",
+    "LOG",
+    "REGENERATE",
+    "HazardLog",
+    "HazardLogError",
+    "Risk",
+    "main",
+    "parse_log",
+    "read_log",
+    "render",
+]
 
 #: The hazard log and the safety case made from it, from the repository root.
 LOG = "docs/safety/hazard-log.yaml"

@@ -1,6 +1,6 @@
 """The JSON Schema (draft 2020-12) of the questionnaire format, made from its one declaration.
 
-Layer 1, pure: data only. Every record, key, closed set, id pattern and number range comes
+Pure: data only. Every record, key, closed set, id pattern and number range comes
 from :mod:`hamstring_cli.format_spec`, the table the parser reads too, so the two cannot drift
 (a differential test runs broken questionnaires through both). What a schema cannot say (that
 a ``next`` names a real question, that a value is an option of its question, that ``min`` is
@@ -22,6 +22,8 @@ from hamstring_cli.format_spec import (
     Field,
     Record,
 )
+
+__all__ = ["json_schema"]
 
 Schema = dict[str, Any]
 

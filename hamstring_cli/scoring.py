@@ -1,6 +1,6 @@
 """Turn the answers on a path into the result of ``contract.md``.
 
-Layer 1: standard library only. :func:`score` is pure; :meth:`Result.to_dict` gives the JSON
+Standard library only. :func:`score` is pure; :meth:`Result.to_dict` gives the JSON
 contract (schema version 1), with a few extra keys that the contract allows.
 """
 

@@ -1,6 +1,6 @@
 """Session files: an intake saved as it goes, so that an interrupted intake is never lost.
 
-Layer 2, standard library only: no terminal, no prompt library and no PyYAML (only the loader
+Standard library only: no terminal, no prompt library and no PyYAML (only the loader
 reads YAML). A session file is an answer file (``docs/contract.md``): the answers on the path,
 in the order asked, then any answers held off the path, written as a small subset of YAML in
 which every string is a JSON string (JSON strings are valid YAML, and quoting keeps ``yes``
@@ -9,7 +9,7 @@ through the answer-file reader, so a questionnaire changed since the file was wr
 error with places, never a silently different intake.
 
 Files hold patient answers: they are written atomically and private to the user (mode 0600,
-by :func:`hamstring_cli.report.write_private`), in folders private to the user (mode 0700).
+by :func:`hamstring_cli.files.write_private`), in folders private to the user (mode 0700).
 One intake owns its file for its whole life (an exclusive ``flock`` on ``.NAME.lock`` beside
 it), and a new intake never starts over a file that holds a saved one.
 
@@ -40,10 +40,25 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from hamstring_cli.errors import HamstringError, escape
+from hamstring_cli.files import OutputError, write_private
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.question_types import answer_json
-from hamstring_cli.report import OutputError, write_private
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, bundled_id, bundled_questionnaires
+
+__all__ = [
+    "MARK",
+    "IntakeStopped",
+    "SessionFile",
+    "SessionFileError",
+    "default_report_path",
+    "documents_dir",
+    "dump_answers",
+    "is_session_file",
+    "lock_path",
+    "new_session_path",
+    "resume_command",
+    "sessions_dir",
+]
 
 #: The first words of a session file: a file without them is never overwritten or removed.
 MARK = "# hamstring intake session"

@@ -1,6 +1,6 @@
 """Where each key and value of a document stands: the source map, keyed by data path.
 
-Layer 0, standard library only. The YAML reader (:mod:`hamstring_cli.safe_yaml`) fills it while
+Standard library only. The YAML reader (:mod:`hamstring_cli.safe_yaml`) fills it while
 it builds plain data; the format parser and the answer-file reader read places from it. It
 lives apart from the reader so that code which reads places (a cached questionnaire, the
 parser) needs no YAML.
@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
 from hamstring_cli.errors import Place
+
+__all__ = ["DataPath", "Key", "LazySourceMap", "NeedsPlaces", "SourceMap"]
 
 Key: TypeAlias = str | int | float | bool | None
 #: A path into the data: mapping keys and sequence indexes, ``("questions", 3, "next")``.

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hamstring_cli.answers import AnswerSet, read_answers, unused_warnings
+from hamstring_cli.answer_set import AnswerSet
+from hamstring_cli.answers import read_answers, unused_warnings
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import AnswerError, Place, did_you_mean
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 
 TINY = textwrap.dedent(

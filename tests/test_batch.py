@@ -247,13 +247,13 @@ def test_the_questionnaire_is_loaded_once(
     tiny: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loads: list[object] = []
-    real = cache.load_questionnaire_cached
+    real = cache.load_questionnaire
 
     def counting(path: object) -> object:
         loads.append(path)
         return real(path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cache, "load_questionnaire_cached", counting)
+    monkeypatch.setattr(cache, "load_questionnaire", counting)
     assert batch(folder, folder, "-q", tiny).exit_code == 0
     assert len(loads) == 1
 

@@ -34,7 +34,7 @@ def levels_of(q: object) -> list[str]:
 def test_the_folder_is_private_whatever_the_umask(folder: Path) -> None:
     old = os.umask(0o022)
     try:
-        cache.load_questionnaire_cached(BUNDLED)
+        cache.load_questionnaire(BUNDLED)
     finally:
         os.umask(old)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -44,7 +44,7 @@ def test_the_folder_is_private_whatever_the_umask(folder: Path) -> None:
 def test_an_edited_entry_changes_nothing_and_warns(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fresh = cache.load_questionnaire_cached(BUNDLED)
+    fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
     head, body = entry.read_bytes().split(b"\n", 1)
     edited = body.replace(b'"level":"emergency"', b'"level":"routine"').replace(
@@ -52,7 +52,7 @@ def test_an_edited_entry_changes_nothing_and_warns(
     )
     assert edited != body
     entry.write_bytes(head + b"\n" + edited)
-    again = cache.load_questionnaire_cached(BUNDLED)
+    again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
     assert "urgent" in levels_of(again)
     assert "digest" in capsys.readouterr().err
@@ -61,7 +61,7 @@ def test_an_edited_entry_changes_nothing_and_warns(
 def test_an_entry_with_a_matching_digest_is_still_validated(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fresh = cache.load_questionnaire_cached(BUNDLED)
+    fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
     head, body = entry.read_bytes().split(b"\n", 1)
     data = json.loads(body)
@@ -71,7 +71,7 @@ def test_an_entry_with_a_matching_digest_is_still_validated(
     header = json.loads(head)
     header["digest"] = hashlib.sha256(payload).hexdigest()
     entry.write_bytes(json.dumps(header).encode() + b"\n" + payload)
-    again = cache.load_questionnaire_cached(BUNDLED)
+    again = cache.load_questionnaire(BUNDLED)
     answers = {"onset": "sudden"}
     assert score(again, answers).to_dict() == score(fresh, answers).to_dict()
     assert "the format refuses it" in capsys.readouterr().err
@@ -91,36 +91,36 @@ def test_an_entry_with_a_matching_digest_is_still_validated(
 def test_malformed_entries_fall_back(
     folder: Path, content: bytes, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cache.load_questionnaire_cached(BUNDLED)
+    cache.load_questionnaire(BUNDLED)
     the_entry(folder).write_bytes(content)
-    assert cache.load_questionnaire_cached(BUNDLED).id == "proximal-hamstring"
+    assert cache.load_questionnaire(BUNDLED).id == "proximal-hamstring"
     assert "warning" in capsys.readouterr().err
 
 
 def test_a_fifo_and_a_link_to_dev_zero_fall_back(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cache.load_questionnaire_cached(BUNDLED)
+    cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
     entry.unlink()
     os.mkfifo(entry)
-    assert cache.load_questionnaire_cached(BUNDLED).id == "proximal-hamstring"
+    assert cache.load_questionnaire(BUNDLED).id == "proximal-hamstring"
     assert "not a regular file" in capsys.readouterr().err
     entry.unlink()
     entry.symlink_to("/dev/zero")
-    assert cache.load_questionnaire_cached(BUNDLED).id == "proximal-hamstring"
+    assert cache.load_questionnaire(BUNDLED).id == "proximal-hamstring"
     assert "warning" in capsys.readouterr().err
 
 
 def test_an_entry_naming_other_content_falls_back(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fresh = cache.load_questionnaire_cached(BUNDLED)
+    fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
     head, body = entry.read_bytes().split(b"\n", 1)
     header = json.loads(head)
     header["content_hash"] = "0" * 12
     entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
-    again = cache.load_questionnaire_cached(BUNDLED)
+    again = cache.load_questionnaire(BUNDLED)
     assert again.content_hash == fresh.content_hash != "0" * 12
     assert "other content" in capsys.readouterr().err

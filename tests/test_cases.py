@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 import yaml
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, resolve_questionnaire
 from hamstring_cli.scoring import score

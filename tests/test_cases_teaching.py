@@ -11,6 +11,7 @@ import pytest
 from helpers import sweep
 from typer.testing import CliRunner
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import (
     Case,
     CaseError,
@@ -27,7 +28,6 @@ from hamstring_cli.cli import app
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Code, Diagnostic
 from hamstring_cli.explain import explain, study_names
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.practice import outcome_of
 from hamstring_cli.resources import bundled_dir

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.clinical_doc import (
     describe,
     document_name,
     regenerate,
     render_clinical_logic,
 )
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
     Advised,
     All,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.resources import (
     DEFAULT_QUESTIONNAIRE,
     bundled_id,

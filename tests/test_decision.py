@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.render.text import decision_text, render_text

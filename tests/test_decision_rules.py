@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from helpers import codes, diagnostics_of, only, where, write_questionnaire
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Code
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.scoring import score
 

@@ -9,9 +9,9 @@ import re
 
 from helpers import REPO
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.doc_examples import REGENERATE, expected
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.render.decision import decision_block
 from hamstring_cli.scoring import score
 

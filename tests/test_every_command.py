@@ -20,11 +20,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import bundled_cases, read_cases
 from hamstring_cli.cli import app
 from hamstring_cli.engine import Session
 from hamstring_cli.fast import run_fast
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.render.formats import BATCH_FORMATS, TRIAGE_FORMATS
 from hamstring_cli.resources import (

@@ -34,8 +34,8 @@ import pytest
 from helpers import every_path
 from safety import check_result, check_variants, in_repair_window, sit_bone_injury
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Questionnaire
 from hamstring_cli.paths import candidates
 from hamstring_cli.scoring import alerts, score

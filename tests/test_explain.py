@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from test_fhir_enable import draw_condition, draw_questions
 
 from hamstring_cli import explain as explain_module
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import QuestionnaireError
 from hamstring_cli.explain import alternatives, contributions, explain, integer_alternatives
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
     All,
     Answer,
@@ -405,7 +405,7 @@ def ottawa_answers(**changes: Answer) -> dict[str, Answer]:
 
 
 def test_a_change_of_the_imaging_alone_is_listed_and_replays() -> None:
-    from hamstring_cli.loader import load_questionnaire
+    from hamstring_cli.cache import load_questionnaire
     from hamstring_cli.resources import resolve_questionnaire
 
     q = load_questionnaire(resolve_questionnaire("ottawa-ankle"))

@@ -36,13 +36,13 @@ from fhirpathpy import evaluate
 from fhirpathpy.models import models
 from helpers import every_path, questionnaire_text, sweep
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Diagnostic
 from hamstring_cli.fhir import ENABLE_WHEN_EXPRESSION, canonical, system
 from hamstring_cli.fhir.bundle import ndjson_line, to_bundle, to_response
 from hamstring_cli.fhir.enable import literal
 from hamstring_cli.fhir.questionnaire import to_questionnaire
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.paths import iter_paths
 from hamstring_cli.scoring import score
@@ -675,7 +675,7 @@ def test_another_tree_exports_valid_and_enables_what_is_asked(tangled: Questionn
 
 def read_response(q: Questionnaire, response: dict[str, Any]) -> dict[str, Answer]:
     from hamstring_cli.answers import check_answers
-    from hamstring_cli.loader import read_document
+    from hamstring_cli.safe_yaml import read_document
 
     data, source_map = read_document(
         text=json.dumps(response, indent=2, ensure_ascii=False), name="r.json"

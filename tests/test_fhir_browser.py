@@ -29,10 +29,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.fhir import system
 from hamstring_cli.fhir.questionnaire import to_questionnaire
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Question, Questionnaire
 from hamstring_cli.paths import iter_paths
 from hamstring_cli.resources import (

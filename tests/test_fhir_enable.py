@@ -21,6 +21,7 @@ from helpers import questionnaire_text
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import QuestionnaireError
 from hamstring_cli.fhir import enable
@@ -40,7 +41,6 @@ from hamstring_cli.fhir.enable import (
     enable_terms,
 )
 from hamstring_cli.fhir.questionnaire import to_questionnaire
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.paths import iter_paths
 

@@ -22,11 +22,11 @@ from fhirpathpy import evaluate
 from helpers import every_path
 from test_fhir import INVARIANTS, R4, enabled_items
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.fhir import BASE, BASE_VARIABLE, canonical
 from hamstring_cli.fhir.bundle import to_bundle, to_response
 from hamstring_cli.fhir.questionnaire import to_questionnaire
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.resources import (
     DEFAULT_QUESTIONNAIRE,

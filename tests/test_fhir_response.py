@@ -19,11 +19,11 @@ import yaml
 from helpers import questionnaire_text
 
 from hamstring_cli.answers import read_answers
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import AnswerError, Diagnostic
 from hamstring_cli.fhir import system
 from hamstring_cli.fhir.bundle import to_response
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.scoring import score
 

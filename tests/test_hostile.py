@@ -20,12 +20,12 @@ import pytest
 from test_answers import TINY
 
 from hamstring_cli import interactive, sessions
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import AnswerError, escape, shorten
+from hamstring_cli.files import OutputError
 from hamstring_cli.intake.asks import NO_REPORT, REVIEW, SAVE, SHOW_SUMMARY
 from hamstring_cli.interactive import intake
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
-from hamstring_cli.report import OutputError
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError, lock_path
 
 #: Slow (hostile files, devices, FIFOs and concurrent processes, each in a fresh interpreter):

@@ -25,7 +25,8 @@ from test_answers import TINY, stdin
 from hamstring_cli import cache, interactive, safe_yaml, sessions
 from hamstring_cli.__main__ import main
 from hamstring_cli.answers import check_answers, read_answers, unused_warnings
-from hamstring_cli.batch import Record, run_batch
+from hamstring_cli.batch import run_batch
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import CaseError, read_case
 from hamstring_cli.errors import AnswerError, Diagnostic, QuestionnaireError
 from hamstring_cli.intake.asks import (
@@ -39,10 +40,10 @@ from hamstring_cli.intake.asks import (
     Ask,
 )
 from hamstring_cli.interactive import intake
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.csv import FORMULA_STARTS, cell
 from hamstring_cli.render.csv import row as csv_row
+from hamstring_cli.render.formats import Record
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.report import to_json
 from hamstring_cli.safe_yaml import read_data, read_document

@@ -22,11 +22,11 @@ import pytest
 from helpers import MINI_INTAKE
 from typer.testing import CliRunner
 
-from hamstring_cli import interactive, report, sessions
+from hamstring_cli import files, interactive, sessions
 from hamstring_cli.answers import read_answers
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cli import app
 from hamstring_cli.interactive import intake
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.sessions import IntakeStopped, SessionFile, lock_path
 
@@ -94,7 +94,7 @@ def test_a_full_disk_in_a_plain_intake_says_what_was_saved_and_where(
 ) -> None:
     # Nothing can be written: not the lock file's process id, not the session file.
     monkeypatch.setattr(sessions.os, "pwrite", no_space)
-    monkeypatch.setattr(report.os, "fsync", no_space)
+    monkeypatch.setattr(files.os, "fsync", no_space)
     result = CliRunner().invoke(app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n")
     assert result.exit_code == 1, result.output
     assert not isinstance(result.exception, OSError), "no traceback"
@@ -110,7 +110,7 @@ def test_a_full_disk_in_a_plain_intake_says_what_was_saved_and_where(
 def test_a_disk_that_fills_mid_intake_keeps_the_last_save(
     monkeypatch: pytest.MonkeyPatch, mini_path: Path, mini: Questionnaire, state: Path
 ) -> None:
-    real = report.os.fsync
+    real = files.os.fsync
     calls: list[int] = []
 
     def fills(fd: int) -> None:
@@ -120,7 +120,7 @@ def test_a_disk_that_fills_mid_intake_keeps_the_last_save(
         real(fd)
 
     monkeypatch.setenv("HAMSTRING_NO_CACHE", "1")
-    monkeypatch.setattr(report.os, "fsync", fills)
+    monkeypatch.setattr(files.os, "fsync", fills)
     result = CliRunner().invoke(app, ["triage", "--plain", "-q", str(mini_path)], input="0\n1\n1\n")
     assert result.exit_code == 1, result.output
     err = result.stderr
@@ -134,7 +134,7 @@ def test_intake_stopped_by_a_full_disk_is_an_intake_stop(
     monkeypatch: pytest.MonkeyPatch, mini: Questionnaire
 ) -> None:
     monkeypatch.setattr(sessions.os, "pwrite", no_space)
-    monkeypatch.setattr(report.os, "fsync", no_space)
+    monkeypatch.setattr(files.os, "fsync", no_space)
     monkeypatch.setattr("sys.stdin", io.StringIO("0\n"))
     monkeypatch.setattr(interactive, "_stdin_is_terminal", lambda: False)
     with pytest.raises(IntakeStopped) as caught:

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from hamstring_cli import interactive
 from hamstring_cli.answers import read_answers
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cli import app
 from hamstring_cli.engine import BACK
 from hamstring_cli.intake import screen as intake_screen
@@ -55,7 +56,6 @@ from hamstring_cli.intake.asks import (
 )
 from hamstring_cli.intake.asks import FINISH as CONFIRM
 from hamstring_cli.interactive import intake
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.scoring import score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError

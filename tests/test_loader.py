@@ -23,13 +23,9 @@ from helpers import (
 )
 
 from hamstring_cli import loader, resources
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import AnswerError, Code, QuestionnaireError
-from hamstring_cli.loader import (
-    load_questionnaire,
-    load_report,
-    parse_questionnaire,
-    read_document,
-)
+from hamstring_cli.loader import load_report, parse_questionnaire
 from hamstring_cli.model import (
     All,
     Answered,
@@ -49,7 +45,7 @@ from hamstring_cli.resources import (
     bundled_questionnaires,
     resolve_questionnaire,
 )
-from hamstring_cli.safe_yaml import MAX_VALUES
+from hamstring_cli.safe_yaml import MAX_VALUES, read_document
 
 VALID = """\
 questions:

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from hamstring_cli.answers import read_answers
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cli import app
 from hamstring_cli.errors import UserError, did_you_mean
 from hamstring_cli.render.words import SNAKE_CASE
-from hamstring_cli.runner import load
 
 IDS = ("red_flags", "pain_site", "pain_running_fast", "pain_bending", "sitting_pain", "age")
 
@@ -37,7 +37,7 @@ def problems(tmp_path: Path, text: str) -> str:
     path = tmp_path / "answers.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UserError) as caught:
-        read_answers(path, load("proximal-hamstring"))
+        read_answers(path, load_questionnaire("proximal-hamstring"))
     return "\n".join(str(d) for d in caught.value.diagnostics)
 
 
@@ -93,7 +93,7 @@ def test_explain_reads_in_words(tmp_path: Path) -> None:
 
 
 def test_one_is_singular_and_no_ticks_read_as_the_option() -> None:
-    q = load("proximal-hamstring")
+    q = load_questionnaire("proximal-hamstring")
     assert q.question("days_since_injury").words(1) == "1 day"
     assert q.question("days_since_injury").words(2) == "2 days"
     assert q.question("red_flags").words(()) == "None of these"

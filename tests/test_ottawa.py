@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer
 from hamstring_cli.resources import resolve_questionnaire
 from hamstring_cli.scoring import score

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import BUNDLED, write_questionnaire
 
-from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.model import (
     END,
     ConditionDef,

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from typer.testing import CliRunner
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import read_case, run_case
 from hamstring_cli.cli import app
 from hamstring_cli.explain import ConditionContributions, Contribution
 from hamstring_cli.interactive import Ask
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.practice import (
     Grade,
     Guess,

@@ -9,6 +9,7 @@ import pytest
 from helpers import sweep
 from rich.console import Console
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import Case, bundled_cases, case_questionnaire, read_cases, run_case
 from hamstring_cli.explain import Change
 from hamstring_cli.interactive import Ask
@@ -25,7 +26,6 @@ from hamstring_cli.practice_session import (
 )
 from hamstring_cli.render.words import SNAKE_CASE
 from hamstring_cli.resources import bundled_dir
-from hamstring_cli.runner import load
 
 CASES = read_cases(bundled_cases(bundled_dir()))
 
@@ -35,7 +35,7 @@ def console(buffer: io.StringIO) -> Console:
 
 
 def test_what_ifs_on_one_question_are_grouped() -> None:
-    q = load("proximal-hamstring")
+    q = load_questionnaire("proximal-hamstring")
     ages = [Change("age", 45, age, "bony_avulsion", "urgent", True, False) for age in (12, 15, 17)]
     flags = [
         Change("red_flags", (), (value,), "acute_rupture", "emergency", False, True)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safety import check_all, rank
 
-from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 
 #: Slow (property tests): the everyday loop is pytest -m "not slow".

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from helpers import MINI_INTAKE
 
-from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.model import Question
 from hamstring_cli.resources import resolve_questionnaire
 

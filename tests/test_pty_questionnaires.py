@@ -10,8 +10,8 @@ import pytest
 import yaml
 from test_pty import ENTER, UP, Spawn, key_of, prompt_of, sessions, spawn, state  # noqa: F401
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.resources import (
     DEFAULT_QUESTIONNAIRE,
     bundled_id,

@@ -11,8 +11,8 @@ import pytest
 from helpers import BUNDLED, questionnaire_text, write
 
 from hamstring_cli.answers import read_answers
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import AnswerError, Code, QuestionnaireError
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.safe_yaml import read_document
 
 CHAIN_LENGTH = 5000

@@ -18,11 +18,11 @@ import pytest
 import yaml
 from helpers import BUNDLED, codes, diagnostics_of, questionnaire_text, where, write
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import Case, read_case
 from hamstring_cli.clinical_doc import render_clinical_logic
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import Code
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.resources import (

@@ -14,7 +14,8 @@ from types import MappingProxyType
 import pytest
 from rich.console import Console
 
-from hamstring_cli import report
+from hamstring_cli import files
+from hamstring_cli.files import OutputError, write_private
 from hamstring_cli.model import (
     ConditionDef,
     Contains,
@@ -33,7 +34,7 @@ from hamstring_cli.model import (
 )
 from hamstring_cli.render.markdown import render_markdown
 from hamstring_cli.render.text import render_summary, render_text
-from hamstring_cli.report import OutputError, emit, reaches, write_private
+from hamstring_cli.report import emit, reaches
 from hamstring_cli.scoring import Result, score
 
 ANSI = re.compile(r"\x1b\[")
@@ -314,7 +315,7 @@ def test_a_failed_write_leaves_no_file_behind(
     def broken(fd: int) -> None:
         raise interrupt()
 
-    monkeypatch.setattr(report.os, "fsync", broken)
+    monkeypatch.setattr(files.os, "fsync", broken)
     with pytest.raises((KeyboardInterrupt, OutputError)):
         write_private(tmp_path / "r.json", b"{}")
     assert list(tmp_path.iterdir()) == []
@@ -329,7 +330,7 @@ def test_a_failed_write_keeps_the_old_file_whole(
     def broken(src: str, dst: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report.os, "replace", broken)
+    monkeypatch.setattr(files.os, "replace", broken)
     with pytest.raises(KeyboardInterrupt):
         write_private(target, b"new", force=True)
     assert target.read_text() == "old"
@@ -353,7 +354,7 @@ def test_a_file_that_appears_meanwhile_is_not_clobbered(
         target.write_text("theirs")  # another process wins the race
         real_link(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(report.os, "link", racing)
+    monkeypatch.setattr(files.os, "link", racing)
     with pytest.raises(OutputError):
         write_private(target, b"ours")
     assert target.read_text() == "theirs"

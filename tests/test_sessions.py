@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from hamstring_cli.answers import read_answers
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import AnswerError
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.resources import resolve_questionnaire
 from hamstring_cli.sessions import (

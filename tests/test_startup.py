@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_answers import TINY
 
-from hamstring_cli import cache, loader, safe_yaml
+from hamstring_cli import cache, safe_yaml
 from hamstring_cli.errors import QuestionnaireError
 from hamstring_cli.scoring import score
 
@@ -135,7 +135,7 @@ def entries(tmp_path: Path) -> list[Path]:
 def test_a_second_load_reads_json_not_yaml(
     tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = cache.load_questionnaire_cached(tiny)
+    first = cache.load_questionnaire(tiny)
     (entry,) = entries(tmp_path)
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     header = entry.read_text().split("\n", 1)[0]
@@ -145,16 +145,16 @@ def test_a_second_load_reads_json_not_yaml(
         raise AssertionError("the cached questionnaire was parsed again")
 
     monkeypatch.setattr(safe_yaml, "read_document", no_yaml)
-    second = cache.load_questionnaire_cached(tiny)
+    second = cache.load_questionnaire(tiny)
     answers = {"flags": (), "onset": "sudden", "pop": "yes", "age": 34}
     assert score(second, answers).to_dict() == score(first, answers).to_dict()
     assert second.content_hash == first.content_hash != ""
 
 
 def test_a_changed_file_is_never_answered_from_the_old_entry(tmp_path: Path, tiny: Path) -> None:
-    cache.load_questionnaire_cached(tiny)
+    cache.load_questionnaire(tiny)
     tiny.write_text(TINY.replace("title: Tiny", "title: Changed"), encoding="utf-8")
-    assert cache.load_questionnaire_cached(tiny).title == "Changed"
+    assert cache.load_questionnaire(tiny).title == "Changed"
     assert len(entries(tmp_path)) == 2
 
 
@@ -163,26 +163,26 @@ def test_a_broken_file_is_never_cached_and_reports_its_places(tmp_path: Path) ->
     broken.write_text(TINY.replace("next: pop", "next: popp"), encoding="utf-8")
     for _ in range(2):
         with pytest.raises(QuestionnaireError) as raised:
-            cache.load_questionnaire_cached(broken)
+            cache.load_questionnaire(broken)
         assert raised.value.errors[0].place is not None
         assert raised.value.errors[0].place.line is not None
     assert entries(tmp_path) == []
 
 
 def test_a_corrupt_entry_falls_back_to_the_file(tmp_path: Path, tiny: Path) -> None:
-    cache.load_questionnaire_cached(tiny)
+    cache.load_questionnaire(tiny)
     (entry,) = entries(tmp_path)
     entry.write_text('{"format": 1, "digest": "x", "data": {"format": 1}}')
-    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+    assert cache.load_questionnaire(tiny).id == "tiny"
     entry.write_bytes(b"\x00garbage")
-    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+    assert cache.load_questionnaire(tiny).id == "tiny"
 
 
 def test_the_cache_can_be_turned_off(
     tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HAMSTRING_NO_CACHE", "1")
-    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+    assert cache.load_questionnaire(tiny).id == "tiny"
     assert entries(tmp_path) == []
 
 
@@ -192,16 +192,16 @@ def test_an_unwritable_cache_only_costs_speed(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    assert cache.load_questionnaire_cached(tiny).id == "tiny"
+    assert cache.load_questionnaire(tiny).id == "tiny"
 
 
 def test_cached_and_uncached_loads_agree_on_the_bundled_questionnaire() -> None:
     from hamstring_cli.resources import resolve_questionnaire
 
     path = resolve_questionnaire(None)
-    cache.load_questionnaire_cached(path)
-    cached = cache.load_questionnaire_cached(path)
-    direct = loader.load_questionnaire(path)
+    cache.load_questionnaire(path)
+    cached = cache.load_questionnaire(path)
+    direct = cache.load_questionnaire(path, located=True)
     assert cached.questions == direct.questions
     assert cached.outcomes == direct.outcomes
     assert cached.content_hash == direct.content_hash

@@ -20,9 +20,9 @@ import pytest
 import yaml
 from helpers import sweep
 
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import bundled_cases, case_questionnaire, read_cases, run_case
 from hamstring_cli.engine import Session
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import TIMEFRAME_RANK, TIMEFRAME_WORDS
 from hamstring_cli.render.decision import DECISION_LINES, decision_block
 from hamstring_cli.render.markdown import render_markdown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hamstring_cli.loader import load_questionnaire
+from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.model import RedFlagRule
 from hamstring_cli.render.words import flag_action
 from hamstring_cli.resources import bundled_questionnaires

@@ -1,7 +1,7 @@
 """FHIR R4 (4.0.1) as plain data: the tree as an SDC Questionnaire, the result as a Bundle,
 and a QuestionnaireResponse read as answers.
 
-Layer 2: standard library only. Every resource is a plain ``dict`` built at run time; nothing
+Standard library only. Every resource is a plain ``dict`` built at run time; nothing
 here imports a FHIR library (the tests validate the output with one). ``docs/fhir.md`` describes
 the mapping.
 """
@@ -13,6 +13,22 @@ import re
 
 from hamstring_cli.errors import Code, Place, UserError, diagnostic
 from hamstring_cli.model import Questionnaire
+
+__all__ = [
+    "BASE",
+    "BASE_VARIABLE",
+    "ENABLE_WHEN_EXPRESSION",
+    "HELP_SUFFIX",
+    "ITEM_CONTROL",
+    "ITEM_CONTROL_SYSTEM",
+    "MAX_VALUE",
+    "MIN_VALUE",
+    "canonical",
+    "narrative",
+    "questionnaire_url",
+    "system",
+    "xhtml",
+]
 
 #: The default base of every canonical URL and code system this tool declares. ``.example`` is
 #: a reserved top-level domain: the URLs name things, they are never fetched.

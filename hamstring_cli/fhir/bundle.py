@@ -1,6 +1,6 @@
 """A result as an R4 ``Bundle`` (``triage --format fhir``; one a line for ``batch``).
 
-Layer 2, pure. The Bundle (``type: collection``) holds, linked by ``urn:uuid`` full URLs:
+Pure. The Bundle (``type: collection``) holds, linked by ``urn:uuid`` full URLs:
 
 - an anonymous ``Patient`` (the subject the other resources require; no identifying data);
 - the ``QuestionnaireResponse``: the answers on the path, in the Questionnaire's order;
@@ -24,6 +24,8 @@ from typing import Any
 from hamstring_cli.errors import Diagnostic
 from hamstring_cli.fhir import canonical, narrative, questionnaire_url, system, xhtml
 from hamstring_cli.model import TIMEFRAME_WORDS, Answer, Questionnaire
+
+__all__ = ["bundle_json", "ndjson_line", "to_bundle", "to_response"]
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 SNOMED = "http://snomed.info/sct"

@@ -1,6 +1,6 @@
 """When each question is asked, as FHIR enable conditions derived from the tree's routing.
 
-Layer 2, pure. The engine reaches question ``Q`` when some question ``P`` on the path routes to
+Pure. The engine reaches question ``Q`` when some question ``P`` on the path routes to
 it (:meth:`~hamstring_cli.model.Questionnaire.next_after`: an option's ``next`` first, then the
 ``routes`` in order, then the default ``next``). In a response that holds only the questions
 asked, ``P`` is on the path exactly when it is answered (a multi question may be left empty, so

@@ -1,6 +1,6 @@
 """The question tree as an R4 ``Questionnaire`` with SDC extensions (``hamstring export``).
 
-Layer 2, pure: the tree in, a plain ``dict`` out. ``docs/fhir.md`` describes the mapping.
+Pure: the tree in, a plain ``dict`` out. ``docs/fhir.md`` describes the mapping.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A ``QuestionnaireResponse`` read as an answer file (``triage --answers response.json``).
 
-Layer 2, pure. Ours or one a renderer exported (LHC-Forms leaves ``questionnaire`` unset, and
+Pure. Ours or one a renderer exported (LHC-Forms leaves ``questionnaire`` unset, and
 keeps answers of items that an ``enableWhenExpression`` hid): every answer is checked as an
 answer file's would be, and kept with its place; answers the path does not reach are reported
 as unused by the walk, exactly as for our own answer files. A multi question on the path with
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hamstring_cli.answers import AnswerSet
+from hamstring_cli.answer_set import AnswerSet
 from hamstring_cli.errors import (
     AnswerError,
     Detail,
@@ -26,8 +26,10 @@ from hamstring_cli.errors import (
     did_you_mean,
 )
 from hamstring_cli.fhir import HELP_SUFFIX, canonical, questionnaire_url, system
-from hamstring_cli.loader import DataPath, SourceMap
 from hamstring_cli.model import Answer, Question, Questionnaire, describe_type
+from hamstring_cli.sourcemap import DataPath, SourceMap
+
+__all__ = ["check_response"]
 
 
 class FhirCode:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
             """Count one more item done."""
 
 
+__all__ = ["progress"]
+
+
 def _nothing() -> None:
     """Count nothing: the progress display is off."""
 

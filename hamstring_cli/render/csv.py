@@ -15,8 +15,10 @@ from typing import IO, TYPE_CHECKING
 from hamstring_cli.errors import escape
 
 if TYPE_CHECKING:
-    from hamstring_cli.batch import Record
     from hamstring_cli.model import Questionnaire
+    from hamstring_cli.render.formats import Record
+
+__all__ = ["FORMULA_STARTS", "cell", "record_writer", "row"]
 
 #: The columns, in order.
 COLUMNS = (

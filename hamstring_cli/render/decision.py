@@ -29,6 +29,8 @@ from hamstring_cli.render.words import (
 )
 from hamstring_cli.scoring import Decision, RaisedFlag, Result
 
+__all__ = ["DECISION_LINES", "Block", "decision_block", "flag_words", "wrap"]
+
 #: The width at which the block is fitted to :data:`DECISION_LINES`: a standard terminal.
 DECISION_WIDTH = 80
 #: The most lines the decision takes (with its box or underline), so that it stays on an 80x24

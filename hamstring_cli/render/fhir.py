@@ -13,9 +13,11 @@ from hamstring_cli.errors import escape_json
 from hamstring_cli.fhir.bundle import bundle_json, ndjson_line
 
 if TYPE_CHECKING:
-    from hamstring_cli.batch import Record
     from hamstring_cli.model import Questionnaire
+    from hamstring_cli.render.formats import Record
     from hamstring_cli.scoring import Result
+
+__all__ = ["record_writer", "render"]
 
 
 def render(result: Result) -> str:

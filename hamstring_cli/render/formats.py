@@ -9,7 +9,7 @@ is used, so importing the registry costs nothing (no rich, no FHIR builder):
   file or for standard output); it may define ``show(result, stream)`` too, to draw on a
   terminal instead (the text summary does);
 - a ``batch`` format's module defines ``record_writer(stream, questionnaire)``, which writes
-  any header and returns a function that writes one :class:`~hamstring_cli.batch.Record`.
+  any header and returns a function that writes one :class:`Record`.
 
 Adding a format: write its module, add its :class:`OutputFormat` here. Standard library only.
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import IO, Protocol
 
-    from hamstring_cli.batch import Record
+    from hamstring_cli.errors import Diagnostic
     from hamstring_cli.model import Questionnaire
     from hamstring_cli.scoring import Result
 
@@ -42,6 +42,59 @@ if TYPE_CHECKING:
             self, stream: IO[str], questionnaire: Questionnaire
         ) -> Callable[[Record], None]:
             """Write any header to ``stream``; return a function that writes one record."""
+
+
+__all__ = [
+    "BATCH_DEFAULT",
+    "BATCH_FORMATS",
+    "FORMATS",
+    "SAVED_FORMATS",
+    "TRIAGE_DEFAULT",
+    "TRIAGE_FORMATS",
+    "OutputFormat",
+    "Record",
+    "batch_module",
+    "get",
+    "help_text",
+    "report_module",
+]
+
+
+class Record(NamedTuple):
+    """The outcome of one input of ``batch``: the result's JSON, or the errors that stopped it.
+
+    What a ``batch`` format writes, one a line or row.
+    """
+
+    source: str
+    result: dict[str, object] | None = None
+    errors: tuple[Diagnostic, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+    #: The status of the FHIR QuestionnaireResponse read, if the input was one.
+    response_status: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the input gave a result."""
+        return self.result is not None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON Lines record: the contract result plus ``source``, or an error record."""
+        if self.result is not None:
+            return {"source": self.source, **self.result}
+        first = self.errors[0]
+        place = first.place
+        return {
+            "source": self.source,
+            "error": {
+                "code": first.code,
+                "message": first.message,
+                "file": place.file if place else None,
+                "line": place.line if place else None,
+                "column": place.column if place else None,
+                "question": first.question,
+            },
+        }
 
 
 class OutputFormat(NamedTuple):

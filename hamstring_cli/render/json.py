@@ -12,6 +12,8 @@ from hamstring_cli.report import to_json
 if TYPE_CHECKING:
     from hamstring_cli.scoring import Result
 
+__all__ = ["render"]
+
 
 def render(result: Result) -> str:
     """The contract's JSON of ``result``, indented by 2, with a final newline."""

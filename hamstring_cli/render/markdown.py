@@ -16,6 +16,8 @@ from hamstring_cli.render.words import (
 )
 from hamstring_cli.scoring import ImagingAdvice, Ranked, Result
 
+__all__ = ["render", "render_markdown"]
+
 
 def render(result: Result) -> str:
     """``--format markdown``: the report dated today (the output-format registry's entry)."""

@@ -1,6 +1,6 @@
 """The summary for a terminal, drawn with rich: the triage banner, the differential, imaging.
 
-Layer 2. rich is imported here and nowhere on the scripted JSON or Markdown paths: this module
+Rich is imported here and nowhere on the scripted JSON or Markdown paths: this module
 is imported only when a text summary is drawn. The interactive intake draws its closing summary
 with :func:`render_summary` on its own console.
 
@@ -29,6 +29,17 @@ from hamstring_cli.render.words import (
     timeframe_words,
 )
 from hamstring_cli.scoring import Finding, RaisedFlag, Ranked, Result
+
+__all__ = [
+    "LEVEL_STYLES",
+    "decision_text",
+    "render",
+    "render_decision",
+    "render_reasoning",
+    "render_summary",
+    "render_text",
+    "show",
+]
 
 #: Narrower than this, the differential is a list rather than a table of four columns: at 80
 #: columns a table leaves the findings a column of two or three words a line.

@@ -9,6 +9,18 @@ import re
 
 from hamstring_cli.model import TIMEFRAME_WORDS, id_words
 
+__all__ = [
+    "SNAKE_CASE",
+    "flag_action",
+    "heading_words",
+    "plural",
+    "reference_words",
+    "sentence",
+    "study_words",
+    "timeframe_words",
+    "without_asides",
+]
+
 #: Where a first clause ends: a semicolon, or a full stop before a space.
 _CLAUSE_END = re.compile(r";\s|\.\s|\.$")
 
