@@ -35,6 +35,35 @@ from hamstring_cli.fhir import system
 from hamstring_cli.model import END, Condition, Question, Questionnaire
 from hamstring_cli.question_types import kind
 
+__all__ = [
+    "BUDGET",
+    "FALSE",
+    "TRUE",
+    "And",
+    "Atom",
+    "Cmp",
+    "Conditions",
+    "Const",
+    "Exists",
+    "In",
+    "Neg",
+    "Or",
+    "Routing",
+    "Term",
+    "always_asked",
+    "choose",
+    "conditions",
+    "enable_terms",
+    "enable_when",
+    "fhirpath",
+    "from_condition",
+    "literal",
+    "make_and",
+    "make_or",
+    "negate",
+    "routing",
+]
+
 
 class In(NamedTuple):
     """A choice or multi question has an answer among ``values`` (any of them, for multi)."""
