@@ -14,8 +14,10 @@ import textwrap
 from pathlib import Path
 from typing import get_args
 
+import helpers
 import pytest
 from test_fhir import enabled_items
+from type_consumers import EXTRA
 
 from hamstring_cli import graph
 from hamstring_cli import model as m
@@ -65,15 +67,8 @@ def questionnaire_text(form: type) -> str:
     # Where a route may not read the form, the route reads a plain answer and the form stands
     # in the outcome rules alone.
     route = written if routable else "{question: onset, equals: gradual}"
-    return textwrap.dedent(
+    head = textwrap.dedent(
         f"""\
-        format: 1
-        id: forms
-        version: 1.0.0
-        title: Condition forms
-        disclaimer: Not advice.
-        references:
-          - {{id: R1, citation: Source one.}}
         rules:
           - id: sudden_young
             description: a sudden onset before 40
@@ -102,18 +97,11 @@ def questionnaire_text(form: type) -> str:
               - when: {route}
                 next: extra
             next: end
-          - id: extra
-            type: choice
-            prompt: Was there a pop?
-            options:
-              - {{value: "yes", label: "Yes"}}
-              - {{value: "no", label: "No"}}
+        """
+    )
+    outcomes = textwrap.dedent(
+        f"""\
         outcomes:
-          levels:
-            emergency: {{label: Emergency, timeframe: now, advice: Go now.}}
-            urgent: {{label: Urgent, timeframe: within days, advice: Within days.}}
-            soon: {{label: Soon, timeframe: within two weeks, advice: Soon.}}
-            routine: {{label: Routine, timeframe: no time pressure, advice: Usual care.}}
           conditions:
             - id: rupture
               label: Tendon rupture
@@ -135,6 +123,7 @@ def questionnaire_text(form: type) -> str:
             - {{text: {NOTE}, source: R1, when: {written}}}
         """
     )
+    return helpers.questionnaire_text(head + EXTRA + outcomes)
 
 
 @pytest.fixture(params=FORMS, ids=lambda form: form.__name__)

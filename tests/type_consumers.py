@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from helpers import questionnaire_text
 from typer.testing import CliRunner
 
 from hamstring_cli.cli import app
@@ -30,6 +31,15 @@ from hamstring_cli.paths import iter_paths
 from hamstring_cli.question_types import answer_json, kind
 
 NOTE = "The probe answer held."
+#: The question a probe's route leads to, as an item of ``questions:``.
+EXTRA = """\
+  - id: extra
+    type: choice
+    prompt: Was there a pop?
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+"""
 PROBE_PROMPT = "What does the probe say?"
 
 
@@ -62,47 +72,21 @@ def probe_questionnaire(qtype: str) -> tuple[str, dict[str, object]]:
         f"      - {{when: {when}, next: extra}}",
         "    next: end",
     ]
-    text = (
-        textwrap.dedent(
-            """\
-            format: 1
-            id: probe
-            version: 1.0.0
-            title: A probe of one question type
-            disclaimer: Not advice.
-            references:
-              - {id: R1, citation: Source one.}
-            questions:
-            """
-        )
-        + "\n".join(probe)
-        + "\n"
-        + textwrap.dedent(
-            f"""\
-              - id: extra
-                type: choice
-                prompt: Was there a pop?
-                options:
-                  - {{value: "yes", label: "Yes"}}
-                  - {{value: "no", label: "No"}}
-            outcomes:
-              levels:
-                emergency: {{label: Emergency, timeframe: now, advice: Go now.}}
-                urgent: {{label: Urgent, timeframe: within days, advice: Within days.}}
-                soon: {{label: Soon, timeframe: within two weeks, advice: Soon.}}
-                routine: {{label: Routine, timeframe: no time pressure, advice: Usual care.}}
-              conditions:
-                - id: c1
-                  label: Condition one
-                  triage:
-                    - {{level: routine, advice: Usual care., source: R1}}
-              scores:
-                - {{condition: c1, when: {when}, weight: 2, reason: the probe answer, source: R1}}
-              notes:
-                - {{text: {NOTE}, source: R1, when: {when}}}
-            """
-        )
+    body = "\n".join(["questions:", *probe, EXTRA]) + textwrap.dedent(
+        f"""\
+        outcomes:
+          conditions:
+            - id: c1
+              label: Condition one
+              triage:
+                - {{level: routine, advice: Usual care., source: R1}}
+          scores:
+            - {{condition: c1, when: {when}, weight: 2, reason: the probe answer, source: R1}}
+          notes:
+            - {{text: {NOTE}, source: R1, when: {when}}}
+        """
     )
+    text = questionnaire_text(body)
     return text, {"probe": raw, "extra": "yes"}
 
 
