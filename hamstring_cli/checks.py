@@ -39,27 +39,25 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
+from hamstring_cli import model as m
+from hamstring_cli.errors import (
+    Code,
+    Detail,
+    Diagnostic,
+    Place,
+    assert_never,
+    diagnostic,
+    did_you_mean,
+)
 from hamstring_cli.model import (
     END,
     LEVEL_TIMEFRAMES,
-    QUESTION_CONDITIONS,
-    Advised,
-    All,
     Answer,
-    Answered,
-    AnyOf,
-    AtLeast,
-    Compare,
     Condition,
-    Contains,
-    Equals,
-    Leading,
-    Named,
-    Not,
     Question,
     Questionnaire,
     TriageRule,
+    children,
     holds_so_far,
     placeholder_parts,
     placeholders,
@@ -69,6 +67,13 @@ from hamstring_cli.question_types import kind
 
 if TYPE_CHECKING:
     from hamstring_cli.paths import Atom
+
+__all__ = [
+    "SEARCH_BUDGET",
+    "Graph",
+    "check",
+    "static_graph",
+]
 
 #: The most steps the search for one rule takes before giving up (and saying nothing).
 SEARCH_BUDGET = 20_000
@@ -224,28 +229,33 @@ class _Checker:
 
     def conditions(self) -> None:
         for condition, where, rule_at in self.all_conditions():
-            studies_known = where in ("studies", "named")
             for part, inside in _parts(condition):
-                if inside is None:
-                    at = part.at or rule_at
-                    if isinstance(part, QUESTION_CONDITIONS):
-                        self.on_question(part, at)
-                        continue
-                    if isinstance(part, Leading):
-                        self.leading(part, where == "route", at)
-                        continue
-                else:
-                    # Read through a named rule: its own parts are checked where it is written;
-                    # here only what this place forbids, at the place that names it.
-                    at = inside.at or part.at or rule_at
-                    if isinstance(part, Leading) and where == "route":
-                        self.add(Code.LEADING_IN_ROUTE, at)
-                        continue
-                if isinstance(part, Advised) and not studies_known:
+                # Read through a named rule, its own parts are checked where it is written;
+                # here only what this place forbids, at the place that names it.
+                at = (inside.at or part.at or rule_at) if inside else (part.at or rule_at)
+                self.on_part(part, inside is not None, where, at)
+
+    def on_part(self, part: Condition, named: bool, where: str, at: Place | None) -> None:
+        """Check one part of a condition that stands in ``where`` (read through a rule name)."""
+        match part:
+            case m.Equals() | m.OneOf() | m.Contains() | m.Compare() | m.Answered():
+                if not named:
+                    self.on_question(part, at)
+            case m.Leading():
+                if not named:
+                    self.leading(part, where == "route", at)
+                elif where == "route":
+                    self.add(Code.LEADING_IN_ROUTE, at)
+            case m.Advised():
+                if where not in ("studies", "named"):
                     what = "a route" if where == "route" else where
                     self.add(Code.ADVISED_TOO_EARLY, at, what=what)
+            case m.All() | m.AnyOf() | m.AtLeast() | m.Not() | m.Named():
+                pass  # a group: _parts gives each of its parts
+            case _:
+                assert_never(part)
 
-    def leading(self, part: Leading, in_route: bool, at: Place | None) -> None:
+    def leading(self, part: m.Leading, in_route: bool, at: Place | None) -> None:
         if in_route:
             self.add(Code.LEADING_IN_ROUTE, at)
         elif part.condition not in self.condition_ids:
@@ -262,7 +272,7 @@ class _Checker:
             )
         )
 
-    def on_question(self, part: Atom | Answered, at: Place | None) -> None:
+    def on_question(self, part: Atom | m.Answered, at: Place | None) -> None:
         question = self.q.by_id.get(part.question)
         if question is None:
             self.add(
@@ -272,27 +282,34 @@ class _Checker:
                 hint=did_you_mean(part.question, self.ids),
             )
             return
-        if isinstance(part, Answered):
-            return
         qtype = question.type
         takes = kind(qtype)
-        if isinstance(part, Compare):
-            if takes.options:
-                self.add(Code.NUMERIC_ON_NON_INTEGER, at, question=question.id, type=qtype)
-            else:
-                self.in_range(question, part.value, at)
-            return
-        if isinstance(part, Contains):
-            if not takes.many:
-                self.add(Code.CONTAINS_ON_NON_MULTI, at, question=question.id, type=qtype)
-                return
-            self.are_options(question, part.values, at)
-            return
+        match part:
+            case m.Answered():
+                pass  # any question may be asked or not
+            case m.Compare():
+                if takes.options:
+                    self.add(Code.NUMERIC_ON_NON_INTEGER, at, question=question.id, type=qtype)
+                else:
+                    self.in_range(question, part.value, at)
+            case m.Contains():
+                if not takes.many:
+                    self.add(Code.CONTAINS_ON_NON_MULTI, at, question=question.id, type=qtype)
+                else:
+                    self.are_options(question, part.values, at)
+            case m.Equals() | m.OneOf():
+                self.on_values(question, part, at)
+            case _:
+                assert_never(part)
+
+    def on_values(self, question: Question, part: m.Equals | m.OneOf, at: Place | None) -> None:
+        """An ``equals`` or ``one_of``: the values must be the question's options, or in range."""
+        takes = kind(question.type)
         if takes.many:
-            form = "equals" if isinstance(part, Equals) else "one_of"
+            form = "equals" if isinstance(part, m.Equals) else "one_of"
             self.add(Code.EQUALS_ON_MULTI, at, form=form, question=question.id)
             return
-        values = (part.value,) if isinstance(part, Equals) else part.values
+        values = (part.value,) if isinstance(part, m.Equals) else part.values
         if not takes.options:
             for value in values:
                 if isinstance(value, int):
@@ -439,8 +456,8 @@ class _Checker:
                 if on_every_path[name] or (when is not None and _requires(when, name)):
                     continue
                 search = search or _Search(self.q, graph)
-                asked = Answered(name)
-                condition: Condition = Not(asked) if when is None else All((when, Not(asked)))
+                asked = m.Answered(name)
+                condition: Condition = m.Not(asked) if when is None else m.All((when, m.Not(asked)))
                 found = search.satisfiable(condition)
                 if found is False:
                     continue
@@ -756,20 +773,16 @@ class _Search:
 _holds3 = holds_so_far
 
 
-def _parts(condition: Condition) -> list[tuple[Condition, Named | None]]:
+def _parts(condition: Condition) -> list[tuple[Condition, m.Named | None]]:
     """The condition and every condition in it, depth first, each with the outermost named rule
     it is read through (None when written in place)."""
-    out: list[tuple[Condition, Named | None]] = []
-    stack: list[tuple[Condition, Named | None]] = [(condition, None)]
+    out: list[tuple[Condition, m.Named | None]] = []
+    stack: list[tuple[Condition, m.Named | None]] = [(condition, None)]
     while stack:
         part, inside = stack.pop()
         out.append((part, inside))
-        if isinstance(part, (All, AnyOf, AtLeast)):
-            stack.extend((item, inside) for item in reversed(part.items))
-        elif isinstance(part, Not):
-            stack.append((part.item, inside))
-        elif isinstance(part, Named):
-            stack.append((part.item, inside or part))
+        through = (inside or part) if isinstance(part, m.Named) else inside
+        stack.extend((item, through) for item in reversed(children(part)))
     return out
 
 
@@ -779,20 +792,26 @@ def _requires(condition: Condition, question: str) -> bool:
     A condition on a question that was not answered is false, so a condition that reads the
     question (positively) in every way it can hold needs its answer.
     """
-    if isinstance(condition, QUESTION_CONDITIONS):
-        return condition.question == question
-    if isinstance(condition, Named):
-        return _requires(condition.item, question)
-    if isinstance(condition, All):
-        return any(_requires(item, question) for item in condition.items)
-    if isinstance(condition, AnyOf):
-        return all(_requires(item, question) for item in condition.items)
-    if isinstance(condition, AtLeast):
-        free = sum(not _requires(item, question) for item in condition.items)
-        return free < condition.needed
-    if isinstance(condition, Not) and isinstance(condition.item, Not):
-        return _requires(condition.item.item, question)
-    return False
+    match condition:
+        case m.Equals() | m.OneOf() | m.Contains() | m.Compare() | m.Answered():
+            return condition.question == question
+        case m.Named():
+            return _requires(condition.item, question)
+        case m.All():
+            return any(_requires(item, question) for item in condition.items)
+        case m.AnyOf():
+            return all(_requires(item, question) for item in condition.items)
+        case m.AtLeast():
+            free = sum(not _requires(item, question) for item in condition.items)
+            return free < condition.needed
+        case m.Not():
+            # Only a double negation reads the question positively.
+            inner = condition.item
+            return isinstance(inner, m.Not) and _requires(inner.item, question)
+        case m.Leading() | m.Advised():
+            return False
+        case _:
+            assert_never(condition)
 
 
 def _is_whole_number(value: str | int) -> bool:

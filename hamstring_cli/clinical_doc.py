@@ -20,23 +20,13 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from hamstring_cli import model as m
+from hamstring_cli.errors import assert_never
 from hamstring_cli.model import (
     END,
     LEVEL_TIMEFRAMES,
     LEVELS,
-    Advised,
-    All,
-    Answered,
-    AnyOf,
-    AtLeast,
-    Compare,
     Condition,
-    Contains,
-    Equals,
-    Leading,
-    Named,
-    Not,
-    OneOf,
     Question,
     Questionnaire,
     level_timeframe,
@@ -132,70 +122,89 @@ def _lines(condition: Condition, q: Questionnaire, depth: int) -> list[str]:
 
 
 def _group(condition: Condition) -> tuple[str, tuple[Condition, ...]] | None:
-    if isinstance(condition, All) and not _is_range(condition):
-        return "all of:", condition.items
-    if isinstance(condition, AnyOf):
-        return "any of:", condition.items
-    if isinstance(condition, AtLeast):
-        return f"at least {condition.needed} of:", condition.items
-    if isinstance(condition, Not) and isinstance(condition.item, AnyOf):
-        return "none of:", condition.item.items
-    if isinstance(condition, Not) and isinstance(condition.item, All):
-        return "not all of:", condition.item.items
-    return None
+    """A group's heading and its items; None for a condition written on one line."""
+    match condition:
+        case m.All() if not _is_range(condition):
+            return "all of:", condition.items
+        case m.AnyOf():
+            return "any of:", condition.items
+        case m.AtLeast():
+            return f"at least {condition.needed} of:", condition.items
+        case m.Not(item=m.AnyOf() as inner):
+            return "none of:", inner.items
+        case m.Not(item=m.All() as inner):
+            return "not all of:", inner.items
+        case m.All() | m.Not() | m.Named() | m.Leading() | m.Advised():
+            return None
+        case m.Equals() | m.OneOf() | m.Contains() | m.Compare() | m.Answered():
+            return None
+        case _:
+            assert_never(condition)
 
 
-def _is_range(condition: All) -> bool:
+def _is_range(condition: m.All) -> bool:
     """Several comparisons of one integer answer, as ``{question: age, gte: 18, lte: 25}`` loads."""
     items = condition.items
     return (
         len(items) > 1
-        and all(isinstance(c, Compare) for c in items)
-        and len({c.question for c in items if isinstance(c, Compare)}) == 1
+        and all(isinstance(c, m.Compare) for c in items)
+        and len({c.question for c in items if isinstance(c, m.Compare)}) == 1
     )
 
 
 def _simple(condition: Condition, q: Questionnaire, negate: bool = False) -> str:
-    if isinstance(condition, Not):
-        return _simple(condition.item, q, not negate)
-    if isinstance(condition, Named):
-        words = f" ({condition.description})" if condition.description else ""
-        return f"{'not ' if negate else ''}rule `{condition.name}`{words}"
-    if isinstance(condition, Advised):
-        where = f" of the {condition.site}" if condition.site else ""
-        verb = "is not" if negate else "is"
-        # Every modality of the format reads with 'an': an MRI, an X-ray, an ultrasound.
-        return f"an {condition.modality}{where} {verb} advised"
-    if isinstance(condition, Leading):
-        label = _condition_label(q, condition.condition)
-        return f"the leading condition is {'not ' if negate else ''}{label}"
-    if isinstance(condition, Answered):
-        return f"{_name(condition.question)} was {'not ' if negate else ''}asked"
-    if isinstance(condition, All):  # a range of one integer answer
-        parts = [c for c in condition.items if isinstance(c, Compare)]
-        words = " and ".join(f"{_COMPARE_WORDS[c.op]} {c.value}" for c in parts)
-        return f"{_name(parts[0].question)} is {'not ' if negate else ''}{words}"
-    if isinstance(condition, Compare):
-        verb = "is not" if negate else "is"
-        return (
-            f"{_name(condition.question)} {verb} {_COMPARE_WORDS[condition.op]} {condition.value}"
-        )
-    if isinstance(condition, Equals):
-        verb = "is not" if negate else "is"
-        return f"{_name(condition.question)} {verb} {_value(condition.value)}"
-    if isinstance(condition, OneOf):
-        verb = "is neither" if negate else "is"
-        joiner = " nor " if negate else " or "
-        return f"{_name(condition.question)} {verb} {_join(condition.values, joiner)}"
-    if isinstance(condition, Contains):
-        if negate:
-            verb = "include none of" if len(condition.values) > 1 else "do not include"
-        else:
-            verb = "include any of" if len(condition.values) > 1 else "include"
-        return f"{_name(condition.question)} {verb} {_join(condition.values, ', ')}"
-    # Groups only reach here under `not` of a group that _group does not name.
-    inner = describe(condition, q)
-    return f"not ({inner})" if negate else inner
+    match condition:
+        case m.Not():
+            return _simple(condition.item, q, not negate)
+        case m.Named():
+            words = f" ({condition.description})" if condition.description else ""
+            return f"{'not ' if negate else ''}rule `{condition.name}`{words}"
+        case m.Advised():
+            where = f" of the {condition.site}" if condition.site else ""
+            verb = "is not" if negate else "is"
+            # Every modality of the format reads with 'an': an MRI, an X-ray, an ultrasound.
+            return f"an {condition.modality}{where} {verb} advised"
+        case m.Leading():
+            label = _condition_label(q, condition.condition)
+            return f"the leading condition is {'not ' if negate else ''}{label}"
+        case m.Answered():
+            return f"{_name(condition.question)} was {'not ' if negate else ''}asked"
+        case m.All() if _is_range(condition):  # a range of one integer answer
+            parts = [c for c in condition.items if isinstance(c, m.Compare)]
+            words = " and ".join(f"{_COMPARE_WORDS[c.op]} {c.value}" for c in parts)
+            return f"{_name(parts[0].question)} is {'not ' if negate else ''}{words}"
+        case m.Equals() | m.OneOf() | m.Contains() | m.Compare():
+            return _on_answer(condition, negate)
+        case m.All() | m.AnyOf() | m.AtLeast():
+            # A group reaches here only under `not` of a group that _group does not name.
+            inner = describe(condition, q)
+            return f"not ({inner})" if negate else inner
+        case _:
+            assert_never(condition)
+
+
+def _on_answer(condition: m.Equals | m.OneOf | m.Contains | m.Compare, negate: bool) -> str:
+    """A condition on one answer's value, in words."""
+    name = _name(condition.question)
+    match condition:
+        case m.Compare():
+            verb = "is not" if negate else "is"
+            return f"{name} {verb} {_COMPARE_WORDS[condition.op]} {condition.value}"
+        case m.Equals():
+            verb = "is not" if negate else "is"
+            return f"{name} {verb} {_value(condition.value)}"
+        case m.OneOf():
+            verb = "is neither" if negate else "is"
+            joiner = " nor " if negate else " or "
+            return f"{name} {verb} {_join(condition.values, joiner)}"
+        case m.Contains():
+            if negate:
+                verb = "include none of" if len(condition.values) > 1 else "do not include"
+            else:
+                verb = "include any of" if len(condition.values) > 1 else "include"
+            return f"{name} {verb} {_join(condition.values, ', ')}"
+        case _:
+            assert_never(condition)
 
 
 def _name(question_id: str) -> str:

@@ -11,9 +11,10 @@ line decides how to print them.
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, NoReturn
 
 __all__ = [
+    "EXCERPT",
     "AnswerError",
     "Code",
     "Detail",
@@ -26,10 +27,14 @@ __all__ = [
     "QuestionnaireError",
     "UserError",
     "allowed_text",
+    "assert_never",
+    "describe_type",
     "diagnostic",
     "did_you_mean",
     "escape",
     "escape_json",
+    "short_number",
+    "short_text",
     "shorten",
 ]
 
@@ -118,6 +123,45 @@ def _digit_count(value: int) -> int:
     while count > 1 and 10 ** (count - 1) > value:
         count -= 1
     return count
+
+
+#: The longest text a message repeats from the input before it shortens it.
+EXCERPT = 60
+
+
+def short_text(text: str, limit: int = EXCERPT) -> str:
+    """``text`` as a message echoes it: escaped, on one line, cut to ``limit`` characters.
+
+    Control characters and line breaks are escaped (never printed raw) and long runs of digits
+    are counted ("a 5,001-digit number") before the text is cut, saying how long it was.
+    """
+    shown = shorten(text, limit=len(text) + 1)
+    if len(shown) > limit:
+        shown = f"{shown[: limit - 1]}… ({len(text):,} characters)"
+    return shown
+
+
+def short_number(value: int | float) -> str:
+    """A number as a message shows it: ``a 401-digit number`` when it is long."""
+    return shorten(value)
+
+
+def describe_type(raw: object) -> str:
+    """A value's type in words for messages: ``a list``, ``the text 'abc'`` (shortened)."""
+    if raw is None:
+        return "nothing (null)"
+    if isinstance(raw, bool):
+        return f"the boolean {str(raw).lower()}"
+    if isinstance(raw, (int, float)):
+        shown = short_number(raw)
+        return shown if shown.startswith("a ") else f"the number {shown}"
+    if isinstance(raw, str):
+        return f"the text '{short_text(raw)}'"
+    if isinstance(raw, (list, tuple)):
+        return "a list"
+    if isinstance(raw, dict):
+        return "a mapping"
+    return type(raw).__name__
 
 
 class Place(NamedTuple):
@@ -444,3 +488,14 @@ class MissingAnswers(HamstringError):
         self.question_id = question_id
         self.answers = answers
         super().__init__(f"no answer for '{shorten(question_id)}'")
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """The end of an exhaustive ladder: the type checker proves no case is left for it.
+
+    Call it where every form has been handled (``case _: assert_never(x)``): mypy refuses the
+    call when some form of ``x``'s union can still reach it, so a new form (a condition, a
+    question type's shape) names every place that must learn it. At run time it is never
+    reached; if a value of a form nobody handles does, it fails naming the form.
+    """
+    raise AssertionError(f"no branch handles {type(value).__name__}: {value!r}")

@@ -11,25 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hamstring_cli.model import (
-    END,
-    Advised,
-    All,
-    Answered,
-    AnyOf,
-    AtLeast,
-    Compare,
-    Condition,
-    Contains,
-    Equals,
-    Leading,
-    Named,
-    Not,
-    OneOf,
-    Question,
-    Questionnaire,
-)
+from hamstring_cli import model as m
+from hamstring_cli.errors import assert_never
+from hamstring_cli.model import END, Condition, Question, Questionnaire
 from hamstring_cli.question_types import kind
+
+__all__ = [
+    "CONDITION_WIDTH",
+    "FORMATS",
+    "PROMPT_WIDTH",
+    "Edge",
+    "describe",
+    "dot",
+    "edges",
+    "imaging_nodes",
+    "mermaid",
+    "render",
+    "short_prompt",
+]
 
 FORMATS: tuple[str, ...] = ("mermaid", "dot")
 #: Prompts are cut to this many characters: the picture names the question, the tool asks it.
@@ -78,31 +77,35 @@ def edges(questionnaire: Questionnaire) -> list[Edge]:
 
 def describe(condition: Condition) -> str:
     """A condition in short plain words: ``onset is sudden or unsure``, ``age under 18``."""
-    if isinstance(condition, Equals):
-        return f"{condition.question} is {condition.value}"
-    if isinstance(condition, OneOf):
-        return f"{condition.question} is {_or(condition.values)}"
-    if isinstance(condition, Contains):
-        return f"{condition.question} includes {_or(condition.values)}"
-    if isinstance(condition, Compare):
-        return f"{condition.question} {_COMPARE_WORDS[condition.op].format(condition.value)}"
-    if isinstance(condition, Answered):
-        return f"{condition.question} answered"
-    if isinstance(condition, All):
-        return " and ".join(_nested(c) for c in condition.items)
-    if isinstance(condition, AnyOf):
-        return " or ".join(_nested(c) for c in condition.items)
-    if isinstance(condition, Not):
-        return f"not {_nested(condition.item)}"
-    if isinstance(condition, AtLeast):
-        return f"at least {condition.needed} of ({', '.join(describe(c) for c in condition.items)})"
-    if isinstance(condition, Named):
-        return f"rule {condition.name}"
-    if isinstance(condition, Advised):
-        where = f" of the {condition.site}" if condition.site else ""
-        return f"{condition.modality}{where} advised"
-    assert isinstance(condition, Leading)
-    return f"leading is {condition.condition}"
+    match condition:
+        case m.Equals():
+            return f"{condition.question} is {condition.value}"
+        case m.OneOf():
+            return f"{condition.question} is {_or(condition.values)}"
+        case m.Contains():
+            return f"{condition.question} includes {_or(condition.values)}"
+        case m.Compare():
+            return f"{condition.question} {_COMPARE_WORDS[condition.op].format(condition.value)}"
+        case m.Answered():
+            return f"{condition.question} answered"
+        case m.All():
+            return " and ".join(_nested(c) for c in condition.items)
+        case m.AnyOf():
+            return " or ".join(_nested(c) for c in condition.items)
+        case m.Not():
+            return f"not {_nested(condition.item)}"
+        case m.AtLeast():
+            listed = ", ".join(describe(c) for c in condition.items)
+            return f"at least {condition.needed} of ({listed})"
+        case m.Named():
+            return f"rule {condition.name}"
+        case m.Advised():
+            where = f" of the {condition.site}" if condition.site else ""
+            return f"{condition.modality}{where} advised"
+        case m.Leading():
+            return f"leading is {condition.condition}"
+        case _:
+            assert_never(condition)
 
 
 #: A study's condition is cut to this many characters in the picture.
@@ -126,7 +129,7 @@ def imaging_nodes(questionnaire: Questionnaire) -> list[tuple[str, str, str]]:
 
 def _nested(condition: Condition) -> str:
     words = describe(condition)
-    return f"({words})" if isinstance(condition, (All, AnyOf)) else words
+    return f"({words})" if isinstance(condition, (m.All, m.AnyOf)) else words
 
 
 def _or(values: tuple[str | int, ...]) -> str:

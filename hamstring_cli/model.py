@@ -13,19 +13,97 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
-from hamstring_cli.errors import Place, shorten
+from hamstring_cli.errors import (
+    EXCERPT,
+    Place,
+    assert_never,
+    describe_type,
+    short_number,
+    short_text,
+)
+from hamstring_cli.question_types import TYPES, Answer
 
-if TYPE_CHECKING:
-    from hamstring_cli.question_types import QuestionKind
+# The message helpers (``describe_type``, ``short_text``...) and ``Answer`` live in errors and
+# question_types; they are named here too, where the records' users have always found them.
+__all__ = [
+    "DEFAULT_SCOPE_REASON",
+    "END",
+    "EXCERPT",
+    "IMAGING_CHOICES",
+    "LEVELS",
+    "LEVEL_RANK",
+    "LEVEL_TIMEFRAMES",
+    "MODALITIES",
+    "NO_IMAGING",
+    "QUESTION_CONDITIONS",
+    "TIMEFRAMES",
+    "TIMEFRAME_RANK",
+    "TIMEFRAME_WORDS",
+    "Advised",
+    "All",
+    "Answer",
+    "Answered",
+    "Answers",
+    "AnyOf",
+    "AtLeast",
+    "Compare",
+    "Condition",
+    "ConditionDef",
+    "ConfidenceRule",
+    "Contains",
+    "Equals",
+    "Group",
+    "ImagingRule",
+    "Leading",
+    "LevelText",
+    "Named",
+    "Not",
+    "Note",
+    "OneOf",
+    "Option",
+    "Outcomes",
+    "Predicate",
+    "Question",
+    "QuestionCondition",
+    "QuestionType",
+    "Questionnaire",
+    "RedFlagRule",
+    "Reference",
+    "Route",
+    "SafetyNetRule",
+    "Scope",
+    "ScopeRule",
+    "ScoreRule",
+    "Studies",
+    "TriageRule",
+    "children",
+    "describe_type",
+    "fill",
+    "holds",
+    "holds_so_far",
+    "id_words",
+    "level_timeframe",
+    "most_pressing",
+    "most_urgent_timeframe",
+    "place_blind",
+    "placeholder_parts",
+    "placeholders",
+    "predicate",
+    "questions_in",
+    "short_number",
+    "short_text",
+    "study_key",
+    "walk_condition",
+]
 
 #: A question's ``type``: a name in :data:`hamstring_cli.question_types.TYPES`, the one table of
 #: question types (their parsing, answers, words, prompts and uncertainty rule).
 QuestionType = str
 
-#: Answers as the engine holds them: a choice value, a tuple of multi values, or a whole number.
-Answer = str | tuple[str, ...] | int
+#: Answers as the engine holds them (:data:`hamstring_cli.question_types.Answer`: a choice value,
+#: a tuple of multi values, or a whole number), by question id.
 Answers = Mapping[str, Answer]
 
 #: Triage levels, most pressing first (the contract fixes them).
@@ -248,7 +326,13 @@ def study_key(modality: str, site: str | None) -> str:
 
 #: The forms of condition that read one question.
 QUESTION_CONDITIONS = (Equals, OneOf, Contains, Compare, Answered)
+QuestionCondition = Equals | OneOf | Contains | Compare | Answered
+#: The forms of condition that group others: every one, any one, at least some.
+Group = All | AnyOf | AtLeast
 
+#: Every form of condition, declared once: each dispatch on a condition matches its forms and
+#: ends in :func:`~hamstring_cli.errors.assert_never`, so the type checker names every place a
+#: new form must reach (``typing.get_args(Condition)`` lists them for the tests).
 Condition = (
     Equals
     | OneOf
@@ -308,68 +392,88 @@ def predicate(condition: Condition) -> Predicate:
     The functions only compare answers with the condition's values: nothing in a condition
     is ever run as code.
     """
-    if isinstance(condition, Equals):
-        question, value = condition.question, condition.value
-        return lambda answers, _leading, _studies: answers.get(question, _MISSING) == value
-    if isinstance(condition, OneOf):
-        question, values = condition.question, condition.values
-        return lambda answers, _leading, _studies: answers.get(question, _MISSING) in values
-    if isinstance(condition, Contains):
-        question, wanted = condition.question, condition.values
+    match condition:
+        case Equals() | OneOf() | Contains() | Compare() | Answered():
+            return _question_predicate(condition)
+        case Leading():
+            name = condition.condition
+            return lambda _answers, leading, _studies: leading == name
+        case Advised():
+            key = study_key(condition.modality, condition.site)
+            return lambda _answers, _leading, studies: key in studies
+        case Named():
+            return predicate(condition.item)
+        case Not():
+            inner = predicate(condition.item)
+            return lambda answers, leading, studies: not inner(answers, leading, studies)
+        case All() | AnyOf() | AtLeast():
+            return _group_predicate(condition)
+        case _:
+            assert_never(condition)
 
-        def contains(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
-            given = answers.get(question)
-            return isinstance(given, tuple) and any(v in given for v in wanted)
 
-        return contains
-    if isinstance(condition, Compare):
-        question, compare, bound = condition.question, _COMPARE[condition.op], condition.value
+def _question_predicate(condition: QuestionCondition) -> Predicate:
+    question = condition.question
+    match condition:
+        case Equals():
+            value = condition.value
+            return lambda answers, _leading, _studies: answers.get(question, _MISSING) == value
+        case OneOf():
+            values = condition.values
+            return lambda answers, _leading, _studies: answers.get(question, _MISSING) in values
+        case Contains():
+            wanted = condition.values
 
-        def compares(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
-            given = answers.get(question)
-            return isinstance(given, int) and compare(given, bound)
+            def contains(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
+                given = answers.get(question)
+                return isinstance(given, tuple) and any(v in given for v in wanted)
 
-        return compares
-    if isinstance(condition, Answered):
-        question = condition.question
-        return lambda answers, _leading, _studies: question in answers
-    if isinstance(condition, Leading):
-        name = condition.condition
-        return lambda _answers, leading, _studies: leading == name
-    if isinstance(condition, Advised):
-        key = study_key(condition.modality, condition.site)
-        return lambda _answers, _leading, studies: key in studies
-    if isinstance(condition, Named):
-        return predicate(condition.item)
-    if isinstance(condition, Not):
-        inner = predicate(condition.item)
-        return lambda answers, leading, studies: not inner(answers, leading, studies)
+            return contains
+        case Compare():
+            compare, bound = _COMPARE[condition.op], condition.value
+
+            def compares(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
+                given = answers.get(question)
+                return isinstance(given, int) and compare(given, bound)
+
+            return compares
+        case Answered():
+            return lambda answers, _leading, _studies: question in answers
+        case _:
+            assert_never(condition)
+
+
+def _group_predicate(condition: Group) -> Predicate:
     parts = tuple(predicate(c) for c in condition.items)
-    if isinstance(condition, All):
+    match condition:
+        case All():
 
-        def every(answers: Answers, leading: str | None, studies: Studies) -> bool:
-            # A loop, not all() over a generator: this runs a hundred times an input.
-            for p in parts:  # noqa: SIM110
-                if not p(answers, leading, studies):
-                    return False
-            return True
+            def every(answers: Answers, leading: str | None, studies: Studies) -> bool:
+                # A loop, not all() over a generator: this runs a hundred times an input.
+                for p in parts:  # noqa: SIM110
+                    if not p(answers, leading, studies):
+                        return False
+                return True
 
-        return every
-    if isinstance(condition, AnyOf):
+            return every
+        case AnyOf():
 
-        def some(answers: Answers, leading: str | None, studies: Studies) -> bool:
-            for p in parts:  # noqa: SIM110
-                if p(answers, leading, studies):
-                    return True
-            return False
+            def some(answers: Answers, leading: str | None, studies: Studies) -> bool:
+                for p in parts:  # noqa: SIM110
+                    if p(answers, leading, studies):
+                        return True
+                return False
 
-        return some
-    needed = condition.needed
+            return some
+        case AtLeast():
+            needed = condition.needed
 
-    def at_least(answers: Answers, leading: str | None, studies: Studies) -> bool:
-        return sum(p(answers, leading, studies) for p in parts) >= needed
+            def at_least(answers: Answers, leading: str | None, studies: Studies) -> bool:
+                return sum(p(answers, leading, studies) for p in parts) >= needed
 
-    return at_least
+            return at_least
+        case _:
+            assert_never(condition)
 
 
 def holds_so_far(
@@ -384,39 +488,61 @@ def holds_so_far(
     absent (as at the end of a path) once it cannot; the leading condition is unknown until it
     is given. True or False is then what :func:`holds` will say at the end, whatever comes.
     """
-    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
-        if condition.question in answers:
-            return holds(condition, answers)
-        return None if may_come(condition.question) else holds(condition, {})
-    if isinstance(condition, Leading):
-        return None if leading is None else leading == condition.condition
-    if isinstance(condition, Advised):
-        # The studies are known only once the answers are all in.
-        return None
-    if isinstance(condition, Named):
-        return holds_so_far(condition.item, answers, may_come, leading)
-    if isinstance(condition, Not):
-        inner = holds_so_far(condition.item, answers, may_come, leading)
-        return None if inner is None else not inner
-    results = [holds_so_far(item, answers, may_come, leading) for item in condition.items]
-    if isinstance(condition, All):
-        return False if False in results else (None if None in results else True)
-    if isinstance(condition, AnyOf):
-        return True if True in results else (None if None in results else False)
-    true, unknown = results.count(True), results.count(None)
-    if true >= condition.needed:
-        return True
-    return False if true + unknown < condition.needed else None
+    match condition:
+        case Equals() | OneOf() | Contains() | Compare() | Answered():
+            if condition.question in answers:
+                return holds(condition, answers)
+            return None if may_come(condition.question) else holds(condition, {})
+        case Leading():
+            return None if leading is None else leading == condition.condition
+        case Advised():
+            # The studies are known only once the answers are all in.
+            return None
+        case Named():
+            return holds_so_far(condition.item, answers, may_come, leading)
+        case Not():
+            inner = holds_so_far(condition.item, answers, may_come, leading)
+            return None if inner is None else not inner
+        case All() | AnyOf() | AtLeast():
+            results = [holds_so_far(item, answers, may_come, leading) for item in condition.items]
+            return _group_so_far(condition, results)
+        case _:
+            assert_never(condition)
+
+
+def _group_so_far(condition: Group, results: list[bool | None]) -> bool | None:
+    match condition:
+        case All():
+            return False if False in results else (None if None in results else True)
+        case AnyOf():
+            return True if True in results else (None if None in results else False)
+        case AtLeast():
+            true, unknown = results.count(True), results.count(None)
+            if true >= condition.needed:
+                return True
+            return False if true + unknown < condition.needed else None
+        case _:
+            assert_never(condition)
+
+
+def children(condition: Condition) -> "tuple[Condition, ...]":
+    """The conditions written directly inside ``condition``, in order (none in a leaf)."""
+    match condition:
+        case All() | AnyOf() | AtLeast():
+            return condition.items
+        case Not() | Named():
+            return (condition.item,)
+        case Equals() | OneOf() | Contains() | Compare() | Answered() | Leading() | Advised():
+            return ()
+        case _:
+            assert_never(condition)
 
 
 def walk_condition(condition: Condition) -> list[Condition]:
     """The condition and every condition nested in it, depth first."""
     out: list[Condition] = [condition]
-    if isinstance(condition, (All, AnyOf, AtLeast)):
-        for item in condition.items:
-            out.extend(walk_condition(item))
-    elif isinstance(condition, (Not, Named)):
-        out.extend(walk_condition(condition.item))
+    for item in children(condition):
+        out.extend(walk_condition(item))
     return out
 
 
@@ -481,7 +607,7 @@ class Question(NamedTuple):
 
     def allowed(self) -> tuple[str, ...]:
         """What this question accepts, as words for a message."""
-        return _kind(self.type).allowed(self)
+        return TYPES[self.type].allowed(self)
 
     def validate(self, raw: object) -> Answer:
         """Turn a raw answer (from a file or a prompt) into a valid answer, or raise.
@@ -489,61 +615,15 @@ class Question(NamedTuple):
         Raises:
             InvalidAnswer: the value is of the wrong type, not an option, or out of range.
         """
-        return _kind(self.type).validate(self, raw)
+        return TYPES[self.type].validate(self, raw)
 
     def words(self, answer: Answer) -> str:
         """The answer in plain words, as the report shows it."""
-        return _kind(self.type).words(self, answer)
+        return TYPES[self.type].words(self, answer)
 
     def is_uncertain(self, answer: Answer) -> bool:
         """Whether the answer is an 'unsure' or 'not done' kind of answer."""
-        return _kind(self.type).uncertain(self, answer)
-
-
-def _kind(name: str) -> "QuestionKind":
-    # The table of types reads these records, so it is imported when first used.
-    from hamstring_cli.question_types import TYPES
-
-    return TYPES[name]
-
-
-#: The longest text a message repeats from the input before it shortens it.
-EXCERPT = 60
-
-
-def short_text(text: str, limit: int = EXCERPT) -> str:
-    """``text`` as a message echoes it: escaped, on one line, cut to ``limit`` characters.
-
-    Control characters and line breaks are escaped (never printed raw) and long runs of digits
-    are counted ("a 5,001-digit number") before the text is cut, saying how long it was.
-    """
-    shown = shorten(text, limit=len(text) + 1)
-    if len(shown) > limit:
-        shown = f"{shown[: limit - 1]}… ({len(text):,} characters)"
-    return shown
-
-
-def short_number(value: int | float) -> str:
-    """A number as a message shows it: ``a 401-digit number`` when it is long."""
-    return shorten(value)
-
-
-def describe_type(raw: object) -> str:
-    """A value's type in words for messages: ``a list``, ``the text 'abc'`` (shortened)."""
-    if raw is None:
-        return "nothing (null)"
-    if isinstance(raw, bool):
-        return f"the boolean {str(raw).lower()}"
-    if isinstance(raw, (int, float)):
-        shown = short_number(raw)
-        return shown if shown.startswith("a ") else f"the number {shown}"
-    if isinstance(raw, str):
-        return f"the text '{short_text(raw)}'"
-    if isinstance(raw, (list, tuple)):
-        return "a list"
-    if isinstance(raw, dict):
-        return "a mapping"
-    return type(raw).__name__
+        return TYPES[self.type].uncertain(self, answer)
 
 
 # ---------------------------------------------------------------------------------------------

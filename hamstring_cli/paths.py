@@ -31,18 +31,9 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple
 
-from hamstring_cli.model import (
-    END,
-    Answer,
-    Compare,
-    Condition,
-    Contains,
-    Equals,
-    OneOf,
-    Question,
-    Questionnaire,
-    walk_condition,
-)
+from hamstring_cli import model as m
+from hamstring_cli.errors import assert_never
+from hamstring_cli.model import END, Answer, Condition, Question, Questionnaire, walk_condition
 from hamstring_cli.question_types import kind
 
 __all__ = [
@@ -62,7 +53,7 @@ __all__ = [
 ValueStrategy = Literal["all", "distinct", "routing"]
 MultiStrategy = Literal["subsets", "singles", "auto"]
 #: A condition on one question that can tell its answers apart.
-Atom = Equals | OneOf | Contains | Compare
+Atom = m.Equals | m.OneOf | m.Contains | m.Compare
 
 
 class Walk(NamedTuple):
@@ -111,19 +102,23 @@ def atoms_by_question(conditions: Iterable[Condition]) -> dict[str, list[Atom]]:
     out: dict[str, list[Atom]] = {}
     for condition in conditions:
         for part in walk_condition(condition):
-            if isinstance(part, (Equals, OneOf, Contains, Compare)):
+            if isinstance(part, (m.Equals, m.OneOf, m.Contains, m.Compare)):
                 out.setdefault(part.question, []).append(part)
     return out
 
 
 def _numbers(atom: Atom) -> tuple[int, ...]:
-    if isinstance(atom, Compare):
-        return (atom.value,)
-    if isinstance(atom, Equals):
-        return (atom.value,) if isinstance(atom.value, int) else ()
-    if isinstance(atom, OneOf):
-        return tuple(v for v in atom.values if isinstance(v, int))
-    return ()
+    match atom:
+        case m.Compare():
+            return (atom.value,)
+        case m.Equals():
+            return (atom.value,) if isinstance(atom.value, int) else ()
+        case m.OneOf():
+            return tuple(v for v in atom.values if isinstance(v, int))
+        case m.Contains():
+            return ()
+        case _:
+            assert_never(atom)
 
 
 def _clip(question: Question, values: Iterable[int]) -> tuple[int, ...]:
@@ -152,7 +147,7 @@ def cut_points(atoms: Iterable[Atom]) -> set[int]:
     """
     cuts: set[int] = set()
     for atom in atoms:
-        if isinstance(atom, Compare):
+        if isinstance(atom, m.Compare):
             cuts.add(atom.value + 1 if atom.op in ("gt", "lte") else atom.value)
         else:
             for n in _numbers(atom):
@@ -170,10 +165,15 @@ def _integer_classes(question: Question, atoms: Sequence[Atom]) -> tuple[int, ..
 def _signature(value: str, atoms: Sequence[Atom]) -> tuple[bool, ...]:
     out: list[bool] = []
     for atom in atoms:
-        if isinstance(atom, Equals):
-            out.append(atom.value == value)
-        elif isinstance(atom, (OneOf, Contains)):
-            out.append(value in atom.values)
+        match atom:
+            case m.Equals():
+                out.append(atom.value == value)
+            case m.OneOf() | m.Contains():
+                out.append(value in atom.values)
+            case m.Compare():
+                pass  # a number: no option's value
+            case _:
+                assert_never(atom)
     return tuple(out)
 
 

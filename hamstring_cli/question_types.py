@@ -1,7 +1,8 @@
 """The question types, declared once: the one place to touch to add a type.
 
-Beside the records of :mod:`hamstring_cli.model`: standard library, the error catalogue
-and the records only. Each entry of :data:`TYPES` says, for one ``type:`` of a
+Below the records of :mod:`hamstring_cli.model` (whose ``Question`` dispatches to it):
+standard library and the error catalogue only; it reads a question through the :class:`Asked`
+shape, never imports the records. Each entry of :data:`TYPES` says, for one ``type:`` of a
 question,
 
 - **its parsing**: whether the question lists ``options`` (and whether an option may route with
@@ -18,7 +19,11 @@ question,
 - **its prompt**: the name of the function in :mod:`hamstring_cli.intake.asks` that describes
   the prompt as an ``Ask`` (drawn by questionary, or as numbered lines with ``--plain``). It is a
   name, not the function, so this table never imports the terminal layer (nor rich or
-  questionary): the intake looks it up in its typed table ``PROMPTS`` when a prompt is drawn.
+  questionary): the intake looks it up in its typed table ``PROMPTS`` when a prompt is drawn;
+- **its FHIR form**: the ``type`` of its Questionnaire item (``fhir_type``) and the key that
+  holds each answer of a QuestionnaireResponse and each ``answerOption`` (``fhir_value``:
+  ``valueCoding`` for a code among the options, ``valueInteger`` for a number). The export and
+  the response reader read them here; ``many`` makes an item repeat and leaves it optional.
 
 Adding a type is one new entry here, naming a prompt function of ``intake/asks.py`` (a new one
 goes into its ``PROMPTS``).
@@ -29,9 +34,72 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Protocol
 
-from hamstring_cli.errors import Code, Invalid, InvalidAnswer, allowed_text, did_you_mean
-from hamstring_cli.model import Answer, Question, describe_type
+from hamstring_cli.errors import (
+    Code,
+    Invalid,
+    InvalidAnswer,
+    allowed_text,
+    describe_type,
+    did_you_mean,
+)
+
+__all__ = [
+    "CODING",
+    "NONE_WORDS",
+    "OPTION_TYPES",
+    "QUESTION_TYPES",
+    "RANGE_TYPES",
+    "ROUTING_OPTION_TYPES",
+    "TYPES",
+    "UNCERTAIN_OPTION_TYPES",
+    "Answer",
+    "Asked",
+    "Offered",
+    "QuestionKind",
+    "answer_json",
+    "kind",
+]
+
+#: Answers as the engine holds them, one shape a type: a choice value, a tuple of multi values
+#: (in option order), or a whole number.
+Answer = str | tuple[str, ...] | int
+
+
+class Offered(Protocol):
+    """What a type's rules read of an option (:class:`hamstring_cli.model.Option` is one)."""
+
+    @property
+    def value(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def uncertain(self) -> bool: ...
+
+
+class Asked(Protocol):
+    """What a type's rules read of a question (:class:`hamstring_cli.model.Question` is one).
+
+    The table reads the question through this shape, not the record's class, so the records
+    of :mod:`hamstring_cli.model` may dispatch to the table without an import circle.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def minimum(self) -> int | None: ...
+    @property
+    def maximum(self) -> int | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def values(self) -> tuple[str, ...]: ...
+    def option(self, value: str) -> Offered | None: ...
+    def allowed(self) -> tuple[str, ...]: ...
+
 
 #: Words that mean 'none of them' where a list of ticked options is expected.
 NONE_WORDS = frozenset({"", "none", "no", "nothing", "nil", "n/a", "none of these", "null"})
@@ -48,6 +116,8 @@ class QuestionKind:
     __slots__ = (
         "allowed",
         "doc",
+        "fhir_type",
+        "fhir_value",
         "json_shape",
         "many",
         "name",
@@ -70,11 +140,13 @@ class QuestionKind:
         many: bool,
         option_routes: bool,
         option_uncertain: bool,
-        validate: Callable[[Question, object], Answer],
-        allowed: Callable[[Question], tuple[str, ...]],
-        words: Callable[[Question, Answer], str],
-        uncertain: Callable[[Question, Answer], bool],
+        validate: Callable[[Asked, object], Answer],
+        allowed: Callable[[Asked], tuple[str, ...]],
+        words: Callable[[Asked, Answer], str],
+        uncertain: Callable[[Asked, Answer], bool],
         prompt: str,
+        fhir_type: str,
+        fhir_value: str,
     ) -> None:
         self.name = name
         #: What the type asks, in words (the clinical doc's words for a question).
@@ -101,6 +173,11 @@ class QuestionKind:
         self.uncertain = uncertain
         #: The name of its prompt function in ``hamstring_cli.intake.asks.PROMPTS``.
         self.prompt = prompt
+        #: The FHIR Questionnaire item ``type`` (``choice``, ``integer``).
+        self.fhir_type = fhir_type
+        #: The key of an answer's value in FHIR (``valueCoding``, ``valueInteger``): a
+        #: ``valueCoding`` holds an option's code, any other key the answer itself.
+        self.fhir_value = fhir_value
 
     def __repr__(self) -> str:
         return f"QuestionKind({self.name!r})"
@@ -123,7 +200,7 @@ def answer_json(answer: Answer | None) -> str | int | list[str] | None:
 # Rules shared by the types
 
 
-def _wrong_type(question: Question, expected: str, raw: object) -> InvalidAnswer:
+def _wrong_type(question: Asked, expected: str, raw: object) -> InvalidAnswer:
     return InvalidAnswer(
         Invalid(
             Code.ANSWER_WRONG_TYPE,
@@ -133,7 +210,7 @@ def _wrong_type(question: Question, expected: str, raw: object) -> InvalidAnswer
     )
 
 
-def _option_value(question: Question, raw: str, *, listed: bool = False) -> str:
+def _option_value(question: Asked, raw: str, *, listed: bool = False) -> str:
     if question.option(raw) is not None:
         return raw
     values = question.values
@@ -154,16 +231,16 @@ def _option_value(question: Question, raw: str, *, listed: bool = False) -> str:
     )
 
 
-def _option_values(question: Question) -> tuple[str, ...]:
+def _option_values(question: Asked) -> tuple[str, ...]:
     return question.values
 
 
-def _label(question: Question, value: str) -> str:
+def _label(question: Asked, value: str) -> str:
     option = question.option(value)
     return option.label if option else value
 
 
-def _never_uncertain(_question: Question, _answer: Answer) -> bool:
+def _never_uncertain(_question: Asked, _answer: Answer) -> bool:
     return False
 
 
@@ -171,17 +248,17 @@ def _never_uncertain(_question: Question, _answer: Answer) -> bool:
 # choice: one option
 
 
-def _validate_choice(question: Question, raw: object) -> Answer:
+def _validate_choice(question: Asked, raw: object) -> Answer:
     if not isinstance(raw, str):
         raise _wrong_type(question, "one of the option values (a string)", raw)
     return _option_value(question, raw)
 
 
-def _choice_words(question: Question, answer: Answer) -> str:
+def _choice_words(question: Asked, answer: Answer) -> str:
     return _label(question, answer) if isinstance(answer, str) else str(answer)
 
 
-def _choice_uncertain(question: Question, answer: Answer) -> bool:
+def _choice_uncertain(question: Asked, answer: Answer) -> bool:
     if isinstance(answer, str):
         option = question.option(answer)
         return option is not None and option.uncertain
@@ -192,7 +269,7 @@ def _choice_uncertain(question: Question, answer: Answer) -> bool:
 # multi: any number of options, held in option order
 
 
-def _validate_multi(question: Question, raw: object) -> Answer:
+def _validate_multi(question: Asked, raw: object) -> Answer:
     if isinstance(raw, str):
         # One value for a list of one; empty text is not "none" (that is written []).
         raw = [raw]
@@ -212,7 +289,7 @@ def _validate_multi(question: Question, raw: object) -> Answer:
     return tuple(v for v in question.values if v in chosen)
 
 
-def _multi_words(question: Question, answer: Answer) -> str:
+def _multi_words(question: Asked, answer: Answer) -> str:
     if isinstance(answer, tuple):
         if not answer:
             return "None of these"  # as the option reads
@@ -224,11 +301,11 @@ def _multi_words(question: Question, answer: Answer) -> str:
 # integer: a whole number in a range
 
 
-def _integer_allowed(question: Question) -> tuple[str, ...]:
+def _integer_allowed(question: Asked) -> tuple[str, ...]:
     return (f"a whole number from {question.minimum} to {question.maximum}",)
 
 
-def _out_of_range(question: Question, value: int | str) -> InvalidAnswer:
+def _out_of_range(question: Asked, value: int | str) -> InvalidAnswer:
     low = question.minimum if question.minimum is not None else "any"
     high = question.maximum if question.maximum is not None else "any"
     return InvalidAnswer(
@@ -240,7 +317,7 @@ def _out_of_range(question: Question, value: int | str) -> InvalidAnswer:
     )
 
 
-def _validate_integer(question: Question, raw: object) -> Answer:
+def _validate_integer(question: Asked, raw: object) -> Answer:
     value: int
     if isinstance(raw, bool):
         raise _wrong_type(question, "a whole number", raw)
@@ -261,7 +338,7 @@ def _validate_integer(question: Question, raw: object) -> Answer:
     return value
 
 
-def _integer_words(question: Question, answer: Answer) -> str:
+def _integer_words(question: Asked, answer: Answer) -> str:
     if not isinstance(answer, int):
         return _multi_words(question, answer)
     unit = question.unit or ""
@@ -289,6 +366,8 @@ TYPES: Mapping[str, QuestionKind] = MappingProxyType(
             words=_choice_words,
             uncertain=_choice_uncertain,
             prompt="ask_choice",
+            fhir_type="choice",
+            fhir_value="valueCoding",
         ),
         "multi": QuestionKind(
             name="multi",
@@ -303,6 +382,8 @@ TYPES: Mapping[str, QuestionKind] = MappingProxyType(
             words=_multi_words,
             uncertain=_never_uncertain,
             prompt="ask_multi",
+            fhir_type="choice",
+            fhir_value="valueCoding",
         ),
         "integer": QuestionKind(
             name="integer",
@@ -317,9 +398,14 @@ TYPES: Mapping[str, QuestionKind] = MappingProxyType(
             words=_integer_words,
             uncertain=_never_uncertain,
             prompt="ask_integer",
+            fhir_type="integer",
+            fhir_value="valueInteger",
         ),
     }
 )
+
+#: The FHIR answer key of a code among the options (any other key holds the answer itself).
+CODING = "valueCoding"
 
 #: The types, in the order the format lists them.
 QUESTION_TYPES: tuple[str, ...] = tuple(TYPES)

@@ -41,10 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "hamstring_cli"
 DESIGN = ROOT / "docs" / "design.md"
 
-#: The one circle left on this branch: ``model`` names the question types and
-#: ``question_types`` builds on the records of ``model``. It is broken on the branch that makes
-#: the ladders exhaustive; once that is merged, remove it here and the ``xfail`` below.
-KNOWN_CIRCLES: frozenset[frozenset[str]] = frozenset({frozenset({"model", "question_types"})})
 
 
 class Import(NamedTuple):
@@ -181,16 +177,6 @@ def test_the_map_names_only_modules_that_exist() -> None:
     assert not set(LAYERS) - names, "hamstring_cli/layers.py names modules that are gone"
 
 
-def test_no_circle_but_the_one_known() -> None:
-    graph = import_graph()
-    new = [c for c in circles(graph) if c not in KNOWN_CIRCLES]
-    assert not new, "import circles: " + " | ".join(describe(c, graph) for c in new)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="model <-> question_types: broken on the branch that makes the ladders exhaustive",
-)
 def test_no_circle_at_all() -> None:
     graph = import_graph()
     found = circles(graph)
@@ -298,7 +284,7 @@ def test_a_new_output_format_is_one_module_and_one_registry_line(tmp_path: Path)
     registry.write_text(text.replace(anchor, anchor + line + "\n"), "utf-8")
 
     assert layer_problems(copy) == []
-    assert set(circles(import_graph(copy))) <= KNOWN_CIRCLES
+    assert circles(import_graph(copy)) == []
 
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     example = ROOT / "docs" / "examples" / "acute-rupture.yaml"
@@ -326,14 +312,8 @@ def test_a_new_output_format_is_one_module_and_one_registry_line(tmp_path: Path)
 #: list as soon as it has one (the test below refuses a module listed here that has one).
 PENDING_ALL = frozenset(
     {
-        "checks",
-        "fhir.enable",
-        "fhir.questionnaire",
         "format_spec",
-        "graph",
-        "model",
         "practice_session",
-        "question_types",
         "scoring",
     }
 )

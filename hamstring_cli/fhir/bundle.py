@@ -24,6 +24,7 @@ from typing import Any
 from hamstring_cli.errors import Diagnostic
 from hamstring_cli.fhir import canonical, narrative, questionnaire_url, system, xhtml
 from hamstring_cli.model import TIMEFRAME_WORDS, Answer, Questionnaire
+from hamstring_cli.question_types import CODING, kind
 
 __all__ = ["bundle_json", "ndjson_line", "to_bundle", "to_response"]
 
@@ -50,12 +51,13 @@ def response_items(q: Questionnaire, answers: Mapping[str, Answer]) -> list[dict
         if question.id not in answers:
             continue
         answer = answers[question.id]
+        key = kind(question.type).fhir_value
         values: list[dict[str, object]]
-        if isinstance(answer, int):
-            values = [{"valueInteger": answer}]
+        if key != CODING:  # the answer itself (a valueInteger's number)
+            values = [{key: answer}]
         else:
-            chosen = (answer,) if isinstance(answer, str) else answer
-            values = [{"valueCoding": _coding(q, question.id, v)} for v in chosen]
+            chosen = answer if isinstance(answer, tuple) else (str(answer),)
+            values = [{CODING: _coding(q, question.id, v)} for v in chosen]
         if values:
             items.append({"linkId": question.id, "text": question.prompt, "answer": values})
     return items
@@ -73,10 +75,10 @@ def _coding(q: Questionnaire, question_id: str, value: str) -> dict[str, object]
 def _answer_words(q: Questionnaire, item: Mapping[str, Any]) -> str:
     words = []
     for answer in item["answer"]:
-        if "valueInteger" in answer:
-            words.append(str(answer["valueInteger"]))
-        else:
-            words.append(str(answer["valueCoding"]["display"]))
+        if CODING in answer:
+            words.append(str(answer[CODING]["display"]))
+        else:  # one value that is the answer itself (a valueInteger's number)
+            words += [str(value) for key, value in answer.items() if key.startswith("value")]
     return "; ".join(words)
 
 

@@ -29,25 +29,40 @@ from collections.abc import Callable, Sequence
 from itertools import combinations
 from typing import NamedTuple
 
+from hamstring_cli import model as m
+from hamstring_cli.errors import assert_never
 from hamstring_cli.fhir import system
-from hamstring_cli.model import (
-    END,
-    Advised,
-    All,
-    Answered,
-    AnyOf,
-    AtLeast,
-    Compare,
-    Condition,
-    Contains,
-    Equals,
-    Leading,
-    Named,
-    Not,
-    OneOf,
-    Question,
-    Questionnaire,
-)
+from hamstring_cli.model import END, Condition, Question, Questionnaire
+from hamstring_cli.question_types import kind
+
+__all__ = [
+    "BUDGET",
+    "FALSE",
+    "TRUE",
+    "And",
+    "Atom",
+    "Cmp",
+    "Conditions",
+    "Const",
+    "Exists",
+    "In",
+    "Neg",
+    "Or",
+    "Routing",
+    "Term",
+    "always_asked",
+    "choose",
+    "conditions",
+    "enable_terms",
+    "enable_when",
+    "fhirpath",
+    "from_condition",
+    "literal",
+    "make_and",
+    "make_or",
+    "negate",
+    "routing",
+]
 
 
 class In(NamedTuple):
@@ -105,33 +120,42 @@ _OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 def from_condition(q: Questionnaire, condition: Condition) -> Term:
     """A routing condition of the tree as a term."""
-    if isinstance(condition, Equals | OneOf):
-        values = (condition.value,) if isinstance(condition, Equals) else condition.values
-        question = q.question(condition.question)
-        if question.type == "integer":
-            return make_or(tuple(Cmp(question.id, "=", int(v)) for v in values))
-        if question.type == "multi":  # never holds (the checker refuses it): a multi is a list
-            return FALSE
-        return In(question.id, frozenset(str(v) for v in values))
-    if isinstance(condition, Contains):
-        return In(condition.question, frozenset(condition.values), multi=True)
-    if isinstance(condition, Compare):
-        return Cmp(condition.question, _OPS[condition.op], condition.value)
-    if isinstance(condition, Answered):
-        return Exists(condition.question)
-    if isinstance(condition, All):
-        return make_and(tuple(from_condition(q, c) for c in condition.items))
-    if isinstance(condition, AnyOf):
-        return make_or(tuple(from_condition(q, c) for c in condition.items))
-    if isinstance(condition, Not):
-        return negate(from_condition(q, condition.item))
-    if isinstance(condition, Named):
-        return from_condition(q, condition.item)
-    if isinstance(condition, AtLeast):
-        parts = tuple(from_condition(q, c) for c in condition.items)
-        return make_or(tuple(make_and(group) for group in combinations(parts, condition.needed)))
-    assert isinstance(condition, Leading | Advised)
-    raise ValueError("'leading' and 'advised' are known only at the end and cannot route")
+    match condition:
+        case m.Equals() | m.OneOf():
+            values = (condition.value,) if isinstance(condition, m.Equals) else condition.values
+            return _among(q.question(condition.question), values)
+        case m.Contains():
+            return In(condition.question, frozenset(condition.values), multi=True)
+        case m.Compare():
+            return Cmp(condition.question, _OPS[condition.op], condition.value)
+        case m.Answered():
+            return Exists(condition.question)
+        case m.All():
+            return make_and(tuple(from_condition(q, c) for c in condition.items))
+        case m.AnyOf():
+            return make_or(tuple(from_condition(q, c) for c in condition.items))
+        case m.Not():
+            return negate(from_condition(q, condition.item))
+        case m.Named():
+            return from_condition(q, condition.item)
+        case m.AtLeast():
+            parts = tuple(from_condition(q, c) for c in condition.items)
+            groups = combinations(parts, condition.needed)
+            return make_or(tuple(make_and(group) for group in groups))
+        case m.Leading() | m.Advised():
+            raise ValueError("'leading' and 'advised' are known only at the end and cannot route")
+        case _:
+            assert_never(condition)
+
+
+def _among(question: Question, values: tuple[str | int, ...]) -> Term:
+    # ``equals`` or ``one_of``: a number of a range type, a code of a type with options.
+    takes = kind(question.type)
+    if not takes.options:
+        return make_or(tuple(Cmp(question.id, "=", int(v)) for v in values))
+    if takes.many:  # never holds (the checker refuses it): a multi answer is a list
+        return FALSE
+    return In(question.id, frozenset(str(v) for v in values))
 
 
 def negate(term: Term) -> Term:
@@ -209,7 +233,7 @@ def _choice_to_exists(q: Questionnaire, term: Term) -> Term:
     # "Any option of a choice" is "answered": keeps most conditions one flat AND or OR.
     if isinstance(term, In):
         question = q.question(term.question)
-        if question.type == "choice" and term.values >= set(question.values):
+        if _picks_one(question) and term.values >= set(question.values):
             return Exists(term.question)
         return term
     if isinstance(term, And):
@@ -221,14 +245,20 @@ def _choice_to_exists(q: Questionnaire, term: Term) -> Term:
     return term
 
 
+def _picks_one(question: Question) -> bool:
+    """Whether an answer is one option (a choice question: its options may route)."""
+    takes = kind(question.type)
+    return takes.options and not takes.many
+
+
 def _edges(q: Questionnaire, question: Question) -> list[tuple[str, Term]]:
     """Where ``question`` routes, each target with the condition (on answers) of going there."""
     out: list[tuple[str, Term]] = []
     # Answered, and not with an option that has its own next: for a single-answer choice that
     # is "among the other options" (a negation alone would be true when it is unanswered).
     # A multi question may be left empty: being on the path is enough (see reached()).
-    answered: Term = TRUE if question.type == "multi" else Exists(question.id)
-    if question.type == "choice":
+    answered: Term = TRUE if kind(question.type).many else Exists(question.id)
+    if _picks_one(question):
         by_target: dict[str, set[str]] = {}
         for option in question.options:
             if option.next:
@@ -421,7 +451,7 @@ def _guarded(
     # cannot come before it is unanswered when the engine routes, so its atoms are false.
     if isinstance(term, In | Cmp | Exists):
         before = at.get(term.question, len(at)) < at[source]
-        if isinstance(term, Exists) and q.question(term.question).type == "multi":
+        if isinstance(term, Exists) and kind(q.question(term.question).type).many:
             # A multi on the path is answered, if only with none ([]), which a response
             # cannot tell from unanswered: "answered" is "on the path".
             if term.question == source:
@@ -504,7 +534,7 @@ def conditions(q: Questionnaire, budget: int = BUDGET) -> Conditions:
         # its own enable condition.
         if qid == q.start:
             return TRUE
-        if q.question(qid).type == "multi":
+        if kind(q.question(qid).type).many:
             return on_path(qid)
         return make_and((Exists(qid), guard(qid)))
 
@@ -575,7 +605,9 @@ def _atom_enable_when(q: Questionnaire, atom: Term) -> list[dict[str, object]] |
     if isinstance(atom, Exists):
         return [{"question": atom.question, "operator": "exists", "answerBoolean": True}]
     if isinstance(atom, Cmp):
-        return [{"question": atom.question, "operator": atom.op, "answerInteger": atom.value}]
+        # answerInteger for valueInteger: the type's own answer key, as an enableWhen holds it.
+        key = "answer" + kind(q.question(atom.question).type).fhir_value.removeprefix("value")
+        return [{"question": atom.question, "operator": atom.op, key: atom.value}]
     if isinstance(atom, In):
         order = q.question(atom.question).values
         return [

@@ -23,8 +23,9 @@ from hamstring_cli.fhir import (
 )
 from hamstring_cli.fhir.enable import BUDGET, Term, choose, enable_when, fhirpath
 from hamstring_cli.model import Question, Questionnaire
+from hamstring_cli.question_types import CODING, kind
 
-_TYPES = {"choice": "choice", "multi": "choice", "integer": "integer"}
+__all__ = ["computable_name", "questionnaire_json", "to_questionnaire"]
 
 
 def computable_name(q: Questionnaire) -> str:
@@ -89,7 +90,8 @@ def to_questionnaire(
 def _item(q: Questionnaire, question: Question, how: str, term: Term) -> dict[str, object]:
     # How the condition is written (enableWhen, an expression, or none): see enable.choose.
     item: dict[str, object] = {"linkId": question.id, "text": question.prompt}
-    item["type"] = _TYPES[question.type]
+    takes = kind(question.type)
+    item["type"] = takes.fhir_type
     extensions: list[dict[str, object]] = []
     if how == "enableWhen":
         written = enable_when(q, term)
@@ -101,22 +103,24 @@ def _item(q: Questionnaire, question: Question, how: str, term: Term) -> dict[st
     elif how == "expression":
         expression = {"language": "text/fhirpath", "expression": fhirpath(term)}
         extensions.append({"url": ENABLE_WHEN_EXPRESSION, "valueExpression": expression})
-    # A multi question may be left empty ("none of these"); every other one needs an answer.
-    item["required"] = question.type != "multi"
-    if question.type == "multi":
+    # A question of several answers (multi) may be left empty ("none of these"); every other
+    # one needs an answer.
+    item["required"] = not takes.many
+    if takes.many:
         item["repeats"] = True
-    if question.type == "integer":
+    if not takes.options:
+        # The limits of a range, each held as the type holds an answer (valueInteger).
         limits = [(MIN_VALUE, question.minimum), (MAX_VALUE, question.maximum)]
         extensions += [
-            {"url": url, "valueInteger": value} for url, value in limits if value is not None
+            {"url": url, takes.fhir_value: value} for url, value in limits if value is not None
         ]
     else:
         # Every option in sight (the lists are short): radio buttons, or check boxes for multi.
-        control = "check-box" if question.type == "multi" else "radio-button"
+        control = "check-box" if takes.many else "radio-button"
         extensions.append(_item_control(control))
         item["answerOption"] = [
             {
-                "valueCoding": {
+                CODING: {
                     "system": system(q, question.id),
                     "code": option.value,
                     "display": option.label,

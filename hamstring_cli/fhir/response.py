@@ -27,6 +27,7 @@ from hamstring_cli.errors import (
 )
 from hamstring_cli.fhir import HELP_SUFFIX, canonical, questionnaire_url, system
 from hamstring_cli.model import Answer, Question, Questionnaire, describe_type
+from hamstring_cli.question_types import CODING, kind
 from hamstring_cli.sourcemap import DataPath, SourceMap
 
 __all__ = ["check_response"]
@@ -160,7 +161,7 @@ def _fill_empty_multi(q: Questionnaire, answers: AnswerSet) -> None:
     session = Session(q, answers)
     while True:
         _, pending = session.walk()
-        if pending is None or pending.type != "multi" or pending.id in answers:
+        if pending is None or not kind(pending.type).many or pending.id in answers:
             return
         answers[pending.id] = session.answer(())
 
@@ -346,7 +347,8 @@ class _Reader:
             return
         if not answers:
             return
-        if question.type != "multi" and len(answers) > 1:
+        many = kind(question.type).many
+        if not many and len(answers) > 1:
             self.fail(
                 FhirCode.TOO_MANY_ANSWERS,
                 (*path, "answer", 1),
@@ -363,16 +365,16 @@ class _Reader:
                 return
             raw.append(value)
         try:
-            checked = question.validate(raw if question.type == "multi" else raw[0])
+            checked = question.validate(raw if many else raw[0])
         except InvalidAnswer as refused:
             invalid = refused.invalid
             here = (*path, "answer")
             bad = invalid.fields.get("value")
             for index, value in enumerate(raw):
                 if value == bad and type(value) is type(bad):
-                    key = "valueInteger" if question.type == "integer" else "valueCoding"
+                    key = kind(question.type).fhir_value
                     here = (*path, "answer", index, key)
-                    here = (*here, "code") if key == "valueCoding" else here
+                    here = (*here, "code") if key == CODING else here
                     break
             found = diagnostic(
                 invalid.detail,
@@ -387,7 +389,7 @@ class _Reader:
 
     def value(self, question: Question, answer: object, path: DataPath) -> object:
         """The raw value of one answer (a code or a number), or None after a problem."""
-        want = "valueInteger" if question.type == "integer" else "valueCoding"
+        want = kind(question.type).fhir_value
         if not isinstance(answer, dict):
             self.fail(
                 FhirCode.WRONG_SHAPE,
@@ -410,7 +412,7 @@ class _Reader:
             )
             return None
         value = answer[want]
-        if question.type == "integer":
+        if want != CODING:  # the answer itself (a valueInteger's number)
             return value
         here = (*path, want)
         if not isinstance(value, dict) or not isinstance(value.get("code"), str):
