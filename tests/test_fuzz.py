@@ -284,44 +284,61 @@ def fhir_responses(draw: st.DrawFn) -> tuple[bytes, str]:
                 ]
             )
         )
-        n = draw(st.integers(min_value=0, max_value=len(items) - 1))
-        item = items[n]
-        if kind in ("nest-answer", "nest-item", "help-nest") and len(items) > 1:
-            moved = items.pop(n)
-            host = items[draw(st.integers(min_value=0, max_value=len(items) - 1))]
-            if kind == "nest-answer" and host.get("answer"):
-                host["answer"][0]["item"] = [moved]  # type: ignore[index]
-            elif kind == "nest-item":
-                host["item"] = [moved]
-            else:
-                items.insert(0, {"linkId": f"{moved.get('linkId')}-help", "item": [moved]})
-        elif kind == "help-answer":
-            items.append({"linkId": f"{item.get('linkId')}-help", "answer": item.get("answer", [])})
-        elif kind == "help-empty":
-            items.insert(n, {"linkId": f"{item.get('linkId')}-help", "text": "Help."})
-        elif kind == "no-link-id":
-            item.pop("linkId", None)
-        elif kind == "status":
-            response["status"] = draw(
-                st.sampled_from([*READ_STATUSES, "entered-in-error", "final", "", None, 3])
-            )
-        elif kind == "key":
-            target = draw(st.sampled_from([response, item, *item.get("answer", [])]))  # type: ignore[list-item]
-            target[draw(ODD_KEYS)] = draw(st.sampled_from([1, "x", None]))
-            yaml_only = True
-        elif kind == "twice":
-            items.append(copy.deepcopy(item))
-        elif kind == "code" and item.get("answer"):
-            answer = item["answer"][0]  # type: ignore[index]
-            if "valueCoding" in answer:
-                answer["valueCoding"]["code"] = draw(st.sampled_from(VALUES))
-            else:
-                answer["valueInteger"] = draw(st.integers(min_value=-5, max_value=200))
-        elif kind == "drop":
-            items.pop(n)
+        yaml_only = _mutate(draw, response, items, kind) or yaml_only
     if yaml_only or draw(st.booleans()):
         return yaml.safe_dump(response, sort_keys=False, allow_unicode=True).encode(), ".yaml"
     return json.dumps(response, ensure_ascii=False).encode(), ".json"
+
+
+def _mutate(
+    draw: st.DrawFn, response: dict[str, object], items: list[dict[str, object]], kind: str
+) -> bool:
+    """One mutation of ``kind`` on a drawn item of ``items`` (the response's own list);
+    returns whether a key that is not text was written (so only YAML can hold the response)."""
+    n = draw(st.integers(min_value=0, max_value=len(items) - 1))
+    item = items[n]
+    if kind in ("nest-answer", "nest-item", "help-nest"):
+        if len(items) > 1:
+            _nest(draw, items, kind, n)
+    elif kind.startswith("help-"):
+        link = f"{item.get('linkId')}-help"
+        if kind == "help-answer":
+            items.append({"linkId": link, "answer": item.get("answer", [])})
+        else:
+            items.insert(n, {"linkId": link, "text": "Help."})
+    elif kind == "no-link-id":
+        item.pop("linkId", None)
+    elif kind == "status":
+        response["status"] = draw(
+            st.sampled_from([*READ_STATUSES, "entered-in-error", "final", "", None, 3])
+        )
+    elif kind == "key":
+        target = draw(st.sampled_from([response, item, *item.get("answer", [])]))  # type: ignore[list-item]
+        target[draw(ODD_KEYS)] = draw(st.sampled_from([1, "x", None]))
+        return True
+    elif kind == "twice":
+        items.append(copy.deepcopy(item))
+    elif kind == "code" and item.get("answer"):
+        answer = item["answer"][0]  # type: ignore[index]
+        if "valueCoding" in answer:
+            answer["valueCoding"]["code"] = draw(st.sampled_from(VALUES))
+        else:
+            answer["valueInteger"] = draw(st.integers(min_value=-5, max_value=200))
+    elif kind == "drop":
+        items.pop(n)
+    return False
+
+
+def _nest(draw: st.DrawFn, items: list[dict[str, object]], kind: str, n: int) -> None:
+    """Moves item ``n`` into another one's answer or items, or into a help item of its own."""
+    moved = items.pop(n)
+    host = items[draw(st.integers(min_value=0, max_value=len(items) - 1))]
+    if kind == "nest-answer" and host.get("answer"):
+        host["answer"][0]["item"] = [moved]  # type: ignore[index]
+    elif kind == "nest-item":
+        host["item"] = [moved]
+    elif kind == "help-nest":
+        items.insert(0, {"linkId": f"{moved.get('linkId')}-help", "item": [moved]})
 
 
 def _items_anywhere(data: object, depth: int = 0) -> Iterator[tuple[dict[str, object], int]]:
