@@ -22,6 +22,21 @@ def private_folders(
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(base / "xdg-documents"))
 
 
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own (a module that wants one for every test names it in
+    ``pytestmark = pytest.mark.usefixtures("private_cache")``)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Session files go to a folder of the test's own: the folder they are saved in."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "hamstring" / "sessions"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Run the whole suite on every core (``-n auto``) when pytest-xdist is installed.

@@ -1,10 +1,15 @@
-"""Shared test helpers: small valid questionnaires written inline, and diagnostics by code."""
+"""Shared test helpers: small valid questionnaires written inline, diagnostics by code, and the
+command run in process."""
 
 from __future__ import annotations
 
+import io
+import sys
 import textwrap
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -85,6 +90,56 @@ def write(tmp_path: Path, text: str, name: str = "q.yaml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+def mini_intake_path(tmp_path: Path) -> Path:
+    """:data:`MINI_INTAKE` written to ``mini.yaml`` in ``tmp_path``."""
+    return write(tmp_path, MINI_INTAKE, "mini.yaml")
+
+
+@dataclass
+class Run:
+    """What one in-process run of the ``hamstring`` command did: the exit status as
+    ``SystemExit`` carried it (None when the entry point returned), its output and its errors."""
+
+    status: object
+    out: bytes
+    err: str
+
+
+def text_stream(data: bytes = b"", encoding: str = "utf-8") -> io.TextIOWrapper:
+    """A text stream over bytes in memory, written through (its bytes are ``.buffer``)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, write_through=True)
+
+
+def run_main(args: Iterable[object], stdin: TextIO, out: TextIO, err: TextIO) -> object:
+    """The command's entry point run in process on these streams, as the ``hamstring`` command
+    runs it; returns the exit status as ``SystemExit`` carries it (None: it returned)."""
+    from hamstring_cli.__main__ import main
+
+    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
+    sys.argv = ["hamstring", *map(str, args)]
+    sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+    try:
+        main()
+    except SystemExit as stop:
+        return stop.code
+    finally:
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+    return None
+
+
+def in_process(
+    *args: object, stdin: bytes = b"", encoding: str = "utf-8", errors: str = "strict"
+) -> Run:
+    """Run the command in process: standard input ``stdin``, standard output in ``encoding``,
+    standard error read back as UTF-8 (``errors`` says what to do with bytes that are not)."""
+    out, err = text_stream(encoding=encoding), text_stream()
+    status = run_main(args, text_stream(stdin), out, err)
+    out.flush()
+    err.flush()
+    assert isinstance(out.buffer, io.BytesIO) and isinstance(err.buffer, io.BytesIO)
+    return Run(status, out.buffer.getvalue(), err.buffer.getvalue().decode("utf-8", errors))
 
 
 def write_questionnaire(tmp_path: Path, body: str, name: str = "q.yaml") -> Path:

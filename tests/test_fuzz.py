@@ -37,10 +37,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import Run, in_process, run_main, text_stream
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hamstring_cli.__main__ import main
 from hamstring_cli.fhir.bundle import to_response
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.paths import iter_paths
@@ -67,38 +67,12 @@ FUZZ = settings(
 )
 
 
-class Run:
-    """What one run of the command did."""
-
-    def __init__(self, status: int, out: bytes, err: str) -> None:
-        self.status = status
-        self.out = out
-        self.err = err
-
-
-def _stream(data: bytes = b"") -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", write_through=True)
-
-
 def cli(*args: str | Path, stdin: bytes = b"") -> Run:
     """Run the command line in process as the ``hamstring`` command does."""
-    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
-    out, err = _stream(), _stream()
-    sys.argv = ["hamstring", *map(str, args)]
-    sys.stdin, sys.stdout, sys.stderr = _stream(stdin), out, err
-    status: int | str | None = 0
-    try:
-        main()
-    except SystemExit as stop:
-        status = stop.code
-    finally:
-        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
-    out.flush()
-    err.flush()
-    assert isinstance(out.buffer, io.BytesIO) and isinstance(err.buffer, io.BytesIO)
-    text = err.buffer.getvalue().decode("utf-8", errors="replace")
-    assert isinstance(status, int), f"exit with a message instead of a status: {status!r}"
-    return Run(status, out.buffer.getvalue(), text)
+    run = in_process(*args, stdin=stdin, errors="replace")
+    run.status = 0 if run.status is None else run.status
+    assert isinstance(run.status, int), f"exit with a message instead of a status: {run.status!r}"
+    return run
 
 
 def _no_constants(name: str) -> object:
@@ -956,16 +930,9 @@ def test_output_faults_end_in_a_status_never_a_traceback(
     sink = _Faulty(room, code)
     out = io.TextIOWrapper(io.BufferedWriter(sink, buffer_size=1024), encoding=encoding)
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
-    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
-    sys.argv = ["hamstring", *args]
-    sys.stdin, sys.stdout, sys.stderr = _stream(), out, err
-    status: object = None
     try:
-        main()
-    except SystemExit as stop:
-        status = stop.code
+        status = run_main(args, text_stream(), out, err)
     finally:
-        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
         sink.code = 0  # what is left goes nowhere, as after the command's own exit
         os.close(sink.fd)
     assert isinstance(err.buffer, io.BytesIO)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MINI_INTAKE
+from helpers import mini_intake_path
 from typer.testing import CliRunner
 
 from hamstring_cli import interactive, report, sessions
@@ -30,23 +30,18 @@ from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.sessions import IntakeStopped, SessionFile, lock_path
 
+#: Session files go to a folder of the test's own (the ``state`` fixture of conftest.py).
+pytestmark = pytest.mark.usefixtures("state")
+
 
 @pytest.fixture
 def mini_path(tmp_path: Path) -> Path:
-    path = tmp_path / "mini.yaml"
-    path.write_text(MINI_INTAKE, encoding="utf-8")
-    return path
+    return mini_intake_path(tmp_path)
 
 
 @pytest.fixture
 def mini(mini_path: Path) -> Questionnaire:
     return load_questionnaire(mini_path)
-
-
-@pytest.fixture(autouse=True)
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    return tmp_path / "state" / "hamstring" / "sessions"
 
 
 def no_space(*args: object, **kwargs: object) -> None:
