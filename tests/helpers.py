@@ -18,6 +18,20 @@ from hamstring_cli.loader import load_report
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.paths import candidates, iter_paths
 
+#: The keys every JSON result holds, whatever the answers (the result contract).
+CONTRACT_KEYS = {
+    "schema_version",
+    "questionnaire",
+    "answers",
+    "leading",
+    "confidence",
+    "differential",
+    "triage",
+    "imaging",
+    "red_flags",
+    "disclaimer",
+}
+
 
 def sweep(params: Iterable[object], keep: int = 4) -> list[object]:
     """Parameters of a test run over every case: all in the full run, a spread in the quick one.

@@ -11,7 +11,6 @@ import io
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 from helpers import MINI_INTAKE
+from pty_helpers import COMMAND, CTRL_C, DOWN, ENTER, PTY, UP
 
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Question
@@ -27,16 +27,7 @@ from hamstring_cli.resources import resolve_questionnaire
 
 pexpect = pytest.importorskip("pexpect")
 
-COMMAND = shutil.which("hamstring")
-pytestmark = [
-    pytest.mark.pty,
-    pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH"),
-]
-
-ENTER = "\r"
-UP = "\x1b[A"
-DOWN = "\x1b[B"
-CTRL_C = "\x03"
+pytestmark = PTY
 
 MINI = MINI_INTAKE
 
@@ -106,9 +97,13 @@ def key_of(question: Question, value: str) -> str:
     return str(question.values.index(value) + 1)
 
 
-def finish(child: Any) -> None:
-    """Show the summary, then finish without a report, discarding the answers."""
-    child.expect("What next")
+def finish(child: Any, *, at_menu: bool = False) -> None:
+    """Show the summary, then finish without a report, discarding the answers.
+
+    ``at_menu``: the menu after the review ('What next') is already on the screen.
+    """
+    if not at_menu:
+        child.expect("What next")
     child.send(ENTER)
     child.expect("Most likely")
     child.expect("What next")
