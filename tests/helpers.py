@@ -99,6 +99,17 @@ def questionnaire_text(body: str, *, header: bool = True) -> str:
     return text
 
 
+def chain_questions(length: int, *, ladder: bool = False) -> str:
+    """The ``questions:`` block of a chain of ``length`` yes-or-no questions ``q0``, ``q1``...;
+    as a ``ladder``, each 'no' ends the intake."""
+    end = ", next: end" if ladder else ""
+    return "questions:\n" + "".join(
+        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
+        f"options: [{{value: y, label: 'Yes'}}, {{value: n, label: 'No'{end}}}]}}\n"
+        for i in range(length)
+    )
+
+
 def write(tmp_path: Path, text: str, name: str = "q.yaml") -> Path:
     """Write ``text`` (dedented) to a file in ``tmp_path`` and return its path."""
     path = tmp_path / name

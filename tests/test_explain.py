@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import BUNDLED, questionnaire_text
+from helpers import BUNDLED, chain_questions, questionnaire_text
 from hypothesis import given
 from hypothesis import strategies as st
 from trees import draw_condition, draw_questions, load_generated, tree_settings
@@ -330,11 +330,6 @@ def test_explain_is_near_linear_on_a_5000_question_chain(
     # Counted, not timed: the routing steps and the scorings explain takes. Replaying each of
     # the 5,000 changes from the start would take 25 million steps and 5,000 full scorings.
     length = 5000
-    body = "".join(
-        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
-        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
-        for i in range(length)
-    )
     rules = (
         "outcomes:\n  conditions:\n"
         "    - {id: c1, label: One, triage: [{level: routine, advice: x, source: R1}]}\n"
@@ -346,7 +341,7 @@ def test_explain_is_near_linear_on_a_5000_question_chain(
         "source: R1}\n"
     )
     path = tmp_path / "chain.yaml"
-    path.write_text(questionnaire_text("questions:\n" + body + rules), encoding="utf-8")
+    path.write_text(questionnaire_text(chain_questions(length) + rules), encoding="utf-8")
     q = load_questionnaire(path)
     answers: dict[str, Answer] = {f"q{i}": "y" for i in range(length)}
     counted = {"steps": 0, "scored": 0}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from helpers import questionnaire_text
+from helpers import chain_questions, questionnaire_text
 from hypothesis import given
 from hypothesis import strategies as st
 from trees import draw_questions, load_generated, tree_settings
@@ -162,14 +162,9 @@ def test_generated_trees_enable_what_is_asked_whatever_is_kept(
 
 def long_tree(tmp_path: Path, shape: str, length: int) -> Questionnaire:
     """A chain of yes-or-no questions; as a ``ladder``, each 'no' ends the intake."""
-    end = ", next: end" if shape == "ladder" else ""
-    body = "".join(
-        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
-        f"options: [{{value: y, label: 'Yes'}}, {{value: n, label: 'No'{end}}}]}}\n"
-        for i in range(length)
-    )
     path = tmp_path / f"{shape}.yaml"
-    path.write_text(questionnaire_text("questions:\n" + body), encoding="utf-8")
+    body = chain_questions(length, ladder=shape == "ladder")
+    path.write_text(questionnaire_text(body), encoding="utf-8")
     return load_questionnaire(path)
 
 
