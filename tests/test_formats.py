@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from helpers import BUNDLED, mini_intake_path
+from helpers import BUNDLED
 from typer.testing import CliRunner
 
 from hamstring_cli import interactive
@@ -37,7 +37,6 @@ from hamstring_cli.interactive import (
     Ask,
     intake,
 )
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render import formats
 from hamstring_cli.render.formats import (
@@ -242,11 +241,6 @@ def test_batch_refuses_a_single_report_format(name: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The save menu
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Questionnaire:
-    return load_questionnaire(mini_intake_path(tmp_path))
 
 
 SUDDEN = {"flags": [NONE_OF_THESE], "onset": "sudden", "pop": "yes", "age": "34"}

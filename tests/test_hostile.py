@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import mini_intake_path, write
+from helpers import write
 from test_answers import TINY
 
 from hamstring_cli import interactive, sessions
@@ -225,11 +225,6 @@ def test_batch_output_to_a_file_is_whole_or_absent(tmp_path: Path, tiny: Path) -
 
 
 # -- 8. shared session files ----------------------------------------------------------------
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Questionnaire:
-    return load_questionnaire(mini_intake_path(tmp_path))
 
 
 def test_a_second_intake_on_a_session_file_is_refused_naming_the_holder(

@@ -19,29 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import mini_intake_path
 from typer.testing import CliRunner
 
 from hamstring_cli import interactive, report, sessions
 from hamstring_cli.answers import read_answers
 from hamstring_cli.cli import app
 from hamstring_cli.interactive import intake
-from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.sessions import IntakeStopped, SessionFile, lock_path
 
-#: Session files go to a folder of the test's own (the ``state`` fixture of conftest.py).
+#: Session files go to a folder of the test's own (conftest.py has ``state``, and ``mini``).
 pytestmark = pytest.mark.usefixtures("state")
-
-
-@pytest.fixture
-def mini_path(tmp_path: Path) -> Path:
-    return mini_intake_path(tmp_path)
-
-
-@pytest.fixture
-def mini(mini_path: Path) -> Questionnaire:
-    return load_questionnaire(mini_path)
 
 
 def no_space(*args: object, **kwargs: object) -> None:

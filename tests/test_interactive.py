@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BUNDLED, mini_intake_path
+from helpers import BUNDLED
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -61,18 +61,8 @@ from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
 FLAG_HEADING = "RED FLAG: EMERGENCY"
 
 
-#: Session files go to a folder of the test's own (the ``state`` fixture of conftest.py).
+#: Session files go to a folder of the test's own (conftest.py has ``state``, and ``mini``).
 pytestmark = pytest.mark.usefixtures("state")
-
-
-@pytest.fixture
-def mini_path(tmp_path: Path) -> Path:
-    return mini_intake_path(tmp_path)
-
-
-@pytest.fixture
-def mini(mini_path: Path) -> Questionnaire:
-    return load_questionnaire(mini_path)
 
 
 @pytest.fixture(autouse=True)
