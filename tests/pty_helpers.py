@@ -7,11 +7,10 @@ import shutil
 import pytest
 
 COMMAND = shutil.which("hamstring")
-#: The marks of a module that drives the installed command in a pseudo-terminal.
-PTY = [
-    pytest.mark.pty,
-    pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH"),
-]
+#: A module that drives the installed command in a pseudo-terminal is marked
+#: ``pytestmark = [pytest.mark.pty, NEEDS_COMMAND]`` (the pty mark written out, so that
+#: test_quick_loop.py sees it).
+NEEDS_COMMAND = pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH")
 
 ENTER = "\r"
 UP = "\x1b[A"

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from pty_helpers import COMMAND, CTRL_C, ENTER, PTY
+from pty_helpers import COMMAND, CTRL_C, ENTER, NEEDS_COMMAND
 
 pexpect = pytest.importorskip("pexpect")
 
-pytestmark = PTY
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 
 @pytest.fixture

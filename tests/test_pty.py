@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from helpers import MINI_INTAKE
-from pty_helpers import COMMAND, CTRL_C, DOWN, ENTER, PTY, UP
+from pty_helpers import COMMAND, CTRL_C, DOWN, ENTER, NEEDS_COMMAND, UP
 
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Question
@@ -27,7 +27,7 @@ from hamstring_cli.resources import resolve_questionnaire
 
 pexpect = pytest.importorskip("pexpect")
 
-pytestmark = PTY
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 MINI = MINI_INTAKE
 

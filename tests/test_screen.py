@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pty_helpers import COMMAND, ENTER, PTY, UP
+from pty_helpers import COMMAND, ENTER, NEEDS_COMMAND, UP
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
 
-pytestmark = PTY
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 
 class Terminal:
