@@ -4,6 +4,8 @@ command run in process."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import sys
 import textwrap
 from collections.abc import Iterable
@@ -165,6 +167,24 @@ def in_process(
     err.flush()
     assert isinstance(out.buffer, io.BytesIO) and isinstance(err.buffer, io.BytesIO)
     return Run(status, out.buffer.getvalue(), err.buffer.getvalue().decode("utf-8", errors))
+
+
+def run_command(
+    args: list[str], *, cwd: Path, state: Path, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` in a process of its own from ``cwd``, session files in ``state``, with
+    ``input`` as standard input (no input: standard input is empty, not a terminal)."""
+    return subprocess.run(
+        args,
+        input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "XDG_STATE_HOME": str(state)},
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
 
 
 def write_questionnaire(tmp_path: Path, body: str, name: str = "q.yaml") -> Path:

@@ -12,13 +12,12 @@ import os
 import re
 import shlex
 import signal
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MINI_INTAKE
+from helpers import MINI_INTAKE, run_command
 from pty_helpers import COMMAND, CTRL_C, DOWN, ENTER, NEEDS_COMMAND, UP
 
 from hamstring_cli.loader import load_questionnaire
@@ -284,17 +283,7 @@ def test_an_answer_file_in_a_terminal_asks_only_what_is_missing(
 
 def test_without_a_terminal_it_asks_for_an_answer_file(tmp_path: Path, state: Path) -> None:
     assert COMMAND is not None
-    env = {**os.environ, "XDG_STATE_HOME": str(state)}
-    done = subprocess.run(
-        [COMMAND, "triage"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    done = run_command([COMMAND, "triage"], cwd=tmp_path, state=state)
     assert done.returncode == 1
     assert "--answers FILE" in done.stderr
     assert done.stdout == ""
