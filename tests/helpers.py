@@ -223,6 +223,9 @@ def only(diagnostics: Iterable[Diagnostic], code: str) -> Diagnostic:
     return found[0]
 
 
+# The questionnaires other test files write inline share lines with this one but stay whole
+# there: each reads as the file a user writes, and many tests assert line:column places in it.
+
 #: A small questionnaire for the intake tests: a safety screen with one emergency flag, a
 #: sudden or gradual branch, an integer, two conditions. Used in-process and in a pty.
 MINI_INTAKE = """\
