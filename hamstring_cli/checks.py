@@ -204,6 +204,10 @@ class _Checker:
         for question in self.q.questions:
             for route in question.routes:
                 yield route.when, "route", route.at
+        yield from self._outcome_conditions()
+
+    def _outcome_conditions(self) -> Iterator[tuple[Condition, str, Place | None]]:
+        """The conditions of the outcomes, as :meth:`all_conditions` gives them."""
         outcomes = self.q.outcomes
         for definition in outcomes.conditions:
             for rule in definition.triage:
@@ -402,37 +406,24 @@ class _Checker:
         for level in outcomes.levels.values():
             # A level's advice may say {timeframe}: the result's timeframe in words.
             yield level.advice.replace("{timeframe}", ""), None, None, None
-        for definition in outcomes.conditions:
-            for rule in definition.triage:
-                yield rule.advice, rule.when, rule.at, rule.source
-                if rule.summary is not None:
-                    yield rule.summary, rule.when, rule.at, rule.source
-        for rule in outcomes.triage:
-            yield rule.advice, rule.when, rule.at, rule.source
-            if rule.summary is not None:
-                yield rule.summary, rule.when, rule.at, rule.source
+        for rule in (*(r for d in outcomes.conditions for r in d.triage), *outcomes.triage):
+            yield from _shown(rule.advice, rule.summary, rule.when, rule.at, rule.source)
         scope = outcomes.scope
         yield scope.reason, None, None, scope.source
         for exclusion in scope.exclusions:
             yield exclusion.reason, exclusion.when, exclusion.at, exclusion.source
         for score in outcomes.scores:
-            yield score.reason, score.when, score.at, score.source
-            if score.summary is not None:
-                yield score.summary, score.when, score.at, score.source
+            yield from _shown(score.reason, score.summary, score.when, score.at, score.source)
         for flag in outcomes.red_flags:
-            yield flag.advice, flag.when, flag.at, flag.source
-            if flag.summary is not None:
-                yield flag.summary, flag.when, flag.at, flag.source
+            yield from _shown(flag.advice, flag.summary, flag.when, flag.at, flag.source)
         for imaging in outcomes.imaging:
-            yield imaging.reason, imaging.when, imaging.at, imaging.source
-            if imaging.summary is not None:
-                yield imaging.summary, imaging.when, imaging.at, imaging.source
+            yield from _shown(
+                imaging.reason, imaging.summary, imaging.when, imaging.at, imaging.source
+            )
         for note in outcomes.notes:
             yield note.text, note.when, note.at, note.source
         for item in outcomes.safety_net:
-            yield item.text, item.when, item.at, item.source
-            if item.summary is not None:
-                yield item.summary, item.when, item.at, item.source
+            yield from _shown(item.text, item.summary, item.when, item.at, item.source)
 
     def placeholders_on_path(self, graph: Graph) -> None:
         """Refuse a placeholder that can be shown with its question off the path (``E133``).
@@ -817,3 +808,12 @@ def _requires(condition: Condition, question: str) -> bool:
 def _is_whole_number(value: str | int) -> bool:
     text = str(value).strip()
     return text.lstrip("+-").isdigit()
+
+
+def _shown(
+    text: str, summary: str | None, when: Condition | None, at: Place | None, source: str | None
+) -> Iterator[tuple[str, Condition | None, Place | None, str | None]]:
+    """A text a result can show, and its short form when it has one, under one condition."""
+    yield text, when, at, source
+    if summary is not None:
+        yield summary, when, at, source

@@ -39,16 +39,20 @@ class Spec(NamedTuple):
     positional: str | None = None
 
 
+#: The options that take a value in both triage and batch.
+_SHARED = {
+    "--questionnaire": "questionnaire",
+    "-q": "questionnaire",
+    "--format": "fmt",
+    "-f": "fmt",
+    "--output": "output",
+    "-o": "output",
+}
 TRIAGE = Spec(
     valued={
         "--answers": "answers",
         "-a": "answers",
-        "--questionnaire": "questionnaire",
-        "-q": "questionnaire",
-        "--format": "fmt",
-        "-f": "fmt",
-        "--output": "output",
-        "-o": "output",
+        **_SHARED,
         "--fail-on": "fail_on",
         "--resume": "resume",
         "--session": "session",
@@ -58,14 +62,7 @@ TRIAGE = Spec(
     paths=("output", "resume", "session"),
 )
 BATCH = Spec(
-    valued={
-        "--questionnaire": "questionnaire",
-        "-q": "questionnaire",
-        "--format": "fmt",
-        "-f": "fmt",
-        "--output": "output",
-        "-o": "output",
-    },
+    valued=dict(_SHARED),
     flags={"--force": "force"},
     choices={"fmt": BATCH_FORMATS},
     paths=("output",),

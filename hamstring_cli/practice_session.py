@@ -39,6 +39,25 @@ if TYPE_CHECKING:
 
     from hamstring_cli.interactive import Ask
 
+__all__ = [
+    "ANOTHER",
+    "IMAGING",
+    "LEADING",
+    "LEVEL",
+    "MORE",
+    "PracticeStopped",
+    "ask_guess",
+    "is_plain",
+    "make_console",
+    "practise",
+    "render_feedback",
+    "run_sitting",
+    "show_answers",
+    "show_story",
+    "take_history",
+    "what_if_lines",
+]
+
 #: The prompt keys of the student's call and the menu after each case.
 LEADING, LEVEL, IMAGING, ANOTHER = "guess-leading", "guess-level", "guess-imaging", "another"
 MORE = "more"
@@ -422,117 +441,160 @@ def render_feedback(
     Each thing is said once: a finding that separates the two leading conditions is listed
     once, without its aside, and single-answer changes to one question are grouped.
     """
+    # Written in one piece, counted, so that the first screen leaves room for the More question.
+    with console.capture() as captured:
+        console.print()
+        _show_marks(shown, case, console)
+        _show_history_differences(shown, console)
+        _show_separating(shown, console)
+        _heading(console, "Teaching points")
+    head = captured.get()
+    console.file.write(head)
+    later = _show_first_points(shown, console, room=_FIRST_SCREEN - head.count("\n") - 1, more=more)
+    if more is not None and not more():
+        return
+    for text in later:
+        _line(console, text, indent="   ")
+    _show_result(shown, case, console)
+
+
+_NAMES = {"leading": "Leading condition", "level": "Triage level", "imaging": "Imaging"}
+#: One row of the marks: what is marked, what the student said, what was expected, the mark.
+_Row = tuple[str, str | None, str, bool | None]
+
+
+def _call_words(q: Questionnaire, item: str, value: str) -> str:
+    return _label(q, value) if item == "leading" else value
+
+
+def _show_marks(shown: Feedback, case: Case, console: Console) -> None:
+    """The student's call against the expected one: one line when all is right, else a table
+    (numbered lines when plain)."""
+    rows: list[_Row] = [
+        (item, getattr(shown.guess, item), getattr(shown.expected, item), mark)
+        for item, mark in (
+            ("leading", shown.grade.leading),
+            ("level", shown.grade.level),
+            ("imaging", shown.grade.imaging),
+        )
+    ]
+    q = shown.result.questionnaire
+    if shown.grade.all:
+        # Nothing to set side by side: one line says it.
+        said = "; ".join(
+            _call_words(q, item, given)
+            for item, given, _, mark in rows
+            if mark is not None and given
+        )
+        plain = is_plain(console)
+        heading = f"== Your call: {case.title} ==" if plain else f"Your call: {case.title}"
+        _line(console, heading, "bold")
+        _line(console, f"All right: {said}.", "bold green")
+    elif is_plain(console):
+        _show_marks_plain(q, case, rows, console)
+    else:
+        _show_marks_table(q, case, rows, console)
+
+
+def _show_marks_plain(q: Questionnaire, case: Case, rows: list[_Row], console: Console) -> None:
+    _line(console, f"== Your call: {case.title} ==")
+    for item, given, expected, mark in rows:
+        said = _call_words(q, item, given) if given is not None else "-"
+        right = _call_words(q, item, expected)
+        _line(console, f"{_NAMES[item]}: you said {said}; expected {right}: {_MARK[mark]}")
+    _line(console, "Not all right: see below.")
+
+
+def _show_marks_table(q: Questionnaire, case: Case, rows: list[_Row], console: Console) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    from hamstring_cli.render.text import render_decision, render_reasoning
+    table = Table(title=f"Your call: {case.title}", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("", "You said", "Expected", ""):
+        table.add_column(column)
+    for item, given, expected, mark in rows:
+        style = {True: "bold green", False: "bold red", None: "dim"}[mark]
+        said = _call_words(q, item, given) if given is not None else "-"
+        table.add_row(
+            _NAMES[item], said, _call_words(q, item, expected), Text(_MARK[mark], style=style)
+        )
+    console.print(table)
+    _line(console, "Not all right: see below.", "bold red")
+
+
+def _show_history_differences(shown: Feedback, console: Console) -> None:
+    """Where the history the student took differs from what the patient would have said."""
+    if not shown.history:
+        return
+    q = shown.result.questionnaire
+    _heading(console, "Where your history differs from the patient's")
+    for diff in shown.history:
+        prompt = q.question(diff.question).prompt if diff.question in q.by_id else diff.question
+        _bullet(
+            console,
+            f"{prompt} You recorded: {_words(q, diff.question, diff.given)}; "
+            f"the patient would say: {_words(q, diff.question, diff.patient)}.",
+        )
+
+
+def _show_separating(shown: Feedback, console: Console) -> None:
+    """The findings that separate the leading condition from the runner-up, the strongest
+    first, a few for each."""
     from hamstring_cli.render.words import without_asides
 
+    runner_up = shown.runner_up
+    if runner_up is None:
+        return
     q = shown.result.questionnaire
-    plain = is_plain(console)
-    # Written in one piece, counted, so that the first screen leaves room for the More question.
-    with console.capture() as captured:
-        console.print()
+    leader = shown.result.leading
+    _heading(console, f"What separates {_label(q, leader)} from {_label(q, runner_up)}")
+    if not shown.discriminating:
+        _bullet(console, "Nothing: the same answers count for both.")
+    for favours in (leader, runner_up):
+        ranked = sorted(
+            (d for d in shown.discriminating if d.favours == favours),
+            key=lambda d: -d.finding.weight,
+        )
+        found = list(dict.fromkeys(without_asides(d.finding.text) for d in ranked))
+        if found:
+            rest = len(found) - _SEPARATING
+            tail = f"; and {rest} more in the result" if rest > 0 else ""
+            listed = "; ".join(found[:_SEPARATING])
+            _bullet(console, f"For {_label(q, favours)}: {listed}{tail}.")
 
-        def words(item: str, value: str) -> str:
-            return _label(q, value) if item == "leading" else value
 
-        rows = [
-            (item, getattr(shown.guess, item), getattr(shown.expected, item), mark)
-            for item, mark in (
-                ("leading", shown.grade.leading),
-                ("level", shown.grade.level),
-                ("imaging", shown.grade.imaging),
-            )
-        ]
-        names = {"leading": "Leading condition", "level": "Triage level", "imaging": "Imaging"}
-        verdict = "All right." if shown.grade.all else "Not all right: see below."
-        if shown.grade.all:
-            # Nothing to set side by side: one line says it.
-            said = "; ".join(
-                words(item, given) for item, given, _, mark in rows if mark is not None and given
-            )
-            heading = f"== Your call: {case.title} ==" if plain else f"Your call: {case.title}"
-            _line(console, heading, "bold")
-            _line(console, f"All right: {said}.", "bold green")
-        elif plain:
-            _line(console, f"== Your call: {case.title} ==")
-            for item, given, expected, mark in rows:
-                said = words(item, given) if given is not None else "-"
-                right = words(item, expected)
-                _line(console, f"{names[item]}: you said {said}; expected {right}: {_MARK[mark]}")
-            _line(console, verdict)
-        else:
-            table = Table(
-                title=f"Your call: {case.title}", title_justify="left", box=box.SIMPLE_HEAD
-            )
-            for column in ("", "You said", "Expected", ""):
-                table.add_column(column)
-            for item, given, expected, mark in rows:
-                style = {True: "bold green", False: "bold red", None: "dim"}[mark]
-                said = words(item, given) if given is not None else "-"
-                table.add_row(
-                    names[item], said, words(item, expected), Text(_MARK[mark], style=style)
-                )
-            console.print(table)
-            _line(console, verdict, "bold green" if shown.grade.all else "bold red")
-
-        if shown.history:
-            _heading(console, "Where your history differs from the patient's")
-            for diff in shown.history:
-                prompt = (
-                    q.question(diff.question).prompt if diff.question in q.by_id else diff.question
-                )
-                _bullet(
-                    console,
-                    f"{prompt} You recorded: {_words(q, diff.question, diff.given)}; "
-                    f"the patient would say: {_words(q, diff.question, diff.patient)}.",
-                )
-
-        runner_up = shown.runner_up
-        if runner_up is not None:
-            leader = shown.result.leading
-            _heading(console, f"What separates {_label(q, leader)} from {_label(q, runner_up)}")
-            if not shown.discriminating:
-                _bullet(console, "Nothing: the same answers count for both.")
-            for favours in (leader, runner_up):
-                ranked = sorted(
-                    (d for d in shown.discriminating if d.favours == favours),
-                    key=lambda d: -d.finding.weight,
-                )
-                found = list(dict.fromkeys(without_asides(d.finding.text) for d in ranked))
-                if found:
-                    rest = len(found) - _SEPARATING
-                    tail = f"; and {rest} more in the result" if rest > 0 else ""
-                    listed = "; ".join(found[:_SEPARATING])
-                    _bullet(console, f"For {_label(q, favours)}: {listed}{tail}.")
-        _heading(console, "Teaching points")
-    head = captured.get()
-    console.file.write(head)
+def _show_first_points(
+    shown: Feedback, console: Console, *, room: int, more: Callable[[], bool] | None
+) -> list[str]:
+    """The teaching points that fit the first screen (all of them when ``more`` is None);
+    returns the ones left for after the More question."""
     points = [
-        (number, f"{number}. {point.text} [{point.source}]")
+        f"{number}. {point.text} [{point.source}]"
         for number, point in enumerate(shown.teaching_points, start=1)
     ]
     # The first screen ends with the More question: the points that do not fit come after it.
-    room = _FIRST_SCREEN - head.count("\n") - 1
-    first: list[tuple[int, str]] = []
-    for number, text in points:
+    first: list[str] = []
+    for text in points:
         need = _wrapped_height(console, text, "   ")
         if more is not None and need > room and first:
             break
-        first.append((number, text))
+        first.append(text)
         room -= need
-    for _, text in first:
+    for text in first:
         _line(console, text, indent="   ")
     later = points[len(first) :]
     if later:
         _line(console, f"{len(later)} more teaching point{'s' * (len(later) > 1)} below.", "dim")
+    return later
 
-    if more is not None and not more():
-        return
-    for _, text in later:
-        _line(console, text, indent="   ")
+
+def _show_result(shown: Feedback, case: Case, console: Console) -> None:
+    """The result on the student's history, the single answers that would change it, the
+    reasoning and the sources of the teaching points."""
+    from hamstring_cli.render.text import render_decision, render_reasoning
+
+    q = shown.result.questionnaire
     console.print()
     _line(console, "The result on this history:", "bold")
     render_decision(shown.result, console)

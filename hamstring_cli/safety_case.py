@@ -53,6 +53,23 @@ __all__ = [
     "render",
 ]
 
+__all__ = [
+    "CASE",
+    "LOG",
+    "REGENERATE",
+    "Control",
+    "Grade",
+    "Hazard",
+    "HazardLog",
+    "HazardLogError",
+    "Matrix",
+    "Risk",
+    "main",
+    "parse_log",
+    "read_log",
+    "render",
+]
+
 #: The hazard log and the safety case made from it, from the repository root.
 LOG = "docs/safety/hazard-log.yaml"
 CASE = "docs/safety/safety-case.md"
@@ -233,6 +250,9 @@ class _Reader:
         place = self.map.key(path) if at_key else self.map.value(path)
         self.problems.append(diagnostic(detail, place, question=None, allowed=allowed, **fields))
 
+    def _wrong_type(self, path: DataPath, raw: object, *, what: str, expected: str) -> None:
+        self._add(Code.WRONG_TYPE, path, what=what, expected=expected, actual=describe_type(raw))
+
     def _mapping(
         self,
         raw: object,
@@ -243,9 +263,7 @@ class _Reader:
     ) -> dict[str, object] | None:
         """A mapping with exactly the keys allowed and every key required, else None."""
         if not isinstance(raw, dict):
-            self._add(
-                Code.WRONG_TYPE, path, what=what, expected="a mapping", actual=describe_type(raw)
-            )
+            self._wrong_type(path, raw, what=what, expected="a mapping")
             return None
         allowed = (*required, *optional)
         whole = True
@@ -270,20 +288,12 @@ class _Reader:
     def _text(self, raw: object, path: DataPath, what: str) -> str | None:
         if isinstance(raw, str) and raw.strip():
             return " ".join(raw.split())
-        self._add(
-            Code.WRONG_TYPE, path, what=what, expected="text, not blank", actual=describe_type(raw)
-        )
+        self._wrong_type(path, raw, what=what, expected="text, not blank")
         return None
 
     def _texts(self, raw: object, path: DataPath, what: str) -> tuple[str, ...] | None:
         if not isinstance(raw, list):
-            self._add(
-                Code.WRONG_TYPE,
-                path,
-                what=what,
-                expected="a list of text",
-                actual=describe_type(raw),
-            )
+            self._wrong_type(path, raw, what=what, expected="a list of text")
             return None
         out = [self._text(item, (*path, i), f"an item of {what}") for i, item in enumerate(raw)]
         return None if any(t is None for t in out) else tuple(t for t in out if t is not None)
@@ -318,13 +328,7 @@ class _Reader:
     ) -> dict[int, Grade] | None:
         """A mapping of 1 to 5, each to its name and ``second`` (its meaning)."""
         if not isinstance(raw, dict):
-            self._add(
-                Code.WRONG_TYPE,
-                path,
-                what=what,
-                expected="a mapping of 1 to 5",
-                actual=describe_type(raw),
-            )
+            self._wrong_type(path, raw, what=what, expected="a mapping of 1 to 5")
             return None
         if sorted(k for k in raw if isinstance(k, int)) != list(LEVELS) or len(raw) != 5:
             self._add(
@@ -371,12 +375,11 @@ class _Reader:
         if not isinstance(raw, dict) or sorted(k for k in raw if isinstance(k, int)) != list(
             LEVELS
         ):
-            self._add(
-                Code.WRONG_TYPE,
+            self._wrong_type(
                 path,
+                raw,
                 what=what,
                 expected="a mapping of each likelihood 1 to 5 to the classes of severities 1 to 5",
-                actual=describe_type(raw),
             )
             return None
         cells: dict[int, tuple[int, ...]] = {}
@@ -384,12 +387,11 @@ class _Reader:
             row = raw[likelihood]
             step = (*path, likelihood)
             if not isinstance(row, list) or len(row) != 5:
-                self._add(
-                    Code.WRONG_TYPE,
+                self._wrong_type(
                     step,
+                    row,
                     what=f"likelihood {likelihood} of the matrix",
                     expected="a list of 5 classes, one for each severity",
-                    actual=describe_type(row),
                 )
                 continue
             levels = [self._level(v, (*step, i), "a class") for i, v in enumerate(row)]
@@ -424,13 +426,7 @@ class _Reader:
         self, raw: object, path: DataPath, matrix: Matrix | None
     ) -> tuple[Hazard, ...] | None:
         if not isinstance(raw, list) or not raw:
-            self._add(
-                Code.WRONG_TYPE,
-                path,
-                what="'hazards'",
-                expected="a list of hazards",
-                actual=describe_type(raw),
-            )
+            self._wrong_type(path, raw, what="'hazards'", expected="a list of hazards")
             return None
         out: list[Hazard] = []
         first: dict[str, int | None] = {}
@@ -525,12 +521,8 @@ class _Reader:
             self._add(NO_CONTROL, path, hazard=hid)
             return None
         if not isinstance(raw, list):
-            self._add(
-                Code.WRONG_TYPE,
-                path,
-                what=f"the controls of {hid}",
-                expected="a list of controls",
-                actual=describe_type(raw),
+            self._wrong_type(
+                path, raw, what=f"the controls of {hid}", expected="a list of controls"
             )
             return None
         out: list[Control] = []
@@ -550,13 +542,7 @@ class _Reader:
             self._add(NO_EVIDENCE, path, hazard=hid)
             return None
         if not isinstance(raw, list):
-            self._add(
-                Code.WRONG_TYPE,
-                path,
-                what="verified_by",
-                expected="a list of tests",
-                actual=describe_type(raw),
-            )
+            self._wrong_type(path, raw, what="verified_by", expected="a list of tests")
             return None
         out: list[str] = []
         for index, item in enumerate(raw):

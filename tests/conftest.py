@@ -4,8 +4,12 @@ spread the whole suite over every core when pytest-xdist is installed (the test 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from hamstring_cli.model import Questionnaire
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +24,37 @@ def private_folders(
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg-state"))
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(base / "xdg-documents"))
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own (a module that wants one for every test names it in
+    ``pytestmark = pytest.mark.usefixtures("private_cache")``)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Session files go to a folder of the test's own: the folder they are saved in."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "hamstring" / "sessions"
+
+
+@pytest.fixture
+def mini_path(tmp_path: Path) -> Path:
+    """The small intake questionnaire (``helpers.MINI_INTAKE``) in a file of the test's own."""
+    from helpers import mini_intake_path
+
+    return mini_intake_path(tmp_path)
+
+
+@pytest.fixture
+def mini(mini_path: Path) -> Questionnaire:
+    """The small intake questionnaire, loaded (a module may define its own ``mini``)."""
+    from hamstring_cli.cache import load_questionnaire
+
+    return load_questionnaire(mini_path)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,10 +1,17 @@
-"""Shared test helpers: small valid questionnaires written inline, and diagnostics by code."""
+"""Shared test helpers: small valid questionnaires written inline, diagnostics by code, and the
+command run in process."""
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -12,6 +19,20 @@ from hamstring_cli.errors import Diagnostic, QuestionnaireError
 from hamstring_cli.loader import load_report
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.paths import candidates, iter_paths
+
+#: The keys every JSON result holds, whatever the answers (the result contract).
+CONTRACT_KEYS = {
+    "schema_version",
+    "questionnaire",
+    "answers",
+    "leading",
+    "confidence",
+    "differential",
+    "triage",
+    "imaging",
+    "red_flags",
+    "disclaimer",
+}
 
 
 def sweep(params: Iterable[object], keep: int = 4) -> list[object]:
@@ -80,11 +101,90 @@ def questionnaire_text(body: str, *, header: bool = True) -> str:
     return text
 
 
+def chain_questions(length: int, *, ladder: bool = False) -> str:
+    """The ``questions:`` block of a chain of ``length`` yes-or-no questions ``q0``, ``q1``...;
+    as a ``ladder``, each 'no' ends the intake."""
+    end = ", next: end" if ladder else ""
+    return "questions:\n" + "".join(
+        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
+        f"options: [{{value: y, label: 'Yes'}}, {{value: n, label: 'No'{end}}}]}}\n"
+        for i in range(length)
+    )
+
+
 def write(tmp_path: Path, text: str, name: str = "q.yaml") -> Path:
     """Write ``text`` (dedented) to a file in ``tmp_path`` and return its path."""
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+def mini_intake_path(tmp_path: Path) -> Path:
+    """:data:`MINI_INTAKE` written to ``mini.yaml`` in ``tmp_path``."""
+    return write(tmp_path, MINI_INTAKE, "mini.yaml")
+
+
+@dataclass
+class Run:
+    """What one in-process run of the ``hamstring`` command did: the exit status as
+    ``SystemExit`` carried it (None when the entry point returned), its output and its errors."""
+
+    status: object
+    out: bytes
+    err: str
+
+
+def text_stream(data: bytes = b"", encoding: str = "utf-8") -> io.TextIOWrapper:
+    """A text stream over bytes in memory, written through (its bytes are ``.buffer``)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, write_through=True)
+
+
+def run_main(args: Iterable[object], stdin: TextIO, out: TextIO, err: TextIO) -> object:
+    """The command's entry point run in process on these streams, as the ``hamstring`` command
+    runs it; returns the exit status as ``SystemExit`` carries it (None: it returned)."""
+    from hamstring_cli.__main__ import main
+
+    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
+    sys.argv = ["hamstring", *map(str, args)]
+    sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+    try:
+        main()
+    except SystemExit as stop:
+        return stop.code
+    finally:
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+    return None
+
+
+def in_process(
+    *args: object, stdin: bytes = b"", encoding: str = "utf-8", errors: str = "strict"
+) -> Run:
+    """Run the command in process: standard input ``stdin``, standard output in ``encoding``,
+    standard error read back as UTF-8 (``errors`` says what to do with bytes that are not)."""
+    out, err = text_stream(encoding=encoding), text_stream()
+    status = run_main(args, text_stream(stdin), out, err)
+    out.flush()
+    err.flush()
+    assert isinstance(out.buffer, io.BytesIO) and isinstance(err.buffer, io.BytesIO)
+    return Run(status, out.buffer.getvalue(), err.buffer.getvalue().decode("utf-8", errors))
+
+
+def run_command(
+    args: list[str], *, cwd: Path, state: Path, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` in a process of its own from ``cwd``, session files in ``state``, with
+    ``input`` as standard input (no input: standard input is empty, not a terminal)."""
+    return subprocess.run(
+        args,
+        input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "XDG_STATE_HOME": str(state)},
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
 
 
 def write_questionnaire(tmp_path: Path, body: str, name: str = "q.yaml") -> Path:
@@ -122,6 +222,9 @@ def only(diagnostics: Iterable[Diagnostic], code: str) -> Diagnostic:
     assert len(found) == 1, f"expected one {code}, got {[str(d) for d in diagnostics]}"
     return found[0]
 
+
+# The questionnaires other test files write inline share lines with this one but stay whole
+# there: each reads as the file a user writes, and many tests assert line:column places in it.
 
 #: A small questionnaire for the intake tests: a safety screen with one emergency flag, a
 #: sudden or gradual branch, an integer, two conditions. Used in-process and in a pty.

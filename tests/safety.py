@@ -213,17 +213,11 @@ def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> N
             s["modality"] in ("X-ray", "ultrasound") and TIMEFRAME_RANK[s["timeframe"]] <= within_48
             for s in studies
         ), context
-    lumbar = (
-        answers.get("back_pain") == "yes"
-        or answers.get("numbness") == "below_knee"
-        or answers.get("pain_site") == "back_and_leg"
-        or answers.get("slr") == "positive"
-    )
     if (
         answers["onset"] == "gradual"
         and answers.get("rehab_response") == "not_improving"
         and answers.get("weeks_since_onset", 0) >= 12  # type: ignore[operator]
-        and not lumbar
+        and not lumbar(answers)
     ):
         assert "MRI" in {s["modality"] for s in studies}, context
     if age >= 65 and answers["onset"] != "gradual" and answers.get("walking") == "unable":
@@ -247,8 +241,24 @@ def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> N
         assert rank(level) <= rank("soon"), context
         assert any(s["site"] == "pelvis" for s in studies), context
         assert "stop running" in advice, context
-    leading = result["leading"]
-    contradicted = (
+    if leading_contradicted(answers, result["leading"]):
+        assert result["confidence"] != "high", (context, result["differential"][:2])
+
+
+def lumbar(answers: Mapping[str, Answer]) -> bool:
+    """Back pain, numbness below the knee, back-and-leg pain or a positive straight-leg raise."""
+    return (
+        answers.get("back_pain") == "yes"
+        or answers.get("numbness") == "below_knee"
+        or answers.get("pain_site") == "back_and_leg"
+        or answers.get("slr") == "positive"
+    )
+
+
+def leading_contradicted(answers: Mapping[str, Answer], leading: str) -> bool:
+    """An answer speaks against the leading condition: a strain over a year old, a tendinopathy
+    with a torn-tendon sign, referred pain with a bent-knee stretch test that is positive."""
+    return (
         (leading == "muscle_strain" and answers.get("days_since_injury", 0) > 365)  # type: ignore[operator]
         or (
             leading == "tendinopathy"
@@ -264,8 +274,6 @@ def check_classes(answers: Mapping[str, Answer], result: Mapping[str, Any]) -> N
             and answers.get("slr") == "negative"
         )
     )
-    if contradicted:
-        assert result["confidence"] != "high", (context, result["differential"][:2])
 
 
 def direct_blow(answers: Mapping[str, Answer]) -> bool:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import write
 from test_answers import TINY
 from typer.testing import CliRunner
 
@@ -24,16 +25,12 @@ GOOD = 'flags: []\nonset: sudden\npop: "yes"\nage: 34\n'
 TENDON = "flags: [lump]\nonset: gradual\nweeks: 10\nage: 50\n"
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
-    return path
+    return write(tmp_path, TINY, "tiny.yaml")
 
 
 @pytest.fixture

@@ -57,9 +57,7 @@ def questionnaire() -> Questionnaire:
     return load_questionnaire(QUESTIONNAIRE)
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import write
 from test_answers import TINY
 from typer.testing import CliRunner
 
@@ -30,16 +31,12 @@ RUPTURE = textwrap.dedent(
 )
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
-    return path
+    return write(tmp_path, TINY, "tiny.yaml")
 
 
 def answers(tmp_path: Path, text: str = RUPTURE, name: str = "answers.yaml") -> Path:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import every_path
+from helpers import CONTRACT_KEYS, every_path
 from safety import check_result, check_variants, in_repair_window, sit_bone_injury
 
 from hamstring_cli.cache import load_questionnaire
@@ -46,18 +46,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE = ROOT / "questionnaires" / "proximal_hamstring.yaml"
 MAX_QUESTIONS = 25
-CONTRACT_KEYS = {
-    "schema_version",
-    "questionnaire",
-    "answers",
-    "leading",
-    "confidence",
-    "differential",
-    "triage",
-    "imaging",
-    "red_flags",
-    "disclaimer",
-}
 CONDITIONS = {"acute_rupture", "tendinopathy", "muscle_strain", "bony_avulsion", "referred_pain"}
 #: Red flags that mean the emergency department now, whatever else is answered.
 EMERGENCY_FLAGS = ("saddle_or_bladder", "both_legs", "tense_thigh")

@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import BUNDLED, questionnaire_text
-from hypothesis import HealthCheck, assume, given, settings
+from helpers import BUNDLED, chain_questions, questionnaire_text
+from hypothesis import given
 from hypothesis import strategies as st
-from test_fhir_enable import draw_condition, draw_questions
+from trees import draw_condition, draw_questions, load_generated, tree_settings
 
 from hamstring_cli import explain as explain_module
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.errors import QuestionnaireError
 from hamstring_cli.explain import alternatives, contributions, explain, integer_alternatives
 from hamstring_cli.model import (
     All,
@@ -314,24 +313,12 @@ LEVELS = ["emergency", "urgent", "soon", "routine"]
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=200,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@tree_settings(max_examples=200)
 @given(text=trees_with_outcomes())
 def test_what_if_finds_what_replaying_finds_on_generated_trees(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    path = tmp_path_factory.mktemp("tree") / "tree.yaml"
-    path.write_text(text, encoding="utf-8")
-    try:
-        q = load_questionnaire(path)
-    except QuestionnaireError:
-        assume(False)
-        raise
+    q = load_generated(text, tmp_path_factory)
     for walk in itertools.islice(iter_paths(q, values="distinct"), 30):
         assert_same_as_replay(q, walk.answers)
 
@@ -343,11 +330,6 @@ def test_explain_is_near_linear_on_a_5000_question_chain(
     # Counted, not timed: the routing steps and the scorings explain takes. Replaying each of
     # the 5,000 changes from the start would take 25 million steps and 5,000 full scorings.
     length = 5000
-    body = "".join(
-        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
-        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
-        for i in range(length)
-    )
     rules = (
         "outcomes:\n  conditions:\n"
         "    - {id: c1, label: One, triage: [{level: routine, advice: x, source: R1}]}\n"
@@ -359,7 +341,7 @@ def test_explain_is_near_linear_on_a_5000_question_chain(
         "source: R1}\n"
     )
     path = tmp_path / "chain.yaml"
-    path.write_text(questionnaire_text("questions:\n" + body + rules), encoding="utf-8")
+    path.write_text(questionnaire_text(chain_questions(length) + rules), encoding="utf-8")
     q = load_questionnaire(path)
     answers: dict[str, Answer] = {f"q{i}": "y" for i in range(length)}
     counted = {"steps": 0, "scored": 0}

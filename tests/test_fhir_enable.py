@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from helpers import questionnaire_text
-from hypothesis import HealthCheck, assume, given, settings
+from helpers import chain_questions, questionnaire_text
+from hypothesis import given
 from hypothesis import strategies as st
+from trees import draw_questions, load_generated, tree_settings
 
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
-from hamstring_cli.errors import QuestionnaireError
 from hamstring_cli.fhir import enable
 from hamstring_cli.fhir.enable import (
     BUDGET,
@@ -137,65 +137,7 @@ def test_each_dependent_item_repeats_its_branch_root_condition() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Generated trees: choice, multi and integer questions; option next, routes of every form
-# (reading earlier and later questions), forward jumps and early ends.
-
-
-def _atom(draw: st.DrawFn, target: int, kinds: list[str]) -> dict[str, object]:
-    qid = f"q{target}"
-    kind = kinds[target]
-    form = draw(st.sampled_from(["value", "answered"]))
-    if form == "answered":
-        return {"answered": qid}
-    if kind == "choice":
-        values = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=2))
-        return {"question": qid, "one_of": sorted(set(values))}
-    if kind == "multi":
-        return {"question": qid, "contains_any": [draw(st.sampled_from(["x", "y"]))]}
-    op = draw(st.sampled_from(["lt", "gte", "equals"]))
-    return {"question": qid, op: draw(st.integers(min_value=0, max_value=3))}
-
-
-def draw_condition(draw: st.DrawFn, kinds: list[str], depth: int = 0) -> dict[str, object]:
-    form = draw(st.sampled_from(["atom", "atom", "not", "all", "any"] if depth < 2 else ["atom"]))
-    if form == "atom":
-        return _atom(draw, draw(st.integers(min_value=0, max_value=len(kinds) - 1)), kinds)
-    if form == "not":
-        return {"not": draw_condition(draw, kinds, depth + 1)}
-    items = [draw_condition(draw, kinds, depth + 1) for _ in range(draw(st.integers(2, 3)))]
-    return {form: items}
-
-
-def draw_questions(draw: st.DrawFn) -> tuple[str, list[str]]:
-    """The ``questions:`` block of a generated tree, and each question's type."""
-    n = draw(st.integers(min_value=3, max_value=8))
-    kinds = [draw(st.sampled_from(["choice", "choice", "multi", "integer"])) for _ in range(n)]
-    lines = []
-    for i, kind in enumerate(kinds):
-        later = [f"q{j}" for j in range(i + 1, n)] + ["end"]
-        question: dict[str, object] = {"id": f"q{i}", "type": kind, "prompt": f"Q{i}?"}
-        if kind == "choice":
-            options = []
-            for value in ("a", "b", "c")[: draw(st.integers(2, 3))]:
-                option: dict[str, object] = {"value": value, "label": value.upper()}
-                if draw(st.integers(0, 3)) == 0:
-                    option["next"] = draw(st.sampled_from(later))
-                options.append(option)
-            question["options"] = options
-        elif kind == "multi":
-            question["options"] = [{"value": "x", "label": "X"}, {"value": "y", "label": "Y"}]
-        else:
-            question.update(min=0, max=3)
-        routes = [
-            {"when": draw_condition(draw, kinds), "next": draw(st.sampled_from(later))}
-            for _ in range(draw(st.integers(0, 2)))
-        ]
-        if routes:
-            question["routes"] = routes
-        if draw(st.integers(0, 4)) == 0:
-            question["next"] = draw(st.sampled_from(later))
-        lines.append(f"  - {json.dumps(question)}\n")
-    return "questions:\n" + "".join(lines), kinds
+# Generated trees (trees.py draws them): every shape of routing.
 
 
 @st.composite
@@ -204,24 +146,12 @@ def trees(draw: st.DrawFn) -> str:
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=300,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@tree_settings(max_examples=300)
 @given(text=trees())
 def test_generated_trees_enable_what_is_asked_whatever_is_kept(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    path = tmp_path_factory.mktemp("tree") / "tree.yaml"
-    path.write_text(text, encoding="utf-8")
-    try:
-        q = load_questionnaire(path)
-    except QuestionnaireError:
-        assume(False)
-        raise
+    q = load_generated(text, tmp_path_factory)
     walks = [(w.path, w.answers) for w in itertools.islice(iter_paths(q, values="distinct"), 40)]
     check_tree(q, walks)
 
@@ -232,14 +162,9 @@ def test_generated_trees_enable_what_is_asked_whatever_is_kept(
 
 def long_tree(tmp_path: Path, shape: str, length: int) -> Questionnaire:
     """A chain of yes-or-no questions; as a ``ladder``, each 'no' ends the intake."""
-    end = ", next: end" if shape == "ladder" else ""
-    body = "".join(
-        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
-        f"options: [{{value: y, label: 'Yes'}}, {{value: n, label: 'No'{end}}}]}}\n"
-        for i in range(length)
-    )
     path = tmp_path / f"{shape}.yaml"
-    path.write_text(questionnaire_text("questions:\n" + body), encoding="utf-8")
+    body = chain_questions(length, ladder=shape == "ladder")
+    path.write_text(questionnaire_text(body), encoding="utf-8")
     return load_questionnaire(path)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from helpers import BUNDLED, MINI_INTAKE
+from helpers import BUNDLED
 from typer.testing import CliRunner
 
 from hamstring_cli import interactive
@@ -241,13 +241,6 @@ def test_batch_refuses_a_single_report_format(name: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The save menu
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Questionnaire:
-    path = tmp_path / "mini.yaml"
-    path.write_text(MINI_INTAKE, encoding="utf-8")
-    return load_questionnaire(path)
 
 
 SUDDEN = {"flags": [NONE_OF_THESE], "onset": "sudden", "pop": "yes", "age": "34"}

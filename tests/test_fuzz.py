@@ -37,10 +37,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import Run, in_process, run_main, text_stream
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hamstring_cli.__main__ import main
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.fhir.bundle import to_response
 from hamstring_cli.paths import iter_paths
@@ -67,38 +67,12 @@ FUZZ = settings(
 )
 
 
-class Run:
-    """What one run of the command did."""
-
-    def __init__(self, status: int, out: bytes, err: str) -> None:
-        self.status = status
-        self.out = out
-        self.err = err
-
-
-def _stream(data: bytes = b"") -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", write_through=True)
-
-
 def cli(*args: str | Path, stdin: bytes = b"") -> Run:
     """Run the command line in process as the ``hamstring`` command does."""
-    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
-    out, err = _stream(), _stream()
-    sys.argv = ["hamstring", *map(str, args)]
-    sys.stdin, sys.stdout, sys.stderr = _stream(stdin), out, err
-    status: int | str | None = 0
-    try:
-        main()
-    except SystemExit as stop:
-        status = stop.code
-    finally:
-        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
-    out.flush()
-    err.flush()
-    assert isinstance(out.buffer, io.BytesIO) and isinstance(err.buffer, io.BytesIO)
-    text = err.buffer.getvalue().decode("utf-8", errors="replace")
-    assert isinstance(status, int), f"exit with a message instead of a status: {status!r}"
-    return Run(status, out.buffer.getvalue(), text)
+    run = in_process(*args, stdin=stdin, errors="replace")
+    run.status = 0 if run.status is None else run.status
+    assert isinstance(run.status, int), f"exit with a message instead of a status: {run.status!r}"
+    return run
 
 
 def _no_constants(name: str) -> object:
@@ -284,44 +258,61 @@ def fhir_responses(draw: st.DrawFn) -> tuple[bytes, str]:
                 ]
             )
         )
-        n = draw(st.integers(min_value=0, max_value=len(items) - 1))
-        item = items[n]
-        if kind in ("nest-answer", "nest-item", "help-nest") and len(items) > 1:
-            moved = items.pop(n)
-            host = items[draw(st.integers(min_value=0, max_value=len(items) - 1))]
-            if kind == "nest-answer" and host.get("answer"):
-                host["answer"][0]["item"] = [moved]  # type: ignore[index]
-            elif kind == "nest-item":
-                host["item"] = [moved]
-            else:
-                items.insert(0, {"linkId": f"{moved.get('linkId')}-help", "item": [moved]})
-        elif kind == "help-answer":
-            items.append({"linkId": f"{item.get('linkId')}-help", "answer": item.get("answer", [])})
-        elif kind == "help-empty":
-            items.insert(n, {"linkId": f"{item.get('linkId')}-help", "text": "Help."})
-        elif kind == "no-link-id":
-            item.pop("linkId", None)
-        elif kind == "status":
-            response["status"] = draw(
-                st.sampled_from([*READ_STATUSES, "entered-in-error", "final", "", None, 3])
-            )
-        elif kind == "key":
-            target = draw(st.sampled_from([response, item, *item.get("answer", [])]))  # type: ignore[list-item]
-            target[draw(ODD_KEYS)] = draw(st.sampled_from([1, "x", None]))
-            yaml_only = True
-        elif kind == "twice":
-            items.append(copy.deepcopy(item))
-        elif kind == "code" and item.get("answer"):
-            answer = item["answer"][0]  # type: ignore[index]
-            if "valueCoding" in answer:
-                answer["valueCoding"]["code"] = draw(st.sampled_from(VALUES))
-            else:
-                answer["valueInteger"] = draw(st.integers(min_value=-5, max_value=200))
-        elif kind == "drop":
-            items.pop(n)
+        yaml_only = _mutate(draw, response, items, kind) or yaml_only
     if yaml_only or draw(st.booleans()):
         return yaml.safe_dump(response, sort_keys=False, allow_unicode=True).encode(), ".yaml"
     return json.dumps(response, ensure_ascii=False).encode(), ".json"
+
+
+def _mutate(
+    draw: st.DrawFn, response: dict[str, object], items: list[dict[str, object]], kind: str
+) -> bool:
+    """One mutation of ``kind`` on a drawn item of ``items`` (the response's own list);
+    returns whether a key that is not text was written (so only YAML can hold the response)."""
+    n = draw(st.integers(min_value=0, max_value=len(items) - 1))
+    item = items[n]
+    if kind in ("nest-answer", "nest-item", "help-nest"):
+        if len(items) > 1:
+            _nest(draw, items, kind, n)
+    elif kind.startswith("help-"):
+        link = f"{item.get('linkId')}-help"
+        if kind == "help-answer":
+            items.append({"linkId": link, "answer": item.get("answer", [])})
+        else:
+            items.insert(n, {"linkId": link, "text": "Help."})
+    elif kind == "no-link-id":
+        item.pop("linkId", None)
+    elif kind == "status":
+        response["status"] = draw(
+            st.sampled_from([*READ_STATUSES, "entered-in-error", "final", "", None, 3])
+        )
+    elif kind == "key":
+        target = draw(st.sampled_from([response, item, *item.get("answer", [])]))  # type: ignore[list-item]
+        target[draw(ODD_KEYS)] = draw(st.sampled_from([1, "x", None]))
+        return True
+    elif kind == "twice":
+        items.append(copy.deepcopy(item))
+    elif kind == "code" and item.get("answer"):
+        answer = item["answer"][0]  # type: ignore[index]
+        if "valueCoding" in answer:
+            answer["valueCoding"]["code"] = draw(st.sampled_from(VALUES))
+        else:
+            answer["valueInteger"] = draw(st.integers(min_value=-5, max_value=200))
+    elif kind == "drop":
+        items.pop(n)
+    return False
+
+
+def _nest(draw: st.DrawFn, items: list[dict[str, object]], kind: str, n: int) -> None:
+    """Moves item ``n`` into another one's answer or items, or into a help item of its own."""
+    moved = items.pop(n)
+    host = items[draw(st.integers(min_value=0, max_value=len(items) - 1))]
+    if kind == "nest-answer" and host.get("answer"):
+        host["answer"][0]["item"] = [moved]  # type: ignore[index]
+    elif kind == "nest-item":
+        host["item"] = [moved]
+    elif kind == "help-nest":
+        items.insert(0, {"linkId": f"{moved.get('linkId')}-help", "item": [moved]})
 
 
 def _items_anywhere(data: object, depth: int = 0) -> Iterator[tuple[dict[str, object], int]]:
@@ -939,16 +930,9 @@ def test_output_faults_end_in_a_status_never_a_traceback(
     sink = _Faulty(room, code)
     out = io.TextIOWrapper(io.BufferedWriter(sink, buffer_size=1024), encoding=encoding)
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
-    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
-    sys.argv = ["hamstring", *args]
-    sys.stdin, sys.stdout, sys.stderr = _stream(), out, err
-    status: object = None
     try:
-        main()
-    except SystemExit as stop:
-        status = stop.code
+        status = run_main(args, text_stream(), out, err)
     finally:
-        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
         sink.code = 0  # what is left goes nowhere, as after the command's own exit
         os.close(sink.fd)
     assert isinstance(err.buffer, io.BytesIO)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import write
 from test_answers import TINY
 
 from hamstring_cli import interactive, sessions
@@ -30,7 +31,7 @@ from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError,
 
 #: Slow (hostile files, devices, FIFOs and concurrent processes, each in a fresh interpreter):
 #: the everyday loop is pytest -m "not slow".
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("private_cache", "state")]
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "docs" / "examples"
@@ -39,17 +40,9 @@ GOOD = 'flags: []\nonset: sudden\npop: "yes"\nage: 34\n'
 GOOD_JSON = json.dumps({"flags": [], "onset": "sudden", "pop": "yes", "age": 34})
 
 
-@pytest.fixture(autouse=True)
-def private_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
-    return path
+    return write(tmp_path, TINY, "tiny.yaml")
 
 
 def run(
@@ -233,15 +226,6 @@ def test_batch_output_to_a_file_is_whole_or_absent(tmp_path: Path, tiny: Path) -
 
 
 # -- 8. shared session files ----------------------------------------------------------------
-
-
-@pytest.fixture
-def mini(tmp_path: Path) -> Questionnaire:
-    from helpers import MINI_INTAKE
-
-    path = tmp_path / "mini.yaml"
-    path.write_text(MINI_INTAKE, encoding="utf-8")
-    return load_questionnaire(path)
 
 
 def test_a_second_intake_on_a_session_file_is_refused_naming_the_holder(

@@ -13,17 +13,15 @@ import json
 import os
 import re
 import stat
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED, MINI_INTAKE, questionnaire_text
+from helpers import BUNDLED, MINI_INTAKE, Run, in_process, questionnaire_text, write
 from test_answers import TINY, stdin
 
 from hamstring_cli import cache, interactive, safe_yaml, sessions
-from hamstring_cli.__main__ import main
 from hamstring_cli.answers import check_answers, read_answers, unused_warnings
 from hamstring_cli.batch import run_batch
 from hamstring_cli.cache import load_questionnaire
@@ -58,9 +56,7 @@ RAW_CONTROLS = ("\x1b", "\x9b", "\x07", "\u202e", "\u2066", "\u2028")
 
 @pytest.fixture
 def tiny_path(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
-    return path
+    return write(tmp_path, TINY, "tiny.yaml")
 
 
 @pytest.fixture
@@ -68,37 +64,9 @@ def tiny(tiny_path: Path) -> Questionnaire:
     return load_questionnaire(tiny_path)
 
 
-class Run:
-    """What one in-process run of the ``hamstring`` command did."""
-
-    def __init__(self, status: object, out: bytes, err: str) -> None:
-        self.status = status
-        self.out = out
-        self.err = err
-
-
-def _stream(encoding: str = "utf-8") -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(), encoding=encoding, write_through=True)
-
-
 def hamstring(*args: object, encoding: str = "utf-8") -> Run:
     """Run the command's entry point in process, standard output in ``encoding``."""
-    saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
-    out, err = _stream(encoding), _stream()
-    sys.argv = ["hamstring", *map(str, args)]
-    sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
-    sys.stdout, sys.stderr = out, err
-    status: object = None
-    try:
-        main()
-    except SystemExit as stop:
-        status = stop.code
-    finally:
-        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
-    out.flush()
-    err.flush()
-    assert isinstance(out.buffer, io.BytesIO) and isinstance(err.buffer, io.BytesIO)
-    return Run(status, out.buffer.getvalue(), err.buffer.getvalue().decode("utf-8"))
+    return in_process(*args, encoding=encoding)
 
 
 def codes(error: pytest.ExceptionInfo[AnswerError] | AnswerError) -> list[str]:

@@ -19,34 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MINI_INTAKE
 from typer.testing import CliRunner
 
 from hamstring_cli import files, interactive, sessions
 from hamstring_cli.answers import read_answers
-from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cli import app
 from hamstring_cli.interactive import intake
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.sessions import IntakeStopped, SessionFile, lock_path
 
-
-@pytest.fixture
-def mini_path(tmp_path: Path) -> Path:
-    path = tmp_path / "mini.yaml"
-    path.write_text(MINI_INTAKE, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def mini(mini_path: Path) -> Questionnaire:
-    return load_questionnaire(mini_path)
-
-
-@pytest.fixture(autouse=True)
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    return tmp_path / "state" / "hamstring" / "sessions"
+#: Session files go to a folder of the test's own (conftest.py has ``state``, and ``mini``).
+pytestmark = pytest.mark.usefixtures("state")
 
 
 def no_space(*args: object, **kwargs: object) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BUNDLED, MINI_INTAKE
+from helpers import BUNDLED
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -60,28 +60,11 @@ from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.scoring import score
 from hamstring_cli.sessions import IntakeStopped, SessionFile, SessionFileError
 
-MINI = MINI_INTAKE
-
 FLAG_HEADING = "RED FLAG: EMERGENCY"
 
 
-@pytest.fixture
-def mini_path(tmp_path: Path) -> Path:
-    path = tmp_path / "mini.yaml"
-    path.write_text(MINI, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def mini(mini_path: Path) -> Questionnaire:
-    return load_questionnaire(mini_path)
-
-
-@pytest.fixture(autouse=True)
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Session files go to a folder of the test's own."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    return tmp_path / "state" / "hamstring" / "sessions"
+#: Session files go to a folder of the test's own (conftest.py has ``state``, and ``mini``).
+pytestmark = pytest.mark.usefixtures("state")
 
 
 @pytest.fixture(autouse=True)

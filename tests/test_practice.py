@@ -18,6 +18,7 @@ from hamstring_cli.cases import read_case, run_case
 from hamstring_cli.cli import app
 from hamstring_cli.explain import ConditionContributions, Contribution
 from hamstring_cli.interactive import Ask
+from hamstring_cli.model import Answer
 from hamstring_cli.practice import (
     Grade,
     Guess,
@@ -247,6 +248,20 @@ def test_the_call_comes_before_the_result_and_the_tally_adds_up() -> None:
     assert "That was the last case." in text
 
 
+def as_the_patient(patient: dict[str, Answer], ask: Ask) -> object:
+    """What a student types who takes the patient's answers and calls a tendinopathy."""
+    if ask.key in patient:
+        answer = patient[ask.key]
+        return list(answer) if isinstance(answer, tuple) else str(answer)
+    return {
+        LEADING: "tendinopathy",
+        LEVEL: "routine",
+        IMAGING: "none",
+        MORE: False,
+        ANOTHER: False,
+    }[ask.key]
+
+
 def test_taking_the_history_as_the_patient_would_leaves_no_difference() -> None:
     case = read_case(CASES / "tendinopathy-hill-runner.yaml")
     q = load_questionnaire(QUESTIONNAIRE)
@@ -254,16 +269,7 @@ def test_taking_the_history_as_the_patient_would_leaves_no_difference() -> None:
     screen = io.StringIO()
 
     def student(ask: Ask) -> object:
-        if ask.key in patient:
-            answer = patient[ask.key]
-            return list(answer) if isinstance(answer, tuple) else str(answer)
-        return {
-            LEADING: "tendinopathy",
-            LEVEL: "routine",
-            IMAGING: "none",
-            MORE: False,
-            ANOTHER: False,
-        }[ask.key]
+        return as_the_patient(patient, ask)
 
     tally = run_sitting(
         [case], auto=False, plain=True, console=plain_console(screen), prompt=student
@@ -281,16 +287,7 @@ def test_a_history_that_differs_is_shown_against_the_patients_answers() -> None:
     def student(ask: Ask) -> object:
         if ask.key == "bent_knee_stretch":
             return "not_done"
-        if ask.key in patient:
-            answer = patient[ask.key]
-            return list(answer) if isinstance(answer, tuple) else str(answer)
-        return {
-            LEADING: "tendinopathy",
-            LEVEL: "routine",
-            IMAGING: "none",
-            MORE: False,
-            ANOTHER: False,
-        }[ask.key]
+        return as_the_patient(patient, ask)
 
     run_sitting([case], plain=True, console=plain_console(screen), prompt=student)
     text = screen.getvalue()

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from pty_helpers import COMMAND, CTRL_C, ENTER, NEEDS_COMMAND
 
 pexpect = pytest.importorskip("pexpect")
 
-COMMAND = shutil.which("hamstring")
-pytestmark = [
-    pytest.mark.pty,
-    pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH"),
-]
-
-ENTER = "\r"
-CTRL_C = "\x03"
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 
 @pytest.fixture

@@ -11,15 +11,14 @@ import io
 import os
 import re
 import shlex
-import shutil
 import signal
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MINI_INTAKE
+from helpers import MINI_INTAKE, run_command
+from pty_helpers import COMMAND, CTRL_C, DOWN, ENTER, NEEDS_COMMAND, UP
 
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.model import Question
@@ -27,16 +26,7 @@ from hamstring_cli.resources import resolve_questionnaire
 
 pexpect = pytest.importorskip("pexpect")
 
-COMMAND = shutil.which("hamstring")
-pytestmark = [
-    pytest.mark.pty,
-    pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH"),
-]
-
-ENTER = "\r"
-UP = "\x1b[A"
-DOWN = "\x1b[B"
-CTRL_C = "\x03"
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 MINI = MINI_INTAKE
 
@@ -106,9 +96,13 @@ def key_of(question: Question, value: str) -> str:
     return str(question.values.index(value) + 1)
 
 
-def finish(child: Any) -> None:
-    """Show the summary, then finish without a report, discarding the answers."""
-    child.expect("What next")
+def finish(child: Any, *, at_menu: bool = False) -> None:
+    """Show the summary, then finish without a report, discarding the answers.
+
+    ``at_menu``: the menu after the review ('What next') is already on the screen.
+    """
+    if not at_menu:
+        child.expect("What next")
     child.send(ENTER)
     child.expect("Most likely")
     child.expect("What next")
@@ -289,17 +283,7 @@ def test_an_answer_file_in_a_terminal_asks_only_what_is_missing(
 
 def test_without_a_terminal_it_asks_for_an_answer_file(tmp_path: Path, state: Path) -> None:
     assert COMMAND is not None
-    env = {**os.environ, "XDG_STATE_HOME": str(state)}
-    done = subprocess.run(
-        [COMMAND, "triage"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    done = run_command([COMMAND, "triage"], cwd=tmp_path, state=state)
     assert done.returncode == 1
     assert "--answers FILE" in done.stderr
     assert done.stdout == ""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_pty import ENTER, UP, Spawn, key_of, prompt_of, sessions, spawn, state  # noqa: F401
+from test_pty import ENTER, UP, Spawn, finish, key_of, prompt_of, sessions, spawn, state  # noqa: F401
 
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
@@ -62,17 +62,8 @@ def test_an_intake_of_each_bundled_questionnaire_in_a_terminal(
     if child.expect(["q closes it", "What next"]) == 0:
         child.send("q")  # the review was paged: close the pager
         child.expect("What next")
-    child.send(ENTER)
-    child.expect("Most likely")
-    child.expect("What next")
-    child.expect("Finish here")
-    child.send(ENTER)
     # Finishing without a saved report asks once: discard the answers.
-    child.expect("Finish without saving a report")
-    child.send("2" + ENTER)
-    child.expect("The answers were discarded")
-    child.expect(pexpect.EOF)
-    child.close()
+    finish(child, at_menu=True)
     assert child.exitstatus == 0
     result = score(q, answers)
     flat = " ".join(child.log.getvalue().split())

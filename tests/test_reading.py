@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED, questionnaire_text, write
+from helpers import BUNDLED, chain_questions, questionnaire_text, write
 
 from hamstring_cli.answers import read_answers
 from hamstring_cli.cache import load_questionnaire
@@ -145,13 +145,8 @@ def test_a_merge_of_a_mapping_into_itself_is_refused() -> None:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("chain")
-    questions = "".join(
-        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
-        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
-        for i in range(CHAIN_LENGTH)
-    )
     questionnaire = folder / "chain.yaml"
-    questionnaire.write_text(questionnaire_text("questions:\n" + questions), encoding="utf-8")
+    questionnaire.write_text(questionnaire_text(chain_questions(CHAIN_LENGTH)), encoding="utf-8")
     answers = folder / "answers.yaml"
     answers.write_text("".join(f"q{i}: y\n" for i in range(CHAIN_LENGTH)), encoding="utf-8")
     return questionnaire, answers
@@ -197,13 +192,8 @@ def test_a_deep_chain_runs_in_plain_mode(tmp_path: Path) -> None:
     # Deeper than Python's recursion limit, so any recursive walk of the tree would fail;
     # shorter than the 5,000 above because plain mode saves the session after every answer.
     length = 1500
-    questions = "".join(
-        f"  - {{id: q{i}, type: choice, prompt: Question {i}?, "
-        "options: [{value: y, label: 'Yes'}, {value: n, label: 'No'}]}\n"
-        for i in range(length)
-    )
     questionnaire = tmp_path / "chain.yaml"
-    questionnaire.write_text(questionnaire_text("questions:\n" + questions), encoding="utf-8")
+    questionnaire.write_text(questionnaire_text(chain_questions(length)), encoding="utf-8")
     env = {"HAMSTRING_NO_CACHE": "1", "PATH": "/usr/bin:/bin", "XDG_STATE_HOME": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "hamstring_cli", "triage", "-q", str(questionnaire), "--plain"],

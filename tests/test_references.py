@@ -234,8 +234,9 @@ def test_the_clinical_logic_marks_rules_whose_source_is_not_verified(
     assert "not verified" not in "".join(r.citation for r in bundled.references)
 
 
-def test_a_reference_url_must_be_https_and_is_placed(tmp_path: Path) -> None:
-    text = questionnaire_text(
+def one_question_with_r2_as(written: str) -> str:
+    """A questionnaire of one question whose reference R2 is ``written`` (lines of YAML)."""
+    return questionnaire_text(
         """\
         questions:
           - id: q
@@ -244,8 +245,11 @@ def test_a_reference_url_must_be_https_and_is_placed(tmp_path: Path) -> None:
             options:
               - {value: a, label: A}
         """
-    ).replace(
-        "  - {id: R2, citation: Source two.}",
+    ).replace("  - {id: R2, citation: Source two.}", written)
+
+
+def test_a_reference_url_must_be_https_and_is_placed(tmp_path: Path) -> None:
+    text = one_question_with_r2_as(
         "  - {id: R2, citation: Source two., url: 'http://example.org/x'}\n"
         "  - {id: R3, citation: Source three., url: 12, verified: maybe}",
     )
@@ -258,17 +262,7 @@ def test_a_reference_url_must_be_https_and_is_placed(tmp_path: Path) -> None:
 
 
 def test_a_reference_url_and_verified_load(tmp_path: Path) -> None:
-    text = questionnaire_text(
-        """\
-        questions:
-          - id: q
-            type: choice
-            prompt: Q?
-            options:
-              - {value: a, label: A}
-        """
-    ).replace(
-        "  - {id: R2, citation: Source two.}",
+    text = one_question_with_r2_as(
         "  - {id: R2, citation: Source two., url: 'https://doi.org/10.1/x', verified: false}",
     )
     q = load_questionnaire(write(tmp_path, text))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from helpers import CONTRACT_KEYS
+
 from hamstring_cli.model import (
     Compare,
     ConditionDef,
@@ -22,19 +24,6 @@ from hamstring_cli.model import (
     TriageRule,
 )
 from hamstring_cli.scoring import score
-
-CONTRACT_KEYS = {
-    "schema_version",
-    "questionnaire",
-    "answers",
-    "leading",
-    "confidence",
-    "differential",
-    "triage",
-    "imaging",
-    "red_flags",
-    "disclaimer",
-}
 
 
 def questionnaire() -> Questionnaire:

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pty_helpers import COMMAND, ENTER, NEEDS_COMMAND, UP
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
 
-COMMAND = shutil.which("hamstring")
-pytestmark = [
-    pytest.mark.pty,
-    pytest.mark.skipif(COMMAND is None, reason="the 'hamstring' command is not on PATH"),
-]
-
-ENTER = "\r"
-UP = "\x1b[A"
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 
 class Terminal:

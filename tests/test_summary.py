@@ -10,15 +10,13 @@ reaches the text or Markdown a person reads.
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import sweep
+from helpers import run_command, sweep
 
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import bundled_cases, case_questionnaire, read_cases, run_case
@@ -104,16 +102,11 @@ def test_what_a_person_reads_has_no_internal_ids(make) -> None:  # type: ignore[
 def test_a_piped_plain_intake_prints_the_summary_on_stdout(tmp_path: Path) -> None:
     """printf '...' | hamstring triage --plain > out.txt: prompts on stderr, exit 0."""
     typed = "0\n2\n45\n1\n1\n1\n2\n6\n3\n2\n1\n2\n1\n2\n2\n1\n1\n3\n2\n3\n2\n"
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
-    done = subprocess.run(
+    done = run_command(
         [sys.executable, "-m", "hamstring_cli", "triage", "--plain"],
         input=typed,
-        capture_output=True,
-        text=True,
-        env=env,
         cwd=tmp_path,
-        timeout=60,
-        check=False,
+        state=tmp_path / "state",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("URGENT")
@@ -127,16 +120,11 @@ def test_a_piped_plain_intake_prints_the_summary_on_stdout(tmp_path: Path) -> No
 
 
 def test_a_piped_plain_intake_that_ends_early_says_how_to_resume(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
-    done = subprocess.run(
+    done = run_command(
         [sys.executable, "-m", "hamstring_cli", "triage", "--plain"],
         input="0\n2\n45\n",
-        capture_output=True,
-        text=True,
-        env=env,
         cwd=tmp_path,
-        timeout=60,
-        check=False,
+        state=tmp_path / "state",
     )
     assert done.returncode == 1
     assert done.stdout == ""

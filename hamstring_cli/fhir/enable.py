@@ -356,40 +356,31 @@ def _dominators(order: Sequence[str], sources: dict[str, list[str]]) -> dict[str
     entry; a node none of whose sources is placed before it is left out)."""
     if not order:
         return {}
-    depth = {order[0]: 0}
-    up: list[dict[str, str]] = [{}]  # up[k][v]: v's ancestor 2**k levels up
+    tree = _Lifting(order[0])
     idom: dict[str, str] = {}
-
-    def ancestor(node: str, steps: int) -> str:
-        k = 0
-        while steps:
-            if steps & 1:
-                node = up[k][node]
-            steps >>= 1
-            k += 1
-        return node
-
-    def common(a: str, b: str) -> str:
-        if depth[a] < depth[b]:
-            a, b = b, a
-        a = ancestor(a, depth[a] - depth[b])
-        if a == b:
-            return a
-        for k in range(len(up) - 1, -1, -1):
-            if a in up[k] and up[k][a] != up[k].get(b):
-                a, b = up[k][a], up[k][b]
-        return up[0][a]
-
     for node in order[1:]:
-        placed = [s for s in sources.get(node, []) if s in depth]
+        placed = [s for s in sources.get(node, []) if s in tree.depth]
         if not placed:
             continue
         found = placed[0]
         for other in placed[1:]:
-            found = common(found, other)
+            found = tree.common(found, other)
         idom[node] = found
-        depth[node] = depth[found] + 1
-        up[0][node] = found
+        tree.place(node, found)
+    return idom
+
+
+class _Lifting:
+    """A tree grown one leaf at a time, with binary lifting for the nearest common ancestor."""
+
+    def __init__(self, root: str) -> None:
+        self.depth = {root: 0}
+        self.up: list[dict[str, str]] = [{}]  # up[k][v]: v's ancestor 2**k levels up
+
+    def place(self, node: str, parent: str) -> None:
+        up = self.up
+        self.depth[node] = self.depth[parent] + 1
+        up[0][node] = parent
         k = 1
         while True:
             if len(up) <= k:
@@ -399,7 +390,27 @@ def _dominators(order: Sequence[str], sources: dict[str, list[str]]) -> dict[str
                 break
             up[k][node] = up[k - 1][middle]
             k += 1
-    return idom
+
+    def ancestor(self, node: str, steps: int) -> str:
+        k = 0
+        while steps:
+            if steps & 1:
+                node = self.up[k][node]
+            steps >>= 1
+            k += 1
+        return node
+
+    def common(self, a: str, b: str) -> str:
+        depth, up = self.depth, self.up
+        if depth[a] < depth[b]:
+            a, b = b, a
+        a = self.ancestor(a, depth[a] - depth[b])
+        if a == b:
+            return a
+        for k in range(len(up) - 1, -1, -1):
+            if a in up[k] and up[k][a] != up[k].get(b):
+                a, b = up[k][a], up[k][b]
+        return up[0][a]
 
 
 def _ancestry(parent: dict[str, str]) -> Callable[[str, str], bool]:

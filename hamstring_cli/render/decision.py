@@ -29,7 +29,19 @@ from hamstring_cli.render.words import (
 )
 from hamstring_cli.scoring import Decision, RaisedFlag, Result
 
-__all__ = ["DECISION_LINES", "Block", "decision_block", "flag_words", "wrap"]
+__all__ = [
+    "DECISION_LINES",
+    "DECISION_WIDTH",
+    "Block",
+    "Entry",
+    "decision_block",
+    "flag_todo",
+    "flag_words",
+    "height",
+    "named",
+    "safety_net_words",
+    "wrap",
+]
 
 #: The width at which the block is fitted to :data:`DECISION_LINES`: a standard terminal.
 DECISION_WIDTH = 80
@@ -144,6 +156,27 @@ def _block(result: Result, detail: _Detail) -> Block:
     labels = {
         level: words.label.lower() for level, words in result.questionnaire.outcomes.levels.items()
     }
+    after = [*_imaging_entries(decision, detail), *_flag_entries(decision, detail, labels)]
+    if decision.withdrawn:
+        after.append(Entry("Shown during the intake, now withdrawn:", "bold", role="title"))
+        for gone in decision.withdrawn:
+            name = gone.name
+            after.append(Entry(f"• {name}: {gone.why}.", "", "  ", "    ", "item"))
+    net = safety_net_words(decision)
+    if net:
+        after.append(Entry(f"Safety net: {net}", "", "", "  "))
+    if decision.disclaimer_summary:
+        after.append(Entry(" ".join(decision.disclaimer_summary.split()), "dim italic"))
+    return Block(
+        decision.level,
+        heading_words(decision.label, decision.timeframe),
+        tuple(_banner(decision, detail)),
+        tuple(after),
+    )
+
+
+def _banner(decision: Decision, detail: _Detail) -> list[Entry]:
+    """The box: the emergency flags, the action, the scope, the leading condition and why."""
     banner: list[Entry] = []
     for flag in decision.emergency:
         # The flag's advice whole, or the questionnaire's short form, after its name.
@@ -168,49 +201,41 @@ def _block(result: Result, detail: _Detail) -> Block:
     because = [f.summary or f.text for f in decision.because[: detail.because]]
     if because:
         banner.append(Entry(f"Because: {'; '.join(because)}", "", "", "  "))
+    return banner
 
-    after: list[Entry] = []
+
+def _imaging_entries(decision: Decision, detail: _Detail) -> list[Entry]:
+    """The studies to order, most urgent first, or why none now."""
     if not decision.studies:
         why = sentence(decision.no_imaging)
         # 'No imaging needed for a muscle strain: ...' says 'none now' itself.
         lead = "Imaging:" if why.lower().startswith("no imaging") else "Imaging: none now."
-        after.append(Entry(f"{lead} {why}"))
-    else:
-        title = "Imaging, most urgent first:" if len(decision.studies) > 1 else "Imaging:"
-        after.append(Entry(title, "bold", role="title"))
-        for study in decision.studies:
-            what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
-            why = study.summary or study.reason
-            words = f"• {what}: {why}" if detail.reasons and why else f"• {what}"
-            after.append(Entry(words, "", "  ", "    ", "item"))
-    # The emergency flags lead the box; the others are listed here.
+        return [Entry(f"{lead} {why}")]
+    title = "Imaging, most urgent first:" if len(decision.studies) > 1 else "Imaging:"
+    entries = [Entry(title, "bold", role="title")]
+    for study in decision.studies:
+        what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
+        why = study.summary or study.reason
+        words = f"• {what}: {why}" if detail.reasons and why else f"• {what}"
+        entries.append(Entry(words, "", "  ", "    ", "item"))
+    return entries
+
+
+def _flag_entries(decision: Decision, detail: _Detail, labels: dict[str, str]) -> list[Entry]:
+    """The red flags that do not lead the box (the emergency ones do), or 'none raised'."""
     others = [flag for flag in decision.flags if flag not in decision.emergency]
     if not decision.flags:
-        after.append(Entry("Red flags: none raised"))
-    elif others:
-        title = "Other red flags:" if decision.emergency else "Red flags:"
-        after.append(Entry(title, "bold", role="title"))
-        for flag in others:
-            label = labels.get(flag.level, flag.level)
-            after.append(Entry(f"• {flag_words(flag, label)}", "bold red", "  ", "    ", "item"))
-            if detail.flag_actions and flag.level != "emergency":
-                after.append(Entry(flag_todo(flag), "", "    ", "    ", "more"))
-    if decision.withdrawn:
-        after.append(Entry("Shown during the intake, now withdrawn:", "bold", role="title"))
-        for gone in decision.withdrawn:
-            name = gone.name
-            after.append(Entry(f"• {name}: {gone.why}.", "", "  ", "    ", "item"))
-    net = safety_net_words(decision)
-    if net:
-        after.append(Entry(f"Safety net: {net}", "", "", "  "))
-    if decision.disclaimer_summary:
-        after.append(Entry(" ".join(decision.disclaimer_summary.split()), "dim italic"))
-    return Block(
-        decision.level,
-        heading_words(decision.label, decision.timeframe),
-        tuple(banner),
-        tuple(after),
-    )
+        return [Entry("Red flags: none raised")]
+    if not others:
+        return []
+    title = "Other red flags:" if decision.emergency else "Red flags:"
+    entries = [Entry(title, "bold", role="title")]
+    for flag in others:
+        label = labels.get(flag.level, flag.level)
+        entries.append(Entry(f"• {flag_words(flag, label)}", "bold red", "  ", "    ", "item"))
+        if detail.flag_actions and flag.level != "emergency":
+            entries.append(Entry(flag_todo(flag), "", "    ", "    ", "more"))
+    return entries
 
 
 def safety_net_words(decision: Decision) -> str:

@@ -16,7 +16,11 @@ from hamstring_cli.render.words import (
 )
 from hamstring_cli.scoring import ImagingAdvice, Ranked, Result
 
-__all__ = ["render", "render_markdown"]
+__all__ = [
+    "decision_markdown",
+    "render",
+    "render_markdown",
+]
 
 
 def render(result: Result) -> str:
@@ -35,6 +39,31 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
         The report, ending with a newline.
     """
     q = result.questionnaire
+    out = _header(result, today)
+    out += decision_markdown(decision_block(result))
+
+    out += ["## Answers", "", "| Question | Answer |", "|---|---|"]
+    for qid, answer in result.answers:
+        question = q.question(qid)
+        out.append(f"| {_cell(question.prompt)} | {_cell(question.words(answer))} |")
+    out.append("")
+
+    out += [f"## Differential (confidence {result.confidence})", ""]
+    for rank, condition in enumerate(result.differential, start=1):
+        out += _condition(rank, condition)
+    out.append("")
+
+    out += _triage(result)
+    out += _imaging(result.imaging)
+    out += _red_flags(result)
+    out += _closing(result)
+    out += ["---", "", f"*{_inline(q.disclaimer)}*" if q.disclaimer else ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _header(result: Result, today: _dt.date | None) -> list[str]:
+    """The title and the list of what the report is about: date, questionnaire, result, scope."""
+    q = result.questionnaire
     date = (today or _dt.date.today()).isoformat()
     out: list[str] = [f"# {_inline(q.title)}", ""]
     out.append(f"- Date: {date}")
@@ -52,30 +81,23 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
             f"- Scope: the rule {applies}. {_inline(scope.reason)}{_cite((scope.source or '',))}"
         )
     out.append("")
-    out += decision_markdown(decision_block(result))
+    return out
 
-    out += ["## Answers", "", "| Question | Answer |", "|---|---|"]
-    for qid, answer in result.answers:
-        question = q.question(qid)
-        out.append(f"| {_cell(question.prompt)} | {_cell(question.words(answer))} |")
-    out.append("")
 
-    out += [f"## Differential (confidence {result.confidence})", ""]
-    for rank, condition in enumerate(result.differential, start=1):
-        out += _condition(rank, condition)
-    out.append("")
-
+def _triage(result: Result) -> list[str]:
     triage = result.triage
-    out += ["## Triage", "", f"**{_inline(triage.label)}**{_timeframe(result)}.", ""]
+    out = ["## Triage", "", f"**{_inline(triage.label)}**{_timeframe(result)}.", ""]
     out.append(_inline(triage.advice) + _cite(triage.sources))
     out.append("")
     if triage.condition_advice and triage.condition_advice not in triage.advice:
         # An emergency decided the level: the leading condition's own advice still follows.
         label = _inline(result.differential[0].label)
         out += [f"Otherwise, for {label}: {_inline(triage.condition_advice)}", ""]
+    return out
 
-    imaging = result.imaging
-    out += ["## Imaging", ""]
+
+def _imaging(imaging: ImagingAdvice) -> list[str]:
+    out = ["## Imaging", ""]
     if imaging.advised and imaging.studies:
         out += [
             f"- **{_inline(study_words(study.modality, study.site))}**,"
@@ -91,11 +113,16 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
     else:
         out.append(f"Not advised now: {_inline(imaging.reason)}{_cite_one(imaging)}")
     out.append("")
+    return out
 
-    out += ["## Red flags", ""]
+
+def _red_flags(result: Result) -> list[str]:
+    """The red flags raised, each with its advice whole, then those withdrawn."""
+    levels = result.questionnaire.outcomes.levels
+    out = ["## Red flags", ""]
     if result.red_flags:
         for flag in result.red_flags:
-            words = q.outcomes.levels.get(flag.level)
+            words = levels.get(flag.level)
             level = words.label.lower() if words is not None else flag.level
             name = _inline(flag_words(flag, level))
             # The advice whole, as the JSON holds it: its name opens it.
@@ -111,7 +138,12 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
             for gone in result.decision.withdrawn
         ]
         out.append("")
+    return out
 
+
+def _closing(result: Result) -> list[str]:
+    """The safety net, the evidence notes and the references, each section only if it has any."""
+    out: list[str] = []
     if result.decision.safety_net:
         out += ["## Safety net", ""]
         for item in result.decision.safety_net:
@@ -133,9 +165,7 @@ def render_markdown(result: Result, *, today: _dt.date | None = None) -> str:
             for ref in cited
         ]
         out.append("")
-
-    out += ["---", "", f"*{_inline(q.disclaimer)}*" if q.disclaimer else ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    return out
 
 
 def decision_markdown(block: Block) -> list[str]:
