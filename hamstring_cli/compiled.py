@@ -1,0 +1,288 @@
+"""A questionnaire's rules made ready to evaluate, once a questionnaire.
+
+Layer 1: standard library only. :func:`compiled` turns every condition of a questionnaire's
+outcome rules into a plain function over the answers, the leading condition and the advised
+studies (closures over the condition's values: nothing in a questionnaire is ever run as code),
+and indexes the score rules by the questions they read, so that scoring asks no lookup table
+a rule at a time and the confidence what-ifs re-read only the rules a changed answer touches.
+
+The result is the same as the interpretive walk of :func:`hamstring_cli.model.holds`, condition
+for condition: ``tests/test_compiled.py`` compares whole results on random answer sets.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import NoReturn
+
+from hamstring_cli.model import (
+    Advised,
+    All,
+    Answer,
+    Answered,
+    Answers,
+    AnyOf,
+    AtLeast,
+    Compare,
+    Condition,
+    Contains,
+    Equals,
+    Leading,
+    Named,
+    Not,
+    OneOf,
+    Predicate,
+    Question,
+    Questionnaire,
+    ScoreRule,
+    Studies,
+    holds,
+    questions_in,
+    study_key,
+)
+
+__all__ = ["Compiled", "compile_condition", "compiled"]
+
+_MISSING = object()
+_NO_STUDIES: Studies = frozenset()
+
+
+def _never(value: NoReturn) -> NoReturn:
+    """The end of an exhaustive dispatch: a form of condition that no branch took."""
+    raise AssertionError(f"no branch for {type(value).__name__}")
+
+
+#: A test of one answer (the answer, or ``_MISSING`` when the question was not answered).
+_Test = Callable[[object], bool]
+
+
+def _answer_test(condition: Condition) -> tuple[str, _Test] | None:
+    """The question a one-question condition reads and its test of the answer (else None)."""
+    if isinstance(condition, Equals):
+        value = condition.value
+        return condition.question, lambda given: given == value
+    if isinstance(condition, OneOf):
+        return condition.question, condition.values.__contains__
+    if isinstance(condition, Contains):
+        wanted = condition.values
+
+        def contains(given: object) -> bool:
+            return isinstance(given, tuple) and any(v in given for v in wanted)
+
+        return condition.question, contains
+    if isinstance(condition, Compare):
+        op, bound = condition.op, condition.value
+        # Only a whole number is compared (a text or a missing answer never holds).
+        tests: Mapping[str, _Test] = {
+            "lt": lambda given: isinstance(given, int) and given < bound,
+            "lte": lambda given: isinstance(given, int) and given <= bound,
+            "gt": lambda given: isinstance(given, int) and given > bound,
+            "gte": lambda given: isinstance(given, int) and given >= bound,
+        }
+        return condition.question, tests[op]
+    if isinstance(condition, Answered):
+        return condition.question, lambda given: given is not _MISSING
+    return None
+
+
+def compile_condition(condition: Condition) -> Predicate:
+    """A condition as a plain function ``predicate(answers, leading, studies)``.
+
+    A condition on one question becomes a test of that answer; ``all`` and ``any`` of such
+    conditions become one loop over (question, test) pairs, with no call a condition.
+    """
+    # The commonest forms as one function each: one call an evaluation, not two.
+    if isinstance(condition, Equals):
+        question, value = condition.question, condition.value
+        return lambda answers, _leading, _studies: answers.get(question, _MISSING) == value
+    if isinstance(condition, OneOf):
+        question, values = condition.question, condition.values
+        return lambda answers, _leading, _studies: answers.get(question, _MISSING) in values
+    single = _answer_test(condition)
+    if single is not None:
+        question, test = single
+
+        def one(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
+            return test(answers.get(question, _MISSING))
+
+        return one
+    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
+        raise AssertionError("a one-question condition has its test")  # pragma: no cover
+    if isinstance(condition, Leading):
+        name = condition.condition
+        return lambda _answers, leading, _studies: leading == name
+    if isinstance(condition, Advised):
+        key = study_key(condition.modality, condition.site)
+        return lambda _answers, _leading, studies: key in studies
+    if isinstance(condition, Named):
+        return compile_condition(condition.item)
+    if isinstance(condition, Not):
+        inner = compile_condition(condition.item)
+        return lambda answers, leading, studies: not inner(answers, leading, studies)
+    if isinstance(condition, (All, AnyOf)):
+        return _compile_group(condition)
+    if isinstance(condition, AtLeast):
+        parts = tuple(compile_condition(c) for c in condition.items)
+        needed = condition.needed
+
+        def at_least(answers: Answers, leading: str | None, studies: Studies) -> bool:
+            return sum(p(answers, leading, studies) for p in parts) >= needed
+
+        return at_least
+    _never(condition)
+
+
+def _compile_group(condition: All | AnyOf) -> Predicate:
+    """``all`` or ``any``: one loop over answer tests when every item reads one question."""
+    tests = [_answer_test(c) for c in condition.items]
+    if all(t is not None for t in tests):
+        return _table(tuple(t for t in tests if t is not None), isinstance(condition, All))
+    parts = tuple(compile_condition(c) for c in condition.items)
+    if isinstance(condition, All):
+
+        def every(answers: Answers, leading: str | None, studies: Studies) -> bool:
+            # Loops, not all() over a generator: these run a hundred times an input.
+            for p in parts:  # noqa: SIM110
+                if not p(answers, leading, studies):
+                    return False
+            return True
+
+        return every
+
+    def some(answers: Answers, leading: str | None, studies: Studies) -> bool:
+        for p in parts:  # noqa: SIM110
+            if p(answers, leading, studies):
+                return True
+        return False
+
+    return some
+
+
+def _table(pairs: tuple[tuple[str, _Test], ...], every: bool) -> Predicate:
+    """``all`` (``every``) or ``any`` of answer tests, in one loop."""
+    if every:
+
+        def all_of(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
+            get = answers.get
+            # Loops, not all() over a generator: these run a hundred times an input.
+            for question, test in pairs:  # noqa: SIM110
+                if not test(get(question, _MISSING)):
+                    return False
+            return True
+
+        return all_of
+
+    def any_of(answers: Answers, _leading: str | None, _studies: Studies) -> bool:
+        get = answers.get
+        for question, test in pairs:  # noqa: SIM110
+            if test(get(question, _MISSING)):
+                return True
+        return False
+
+    return any_of
+
+
+class Compiled:
+    """One questionnaire's outcome rules as functions, and its score rules by question.
+
+    ``scores`` are the questionnaire's score rules in file order, each with its predicate;
+    :meth:`touching` gives the score rules that read a question (as indices into ``scores``).
+    """
+
+    __slots__ = ("_predicates", "_separating", "_touching", "_uncertain", "questionnaire", "scores")
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        from hamstring_cli.question_types import TYPES
+
+        self.questionnaire = questionnaire
+        out = questionnaire.outcomes
+        # By the id of each condition the questionnaire holds (it keeps them, so ids stay put).
+        self._predicates: dict[int, Predicate] = {}
+        conditions: list[Condition] = [
+            *(r.when for r in out.scores),
+            *(r.when for r in out.red_flags),
+            *(r.when for r in out.imaging),
+            *(r.when for r in out.notes if r.when is not None),
+            *(r.when for r in out.safety_net if r.when is not None),
+            *(r.when for r in out.triage if r.when is not None),
+            *(r.when for c in out.conditions for r in c.triage if r.when is not None),
+            *(r.when for r in out.scope.exclusions),
+        ]
+        for condition in conditions:
+            if id(condition) not in self._predicates:
+                self._predicates[id(condition)] = compile_condition(condition)
+        self.scores: tuple[tuple[ScoreRule, Predicate], ...] = tuple(
+            (rule, self._predicates[id(rule.when)]) for rule in out.scores
+        )
+        touching: dict[str, list[int]] = {}
+        for index, rule in enumerate(out.scores):
+            for qid in sorted(questions_in(rule.when)):
+                touching.setdefault(qid, []).append(index)
+        self._touching: Mapping[str, tuple[int, ...]] = {
+            qid: tuple(indices) for qid, indices in touching.items()
+        }
+        self._separating: dict[tuple[str, ...], frozenset[str]] = {}
+        self._uncertain: Mapping[str, Callable[[Answer], bool]] = {
+            q.id: _uncertainty(TYPES[q.type].uncertain, q) for q in questionnaire.questions
+        }
+
+    def holds(
+        self,
+        condition: Condition,
+        answers: Answers,
+        leading: str | None = None,
+        studies: Studies = _NO_STUDIES,
+    ) -> bool:
+        """As :func:`hamstring_cli.model.holds`, with the function made when compiled."""
+        found = self._predicates.get(id(condition))
+        if found is None:  # a condition from elsewhere: evaluated as the model does
+            return holds(condition, answers, leading, studies)
+        return found(answers, leading, studies)
+
+    def held(self, answers: Answers) -> tuple[bool, ...]:
+        """Whether each score rule holds for these answers, in file order."""
+        return tuple(p(answers, None, _NO_STUDIES) for _rule, p in self.scores)
+
+    def score_holds(self, index: int, answers: Answers) -> bool:
+        """Whether the score rule at ``index`` holds for these answers."""
+        return self.scores[index][1](answers, None, _NO_STUDIES)
+
+    def touching(self, qid: str) -> tuple[int, ...]:
+        """The score rules that read ``qid``, in file order."""
+        return self._touching.get(qid, ())
+
+    def separating(self, conditions: tuple[str, ...]) -> frozenset[str]:
+        """The questions that the score rules of these conditions read."""
+        found = self._separating.get(conditions)
+        if found is None:
+            found = frozenset(
+                qid
+                for qid, indices in self._touching.items()
+                if any(self.scores[i][0].condition in conditions for i in indices)
+            )
+            self._separating[conditions] = found
+        return found
+
+    def uncertain(self, qid: str, answer: Answer) -> bool:
+        """Whether this answer to ``qid`` is an unknown ('unsure', 'not done')."""
+        return self._uncertain[qid](answer)
+
+
+def _uncertainty(
+    rule: Callable[[Question, Answer], bool], question: Question
+) -> Callable[[Answer], bool]:
+    return lambda answer: rule(question, answer)
+
+
+#: Compiled questionnaires, by id (the questionnaire is kept with its entry, so an id is never
+#: reused while the entry stands): a batch scores the same questionnaire for every input.
+_COMPILED: dict[int, tuple[Questionnaire, Compiled]] = {}
+_KEEP = 32
+
+
+def compiled(questionnaire: Questionnaire) -> Compiled:
+    """The questionnaire's rules compiled, made on first use and kept."""
+    entry = _COMPILED.get(id(questionnaire))
+    if entry is None or entry[0] is not questionnaire:
+        if len(_COMPILED) >= _KEEP:
+            _COMPILED.clear()
+        entry = _COMPILED[id(questionnaire)] = (questionnaire, Compiled(questionnaire))
+    return entry[1]
