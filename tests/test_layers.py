@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "graph": 1,
     "engine": 1,
     "scoring": 1,
+    "compiled": 1,
     "files": 1,
     "resources": 1,
     "exits": 1,
