@@ -1,8 +1,9 @@
 """A questionnaire's rules made ready to evaluate, once a questionnaire.
 
-Layer 1: standard library only. :func:`compiled` turns every condition of a questionnaire's
+Layer 1: standard library only. :func:`compiled` turns each condition of a questionnaire's
 outcome rules into a plain function over the answers, the leading condition and the advised
-studies (closures over the condition's values: nothing in a questionnaire is ever run as code),
+studies, once (the score rules' when compiled, the others when first evaluated; closures over
+the condition's values: nothing in a questionnaire is ever run as code),
 and indexes the score rules by the questions they read, so that scoring asks no lookup table
 a rule at a time and the confidence what-ifs re-read only the rules a changed answer touches.
 
@@ -34,7 +35,6 @@ from hamstring_cli.model import (
     Questionnaire,
     ScoreRule,
     Studies,
-    holds,
     questions_in,
     study_key,
 )
@@ -194,23 +194,12 @@ class Compiled:
 
         self.questionnaire = questionnaire
         out = questionnaire.outcomes
-        # By the id of each condition the questionnaire holds (it keeps them, so ids stay put).
-        self._predicates: dict[int, Predicate] = {}
-        conditions: list[Condition] = [
-            *(r.when for r in out.scores),
-            *(r.when for r in out.red_flags),
-            *(r.when for r in out.imaging),
-            *(r.when for r in out.notes if r.when is not None),
-            *(r.when for r in out.safety_net if r.when is not None),
-            *(r.when for r in out.triage if r.when is not None),
-            *(r.when for c in out.conditions for r in c.triage if r.when is not None),
-            *(r.when for r in out.scope.exclusions),
-        ]
-        for condition in conditions:
-            if id(condition) not in self._predicates:
-                self._predicates[id(condition)] = compile_condition(condition)
+        # By the id of each condition evaluated, kept with it (so an id is never reused while
+        # its entry stands). The score rules are made now: every result reads all of them; the
+        # others when first asked, as a scripted run asks only some.
+        self._predicates: dict[int, tuple[Condition, Predicate]] = {}
         self.scores: tuple[tuple[ScoreRule, Predicate], ...] = tuple(
-            (rule, self._predicates[id(rule.when)]) for rule in out.scores
+            (rule, self._predicate(rule.when)) for rule in out.scores
         )
         touching: dict[str, list[int]] = {}
         for index, rule in enumerate(out.scores):
@@ -231,11 +220,17 @@ class Compiled:
         leading: str | None = None,
         studies: Studies = _NO_STUDIES,
     ) -> bool:
-        """As :func:`hamstring_cli.model.holds`, with the function made when compiled."""
+        """As :func:`hamstring_cli.model.holds`, with the condition's function made once."""
         found = self._predicates.get(id(condition))
-        if found is None:  # a condition from elsewhere: evaluated as the model does
-            return holds(condition, answers, leading, studies)
-        return found(answers, leading, studies)
+        if found is not None and found[0] is condition:
+            return found[1](answers, leading, studies)
+        return self._predicate(condition)(answers, leading, studies)
+
+    def _predicate(self, condition: Condition) -> Predicate:
+        found = self._predicates.get(id(condition))
+        if found is None or found[0] is not condition:
+            found = self._predicates[id(condition)] = (condition, compile_condition(condition))
+        return found[1]
 
     def held(self, answers: Answers) -> tuple[bool, ...]:
         """Whether each score rule holds for these answers, in file order."""
