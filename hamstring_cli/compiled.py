@@ -69,18 +69,21 @@ def _answer_test(condition: Condition) -> tuple[str, _Test] | None:
 
         return condition.question, contains
     if isinstance(condition, Compare):
-        op, bound = condition.op, condition.value
-        # Only a whole number is compared (a text or a missing answer never holds).
-        tests: Mapping[str, _Test] = {
-            "lt": lambda given: isinstance(given, int) and given < bound,
-            "lte": lambda given: isinstance(given, int) and given <= bound,
-            "gt": lambda given: isinstance(given, int) and given > bound,
-            "gte": lambda given: isinstance(given, int) and given >= bound,
-        }
-        return condition.question, tests[op]
+        return condition.question, _compare(condition.op, condition.value)
     if isinstance(condition, Answered):
         return condition.question, lambda given: given is not _MISSING
     return None
+
+
+def _compare(op: str, bound: int) -> _Test:
+    """A numeric comparison: only a whole number holds (a text or a missing answer never)."""
+    if op == "lt":
+        return lambda given: isinstance(given, int) and given < bound
+    if op == "lte":
+        return lambda given: isinstance(given, int) and given <= bound
+    if op == "gt":
+        return lambda given: isinstance(given, int) and given > bound
+    return lambda given: isinstance(given, int) and given >= bound
 
 
 def compile_condition(condition: Condition) -> Predicate:
