@@ -125,14 +125,9 @@ def test_a_batch_imports_no_prompt_library_and_no_rich(tmp_path: Path, tiny: Pat
 
 
 #: Reports every module a run imported, and every module ``python -c "import yaml"`` imports.
-MODULES = """
-import sys
-from hamstring_cli.__main__ import main
-sys.argv = ["hamstring", *sys.argv[2:]]
-try:
-    main()
-except SystemExit:
-    pass
+MODULES = (
+    RUNNER.split("heavy =", 1)[0].replace("import json, sys", "import sys")
+    + """
 run = sorted(sys.modules)
 import json, subprocess
 floor = subprocess.run(
@@ -142,6 +137,7 @@ floor = subprocess.run(
 with open(REPORT, "w") as report:
     report.write(json.dumps({"run": run, "floor": floor}))
 """
+)
 
 #: The package's modules that a scripted JSON triage needs, and no other: the command's fast
 #: lane, reading and checking the answers, the cached questionnaire checked as a file is, the
