@@ -39,7 +39,7 @@ from hamstring_cli.model import (
     study_key,
 )
 
-__all__ = ["Compiled", "compile_condition", "compiled"]
+__all__ = ["Compiled", "SoFar", "compile_condition", "compile_so_far", "compiled"]
 
 _MISSING = object()
 _NO_STUDIES: Studies = frozenset()
@@ -183,6 +183,88 @@ def _table(pairs: tuple[tuple[str, _Test], ...], every: bool) -> Predicate:
     return any_of
 
 
+#: A condition made ready to evaluate on the answers so far (Kleene three-valued, as
+#: :func:`hamstring_cli.model.holds_so_far`): ``so_far(answers, may_come, leading)`` is True or
+#: False when nothing still to come can change it, else None.
+SoFar = Callable[[Answers, Callable[[str], bool], "str | None"], "bool | None"]
+
+
+def compile_so_far(condition: Condition) -> SoFar:
+    """A condition as a three-valued function of the answers so far.
+
+    A question not answered yet is unknown while ``may_come`` says it can still be asked, and
+    absent once it cannot; the leading condition is unknown until given; the advised studies
+    are unknown until the answers are all in.
+    """
+    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
+        question, known = condition.question, compile_condition(condition)
+        absent = known({}, None, _NO_STUDIES)
+
+        def atom(
+            answers: Answers, may_come: Callable[[str], bool], _leading: str | None
+        ) -> bool | None:
+            if question in answers:
+                return known(answers, None, _NO_STUDIES)
+            return None if may_come(question) else absent
+
+        return atom
+    if isinstance(condition, Leading):
+        name = condition.condition
+        return lambda _answers, _may_come, leading: None if leading is None else leading == name
+    if isinstance(condition, Advised):
+        return lambda _answers, _may_come, _leading: None
+    if isinstance(condition, Named):
+        return compile_so_far(condition.item)
+    if isinstance(condition, Not):
+        inner = compile_so_far(condition.item)
+
+        def negated(
+            answers: Answers, may_come: Callable[[str], bool], leading: str | None
+        ) -> bool | None:
+            found = inner(answers, may_come, leading)
+            return None if found is None else not found
+
+        return negated
+    if isinstance(condition, (All, AnyOf, AtLeast)):
+        return _so_far_group(condition)
+    _never(condition)
+
+
+def _so_far_group(condition: All | AnyOf | AtLeast) -> SoFar:
+    """``all``, ``any`` and ``at least``, three-valued: a False (``all``) or a True (``any``)
+    decides whatever the unknowns are."""
+    parts = tuple(compile_so_far(c) for c in condition.items)
+    # What decides at once: False for all, True for any; at least counts.
+    decides = not isinstance(condition, All)
+    needed = condition.needed if isinstance(condition, AtLeast) else 0
+    if isinstance(condition, AtLeast):
+
+        def at_least(
+            answers: Answers, may_come: Callable[[str], bool], leading: str | None
+        ) -> bool | None:
+            results = [p(answers, may_come, leading) for p in parts]
+            true, unknown = results.count(True), results.count(None)
+            if true >= needed:
+                return True
+            return False if true + unknown < needed else None
+
+        return at_least
+
+    def group(
+        answers: Answers, may_come: Callable[[str], bool], leading: str | None
+    ) -> bool | None:
+        unknown = False
+        for p in parts:
+            found = p(answers, may_come, leading)
+            if found is decides:
+                return decides
+            if found is None:
+                unknown = True
+        return None if unknown else not decides
+
+    return group
+
+
 class Compiled:
     """One questionnaire's outcome rules as functions, and its score rules by question.
 
@@ -190,7 +272,15 @@ class Compiled:
     :meth:`touching` gives the score rules that read a question (as indices into ``scores``).
     """
 
-    __slots__ = ("_predicates", "_separating", "_touching", "_uncertain", "questionnaire", "scores")
+    __slots__ = (
+        "_predicates",
+        "_separating",
+        "_so_far",
+        "_touching",
+        "_uncertain",
+        "questionnaire",
+        "scores",
+    )
 
     def __init__(self, questionnaire: Questionnaire) -> None:
         from hamstring_cli.question_types import TYPES
@@ -201,6 +291,7 @@ class Compiled:
         # its entry stands). The score rules are made now: every result reads all of them; the
         # others when first asked, as a scripted run asks only some.
         self._predicates: dict[int, tuple[Condition, Predicate]] = {}
+        self._so_far: dict[int, tuple[Condition, SoFar]] = {}
         self.scores: tuple[tuple[ScoreRule, Predicate], ...] = tuple(
             (rule, self._predicate(rule.when)) for rule in out.scores
         )
@@ -234,6 +325,19 @@ class Compiled:
         if found is None or found[0] is not condition:
             found = self._predicates[id(condition)] = (condition, compile_condition(condition))
         return found[1]
+
+    def holds_so_far(
+        self,
+        condition: Condition,
+        answers: Answers,
+        may_come: Callable[[str], bool],
+        leading: str | None = None,
+    ) -> bool | None:
+        """As :func:`hamstring_cli.model.holds_so_far`, with the condition's function made once."""
+        found = self._so_far.get(id(condition))
+        if found is None or found[0] is not condition:
+            found = self._so_far[id(condition)] = (condition, compile_so_far(condition))
+        return found[1](answers, may_come, leading)
 
     def held(self, answers: Answers) -> tuple[bool, ...]:
         """Whether each score rule holds for these answers, in file order."""

@@ -30,7 +30,6 @@ from hamstring_cli.model import (
     TriageRule,
     fill,
     holds,
-    holds_so_far,
     level_timeframe,
     most_pressing,
     most_urgent_timeframe,
@@ -910,7 +909,10 @@ def alerts(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[RedFlagRule
         leading = _rank(q, answers, compiled(q).held(answers))[0].id
         return tuple(r for r in q.outcomes.red_flags if holds(r.when, answers, leading))
     may_come = ahead.__contains__
-    return tuple(r for r in q.outcomes.red_flags if holds_so_far(r.when, answers, may_come) is True)
+    rules = compiled(q)
+    return tuple(
+        r for r in q.outcomes.red_flags if rules.holds_so_far(r.when, answers, may_come) is True
+    )
 
 
 def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> set[str] | None:

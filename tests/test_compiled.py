@@ -14,7 +14,7 @@ from functools import cache
 
 import pytest
 
-from hamstring_cli.compiled import compile_condition, compiled
+from hamstring_cli.compiled import compile_condition, compile_so_far, compiled
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import (
     Advised,
@@ -34,6 +34,7 @@ from hamstring_cli.model import (
     Question,
     Questionnaire,
     holds,
+    holds_so_far,
     walk_condition,
 )
 from hamstring_cli.resources import bundled_questionnaires
@@ -195,6 +196,36 @@ def test_each_form_of_condition_compiles_to_what_the_model_says(condition: Condi
                         expected = holds(condition, answers, leading, advised)  # type: ignore[arg-type]
                         got = predicate(answers, leading, advised)  # type: ignore[arg-type]
                         assert got is expected, (condition, answers, leading, advised)
+
+
+@pytest.mark.parametrize("condition", EVERY_FORM, ids=lambda c: type(c).__name__)
+def test_each_form_of_condition_on_the_answers_so_far_is_what_the_model_says(
+    condition: Condition,
+) -> None:
+    values: list[object] = ["x", "y", 3, 4, ("p",), ("q", "r")]
+    to_come = [set(), {"a"}, {"n", "m"}, {"a", "n", "m"}]
+    so_far = compile_so_far(condition)
+    for a in [*values, None]:
+        for n in [None, 1, 3, 4]:
+            for m in [None, (), ("p",), ("q",)]:
+                answers = {k: v for k, v in (("a", a), ("n", n), ("m", m)) if v is not None}
+                for ahead in to_come:
+                    for leading in (None, "c1", "c2"):
+                        expected = holds_so_far(condition, answers, ahead.__contains__, leading)  # type: ignore[arg-type]
+                        got = so_far(answers, ahead.__contains__, leading)  # type: ignore[arg-type]
+                        assert got is expected, (condition, answers, ahead, leading)
+
+
+def test_the_live_alerts_are_the_model_s_on_random_answers_so_far() -> None:
+    for q in questionnaires():
+        rules = compiled(q)
+        rng = random.Random(3)
+        ids = list(q.by_id)
+        for answers in answer_sets(q, seed=4, count=100):
+            ahead = {qid for qid in ids if qid not in answers and rng.random() < 0.5}
+            for rule in q.outcomes.red_flags:
+                expected = holds_so_far(rule.when, answers, ahead.__contains__)
+                assert rules.holds_so_far(rule.when, answers, ahead.__contains__) is expected
 
 
 def test_a_questionnaire_is_compiled_once_and_knows_what_each_rule_reads() -> None:
