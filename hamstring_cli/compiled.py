@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import NoReturn
 
 from hamstring_cli.model import (
+    END,
     Advised,
     All,
     Answer,
@@ -274,6 +275,7 @@ class Compiled:
 
     __slots__ = (
         "_predicates",
+        "_reachable",
         "_separating",
         "_so_far",
         "_touching",
@@ -292,6 +294,7 @@ class Compiled:
         # others when first asked, as a scripted run asks only some.
         self._predicates: dict[int, tuple[Condition, Predicate]] = {}
         self._so_far: dict[int, tuple[Condition, SoFar]] = {}
+        self._reachable: dict[str, frozenset[str]] = {}
         self.scores: tuple[tuple[ScoreRule, Predicate], ...] = tuple(
             (rule, self._predicate(rule.when)) for rule in out.scores
         )
@@ -338,6 +341,23 @@ class Compiled:
         if found is None or found[0] is not condition:
             found = self._so_far[id(condition)] = (condition, compile_so_far(condition))
         return found[1](answers, may_come, leading)
+
+    def reachable(self, start: str) -> frozenset[str]:
+        """The questions a path at ``start`` may still ask: ``start`` and every question any
+        route, option or fall-through leads to from it."""
+        found = self._reachable.get(start)
+        if found is None:
+            q = self.questionnaire
+            ahead: set[str] = set()
+            stack = [start]
+            while stack:
+                qid = stack.pop()
+                if qid == END or qid in ahead:
+                    continue
+                ahead.add(qid)
+                stack.extend(q.successors(q.question(qid)))
+            found = self._reachable[start] = frozenset(ahead)
+        return found
 
     def held(self, answers: Answers) -> tuple[bool, ...]:
         """Whether each score rule holds for these answers, in file order."""

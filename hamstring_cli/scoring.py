@@ -915,7 +915,7 @@ def alerts(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[RedFlagRule
     )
 
 
-def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> set[str] | None:
+def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> frozenset[str] | None:
     """The questions that may still be asked after these answers (None: the path has ended)."""
     current, seen = q.start, set()
     while current != END and current in answers and current not in seen:
@@ -923,12 +923,4 @@ def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> set[str] | None:
         current = q.next_after(q.question(current), answers)
     if current == END or current in seen:
         return None
-    ahead: set[str] = set()
-    stack = [current]
-    while stack:
-        qid = stack.pop()
-        if qid == END or qid in ahead:
-            continue
-        ahead.add(qid)
-        stack.extend(q.successors(q.question(qid)))
-    return ahead
+    return compiled(q).reachable(current)

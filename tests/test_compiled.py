@@ -242,3 +242,16 @@ def test_a_questionnaire_is_compiled_once_and_knows_what_each_rule_reads() -> No
     read = {i for qid in q.by_id for i in rules.touching(qid)}
     # Every score rule reads some question, so each is re-read when one of them changes.
     assert read == set(range(len(q.outcomes.scores)))
+
+
+def test_what_a_path_may_still_ask_is_closed_under_every_route() -> None:
+    for q in questionnaires():
+        rules = compiled(q)
+        for question in q.questions:
+            ahead = rules.reachable(question.id)
+            assert question.id in ahead
+            for qid in ahead:
+                # Every route out of a question that may come leads to one that may come too.
+                assert set(q.successors(q.question(qid))) - {"end"} <= ahead
+        # From the start, every question may come (the checker refuses unreachable ones).
+        assert rules.reachable(q.start) == set(q.by_id)
