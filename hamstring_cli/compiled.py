@@ -269,8 +269,9 @@ def _so_far_group(condition: All | AnyOf | AtLeast) -> SoFar:
 class Compiled:
     """One questionnaire's outcome rules as functions, and its score rules by question.
 
-    ``scores`` are the questionnaire's score rules in file order, each with its predicate;
-    :meth:`touching` gives the score rules that read a question (as indices into ``scores``).
+    ``scores`` are the questionnaire's score rules in file order, each with its predicate, and
+    ``reads`` the questions each reads; :meth:`touching` gives the score rules that read a
+    question (as indices into ``scores``).
     """
 
     __slots__ = (
@@ -281,6 +282,7 @@ class Compiled:
         "_touching",
         "_uncertain",
         "questionnaire",
+        "reads",
         "scores",
     )
 
@@ -298,9 +300,13 @@ class Compiled:
         self.scores: tuple[tuple[ScoreRule, Predicate], ...] = tuple(
             (rule, self._predicate(rule.when)) for rule in out.scores
         )
+        #: The questions each score rule reads, in file order.
+        self.reads: tuple[frozenset[str], ...] = tuple(
+            frozenset(questions_in(rule.when)) for rule in out.scores
+        )
         touching: dict[str, list[int]] = {}
-        for index, rule in enumerate(out.scores):
-            for qid in sorted(questions_in(rule.when)):
+        for index, read in enumerate(self.reads):
+            for qid in sorted(read):
                 touching.setdefault(qid, []).append(index)
         self._touching: Mapping[str, tuple[int, ...]] = {
             qid: tuple(indices) for qid, indices in touching.items()

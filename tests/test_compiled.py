@@ -232,13 +232,13 @@ def test_a_questionnaire_is_compiled_once_and_knows_what_each_rule_reads() -> No
     q = bundled("proximal-hamstring")
     rules = compiled(q)
     assert compiled(q) is rules
+    for index, rule in enumerate(q.outcomes.scores):
+        read = {c.question for c in walk_condition(rule.when) if hasattr(c, "question")}
+        assert rules.reads[index] == read
+        assert {i for qid in read for i in rules.touching(qid)} >= {index}
     for qid in q.by_id:
         for index in rules.touching(qid):
-            assert qid in {
-                c.question
-                for c in walk_condition(q.outcomes.scores[index].when)
-                if hasattr(c, "question")
-            }
+            assert qid in rules.reads[index]
     read = {i for qid in q.by_id for i in rules.touching(qid)}
     # Every score rule reads some question, so each is re-read when one of them changes.
     assert read == set(range(len(q.outcomes.scores)))
