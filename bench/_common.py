@@ -121,3 +121,12 @@ def report(times: Mapping[str, list[float]], floor: str) -> None:
         print(
             f"{name:<28} {median * 1000:7.1f}ms {min(values) * 1000:7.1f}ms {median / base:6.2f}x"
         )
+
+
+def paired_ratio(times: Mapping[str, list[float]], name: str, floor: str) -> float:
+    """The median of the ratios of each run of ``name`` to the floor's run beside it.
+
+    The runs are interleaved (:func:`compare`), so each pair met the same load: on a busy
+    machine this is steadier than the ratio of the two medians.
+    """
+    return statistics.median(a / b for a, b in zip(times[name], times[floor], strict=True))

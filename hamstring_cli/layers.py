@@ -55,6 +55,10 @@ MODULES: dict[str, tuple[int, str]] = {
     "paths": (1, "the paths through a questionnaire, and the answers that tell them apart"),
     "graph": (1, "the question tree as a picture (Mermaid or Graphviz)"),
     "engine": (1, "sessions and walks of the tree"),
+    "compiled": (
+        1,
+        "rules compiled once a questionnaire, with the questions each reads",
+    ),
     "scoring": (1, "the result and its decision"),
     "files": (1, "safe reading and safe (atomic, private) writing of files"),
     "resources": (1, "the bundled questionnaires, and how a name finds one"),

@@ -11,6 +11,7 @@ contract (schema version 1), with a few extra keys that the contract allows.
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from hamstring_cli.compiled import Compiled, compiled
 from hamstring_cli.model import (
     END,
     LEVEL_RANK,
@@ -29,7 +30,6 @@ from hamstring_cli.model import (
     TriageRule,
     fill,
     holds,
-    holds_so_far,
     level_timeframe,
     most_pressing,
     most_urgent_timeframe,
@@ -256,10 +256,34 @@ def score(
     a rule never reads an answer the patient was not asked about. ``alerted`` gives the red
     flags an intake showed live, each with the answers it was shown on: one that the result
     no longer raises is listed in the decision as withdrawn, with why.
+
+    The rules are evaluated as compiled once for the questionnaire
+    (:mod:`~hamstring_cli.compiled`); :func:`reference_score` walks them as data instead, with
+    the same result.
     """
-    q = questionnaire
+    return _score(questionnaire, answers, alerted, compiled(questionnaire))
+
+
+def reference_score(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Answer],
+    *,
+    alerted: Mapping[str, Mapping[str, Answer]] | None = None,
+) -> Result:
+    """:func:`score` by walking each condition as data, rule by rule (the reference that the
+    compiled rules are tested against)."""
+    return _score(questionnaire, answers, alerted, Interpreted(questionnaire))
+
+
+def _score(
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    alerted: Mapping[str, Mapping[str, Answer]] | None,
+    rules: "Rules",
+) -> Result:
     out = q.outcomes
-    differential = _rank(q, answers)
+    held = rules.held(answers)
+    differential = _rank(q, answers, held)
     leading = differential[0].id
     raised = tuple(
         RaisedFlag(
@@ -272,17 +296,17 @@ def score(
             name=rule.title,
         )
         for rule in out.red_flags
-        if holds(rule.when, answers, leading)
+        if rules.holds(rule.when, answers, leading)
     )
     condition = out.condition(leading)
     assert condition is not None  # the differential lists only known conditions
-    imaging = _imaging(q, answers, leading)
+    imaging = _imaging(q, answers, leading, rules)
     # The rules read after imaging may ask which studies it advises.
     advised = advised_studies(imaging.studies)
-    confidence = _confidence(q, answers, differential)
-    triage = _triage(q, answers, condition, raised, imaging.studies, advised)
+    confidence = _confidence(q, answers, differential, rules, held)
+    triage = _triage(q, answers, condition, raised, imaging.studies, rules, advised)
     flags = tuple(sorted(raised, key=lambda f: (LEVEL_RANK[f.level], TIMEFRAME_RANK[f.timeframe])))
-    scope = _scope(q, answers, leading)
+    scope = _scope(q, answers, leading, rules)
     return Result(
         questionnaire=q,
         answers=tuple(answers.items()),
@@ -294,7 +318,7 @@ def score(
         notes=tuple(
             Note(fill(n.text, q, answers), n.source)
             for n in out.notes
-            if n.when is None or holds(n.when, answers, leading, advised)
+            if n.when is None or rules.holds(n.when, answers, leading, advised)
         ),
         decision=_decide(
             q,
@@ -306,6 +330,7 @@ def score(
             flags,
             alerted or {},
             scope,
+            rules,
             advised,
         ),
         scope=scope,
@@ -320,19 +345,24 @@ def advised_studies(studies: tuple[Study, ...]) -> Studies:
     return frozenset(keys)
 
 
-def _scope(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ScopeAdvice:
+def _scope(
+    q: Questionnaire, answers: Mapping[str, Answer], leading: str, rules: "Rules"
+) -> ScopeAdvice:
     """Whether the questionnaire's rules cover these answers: the first exclusion that holds."""
     scope = q.outcomes.scope
     for rule in scope.exclusions:
-        if holds(rule.when, answers, leading):
+        if rules.holds(rule.when, answers, leading):
             return ScopeAdvice(False, fill(rule.reason, q, answers), rule.source)
     return ScopeAdvice(True, fill(scope.reason, q, answers), scope.source)
 
 
-def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]:
+def _rank(
+    q: Questionnaire, answers: Mapping[str, Answer], held: tuple[bool, ...]
+) -> tuple[Ranked, ...]:
+    """The differential, from whether each score rule holds (``held``, in file order)."""
     findings: dict[str, list[Finding]] = {c.id: [] for c in q.outcomes.conditions}
-    for rule in q.outcomes.scores:
-        if holds(rule.when, answers):
+    for rule, holding in zip(q.outcomes.scores, held, strict=True):
+        if holding:
             findings[rule.condition].append(
                 Finding(
                     fill(rule.reason, q, answers),
@@ -352,7 +382,11 @@ def _rank(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Ranked, ...]
 
 
 def _confidence(
-    q: Questionnaire, answers: Mapping[str, Answer], differential: tuple[Ranked, ...]
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    differential: tuple[Ranked, ...],
+    rules: "Rules",
+    held: tuple[bool, ...],
 ) -> str:
     """How sure the ranking is, counting only what separates the leader from the runner-up.
 
@@ -371,34 +405,71 @@ def _confidence(
     margin = leader.score - runner_up.score
     if margin < rule.moderate_margin:
         return "low"
-    separating = _separating(q, (leader.id, runner_up.id))
+    separating = rules.separating((leader.id, runner_up.id))
     asked = [qid for qid in answers if qid in separating]
-    unknown = [qid for qid in asked if q.question(qid).is_uncertain(answers[qid])]
+    unknown = [qid for qid in asked if rules.uncertain(qid, answers[qid])]
     if asked and len(unknown) / len(asked) > rule.max_uncertain_fraction:
         return "low"
     # Any unknown on the path, separating or not, that would put another condition first.
-    anywhere = [qid for qid in answers if q.question(qid).is_uncertain(answers[qid])]
-    totals = {r.id: sum(f.weight for f in r.findings) for r in differential}
-    if any(_could_change_leader(q, answers, qid, leader.id, totals) for qid in anywhere):
-        return "low"
+    anywhere = [qid for qid in answers if rules.uncertain(qid, answers[qid])]
+    if anywhere:
+        totals = {r.id: sum(f.weight for f in r.findings) for r in differential}
+        for qid in anywhere:
+            if _could_change_leader(q, answers, qid, leader.id, totals, rules, held):
+                return "low"
     if unknown:
         return "moderate"
     contradicted = -sum(f.weight for f in leader.against) >= rule.high_margin
     return "high" if margin >= rule.high_margin and not contradicted else "moderate"
 
 
-def _separating(q: Questionnaire, conditions: tuple[str, ...]) -> frozenset[str]:
-    """The questions that the score rules of these conditions read."""
-    out: set[str] = set()
-    for rule in q.outcomes.scores:
-        if rule.condition in conditions:
-            out.update(_reads(rule.when))
-    return frozenset(out)
+class Interpreted:
+    """The rules of a questionnaire walked as data, condition by condition, as
+    :func:`hamstring_cli.model.holds` does: the reference for :class:`~compiled.Compiled`."""
+
+    __slots__ = ("questionnaire",)
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questionnaire = questionnaire
+
+    def holds(
+        self,
+        condition: Condition,
+        answers: Mapping[str, Answer],
+        leading: str | None = None,
+        studies: Studies = frozenset(),
+    ) -> bool:
+        """Whether ``condition`` holds (:func:`hamstring_cli.model.holds`)."""
+        return holds(condition, answers, leading, studies)
+
+    def held(self, answers: Mapping[str, Answer]) -> tuple[bool, ...]:
+        """Whether each score rule holds, in file order."""
+        return tuple(holds(rule.when, answers) for rule in self.questionnaire.outcomes.scores)
+
+    def score_holds(self, index: int, answers: Mapping[str, Answer]) -> bool:
+        """Whether the score rule at ``index`` holds."""
+        return holds(self.questionnaire.outcomes.scores[index].when, answers)
+
+    def touching(self, qid: str) -> tuple[int, ...]:
+        """The score rules that read ``qid``, in file order."""
+        scores = self.questionnaire.outcomes.scores
+        return tuple(i for i, rule in enumerate(scores) if qid in _reads(rule.when))
+
+    def separating(self, conditions: tuple[str, ...]) -> frozenset[str]:
+        """The questions that the score rules of these conditions read."""
+        out: set[str] = set()
+        for rule in self.questionnaire.outcomes.scores:
+            if rule.condition in conditions:
+                out.update(_reads(rule.when))
+        return frozenset(out)
+
+    def uncertain(self, qid: str, answer: Answer) -> bool:
+        """Whether this answer to ``qid`` is an unknown ('unsure', 'not done')."""
+        return self.questionnaire.question(qid).is_uncertain(answer)
 
 
 #: The questions a condition reads, by the condition's id (the condition is kept with its entry,
-#: so an id is never reused while the entry stands): a batch asks it of the same rules for every
-#: input.
+#: so an id is never reused while the entry stands).
 _READS: dict[int, tuple[Condition, frozenset[str]]] = {}
 
 
@@ -411,35 +482,45 @@ def _reads(condition: Condition) -> frozenset[str]:
     return entry[1]
 
 
+#: How a result's rules are evaluated: compiled once a questionnaire, or walked as data.
+Rules = Compiled | Interpreted
+
+
 def _could_change_leader(
     q: Questionnaire,
     answers: Mapping[str, Answer],
     qid: str,
     leader: str,
     totals: Mapping[str, float],
+    rules: Rules,
+    held: tuple[bool, ...],
 ) -> bool:
     """Whether answering ``qid`` with any certain value would rank another condition first.
 
-    ``totals`` are the conditions' scores for ``answers``. Only the score rules that read
-    ``qid`` can change, so each alternative re-reads those rules alone, not the whole ranking.
+    ``totals`` are the conditions' scores for ``answers``, and ``held`` whether each score rule
+    holds for them. Only the score rules that read ``qid`` can change, so each alternative
+    re-reads those rules alone, not the whole ranking.
     """
     question = q.question(qid)
-    order = [c.id for c in q.outcomes.conditions]
+    order = {c.id: i for i, c in enumerate(q.outcomes.conditions)}
+    score_rules = q.outcomes.scores
     base = dict(totals)
-    reading = [rule for rule in q.outcomes.scores if qid in _reads(rule.when)]
-    for rule in reading:
-        if holds(rule.when, answers):
-            base[rule.condition] -= rule.weight
+    reading = rules.touching(qid)
+    for index in reading:
+        if held[index]:
+            found = score_rules[index]
+            base[found.condition] -= found.weight
     for option in question.options:
         if option.uncertain:
             continue
         changed = {**answers, qid: option.value}
         scores = dict(base)
-        for rule in reading:
-            if holds(rule.when, changed):
-                scores[rule.condition] += rule.weight
+        for index in reading:
+            if rules.score_holds(index, changed):
+                found = score_rules[index]
+                scores[found.condition] += found.weight
         # As _rank orders: the rounded score, highest first; ties keep the file's order.
-        first = min(order, key=lambda c: (-round(scores[c], 2), order.index(c)))
+        first = min(order, key=lambda c: (-round(scores[c], 2), order[c]))
         if first != leader:
             return True
     return False
@@ -449,10 +530,11 @@ def _condition_rule(
     condition: ConditionDef,
     answers: Mapping[str, Answer],
     leading: str,
+    rules: "Rules",
     studies: Studies = frozenset(),
 ) -> TriageRule:
     for rule in condition.triage:
-        if rule.when is None or holds(rule.when, answers, leading, studies):
+        if rule.when is None or rules.holds(rule.when, answers, leading, studies):
             return rule
     raise LookupError(f"condition '{condition.id}' has no default triage rule")
 
@@ -463,6 +545,7 @@ def _triage(
     condition: ConditionDef,
     raised: tuple[RaisedFlag, ...],
     studies: tuple[Study, ...],
+    rules: "Rules",
     advised: Studies = frozenset(),
 ) -> TriageAdvice:
     """The level and timeframe: the most pressing of the condition's, the questionnaire's own
@@ -471,13 +554,13 @@ def _triage(
     An advised study is never more pressing than the level it is shown under, and the heading's
     timeframe is never later than any line under it.
     """
-    rule = _condition_rule(condition, answers, condition.id, advised)
+    rule = _condition_rule(condition, answers, condition.id, rules, advised)
     condition_advice = fill(rule.advice, q, answers)
     # The questionnaire's own triage rules count whatever condition leads (a decision rule).
     general = [
         r
         for r in q.outcomes.triage
-        if r.when is None or holds(r.when, answers, condition.id, advised)
+        if r.when is None or rules.holds(r.when, answers, condition.id, advised)
     ]
     level = most_pressing(
         [
@@ -536,8 +619,10 @@ def _rule_timeframe(rule: ImagingRule) -> str:
     return rule.timeframe or level_timeframe(rule.urgency or "routine")
 
 
-def _imaging(q: Questionnaire, answers: Mapping[str, Answer], leading: str) -> ImagingAdvice:
-    matched = [r for r in q.outcomes.imaging if holds(r.when, answers, leading)]
+def _imaging(
+    q: Questionnaire, answers: Mapping[str, Answer], leading: str, evaluator: "Rules"
+) -> ImagingAdvice:
+    matched = [r for r in q.outcomes.imaging if evaluator.holds(r.when, answers, leading)]
     candidates = [r for r in matched if r.modality is not None]
     if candidates:
         # Most urgent first; sorted() is stable, so file order breaks ties: an X-ray rule that
@@ -722,6 +807,7 @@ def _decide(
     flags: tuple[RaisedFlag, ...],
     alerted: Mapping[str, Mapping[str, Answer]],
     scope: ScopeAdvice,
+    rules: "Rules",
     advised: Studies = frozenset(),
 ) -> Decision:
     leading = differential[0]
@@ -756,7 +842,7 @@ def _decide(
                 item.source,
             )
             for item in q.outcomes.safety_net
-            if item.when is None or holds(item.when, answers, leading.id, advised)
+            if item.when is None or rules.holds(item.when, answers, leading.id, advised)
         ),
         disclaimer=q.disclaimer,
         disclaimer_summary=q.disclaimer_summary,
@@ -820,13 +906,16 @@ def alerts(q: Questionnaire, answers: Mapping[str, Answer]) -> tuple[RedFlagRule
     """
     ahead = _ahead(q, answers)
     if ahead is None:
-        leading = _rank(q, answers)[0].id
+        leading = _rank(q, answers, compiled(q).held(answers))[0].id
         return tuple(r for r in q.outcomes.red_flags if holds(r.when, answers, leading))
     may_come = ahead.__contains__
-    return tuple(r for r in q.outcomes.red_flags if holds_so_far(r.when, answers, may_come) is True)
+    rules = compiled(q)
+    return tuple(
+        r for r in q.outcomes.red_flags if rules.holds_so_far(r.when, answers, may_come) is True
+    )
 
 
-def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> set[str] | None:
+def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> frozenset[str] | None:
     """The questions that may still be asked after these answers (None: the path has ended)."""
     current, seen = q.start, set()
     while current != END and current in answers and current not in seen:
@@ -834,12 +923,4 @@ def _ahead(q: Questionnaire, answers: Mapping[str, Answer]) -> set[str] | None:
         current = q.next_after(q.question(current), answers)
     if current == END or current in seen:
         return None
-    ahead: set[str] = set()
-    stack = [current]
-    while stack:
-        qid = stack.pop()
-        if qid == END or qid in ahead:
-            continue
-        ahead.add(qid)
-        stack.extend(q.successors(q.question(qid)))
-    return ahead
+    return compiled(q).reachable(current)

@@ -124,6 +124,118 @@ def test_a_batch_imports_no_prompt_library_and_no_rich(tmp_path: Path, tiny: Pat
     assert not found["prompt_toolkit"]
 
 
+#: Reports every module a run imported, and every module ``python -c "import yaml"`` imports.
+MODULES = (
+    RUNNER.split("heavy =", 1)[0].replace("import json, sys", "import sys")
+    + """
+run = sorted(sys.modules)
+import json, subprocess
+floor = subprocess.run(
+    [sys.executable, "-c", "import sys, yaml; print(' '.join(sys.modules))"],
+    capture_output=True, text=True, check=True,
+).stdout.split()
+with open(REPORT, "w") as report:
+    report.write(json.dumps({"run": run, "floor": floor}))
+"""
+)
+
+#: The package's modules that a scripted JSON triage needs, and no other: the command's fast
+#: lane, reading and checking the answers, the cached questionnaire checked as a file is, the
+#: compiled rules, the result and its JSON.
+SCRIPTED_JSON = frozenset(
+    {
+        "hamstring_cli",
+        "hamstring_cli.__main__",
+        "hamstring_cli.answer_set",
+        "hamstring_cli.answers",
+        "hamstring_cli.cache",
+        "hamstring_cli.checks",
+        "hamstring_cli.compiled",
+        "hamstring_cli.digest",
+        "hamstring_cli.engine",
+        "hamstring_cli.errors",
+        "hamstring_cli.exits",
+        "hamstring_cli.fast",
+        "hamstring_cli.files",
+        "hamstring_cli.format_spec",
+        "hamstring_cli.loader",
+        "hamstring_cli.model",
+        "hamstring_cli.question_types",
+        "hamstring_cli.render",
+        "hamstring_cli.render.formats",
+        "hamstring_cli.render.json",
+        "hamstring_cli.report",
+        "hamstring_cli.resources",
+        "hamstring_cli.runner",
+        "hamstring_cli.safe_yaml",
+        "hamstring_cli.scoring",
+        "hamstring_cli.sourcemap",
+    }
+)
+#: What else it may import beyond ``python -c "import yaml"``: typing (the records are
+#: NamedTuples) and what typing brings, json (the output, the cache), SHA-256 without OpenSSL
+#: (the cache's key and digest), the BOM-aware decoder of answer files and fcntl (the report's
+#: writer).
+SCRIPTED_JSON_OTHERS = frozenset(
+    {
+        "__future__",
+        "_json",
+        "_typing",
+        "contextlib",
+        "encodings.utf_8_sig",
+        "fcntl",
+        "json",
+        "json.decoder",
+        "json.encoder",
+        "json.scanner",
+        "typing",
+        "warnings",
+    }
+)
+
+
+@pytest.mark.slow
+def test_a_scripted_json_triage_imports_only_what_it_needs(tmp_path: Path) -> None:
+    from hamstring_cli.engine import Session
+    from hamstring_cli.resources import resolve_questionnaire
+
+    # A whole path: the first option of each question, no warning sign, the lowest number.
+    session = Session(cache.load_questionnaire(resolve_questionnaire(None)))
+    while (question := session.current) is not None:
+        first = question.values[0] if question.values else question.minimum or 0
+        session.answer(() if question.type == "multi" else first)
+    answers = tmp_path / "a.yaml"  # YAML, as an answer file usually is (JSON values are YAML)
+    answers.write_text(
+        "".join(
+            f"{qid}: {json.dumps(list(v) if isinstance(v, tuple) else v)}\n"
+            for qid, v in session.path_answers.items()
+        )
+    )
+    code = MODULES.replace("REPORT", repr(str(tmp_path / "modules.json")))
+    args = ["triage", "-q", str(resolve_questionnaire(None)), "-a", str(answers), "-f", "json"]
+    for _ in range(2):  # the second run reads the questionnaire from the cache, as runs do
+        done = subprocess.run(
+            [sys.executable, "-c", code, "--", *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env={**os.environ},
+            check=True,
+            timeout=60,
+        )
+        assert json.loads(done.stdout)["decision"]["level"], done.stderr
+    found = json.loads((tmp_path / "modules.json").read_text())
+    extra = set(found["run"]) - set(found["floor"])
+    assert {m for m in extra if m.startswith("hamstring_cli")} == SCRIPTED_JSON
+    others = {
+        m
+        for m in extra
+        if not m.startswith("hamstring_cli")
+        # The names of SHA-256's module and typing's aliases differ between Python versions.
+        and not m.startswith(("_sha", "typing."))
+    }
+    assert others <= SCRIPTED_JSON_OTHERS, others - SCRIPTED_JSON_OTHERS
+
+
 # -- the questionnaire cache ----------------------------------------------------------------------
 
 
