@@ -14,8 +14,8 @@ from functools import cache
 
 import pytest
 
-from hamstring_cli.compiled import compile_condition, compile_so_far, compiled
 from hamstring_cli.cache import load_questionnaire
+from hamstring_cli.compiled import compile_condition, compile_so_far, compiled
 from hamstring_cli.model import (
     Advised,
     All,
