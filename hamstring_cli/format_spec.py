@@ -5,7 +5,9 @@ this table instead of spelling it out again:
 
 - :mod:`hamstring_cli.loader` (the parser) takes from it the keys each record allows and needs,
   the allowed words of every closed set, the id patterns and the range of every number, and
-  checks each scalar by its kind, reporting every problem with its place;
+  reads each value by its kind, in the words the field gives for its messages, reporting every
+  problem with its place; records that name their model record (``builds``) it builds by the
+  table alone;
 - :mod:`hamstring_cli.schema` turns it into the JSON Schema that ``hamstring schema`` prints;
 - :mod:`hamstring_cli.format_doc` turns it into the key tables of ``docs/format.md``;
 - :mod:`hamstring_cli.cache` stores a questionnaire's data and reads it back through the parser,
@@ -15,17 +17,35 @@ What a table of keys cannot say (that a ``next`` names a real question, that a v
 option of its question, that ``min`` is not above ``max``) is the checker's
 (:mod:`hamstring_cli.checks`) and the parser's own code.
 
-To add a key: add a :class:`Field` to its record here, and read it in the parser's builder of
-that record (the table, the schema and the docs follow).
+To add a key: add a :class:`Field` to its record here. A record that names the model record it
+``builds`` is read and built by this table alone (:mod:`hamstring_cli.record_reader`): the key
+needs only the model record's attribute of the same name; the others (the questionnaire, a
+question, an option, a condition) are put together by the parser's own builder, which reads
+each value by its field here. The schema and the docs follow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
-from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES, TIMEFRAMES
+from hamstring_cli.model import (
+    IMAGING_CHOICES,
+    LEVELS,
+    MODALITIES,
+    TIMEFRAMES,
+    ImagingRule,
+    LevelText,
+    Note,
+    RedFlagRule,
+    Reference,
+    Route,
+    SafetyNetRule,
+    ScopeRule,
+    ScoreRule,
+    TriageRule,
+)
 from hamstring_cli.question_types import (
     OPTION_TYPES,
     QUESTION_TYPES,
@@ -35,10 +55,16 @@ from hamstring_cli.question_types import (
 )
 
 if TYPE_CHECKING:
-    #: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
+    #: What a field holds. The parser reads a field by its kind; the schema and the docs
     #: describe it by its kind.
-    Kind = Literal[
+    OtherScalarKind = Literal[
         "format",  # the number 1
+        "boolean",
+        "url",  # an https address
+        "option_value",  # printable text, words apart by single spaces (a FHIR code too)
+        "value",  # an option value (text) or a whole number
+    ]
+    ScalarKind = Literal[
         "text",  # text that is not blank
         "optional_text",  # text, may be blank
         "questionnaire_id",
@@ -48,10 +74,10 @@ if TYPE_CHECKING:
         "enum",  # one of ``allowed``
         "integer",  # a whole number (``low`` to ``high``)
         "number",  # a finite number (``low`` to ``high``)
-        "boolean",
-        "url",  # an https address
-        "option_value",  # printable text, words apart by single spaces (a FHIR code too)
-        "value",  # an option value (text) or a whole number
+        OtherScalarKind,
+    ]
+    Kind = Literal[
+        ScalarKind,
         "condition",
         "record",  # a mapping of the record named ``of``
         "list",  # a list of ``of`` (a record name, or a scalar kind)
@@ -103,17 +129,20 @@ class Field:
 
     __slots__ = (
         "allowed",
+        "collapse",
         "default",
         "doc",
         "high",
         "key",
         "kind",
+        "label",
         "low",
         "non_empty",
         "of",
         "only",
         "required",
         "reserved",
+        "words",
     )
 
     def __init__(
@@ -131,6 +160,9 @@ class Field:
         only: tuple[str, ...] = (),
         default: str = "",
         reserved: tuple[str, ...] = (),
+        label: str = "",
+        words: str = "",
+        collapse: bool = False,
     ) -> None:
         self.key = key
         self.kind = kind
@@ -151,6 +183,14 @@ class Field:
         self.default = default
         #: Values the field's kind allows but this field does not.
         self.reserved = reserved
+        #: How messages name the value: ``{key}`` and ``{what}`` (the record, in words) are
+        #: filled in; empty: the record's :attr:`Record.label`.
+        self.label = label
+        #: For ids: the allowed characters in words, when a message says them otherwise than
+        #: :data:`PATTERN_WORDS`.
+        self.words = words
+        #: For text: runs of white space fold into one space (a name, a site).
+        self.collapse = collapse
 
     def __repr__(self) -> str:
         return f"Field({self.key!r}, {self.kind!r})"
@@ -159,7 +199,16 @@ class Field:
 class Record:
     """A mapping of the format: its keys, and what it is for."""
 
-    __slots__ = ("doc", "fields", "min_keys", "name", "parent_variant", "variant")
+    __slots__ = (
+        "builds",
+        "doc",
+        "fields",
+        "label",
+        "min_keys",
+        "name",
+        "parent_variant",
+        "variant",
+    )
 
     def __init__(
         self,
@@ -170,6 +219,8 @@ class Record:
         variant: str = "",
         parent_variant: bool = False,
         min_keys: int = 0,
+        label: str = "the {key} of {what}",
+        builds: Callable[..., object] | None = None,
     ) -> None:
         self.name = name
         self.doc = doc
@@ -180,6 +231,11 @@ class Record:
         self.parent_variant = parent_variant
         #: At least this many keys (a comparison needs the question and one bound).
         self.min_keys = min_keys
+        #: How messages name a field's value (see :attr:`Field.label`).
+        self.label = label
+        #: The model record it reads into, each field's value by its key (the parser's
+        #: ``build``); None: the parser's own builder puts it together.
+        self.builds = builds
 
     def __repr__(self) -> str:
         return f"Record({self.name!r})"
@@ -205,8 +261,18 @@ class Record:
                 return f
         raise KeyError(key)
 
+    def label_of(self, field: Field, what: str) -> str:
+        """How a message names ``field``'s value in the record ``what``."""
+        return (field.label or self.label).format(key=field.key, what=what)
 
-_SOURCE = Field("source", "reference_id", "The id of one of the references.", required=True)
+
+_SOURCE = Field(
+    "source",
+    "reference_id",
+    "The id of one of the references.",
+    required=True,
+    words="a reference id",
+)
 _LEVEL_ADVICE = "Plain words; may hold {question_id} placeholders."
 _SUMMARY = (
     "A shorter form, whole sentences, for the decision on one screen (the report gives both); "
@@ -229,6 +295,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "questionnaire_id",
                         "A short id (proximal-hamstring).",
                         required=True,
+                        label="the questionnaire id",
                     ),
                     Field(
                         "version",
@@ -282,6 +349,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         of="outcomes",
                     ),
                 ),
+                label="{key}",
             ),
             Record(
                 "reference",
@@ -292,17 +360,25 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "reference_id",
                         "The id rules cite as their source (R1).",
                         required=True,
+                        label="a reference id",
                     ),
-                    Field("citation", "text", "The source, in full.", required=True),
-                    Field("url", "url", "Where to read it: an https:// address."),
+                    Field("citation", "text", "The source, in full.", required=True, label="{key}"),
+                    Field(
+                        "url",
+                        "url",
+                        "Where to read it: an https:// address.",
+                        label="the url of a reference",
+                    ),
                     Field(
                         "verified",
                         "boolean",
                         "false marks a source whose details could not be confirmed; never "
                         "shown to users.",
                         default="true",
+                        label="verified of a reference",
                     ),
                 ),
+                builds=Reference,
             ),
             Record(
                 "named_rule",
@@ -314,9 +390,15 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "question_id",
                         "The rule's name; unique among the named rules.",
                         required=True,
+                        label="a named rule's id",
                     ),
                     Field("when", "condition", "The condition.", required=True),
-                    Field("description", "optional_text", "What it means, in plain words."),
+                    Field(
+                        "description",
+                        "optional_text",
+                        "What it means, in plain words.",
+                        collapse=True,
+                    ),
                 ),
             ),
             Record(
@@ -330,6 +412,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "Unique in the file; 'end' is reserved.",
                         required=True,
                         reserved=("end",),
+                        label="a question id",
                     ),
                     Field(
                         "type",
@@ -356,6 +439,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "The lowest answer.",
                         required=True,
                         only=RANGE_TYPES,
+                        label="min of {what}",
                         low=-WHOLE_LIMIT,
                         high=WHOLE_LIMIT,
                     ),
@@ -365,10 +449,17 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "The highest answer (not below min).",
                         required=True,
                         only=RANGE_TYPES,
+                        label="max of {what}",
                         low=-WHOLE_LIMIT,
                         high=WHOLE_LIMIT,
                     ),
-                    Field("unit", "optional_text", "Used in reports (years).", only=RANGE_TYPES),
+                    Field(
+                        "unit",
+                        "optional_text",
+                        "Used in reports (years).",
+                        only=RANGE_TYPES,
+                        label="unit of {what}",
+                    ),
                     Field(
                         "routes",
                         "list",
@@ -380,6 +471,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "target",
                         "Where the question goes when no option or route says otherwise.",
                         default="the next question in the file",
+                        label="next of {what}",
                     ),
                 ),
                 variant="type",
@@ -402,6 +494,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "target",
                         "Where this option leads.",
                         only=ROUTING_OPTION_TYPES,
+                        label="next of {what}",
                     ),
                     Field(
                         "uncertain",
@@ -409,6 +502,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "An unsure or not-done answer: counts towards low confidence.",
                         only=UNCERTAIN_OPTION_TYPES,
                         default="false",
+                        label="uncertain of {what}",
                     ),
                 ),
                 variant="type",
@@ -424,8 +518,9 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "When this holds ('leading' is not allowed here).",
                         required=True,
                     ),
-                    Field("next", "target", "Where to go.", required=True),
+                    Field("next", "target", "Where to go.", required=True, label="next of {what}"),
                 ),
+                builds=Route,
             ),
             Record(
                 "outcomes",
@@ -468,6 +563,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "optional_text",
                         "Why no imaging, when no imaging rule holds (blank: the default).",
                         default="No imaging is needed to make this diagnosis now.",
+                        label="{key}",
                     ),
                     Field("notes", "list", "Evidence notes for the report.", of="note"),
                     Field(
@@ -501,6 +597,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         required=True,
                     ),
                 ),
+                builds=LevelText,
             ),
             Record(
                 "confidence",
@@ -531,14 +628,32 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         default="0.5",
                     ),
                 ),
+                label="{key}",
             ),
             Record(
                 "condition_def",
                 "One condition of the differential.",
                 (
-                    Field("id", "question_id", "The condition's id.", required=True),
-                    Field("label", "text", "The condition's name.", required=True),
-                    Field("description", "optional_text", "Words about it."),
+                    Field(
+                        "id",
+                        "question_id",
+                        "The condition's id.",
+                        required=True,
+                        label="a condition id",
+                    ),
+                    Field(
+                        "label",
+                        "text",
+                        "The condition's name.",
+                        required=True,
+                        label="label of {what}",
+                    ),
+                    Field(
+                        "description",
+                        "optional_text",
+                        "Words about it.",
+                        label="description of {what}",
+                    ),
                     Field(
                         "triage",
                         "list",
@@ -580,9 +695,11 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "text",
                         "Why not, and what to do instead; may hold placeholders.",
                         required=True,
+                        label="reason of {what}",
                     ),
                     _SOURCE,
                 ),
+                builds=ScopeRule,
             ),
             Record(
                 "triage",
@@ -595,7 +712,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "Left out in a condition's last rule, the default (in outcomes: always).",
                     ),
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
-                    Field("advice", "text", _LEVEL_ADVICE, required=True),
+                    Field("advice", "text", _LEVEL_ADVICE, required=True, label="advice of {what}"),
                     _SOURCE,
                     Field(
                         "timeframe",
@@ -605,6 +722,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     ),
                     Field("summary", "text", _SUMMARY),
                 ),
+                builds=TriageRule,
             ),
             Record(
                 "score",
@@ -617,6 +735,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "number",
                         "Negative weights count against.",
                         required=True,
+                        label="weight of {what}",
                         low=-WEIGHT_LIMIT,
                         high=WEIGHT_LIMIT,
                     ),
@@ -625,10 +744,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "text",
                         "Plain words for the condition's 'for' or 'against' list.",
                         required=True,
+                        label="reason of {what}",
                     ),
                     _SOURCE,
                     Field("summary", "text", _SUMMARY),
                 ),
+                builds=ScoreRule,
             ),
             Record(
                 "red_flag",
@@ -637,7 +758,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("id", "question_id", "The red flag's id.", required=True),
                     Field("when", "condition", "When it is raised.", required=True),
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
-                    Field("advice", "text", _LEVEL_ADVICE, required=True),
+                    Field("advice", "text", _LEVEL_ADVICE, required=True, label="advice of {what}"),
                     _SOURCE,
                     Field(
                         "timeframe",
@@ -655,8 +776,10 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "A short name, as the summary lists the flag (Possible cauda equina "
                         "syndrome).",
                         default="the id in words",
+                        collapse=True,
                     ),
                 ),
+                builds=RedFlagRule,
             ),
             Record(
                 "imaging",
@@ -684,6 +807,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "text",
                         "The next step, in plain words; may hold placeholders.",
                         required=True,
+                        label="reason of {what}",
                     ),
                     _SOURCE,
                     Field(
@@ -692,6 +816,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "Where to image (hamstring origin, lumbar spine, pelvis, ankle): "
                         "studies of one site merge into one, at the most urgent timeframe.",
                         only=MODALITIES,
+                        collapse=True,
                     ),
                     Field(
                         "timeframe",
@@ -704,6 +829,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("summary", "text", _SUMMARY, only=MODALITIES),
                 ),
                 variant="modality",
+                builds=ImagingRule,
             ),
             Record(
                 "safety_net",
@@ -725,6 +851,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     ),
                     Field("when", "condition", "Shown only when this holds."),
                 ),
+                builds=SafetyNetRule,
             ),
             Record(
                 "note",
@@ -734,6 +861,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     _SOURCE,
                     Field("when", "condition", "Shown only when this holds."),
                 ),
+                builds=Note,
             ),
         )
     }

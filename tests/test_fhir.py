@@ -675,7 +675,7 @@ def test_another_tree_exports_valid_and_enables_what_is_asked(tangled: Questionn
 
 def read_response(q: Questionnaire, response: dict[str, Any]) -> dict[str, Answer]:
     from hamstring_cli.answers import check_answers
-    from hamstring_cli.loader import read_document
+    from hamstring_cli.safe_yaml import read_document
 
     data, source_map = read_document(
         text=json.dumps(response, indent=2, ensure_ascii=False), name="r.json"

@@ -28,7 +28,6 @@ from hamstring_cli.loader import (
     load_questionnaire,
     load_report,
     parse_questionnaire,
-    read_document,
 )
 from hamstring_cli.model import (
     All,
@@ -49,7 +48,7 @@ from hamstring_cli.resources import (
     bundled_questionnaires,
     resolve_questionnaire,
 )
-from hamstring_cli.safe_yaml import MAX_VALUES
+from hamstring_cli.safe_yaml import MAX_VALUES, read_document
 
 VALID = """\
 questions:

@@ -10,7 +10,7 @@ import pytest
 from helpers import BUNDLED, questionnaire_text
 
 from hamstring_cli import loader
-from hamstring_cli.loader import read_document
+from hamstring_cli.safe_yaml import read_document
 from hamstring_cli.schema import json_schema
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -26,8 +26,8 @@ from hamstring_cli.errors import (
     did_you_mean,
 )
 from hamstring_cli.fhir import HELP_SUFFIX, canonical, questionnaire_url, system
-from hamstring_cli.loader import DataPath, SourceMap
 from hamstring_cli.model import Answer, Question, Questionnaire, describe_type
+from hamstring_cli.sourcemap import DataPath, SourceMap
 
 
 class FhirCode:
