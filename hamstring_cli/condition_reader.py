@@ -12,24 +12,11 @@ from __future__ import annotations
 from typing import Literal, TypeAlias, cast, get_args
 
 from hamstring_cli import format_spec as spec
+from hamstring_cli import model
 from hamstring_cli.errors import Code, Place, diagnostic, did_you_mean
 from hamstring_cli.field_reader import MISSING, FieldReader, never
 from hamstring_cli.format_spec import COMPARISONS, CONDITION_KEYS, FORM_OF, QUESTION_TESTS
-from hamstring_cli.model import (
-    Advised,
-    All,
-    Answered,
-    AnyOf,
-    AtLeast,
-    Compare,
-    Condition,
-    Contains,
-    Equals,
-    Leading,
-    Named,
-    Not,
-    OneOf,
-)
+from hamstring_cli.model import Condition, Named
 from hamstring_cli.sourcemap import DataPath, Key, SourceMap
 
 __all__ = ["FORMS", "ConditionReader", "Form"]
@@ -79,17 +66,7 @@ class ConditionReader(FieldReader):
         keys = [k for k in value if isinstance(k, str)]
         unknown = [k for k in value if k not in _CONDITION_KEY_SET]
         for key in unknown:
-            text = str(key)
-            self.problems.append(
-                diagnostic(
-                    Code.UNKNOWN_KEY,
-                    self.map.key((*path, key)),
-                    allowed=CONDITION_KEYS,
-                    key=text,
-                    what="a condition",
-                    hint=did_you_mean(text, CONDITION_KEYS),
-                )
-            )
+            self.unknown_key(path, key, "a condition", CONDITION_KEYS)
         if unknown:
             return None
         if not keys:
@@ -114,28 +91,30 @@ class ConditionReader(FieldReader):
             return self.question_condition(value, path, place)
         if form == "answered":
             qid = self.question_id(value["answered"], (*path, "answered"), "'answered'")
-            return Answered(qid, place) if qid else None
+            return model.Answered(qid, place) if qid else None
         if form == "leading":
             cid = self.question_id(value["leading"], (*path, "leading"), "'leading'")
-            return Leading(cid, place) if cid else None
+            return model.Leading(cid, place) if cid else None
         if form == "rule":
             return self.rule_reference(value, path, place)
         if form == "advised":
             return self.advised(value, path, place)
         if form == "not":
             item = self.condition(value["not"], (*path, "not"))
-            return Not(item, place) if item is not None else None
+            return model.Not(item, place) if item is not None else None
         if form == "all":
             items = self.conditions(value["all"], (*path, "all"), "'all'")
-            return None if items is None else All(items, place)
+            return None if items is None else model.All(items, place)
         if form == "any":
             items = self.conditions(value["any"], (*path, "any"), "'any'")
-            return None if items is None else AnyOf(items, place)
+            return None if items is None else model.AnyOf(items, place)
         if form == "at_least":
             return self.at_least(value, path, place)
         never(form)
 
-    def advised(self, value: dict[Key, object], path: DataPath, place: Place) -> Advised | None:
+    def advised(
+        self, value: dict[Key, object], path: DataPath, place: Place
+    ) -> model.Advised | None:
         """An ``advised`` condition: a study of this modality (at this site) is advised."""
         if "advised" not in value:
             self.report(Code.MISSING_KEY, place, what="an 'advised' condition", key="advised")
@@ -147,7 +126,9 @@ class ConditionReader(FieldReader):
             if site is None:
                 return None
         return (
-            Advised(modality, place, " ".join(site.split()) if site else None) if modality else None
+            model.Advised(modality, place, " ".join(site.split()) if site else None)
+            if modality
+            else None
         )
 
     def conditions(self, value: object, path: DataPath, what: str) -> tuple[Condition, ...] | None:
@@ -180,7 +161,7 @@ class ConditionReader(FieldReader):
                 "the number of conditions in 'of'",
             )
             return None
-        return AtLeast(count, items, place)
+        return model.AtLeast(count, items, place)
 
     def question_condition(
         self, value: dict[Key, object], path: DataPath, place: Place
@@ -220,14 +201,14 @@ class ConditionReader(FieldReader):
         comparisons: list[str],
     ) -> Condition | None:
         """Comparisons of an integer answer: one, or several that must all hold."""
-        parts: list[Compare] = []
+        parts: list[model.Compare] = []
         for op in comparisons:
             bound = self.integer(value[op], (*path, op), f"'{op}'", _COMPARE.field(op))
             if bound is not None and qid is not None:
-                parts.append(Compare(qid, cast(_Op, op), bound, self.map.key((*path, op))))
+                parts.append(model.Compare(qid, cast(_Op, op), bound, self.map.key((*path, op))))
         if qid is None or len(parts) != len(comparisons):
             return None
-        return parts[0] if len(parts) == 1 else All(tuple(parts), place)
+        return parts[0] if len(parts) == 1 else model.All(tuple(parts), place)
 
     def answer_test(
         self, test: str, raw: object, tpath: DataPath, place: Place, qid: str | None
@@ -235,22 +216,22 @@ class ConditionReader(FieldReader):
         """A test on one question's answer: equals, one_of, contains or contains_any."""
         if test == "equals":
             single = self.value(raw, tpath, "'equals'")
-            return Equals(qid, single, place) if qid and single is not None else None
+            return model.Equals(qid, single, place) if qid and single is not None else None
         if test == "contains":
             if not isinstance(raw, str):
                 self.wrong_type(tpath, "'contains'", "an option value (text)", raw)
                 return None
-            return Contains(qid, (raw,), place) if qid else None
+            return model.Contains(qid, (raw,), place) if qid else None
         raw_items = self.sequence(raw, tpath, f"'{test}'", non_empty=True)
         values = [self.value(item, (*tpath, i), f"'{test}'") for i, item in enumerate(raw_items)]
         if not qid or not raw_items or any(v is None for v in values):
             return None
         if test == "one_of":
-            return OneOf(qid, tuple(cast(list[str | int], values)), place)
+            return model.OneOf(qid, tuple(cast(list[str | int], values)), place)
         if any(not isinstance(v, str) for v in values):
             self.wrong_type(tpath, "'contains_any'", "a list of option values (text)", raw)
             return None
-        return Contains(qid, tuple(cast(list[str], values)), place)
+        return model.Contains(qid, tuple(cast(list[str], values)), place)
 
     # -- named rules ---------------------------------------------------------------------------
 

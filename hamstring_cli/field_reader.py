@@ -98,12 +98,26 @@ class FieldReader:
         self.problems.append(diagnostic(detail, place, question=None, allowed=(), **fields))
 
     def wrong_type(self, path: DataPath, what: str, expected: str, value: object) -> None:
-        self.report(
-            Code.WRONG_TYPE,
-            self.at(path),
-            what=what,
-            expected=expected,
-            actual=describe_type(value),
+        self.not_as_expected(path, what, expected, describe_type(value))
+
+    def not_as_expected(self, path: DataPath, what: str, expected: str, actual: str) -> None:
+        """Report a value of the wrong type (``actual`` in words)."""
+        self.report(Code.WRONG_TYPE, self.at(path), what=what, expected=expected, actual=actual)
+
+    def unknown_key(
+        self, path: DataPath, key: Key, what: str, allowed: Sequence[str], hint: str | None = None
+    ) -> None:
+        """Report a key ``what`` does not allow, at the key (with "did you mean", or ``hint``)."""
+        text = str(key)
+        self.problems.append(
+            diagnostic(
+                Code.UNKNOWN_KEY,
+                self.map.key((*path, key)),
+                allowed=allowed,
+                key=text,
+                what=what,
+                hint=hint or did_you_mean(text, allowed),
+            )
         )
 
     def mapping(
@@ -121,18 +135,7 @@ class FieldReader:
             return None
         for key in value:
             if key not in allowed:
-                text = str(key)
-                hint = (hints or {}).get(text) or did_you_mean(text, allowed)
-                self.problems.append(
-                    diagnostic(
-                        Code.UNKNOWN_KEY,
-                        self.map.key((*path, key)),
-                        allowed=allowed,
-                        key=text,
-                        what=what,
-                        hint=hint,
-                    )
-                )
+                self.unknown_key(path, key, what, allowed, (hints or {}).get(str(key)))
         for key in required:
             if key not in value:
                 self.report(Code.MISSING_KEY, self.at(path), what=what, key=key)
@@ -146,13 +149,7 @@ class FieldReader:
             self.wrong_type(path, what, "a list", value)
             return []
         if non_empty and not value:
-            self.report(
-                Code.WRONG_TYPE,
-                self.at(path),
-                what=what,
-                expected="a list with at least one item",
-                actual="an empty list",
-            )
+            self.not_as_expected(path, what, "a list with at least one item", "an empty list")
         return value
 
     def text(
@@ -171,13 +168,7 @@ class FieldReader:
         if isinstance(value, str):
             if default is not None:
                 return default
-            self.report(
-                Code.WRONG_TYPE,
-                self.at(path),
-                what=what,
-                expected="some text",
-                actual="empty text",
-            )
+            self.not_as_expected(path, what, "some text", "empty text")
             return None
         # A bare 1.0 or 12 is a number in YAML: say how to make it text.
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -202,6 +193,12 @@ class FieldReader:
         if not isinstance(value, str):
             self.wrong_type(path, what, f"an id ({words})", value)
             return None
+        return self.matching(value, path, what, pattern, words)
+
+    def matching(
+        self, value: str, path: DataPath, what: str, pattern: re.Pattern[str], words: str
+    ) -> str | None:
+        """Text that matches ``pattern`` whole (reported, with ``words``, when it does not)."""
         if not pattern.fullmatch(value):
             self.bad_value(path, what, value, words)
             return None
@@ -230,10 +227,7 @@ class FieldReader:
         if not value.isprintable() and CONTROL_IN_TEXT.search(value):
             self.controls(value, path, what)
             return None
-        if not _URL.fullmatch(value):
-            self.bad_value(path, what, value, _URL_WORDS)
-            return None
-        return value
+        return self.matching(value, path, what, _URL, _URL_WORDS)
 
     def question_id(self, value: object, path: DataPath, what: str) -> str | None:
         if type(value) is str and _QUESTION_ID_MATCH(value):  # the common case, first
@@ -353,10 +347,7 @@ class FieldReader:
             expected = 'text (quote it: "1")' if isinstance(raw, (int, float)) else "text"
             self.wrong_type(path, what, expected, raw)
             return None
-        if not _OPTION_VALUE.fullmatch(raw):
-            self.bad_value(path, what, raw, _OPTION_VALUE_WORDS)
-            return None
-        return raw
+        return self.matching(raw, path, what, _OPTION_VALUE, _OPTION_VALUE_WORDS)
 
     def format_number(self, raw: object, path: DataPath, what: str) -> int | None:
         """The format version: 1 (a later format may mean anything: reported, not read)."""

@@ -9,7 +9,7 @@ import pytest
 
 from hamstring_cli import format_spec as spec
 from hamstring_cli.condition_reader import FORMS
-from hamstring_cli.errors import Code, Place, QuestionnaireError
+from hamstring_cli.errors import Code, Diagnostic, Place, QuestionnaireError
 from hamstring_cli.loader import load_questionnaire
 from hamstring_cli.model import Condition
 from hamstring_cli.resources import bundled_dir
@@ -49,11 +49,17 @@ def linked_notes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(note, "builds", LinkedNote)
 
 
-def test_a_key_the_table_does_not_declare_is_refused(tmp_path: Path) -> None:
-    path, line, _ = with_link(tmp_path, "https://example.org/ottawa")
+def only_error(path: Path) -> Diagnostic:
+    """The one problem loading ``path`` finds."""
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire(path)
     (found,) = caught.value.diagnostics
+    return found
+
+
+def test_a_key_the_table_does_not_declare_is_refused(tmp_path: Path) -> None:
+    path, line, _ = with_link(tmp_path, "https://example.org/ottawa")
+    found = only_error(path)
     assert found.code == Code.UNKNOWN_KEY.code
     assert "unknown key 'link' in notes rule 1" in found.message
     assert found.place is not None and found.place.line == line
@@ -73,9 +79,7 @@ def test_a_key_declared_in_the_table_alone_reaches_the_record(tmp_path: Path) ->
 @pytest.mark.usefixtures("linked_notes")
 def test_a_key_declared_in_the_table_alone_is_checked_by_its_kind(tmp_path: Path) -> None:
     path, line, column = with_link(tmp_path, "http://example.org/ottawa")
-    with pytest.raises(QuestionnaireError) as caught:
-        load_questionnaire(path)
-    (found,) = caught.value.diagnostics
+    found = only_error(path)
     assert found.code == Code.BAD_VALUE.code
     assert found.message.startswith("the link of notes rule 1 is 'http://example.org/ottawa'")
     assert spec.PATTERN_WORDS["url"] in found.message
