@@ -46,6 +46,7 @@ KEEP = 16
 MAX_ENTRY = 8 * 1024 * 1024
 _CODE = (
     "safe_yaml.py",
+    "format_fields.py",
     "format_spec.py",
     "field_reader.py",
     "condition_reader.py",

@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from hamstring_cli import format_spec as spec
 from hamstring_cli.errors import Code, Detail, Diagnostic, Place, diagnostic, did_you_mean
 from hamstring_cli.model import END, describe_type, short_number, short_text
 from hamstring_cli.sourcemap import DataPath, Key, SourceMap
+
+if TYPE_CHECKING:
+    from hamstring_cli.format_fields import OtherScalarKind, ScalarKind
 
 __all__ = [
     "CONTROL_IN_TEXT",
@@ -362,7 +365,7 @@ class FieldReader:
     # -- a value by its declared kind ----------------------------------------------------------
 
     def scalar(
-        self, field: spec.Field, kind: spec.ScalarKind, raw: object, path: DataPath, what: str
+        self, field: spec.Field, kind: ScalarKind, raw: object, path: DataPath, what: str
     ) -> object:
         """``raw`` read as ``field`` declares (None, after a report, when it is wrong)."""
         if kind == "text":
@@ -404,7 +407,7 @@ class FieldReader:
     def _other_scalar(
         self,
         field: spec.Field,
-        kind: spec.OtherScalarKind,
+        kind: OtherScalarKind,
         raw: object,
         path: DataPath,
         what: str,

@@ -97,3 +97,13 @@ def test_every_record_the_table_builds_has_a_place_for_each_of_its_keys() -> Non
 
 def test_the_condition_reader_reads_every_form_the_table_declares() -> None:
     assert set(FORMS) == set(spec.FORM_OF.values())
+
+
+def test_every_source_is_named_a_reference_id_in_messages() -> None:
+    # The sources of rules and of the scope say "a reference id", as they did when each builder
+    # spelt it; the reference's own id says its characters.
+    for record in spec.RECORDS.values():
+        for field in record.fields:
+            if field.key == "source":
+                assert field.words == "a reference id", record.name
+    assert spec.RECORDS["reference"].field("id").words == ""

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "model": 0,
     "question_types": 0,
     "sourcemap": 0,
+    "format_fields": 0,
     "format_spec": 0,
     "digest": 0,
     "json_doc": 1,
