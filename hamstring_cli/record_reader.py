@@ -20,6 +20,17 @@ from hamstring_cli.sourcemap import DataPath, Key
 __all__ = ["RecordReader"]
 
 
+def _sound(field: spec.Field, value: object) -> object:
+    """``value`` when it is plainly sound text or one of the allowed words, else ``MISSING``."""
+    kind = field.kind
+    if type(value) is str and value.isprintable() and not field.collapse:
+        if kind == "text" and value.strip():
+            return value
+        if kind == "enum" and value in field.allowed:
+            return value
+    return MISSING
+
+
 class RecordReader(ConditionReader):
     """Reads the records of a document by their declaration in the format's table."""
 
@@ -27,7 +38,7 @@ class RecordReader(ConditionReader):
         """``raw`` read as ``field`` declares (None, after a report, when it is wrong)."""
         kind = field.kind
         if kind == "condition":
-            return self.condition(raw, path)
+            return self.condition(raw, path)  # a condition's words are its form's
         if kind == "record":
             return self.record(spec.RECORDS[field.of], raw, path, what)
         if kind == "list":
@@ -112,7 +123,10 @@ class RecordReader(ConditionReader):
         value = raw.get(field.key, MISSING)
         if value is MISSING:
             return not field.required
-        found = self.field(field, value, (*path, field.key), record.label_of(field, what))
+        found = _sound(field, value)
+        if found is MISSING:
+            # Only a value that may be wrong needs the words a message would name it by.
+            found = self.field(field, value, (*path, field.key), record.label_of(field, what))
         if found is None:
             return False
         out[field.key] = found
