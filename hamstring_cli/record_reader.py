@@ -11,11 +11,15 @@ the table (and the model record's attribute that holds it): the parser is not ed
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 from hamstring_cli import format_spec as spec
 from hamstring_cli.condition_reader import ConditionReader
 from hamstring_cli.field_reader import MISSING
 from hamstring_cli.sourcemap import DataPath, Key
+
+if TYPE_CHECKING:
+    from hamstring_cli.format_fields import Kind
 
 __all__ = ["RecordReader"]
 
@@ -49,7 +53,7 @@ class RecordReader(ConditionReader):
         """A list field: each item by the kind (or the record) the field's ``of`` names."""
         found = self.sequence(raw, path, what, non_empty=field.non_empty)
         record = spec.RECORDS.get(field.of)
-        item_field = None if record else spec.Field(field.key, field.of, field.doc)  # type: ignore[arg-type]
+        item_field = None if record else spec.Field(field.key, cast("Kind", field.of), field.doc)
         out: list[object] = []
         whole = isinstance(raw, list) and not (field.non_empty and not raw)
         for i, item in enumerate(found):
@@ -65,16 +69,9 @@ class RecordReader(ConditionReader):
                 out.append(value)
         return tuple(out) if whole else None
 
-    def record(
-        self,
-        record: spec.Record,
-        raw: object,
-        path: DataPath,
-        what: str,
-        hints: Mapping[str, str] | None = None,
-    ) -> object:
+    def record(self, record: spec.Record, raw: object, path: DataPath, what: str) -> object:
         """A mapping of ``record``: its keys checked, then built (None after a report)."""
-        found = self.mapping(raw, path, what, record.names(), record.required(), hints)
+        found = self.mapping(raw, path, what, record.names(), record.required())
         return None if found is None else self.build(record, found, path, what)
 
     def build(

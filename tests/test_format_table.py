@@ -26,26 +26,28 @@ class LinkedNote(NamedTuple):
     when: Condition | None = None
     at: Place | None = None
     link: str | None = None
+    see_also: tuple[str, ...] = ()
 
 
-def with_link(tmp_path: Path, link: str) -> tuple[Path, int, int]:
+def with_link(tmp_path: Path, link: str, key: str = "link") -> tuple[Path, int, int]:
     """The Ottawa questionnaire, its first note given a ``link``; the file and the value's place."""
     text = OTTAWA.read_text(encoding="utf-8")
     at = text.index(SOURCE_LINE, text.index("\n  notes:\n")) + len(SOURCE_LINE)
-    added = f"      link: {link}\n"
+    added = f"      {key}: {link}\n"
     text = text[:at] + added + text[at:]
     path = tmp_path / "ottawa_linked.yaml"
     path.write_text(text, encoding="utf-8")
     line = text[: text.index(added)].count("\n") + 1
-    return path, line, len("      link: ") + 1
+    return path, line, len(f"      {key}: ") + 1
 
 
 @pytest.fixture
 def linked_notes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Declare ``link`` (a web address) on the note record, in the table alone."""
     note = spec.RECORDS["note"]
-    field = spec.Field("link", "url", "Where to read more.")
-    monkeypatch.setattr(note, "fields", (*note.fields, field))
+    link = spec.Field("link", "url", "Where to read more.")
+    see_also = spec.Field("see_also", "list", "Questions to read with it.", of="question_id")
+    monkeypatch.setattr(note, "fields", (*note.fields, link, see_also))
     monkeypatch.setattr(note, "builds", LinkedNote)
 
 
@@ -107,3 +109,15 @@ def test_every_source_is_named_a_reference_id_in_messages() -> None:
             if field.key == "source":
                 assert field.words == "a reference id", record.name
     assert spec.RECORDS["reference"].field("id").words == ""
+
+
+@pytest.mark.usefixtures("linked_notes")
+def test_a_list_key_declared_in_the_table_alone_is_read_item_by_item(tmp_path: Path) -> None:
+    path, _, _ = with_link(tmp_path, "[mechanism, bony_tenderness]", "see_also")
+    assert load_questionnaire(path).outcomes.notes[0].see_also == ("mechanism", "bony_tenderness")
+    path, line, column = with_link(tmp_path, "[mechanism, Bony]", "see_also")
+    found = only_error(path)
+    assert found.code == Code.BAD_VALUE.code
+    assert found.message.startswith("item 2 of the see_also of notes rule 1 is 'Bony'")
+    assert found.place is not None
+    assert (found.place.line, found.place.column) == (line, column + len("[mechanism, "))
