@@ -49,7 +49,11 @@ KEEP = 16
 MAX_ENTRY = 8 * 1024 * 1024
 _CODE = (
     "safe_yaml.py",
+    "format_fields.py",
     "format_spec.py",
+    "field_reader.py",
+    "condition_reader.py",
+    "record_reader.py",
     "loader.py",
     "checks.py",
     "model.py",

@@ -28,7 +28,7 @@ from hamstring_cli.errors import (
     diagnostic,
     did_you_mean,
 )
-from hamstring_cli.loader import MISSING, Parser
+from hamstring_cli.field_reader import MISSING, FieldReader
 from hamstring_cli.model import IMAGING_CHOICES, LEVELS, Answer, Questionnaire, Reference
 from hamstring_cli.practice import Outcome, TeachingPoint, outcome_of
 from hamstring_cli.resources import resolve_questionnaire
@@ -158,7 +158,7 @@ def _line(d: Diagnostic) -> tuple[int, int]:
     return (d.place.line or 0, d.place.column or 0) if d.place else (0, 0)
 
 
-class _CaseParser(Parser):
+class _CaseParser(FieldReader):
     """The loader's shape checker (wrong types, unknown and missing keys with "did you mean",
     closed sets, web addresses), given the records of a teaching case."""
 

@@ -5,7 +5,9 @@ this table instead of spelling it out again:
 
 - :mod:`hamstring_cli.loader` (the parser) takes from it the keys each record allows and needs,
   the allowed words of every closed set, the id patterns and the range of every number, and
-  checks each scalar by its kind, reporting every problem with its place;
+  reads each value by its kind, in the words the field gives for its messages, reporting every
+  problem with its place; records that name their model record (``builds``) it builds by the
+  table alone;
 - :mod:`hamstring_cli.schema` turns it into the JSON Schema that ``hamstring schema`` prints;
 - :mod:`hamstring_cli.format_doc` turns it into the key tables of ``docs/format.md``;
 - :mod:`hamstring_cli.cache` stores a questionnaire's data and reads it back through the parser,
@@ -15,17 +17,42 @@ What a table of keys cannot say (that a ``next`` names a real question, that a v
 option of its question, that ``min`` is not above ``max``) is the checker's
 (:mod:`hamstring_cli.checks`) and the parser's own code.
 
-To add a key: add a :class:`Field` to its record here, and read it in the parser's builder of
-that record (the table, the schema and the docs follow).
+To add a key: add a :class:`Field` to its record here. A record that names the model record it
+``builds`` is read and built by this table alone (:mod:`hamstring_cli.record_reader`): the key
+needs only the model record's attribute of the same name; the others (the questionnaire, a
+question, an option, a condition) are put together by the parser's own builder, which reads
+each value by its field here. The schema and the docs follow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
 
-from hamstring_cli.model import IMAGING_CHOICES, LEVELS, MODALITIES, TIMEFRAMES
+from hamstring_cli.format_fields import (
+    PATTERN_WORDS,
+    PATTERNS,
+    WEIGHT_LIMIT,
+    WHOLE_LIMIT,
+    Field,
+    Record,
+)
+from hamstring_cli.model import (
+    IMAGING_CHOICES,
+    LEVELS,
+    MODALITIES,
+    TIMEFRAMES,
+    ImagingRule,
+    LevelText,
+    Note,
+    RedFlagRule,
+    Reference,
+    Route,
+    SafetyNetRule,
+    ScopeRule,
+    ScoreRule,
+    TriageRule,
+)
 from hamstring_cli.question_types import (
     OPTION_TYPES,
     QUESTION_TYPES,
@@ -34,179 +61,30 @@ from hamstring_cli.question_types import (
     UNCERTAIN_OPTION_TYPES,
 )
 
-if TYPE_CHECKING:
-    #: What a field holds. The parser checks a scalar field by its kind; the schema and the docs
-    #: describe it by its kind.
-    Kind = Literal[
-        "format",  # the number 1
-        "text",  # text that is not blank
-        "optional_text",  # text, may be blank
-        "questionnaire_id",
-        "question_id",  # also the ids of conditions and red flags
-        "reference_id",
-        "target",  # a question id or 'end'
-        "enum",  # one of ``allowed``
-        "integer",  # a whole number (``low`` to ``high``)
-        "number",  # a finite number (``low`` to ``high``)
-        "boolean",
-        "url",  # an https address
-        "option_value",  # printable text, words apart by single spaces (a FHIR code too)
-        "value",  # an option value (text) or a whole number
-        "condition",
-        "record",  # a mapping of the record named ``of``
-        "list",  # a list of ``of`` (a record name, or a scalar kind)
-    ]
+__all__ = [
+    "COMPARISONS",
+    "CONDITION_FORMS",
+    "CONDITION_KEYS",
+    "FORMS",
+    "FORM_OF",
+    "PATTERNS",
+    "PATTERN_WORDS",
+    "QUESTION_TESTS",
+    "RECORDS",
+    "WEIGHT_LIMIT",
+    "WHOLE_LIMIT",
+    "Field",
+    "Record",
+]
 
-#: A character of an option value: not white space, a control, a bidirectional override or
-#: isolate, or a lone surrogate.
-_WORD = "[^\\s\\x00-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]"
-#: Id patterns (whole-string matches; the schema anchors them).
-PATTERNS: Mapping[str, str] = MappingProxyType(
-    {
-        "questionnaire_id": "[a-z0-9][a-z0-9_-]*",
-        "question_id": "[a-z_][a-z0-9_]*",
-        "target": "[a-z_][a-z0-9_]*",
-        "reference_id": "[A-Za-z0-9][A-Za-z0-9_.-]*",
-        # The path in the characters RFC 3986 allows: no space, quote, '<' or '>', so that an
-        # address stays one link wherever it is written (a Markdown report's <...> among them).
-        "url": (
-            "https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(?::\\d+)?"
-            "(?:/[A-Za-z0-9._~:/?#\\[\\]@!$&'()*+,;=%-]*)?"
-        ),
-        # Written as a FHIR code too, and into FHIRPath: printable characters, words apart by
-        # single spaces (no white space at either end, no tab or line break); no control
-        # character, bidirectional override or lone surrogate.
-        "option_value": _WORD + "+(?: " + _WORD + "+)*",
-    }
+
+_SOURCE = Field(
+    "source",
+    "reference_id",
+    "The id of one of the references.",
+    required=True,
+    words="a reference id",
 )
-#: The same in words, for messages and the docs.
-PATTERN_WORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "questionnaire_id": "lower case letters, digits, - and _",
-        "question_id": "lower case letters, digits and _",
-        "target": "a question id or 'end'",
-        "reference_id": "letters, digits, ., - and _",
-        "url": "a web address starting with https://, no spaces, quotes, < or >",
-        "option_value": "printable text, its words apart by single spaces",
-    }
-)
-
-#: The bounds of whole numbers in a questionnaire: far beyond any clinical value, and small
-#: enough that no arithmetic on them overflows.
-WHOLE_LIMIT = 1_000_000_000
-#: The bounds of weights and margins.
-WEIGHT_LIMIT = 1000.0
-
-
-class Field:
-    """One key of a record (a plain slotted class: made at import, where every µs counts)."""
-
-    __slots__ = (
-        "allowed",
-        "default",
-        "doc",
-        "high",
-        "key",
-        "kind",
-        "low",
-        "non_empty",
-        "of",
-        "only",
-        "required",
-        "reserved",
-    )
-
-    def __init__(
-        self,
-        key: str,
-        kind: Kind,
-        doc: str,
-        required: bool = False,
-        *,
-        of: str = "",
-        allowed: tuple[str, ...] = (),
-        low: float | None = None,
-        high: float | None = None,
-        non_empty: bool = False,
-        only: tuple[str, ...] = (),
-        default: str = "",
-        reserved: tuple[str, ...] = (),
-    ) -> None:
-        self.key = key
-        self.kind = kind
-        self.doc = doc
-        self.required = required
-        #: For ``record`` and ``list``: the record's name (or, for a list, a scalar kind).
-        self.of = of
-        #: For ``enum``: the allowed words.
-        self.allowed = allowed
-        self.low = low
-        self.high = high
-        #: For ``list``: at least one item.
-        self.non_empty = non_empty
-        #: The variants of the record (values of its variant key) that allow this key; empty:
-        #: all.
-        self.only = only
-        #: Words for a default, for the docs.
-        self.default = default
-        #: Values the field's kind allows but this field does not.
-        self.reserved = reserved
-
-    def __repr__(self) -> str:
-        return f"Field({self.key!r}, {self.kind!r})"
-
-
-class Record:
-    """A mapping of the format: its keys, and what it is for."""
-
-    __slots__ = ("doc", "fields", "min_keys", "name", "parent_variant", "variant")
-
-    def __init__(
-        self,
-        name: str,
-        doc: str,
-        fields: tuple[Field, ...],
-        *,
-        variant: str = "",
-        parent_variant: bool = False,
-        min_keys: int = 0,
-    ) -> None:
-        self.name = name
-        self.doc = doc
-        self.fields = fields
-        #: The key whose value picks the variant (``type`` of a question), or "" for none.
-        self.variant = variant
-        #: True when the variant is the *parent's* (an option takes its question's type).
-        self.parent_variant = parent_variant
-        #: At least this many keys (a comparison needs the question and one bound).
-        self.min_keys = min_keys
-
-    def __repr__(self) -> str:
-        return f"Record({self.name!r})"
-
-    def names(self, variant: str | None = None) -> tuple[str, ...]:
-        """The keys allowed (in a variant, when given)."""
-        return tuple(
-            f.key for f in self.fields if variant is None or not f.only or variant in f.only
-        )
-
-    def required(self, variant: str | None = None) -> tuple[str, ...]:
-        """The keys that must be there (in a variant, when given)."""
-        return tuple(
-            f.key
-            for f in self.fields
-            if f.required and (not f.only or (variant is not None and variant in f.only))
-        )
-
-    def field(self, key: str) -> Field:
-        """The field of ``key`` (``KeyError`` when the record has none)."""
-        for f in self.fields:
-            if f.key == key:
-                return f
-        raise KeyError(key)
-
-
-_SOURCE = Field("source", "reference_id", "The id of one of the references.", required=True)
 _LEVEL_ADVICE = "Plain words; may hold {question_id} placeholders."
 _SUMMARY = (
     "A shorter form, whole sentences, for the decision on one screen (the report gives both); "
@@ -229,6 +107,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "questionnaire_id",
                         "A short id (proximal-hamstring).",
                         required=True,
+                        label="the questionnaire id",
                     ),
                     Field(
                         "version",
@@ -282,6 +161,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         of="outcomes",
                     ),
                 ),
+                label="{key}",
             ),
             Record(
                 "reference",
@@ -292,17 +172,25 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "reference_id",
                         "The id rules cite as their source (R1).",
                         required=True,
+                        label="a reference id",
                     ),
-                    Field("citation", "text", "The source, in full.", required=True),
-                    Field("url", "url", "Where to read it: an https:// address."),
+                    Field("citation", "text", "The source, in full.", required=True, label="{key}"),
+                    Field(
+                        "url",
+                        "url",
+                        "Where to read it: an https:// address.",
+                        label="the url of a reference",
+                    ),
                     Field(
                         "verified",
                         "boolean",
                         "false marks a source whose details could not be confirmed; never "
                         "shown to users.",
                         default="true",
+                        label="verified of a reference",
                     ),
                 ),
+                builds=Reference,
             ),
             Record(
                 "named_rule",
@@ -314,9 +202,15 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "question_id",
                         "The rule's name; unique among the named rules.",
                         required=True,
+                        label="a named rule's id",
                     ),
                     Field("when", "condition", "The condition.", required=True),
-                    Field("description", "optional_text", "What it means, in plain words."),
+                    Field(
+                        "description",
+                        "optional_text",
+                        "What it means, in plain words.",
+                        collapse=True,
+                    ),
                 ),
             ),
             Record(
@@ -330,6 +224,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "Unique in the file; 'end' is reserved.",
                         required=True,
                         reserved=("end",),
+                        label="a question id",
                     ),
                     Field(
                         "type",
@@ -356,6 +251,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "The lowest answer.",
                         required=True,
                         only=RANGE_TYPES,
+                        label="min of {what}",
                         low=-WHOLE_LIMIT,
                         high=WHOLE_LIMIT,
                     ),
@@ -365,10 +261,17 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "The highest answer (not below min).",
                         required=True,
                         only=RANGE_TYPES,
+                        label="max of {what}",
                         low=-WHOLE_LIMIT,
                         high=WHOLE_LIMIT,
                     ),
-                    Field("unit", "optional_text", "Used in reports (years).", only=RANGE_TYPES),
+                    Field(
+                        "unit",
+                        "optional_text",
+                        "Used in reports (years).",
+                        only=RANGE_TYPES,
+                        label="unit of {what}",
+                    ),
                     Field(
                         "routes",
                         "list",
@@ -380,6 +283,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "target",
                         "Where the question goes when no option or route says otherwise.",
                         default="the next question in the file",
+                        label="next of {what}",
                     ),
                 ),
                 variant="type",
@@ -402,6 +306,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "target",
                         "Where this option leads.",
                         only=ROUTING_OPTION_TYPES,
+                        label="next of {what}",
                     ),
                     Field(
                         "uncertain",
@@ -409,6 +314,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "An unsure or not-done answer: counts towards low confidence.",
                         only=UNCERTAIN_OPTION_TYPES,
                         default="false",
+                        label="uncertain of {what}",
                     ),
                 ),
                 variant="type",
@@ -424,8 +330,9 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "When this holds ('leading' is not allowed here).",
                         required=True,
                     ),
-                    Field("next", "target", "Where to go.", required=True),
+                    Field("next", "target", "Where to go.", required=True, label="next of {what}"),
                 ),
+                builds=Route,
             ),
             Record(
                 "outcomes",
@@ -468,6 +375,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "optional_text",
                         "Why no imaging, when no imaging rule holds (blank: the default).",
                         default="No imaging is needed to make this diagnosis now.",
+                        label="{key}",
                     ),
                     Field("notes", "list", "Evidence notes for the report.", of="note"),
                     Field(
@@ -501,6 +409,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         required=True,
                     ),
                 ),
+                builds=LevelText,
             ),
             Record(
                 "confidence",
@@ -531,14 +440,32 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         default="0.5",
                     ),
                 ),
+                label="{key}",
             ),
             Record(
                 "condition_def",
                 "One condition of the differential.",
                 (
-                    Field("id", "question_id", "The condition's id.", required=True),
-                    Field("label", "text", "The condition's name.", required=True),
-                    Field("description", "optional_text", "Words about it."),
+                    Field(
+                        "id",
+                        "question_id",
+                        "The condition's id.",
+                        required=True,
+                        label="a condition id",
+                    ),
+                    Field(
+                        "label",
+                        "text",
+                        "The condition's name.",
+                        required=True,
+                        label="label of {what}",
+                    ),
+                    Field(
+                        "description",
+                        "optional_text",
+                        "Words about it.",
+                        label="description of {what}",
+                    ),
                     Field(
                         "triage",
                         "list",
@@ -561,7 +488,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "The words when the rules apply.",
                         default="The questionnaire applies: no limit of its scope is reached.",
                     ),
-                    Field("source", "reference_id", "The id of the reference behind the words."),
+                    Field(
+                        "source",
+                        "reference_id",
+                        "The id of the reference behind the words.",
+                        words="a reference id",
+                    ),
                     Field(
                         "exclusions",
                         "list",
@@ -580,9 +512,11 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "text",
                         "Why not, and what to do instead; may hold placeholders.",
                         required=True,
+                        label="reason of {what}",
                     ),
                     _SOURCE,
                 ),
+                builds=ScopeRule,
             ),
             Record(
                 "triage",
@@ -595,7 +529,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "Left out in a condition's last rule, the default (in outcomes: always).",
                     ),
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
-                    Field("advice", "text", _LEVEL_ADVICE, required=True),
+                    Field("advice", "text", _LEVEL_ADVICE, required=True, label="advice of {what}"),
                     _SOURCE,
                     Field(
                         "timeframe",
@@ -605,6 +539,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     ),
                     Field("summary", "text", _SUMMARY),
                 ),
+                builds=TriageRule,
             ),
             Record(
                 "score",
@@ -617,6 +552,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "number",
                         "Negative weights count against.",
                         required=True,
+                        label="weight of {what}",
                         low=-WEIGHT_LIMIT,
                         high=WEIGHT_LIMIT,
                     ),
@@ -625,10 +561,12 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "text",
                         "Plain words for the condition's 'for' or 'against' list.",
                         required=True,
+                        label="reason of {what}",
                     ),
                     _SOURCE,
                     Field("summary", "text", _SUMMARY),
                 ),
+                builds=ScoreRule,
             ),
             Record(
                 "red_flag",
@@ -637,7 +575,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("id", "question_id", "The red flag's id.", required=True),
                     Field("when", "condition", "When it is raised.", required=True),
                     Field("level", "enum", "A triage level.", required=True, allowed=LEVELS),
-                    Field("advice", "text", _LEVEL_ADVICE, required=True),
+                    Field("advice", "text", _LEVEL_ADVICE, required=True, label="advice of {what}"),
                     _SOURCE,
                     Field(
                         "timeframe",
@@ -655,8 +593,10 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "A short name, as the summary lists the flag (Possible cauda equina "
                         "syndrome).",
                         default="the id in words",
+                        collapse=True,
                     ),
                 ),
+                builds=RedFlagRule,
             ),
             Record(
                 "imaging",
@@ -684,6 +624,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "text",
                         "The next step, in plain words; may hold placeholders.",
                         required=True,
+                        label="reason of {what}",
                     ),
                     _SOURCE,
                     Field(
@@ -692,6 +633,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                         "Where to image (hamstring origin, lumbar spine, pelvis, ankle): "
                         "studies of one site merge into one, at the most urgent timeframe.",
                         only=MODALITIES,
+                        collapse=True,
                     ),
                     Field(
                         "timeframe",
@@ -704,6 +646,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     Field("summary", "text", _SUMMARY, only=MODALITIES),
                 ),
                 variant="modality",
+                builds=ImagingRule,
             ),
             Record(
                 "safety_net",
@@ -725,6 +668,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     ),
                     Field("when", "condition", "Shown only when this holds."),
                 ),
+                builds=SafetyNetRule,
             ),
             Record(
                 "note",
@@ -734,6 +678,7 @@ RECORDS: Mapping[str, Record] = MappingProxyType(
                     _SOURCE,
                     Field("when", "condition", "Shown only when this holds."),
                 ),
+                builds=Note,
             ),
         )
     }

@@ -39,6 +39,28 @@ from hamstring_cli.model import (
 )
 from hamstring_cli.question_types import answer_json
 
+__all__ = [
+    "SCHEMA_VERSION",
+    "Decision",
+    "Finding",
+    "ImagingAdvice",
+    "Interpreted",
+    "RaisedFlag",
+    "Ranked",
+    "Result",
+    "Rules",
+    "SafetyNetItem",
+    "ScopeAdvice",
+    "Study",
+    "TriageAdvice",
+    "Withdrawn",
+    "advised_studies",
+    "alerts",
+    "level_action",
+    "reference_score",
+    "score",
+]
+
 SCHEMA_VERSION = 1
 
 
