@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pty_helpers import NEEDS_COMMAND
 from test_pty import ENTER, UP, Spawn, finish, key_of, prompt_of, sessions, spawn, state  # noqa: F401
 
 from hamstring_cli.cache import load_questionnaire
@@ -21,7 +22,7 @@ from hamstring_cli.resources import (
 from hamstring_cli.scoring import score
 
 pexpect = pytest.importorskip("pexpect")
-pytestmark = pytest.mark.pty
+pytestmark = [pytest.mark.pty, NEEDS_COMMAND]
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = [bundled_id(path) for path in bundled_questionnaires()]
