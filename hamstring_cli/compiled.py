@@ -13,24 +13,13 @@ for condition: ``tests/test_compiled.py`` compares whole results on random answe
 
 from collections.abc import Callable, Mapping
 
+from hamstring_cli import model as m
 from hamstring_cli.errors import assert_never
 from hamstring_cli.model import (
     END,
-    Advised,
-    All,
     Answer,
-    Answered,
     Answers,
-    AnyOf,
-    AtLeast,
-    Compare,
     Condition,
-    Contains,
-    Equals,
-    Leading,
-    Named,
-    Not,
-    OneOf,
     Predicate,
     Question,
     Questionnaire,
@@ -52,21 +41,21 @@ _Test = Callable[[object], bool]
 
 def _answer_test(condition: Condition) -> tuple[str, _Test] | None:
     """The question a one-question condition reads and its test of the answer (else None)."""
-    if isinstance(condition, Equals):
+    if isinstance(condition, m.Equals):
         value = condition.value
         return condition.question, lambda given: given == value
-    if isinstance(condition, OneOf):
+    if isinstance(condition, m.OneOf):
         return condition.question, condition.values.__contains__
-    if isinstance(condition, Contains):
+    if isinstance(condition, m.Contains):
         wanted = condition.values
 
         def contains(given: object) -> bool:
             return isinstance(given, tuple) and any(v in given for v in wanted)
 
         return condition.question, contains
-    if isinstance(condition, Compare):
+    if isinstance(condition, m.Compare):
         return condition.question, _compare(condition.op, condition.value)
-    if isinstance(condition, Answered):
+    if isinstance(condition, m.Answered):
         return condition.question, lambda given: given is not _MISSING
     return None
 
@@ -89,10 +78,10 @@ def compile_condition(condition: Condition) -> Predicate:
     conditions become one loop over (question, test) pairs, with no call a condition.
     """
     # The commonest forms as one function each: one call an evaluation, not two.
-    if isinstance(condition, Equals):
+    if isinstance(condition, m.Equals):
         question, value = condition.question, condition.value
         return lambda answers, _leading, _studies: answers.get(question, _MISSING) == value
-    if isinstance(condition, OneOf):
+    if isinstance(condition, m.OneOf):
         question, values = condition.question, condition.values
         return lambda answers, _leading, _studies: answers.get(question, _MISSING) in values
     single = _answer_test(condition)
@@ -103,22 +92,22 @@ def compile_condition(condition: Condition) -> Predicate:
             return test(answers.get(question, _MISSING))
 
         return one
-    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
+    if isinstance(condition, (m.Equals, m.OneOf, m.Contains, m.Compare, m.Answered)):
         raise AssertionError("a one-question condition has its test")  # pragma: no cover
-    if isinstance(condition, Leading):
+    if isinstance(condition, m.Leading):
         name = condition.condition
         return lambda _answers, leading, _studies: leading == name
-    if isinstance(condition, Advised):
+    if isinstance(condition, m.Advised):
         key = study_key(condition.modality, condition.site)
         return lambda _answers, _leading, studies: key in studies
-    if isinstance(condition, Named):
+    if isinstance(condition, m.Named):
         return compile_condition(condition.item)
-    if isinstance(condition, Not):
+    if isinstance(condition, m.Not):
         inner = compile_condition(condition.item)
         return lambda answers, leading, studies: not inner(answers, leading, studies)
-    if isinstance(condition, (All, AnyOf)):
+    if isinstance(condition, (m.All, m.AnyOf)):
         return _compile_group(condition)
-    if isinstance(condition, AtLeast):
+    if isinstance(condition, m.AtLeast):
         parts = tuple(compile_condition(c) for c in condition.items)
         needed = condition.needed
 
@@ -129,13 +118,13 @@ def compile_condition(condition: Condition) -> Predicate:
     assert_never(condition)
 
 
-def _compile_group(condition: All | AnyOf) -> Predicate:
+def _compile_group(condition: m.All | m.AnyOf) -> Predicate:
     """``all`` or ``any``: one loop over answer tests when every item reads one question."""
     tests = [_answer_test(c) for c in condition.items]
     if all(t is not None for t in tests):
-        return _table(tuple(t for t in tests if t is not None), isinstance(condition, All))
+        return _table(tuple(t for t in tests if t is not None), isinstance(condition, m.All))
     parts = tuple(compile_condition(c) for c in condition.items)
-    if isinstance(condition, All):
+    if isinstance(condition, m.All):
 
         def every(answers: Answers, leading: str | None, studies: Studies) -> bool:
             # Loops, not all() over a generator: these run a hundred times an input.
@@ -192,7 +181,7 @@ def compile_so_far(condition: Condition) -> SoFar:
     absent once it cannot; the leading condition is unknown until given; the advised studies
     are unknown until the answers are all in.
     """
-    if isinstance(condition, (Equals, OneOf, Contains, Compare, Answered)):
+    if isinstance(condition, (m.Equals, m.OneOf, m.Contains, m.Compare, m.Answered)):
         question, known = condition.question, compile_condition(condition)
         absent = known({}, None, _NO_STUDIES)
 
@@ -204,14 +193,14 @@ def compile_so_far(condition: Condition) -> SoFar:
             return None if may_come(question) else absent
 
         return atom
-    if isinstance(condition, Leading):
+    if isinstance(condition, m.Leading):
         name = condition.condition
         return lambda _answers, _may_come, leading: None if leading is None else leading == name
-    if isinstance(condition, Advised):
+    if isinstance(condition, m.Advised):
         return lambda _answers, _may_come, _leading: None
-    if isinstance(condition, Named):
+    if isinstance(condition, m.Named):
         return compile_so_far(condition.item)
-    if isinstance(condition, Not):
+    if isinstance(condition, m.Not):
         inner = compile_so_far(condition.item)
 
         def negated(
@@ -221,19 +210,19 @@ def compile_so_far(condition: Condition) -> SoFar:
             return None if found is None else not found
 
         return negated
-    if isinstance(condition, (All, AnyOf, AtLeast)):
+    if isinstance(condition, (m.All, m.AnyOf, m.AtLeast)):
         return _so_far_group(condition)
     assert_never(condition)
 
 
-def _so_far_group(condition: All | AnyOf | AtLeast) -> SoFar:
+def _so_far_group(condition: m.All | m.AnyOf | m.AtLeast) -> SoFar:
     """``all``, ``any`` and ``at least``, three-valued: a False (``all``) or a True (``any``)
     decides whatever the unknowns are."""
     parts = tuple(compile_so_far(c) for c in condition.items)
     # What decides at once: False for all, True for any; at least counts.
-    decides = not isinstance(condition, All)
-    needed = condition.needed if isinstance(condition, AtLeast) else 0
-    if isinstance(condition, AtLeast):
+    decides = not isinstance(condition, m.All)
+    needed = condition.needed if isinstance(condition, m.AtLeast) else 0
+    if isinstance(condition, m.AtLeast):
 
         def at_least(
             answers: Answers, may_come: Callable[[str], bool], leading: str | None
