@@ -105,8 +105,7 @@ def enabled() -> bool:
 def _code_stamp() -> str:
     # An editable install changes code without changing the version: the size and time of the
     # files that read and check a questionnaire, and of those that define its records, are part
-    # of the key, so an edit is never
-    # answered from an entry that older code wrote.
+    # of the key, so an edit is never answered from an entry that older code wrote.
     here = os.path.dirname(os.path.realpath(__file__))
     stamps = []
     for name in _CODE:
@@ -323,7 +322,7 @@ QUESTIONNAIRE_FIELDS = (
 # The tags of what is not a record: a place (its file is the questionnaire's own), a tuple, a
 # read-only mapping (a list of ``[key, value]`` pairs) and a frozenset.
 _PLACE, _TUPLE, _MAPPING, _FROZENSET = "@", "t", "m", "f"
-_PLAIN = (str, int, float, NoneType)  # bool is an int
+_JSON = (str, int, float, bool, NoneType)
 _LINE = (int, NoneType)  # a place's line and column
 
 #: How a field is checked: the classes it may be, or a test for a container whose items are
@@ -333,10 +332,11 @@ _Check = tuple[type, ...] | Callable[[object], bool]
 
 def _encode(value: object, source: str) -> object:
     """A model value as JSON data; ``TypeError`` for anything a snapshot cannot hold."""
-    if isinstance(value, _PLAIN):
-        return value
     kind = type(value)
-    if isinstance(value, Place):
+    if kind in _JSON:  # exactly these: a subclass (an enum, say) would come back as its base
+        return value
+    if kind is Place:
+        assert isinstance(value, Place)
         if value.file != source:  # a place in another file is never stored
             raise TypeError(f"a place in {value.file!r}")
         return {_PLACE: [value.line, value.column]}

@@ -83,10 +83,14 @@ def test_the_questionnaires_under_test_are_found() -> None:
 
 
 @pytest.mark.parametrize("path", QUESTIONNAIRES, ids=lambda p: p.name)
-def test_a_cached_model_equals_a_fresh_load_field_for_field(path: Path) -> None:
+def test_a_cached_model_equals_a_fresh_load_field_for_field(
+    path: Path, capsys: pytest.CaptureFixture[str], private_cache: Path
+) -> None:
     first = cache.load_questionnaire(path)  # read, checked and stored
+    assert len(list(private_cache.rglob("*.json"))) == 1  # a snapshot could be written
     cached = cache.load_questionnaire(path)  # rebuilt from the entry
     assert cached is not first
+    assert capsys.readouterr().err == ""  # from the entry, not a fall-back to the file
     assert_same(cached, fresh(path), "questionnaire")
     assert cached.outcomes.scores == first.outcomes.scores
 
