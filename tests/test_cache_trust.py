@@ -1,6 +1,4 @@
-"""A cache entry is trusted as the checked model it claims to be only when its digest matches and
-it decodes to the model's records with the right shapes; any doubt means a full load and a
-warning."""
+"""A cache entry is held to the format as a file is: doubt means a full load and a warning."""
 
 from __future__ import annotations
 
@@ -8,9 +6,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from helpers import BUNDLED
@@ -45,130 +41,40 @@ def test_the_folder_is_private_whatever_the_umask(folder: Path) -> None:
     assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
 
 
-def rewrite(entry: Path, edit: Callable[[Any], object], *, digest: bool) -> None:
-    """Edit an entry's snapshot, with its digest recomputed (``digest``) or left as it was."""
-    head, body = entry.read_bytes().split(b"\n", 1)
-    data = json.loads(body)
-    data = edit(data) or data
-    payload = json.dumps(data).encode()
-    header = json.loads(head)
-    if digest:
-        header["digest"] = hashlib.sha256(payload).hexdigest()
-    entry.write_bytes(json.dumps(header).encode() + b"\n" + payload)
-
-
-def first_question(data: list[Any]) -> list[Any]:
-    """The fields of the snapshot's first question (``{"Question": [...]}``)."""
-    fields: list[Any] = data[3]["t"][0]["Question"]
-    return fields
-
-
 def test_an_edited_entry_changes_nothing_and_warns(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
     head, body = entry.read_bytes().split(b"\n", 1)
-    edited = body.replace(b'"emergency"', b'"routine"').replace(b'"urgent"', b'"routine"')
+    edited = body.replace(b'"level":"emergency"', b'"level":"routine"').replace(
+        b'"level":"urgent"', b'"level":"routine"'
+    )
     assert edited != body
     entry.write_bytes(head + b"\n" + edited)
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
     assert "urgent" in levels_of(again)
-    assert "does not match its digest" in capsys.readouterr().err
+    assert "digest" in capsys.readouterr().err
 
 
-def test_an_entry_with_a_matching_digest_is_trusted_as_the_checked_model(
+def test_an_entry_with_a_matching_digest_is_still_validated(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The folder is private: whoever can rewrite an entry and its digest can as well edit the
-    # questionnaire or the package. A well-formed model is taken as it is, unchecked.
-    cache.load_questionnaire(BUNDLED)
-    rewrite(
-        the_entry(folder), lambda data: first_question(data).__setitem__(2, "Edited?"), digest=True
-    )
-    assert cache.load_questionnaire(BUNDLED).questions[0].prompt == "Edited?"
-    assert capsys.readouterr().err == ""
-
-
-def swap_tag(data: list[Any]) -> None:
-    question = data[3]["t"][0]
-    question["Exec"] = question.pop("Question")
-
-
-def drop_a_field(data: list[Any]) -> None:
-    first_question(data).pop()
-
-
-def number_for_an_id(data: list[Any]) -> None:
-    first_question(data)[0] = 12
-
-
-def list_for_a_tuple(data: list[Any]) -> None:
-    first_question(data)[5] = first_question(data)[5]["t"]
-
-
-def condition_for_an_option(data: list[Any]) -> None:
-    options = first_question(data)[5]["t"]
-    options[0] = {"Equals": ["onset", "sudden", None]}
-
-
-def text_for_the_questions(data: list[Any]) -> None:
-    data[3] = "questions"
-
-
-def untagged_mapping(data: list[Any]) -> None:
-    data[4] = {"conditions": [], "scores": []}
-
-
-def a_place_of_text(data: list[Any]) -> None:
-    first_question(data)[-1] = {"@": ["1", 2]}
-
-
-def too_few_fields_at_the_top(data: list[Any]) -> list[Any]:
-    return data[:-1]
-
-
-@pytest.mark.parametrize(
-    ("edit", "reason"),
-    [
-        (swap_tag, "'Exec', which is not a record of the model"),
-        (drop_a_field, "a Question of 11 fields, not 12"),
-        (number_for_an_id, "a Question whose id is of the wrong type"),
-        (list_for_a_tuple, "a Question whose options is of the wrong type"),
-        (condition_for_an_option, "a Question whose options is of the wrong type"),
-        (text_for_the_questions, "questionnaire's questions is of the wrong type"),
-        (untagged_mapping, "a mapping that is not a tagged record"),
-        (a_place_of_text, "a malformed place"),
-        (too_few_fields_at_the_top, "not a snapshot of a questionnaire"),
-    ],
-)
-def test_an_entry_that_is_not_a_model_falls_back_even_with_a_matching_digest(
-    folder: Path,
-    capsys: pytest.CaptureFixture[str],
-    edit: Callable[[Any], object],
-    reason: str,
-) -> None:
     fresh = cache.load_questionnaire(BUNDLED)
-    rewrite(the_entry(folder), edit, digest=True)
+    entry = the_entry(folder)
+    head, body = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(body)
+    data["outcomes"]["levels"]["urgent"] = {"label": 12}
+    data["questions"][0]["type"] = "nonsense"
+    payload = json.dumps(data).encode()
+    header = json.loads(head)
+    header["digest"] = hashlib.sha256(payload).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + payload)
     again = cache.load_questionnaire(BUNDLED)
-    assert again.questions == fresh.questions
-    answers = {"red_flags": (), "onset": "sudden"}
+    answers = {"onset": "sudden"}
     assert score(again, answers).to_dict() == score(fresh, answers).to_dict()
-    err = capsys.readouterr().err
-    assert "warning: ignoring the cached copy" in err
-    assert reason in err
-
-
-def test_a_tampered_entry_with_its_old_digest_falls_back(
-    folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    fresh = cache.load_questionnaire(BUNDLED)
-    rewrite(
-        the_entry(folder), lambda data: first_question(data).__setitem__(2, "Edited?"), digest=False
-    )
-    assert cache.load_questionnaire(BUNDLED).questions[0].prompt == fresh.questions[0].prompt
-    assert "does not match its digest" in capsys.readouterr().err
+    assert "the format refuses it" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -176,10 +82,10 @@ def test_a_tampered_entry_with_its_old_digest_falls_back(
     [
         b"",
         b"not json\n{}",
-        b'{"format": 4}\n[[[[',
-        b'{"format": 4, "digest": "0"}\n{}',
+        b'{"format": 3}\n[[[[',
+        b'{"format": 3, "digest": "0"}\n{}',
         b"[" * 100_000,
-        b'{"format": 4}\n' + b"[" * 100_000 + b"]" * 100_000,
+        b'{"format": 3}\n' + b"[" * 100_000 + b"]" * 100_000,
     ],
 )
 def test_malformed_entries_fall_back(
@@ -218,20 +124,3 @@ def test_an_entry_naming_other_content_falls_back(
     again = cache.load_questionnaire(BUNDLED)
     assert again.content_hash == fresh.content_hash != "0" * 12
     assert "other content" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    "body",
-    [b"[" * 100_000 + b"]" * 100_000, b'{"t":' * 50_000 + b"1" + b"}" * 50_000, b'[{"f":[[1]]}]'],
-    ids=["deep lists", "deep tuples", "an unhashable item"],
-)
-def test_a_hostile_body_with_a_matching_digest_falls_back(
-    folder: Path, capsys: pytest.CaptureFixture[str], body: bytes
-) -> None:
-    fresh = cache.load_questionnaire(BUNDLED)
-    entry = the_entry(folder)
-    header = json.loads(entry.read_bytes().split(b"\n", 1)[0])
-    header["digest"] = hashlib.sha256(body).hexdigest()
-    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
-    assert cache.load_questionnaire(BUNDLED).questions == fresh.questions
-    assert "warning: ignoring the cached copy" in capsys.readouterr().err

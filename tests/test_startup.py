@@ -140,8 +140,8 @@ with open(REPORT, "w") as report:
 )
 
 #: The package's modules that a scripted JSON triage needs, and no other: the command's fast
-#: lane, reading and checking the answers, the cached questionnaire rebuilt from its snapshot
-#: (never the loader, the format or the checks), the compiled rules, the result and its JSON.
+#: lane, reading and checking the answers, the cached questionnaire checked as a file is, the
+#: compiled rules, the result and its JSON.
 SCRIPTED_JSON = frozenset(
     {
         "hamstring_cli",
@@ -149,22 +149,28 @@ SCRIPTED_JSON = frozenset(
         "hamstring_cli.answer_set",
         "hamstring_cli.answers",
         "hamstring_cli.cache",
+        "hamstring_cli.checks",
         "hamstring_cli.compiled",
+        "hamstring_cli.condition_reader",
         "hamstring_cli.digest",
         "hamstring_cli.engine",
         "hamstring_cli.errors",
         "hamstring_cli.exits",
         "hamstring_cli.fast",
+        "hamstring_cli.field_reader",
         "hamstring_cli.files",
+        "hamstring_cli.format_fields",
+        "hamstring_cli.format_spec",
+        "hamstring_cli.loader",
         "hamstring_cli.model",
         "hamstring_cli.question_types",
+        "hamstring_cli.record_reader",
         "hamstring_cli.render",
         "hamstring_cli.render.formats",
         "hamstring_cli.render.json",
         "hamstring_cli.report",
         "hamstring_cli.resources",
         "hamstring_cli.runner",
-        # The answer file's reader (the questionnaire comes from the cache without them).
         "hamstring_cli.safe_yaml",
         "hamstring_cli.scoring",
         "hamstring_cli.sourcemap",
