@@ -307,10 +307,6 @@ def test_a_new_output_format_is_one_module_and_one_registry_line(tmp_path: Path)
 
 # -- names that say what may be imported --------------------------------------------------------
 
-#: Modules being reworked elsewhere that may not have their ``__all__`` yet. A module leaves this
-#: list as soon as it has one (the test below refuses a module listed here that has one).
-PENDING_ALL: frozenset[str] = frozenset()
-
 
 def public_names(path: Path) -> list[str] | None:
     """A module's ``__all__``, or ``None`` when it has none."""
@@ -332,10 +328,8 @@ def public_names(path: Path) -> list[str] | None:
 
 def test_every_module_says_what_may_be_imported() -> None:
     declared = {module_name(p): public_names(p) for p in modules()}
-    missing = sorted(n for n, names in declared.items() if names is None and n not in PENDING_ALL)
+    missing = sorted(n for n, names in declared.items() if names is None)
     assert not missing, f"give these modules an __all__ of their public names: {missing}"
-    done = sorted(n for n in PENDING_ALL if declared.get(n) is not None)
-    assert not done, f"these modules have an __all__ now: take them out of PENDING_ALL: {done}"
     for name, names in declared.items():
         if names is not None:
             assert names == sorted(set(names), key=names.index), f"{name}: __all__ repeats a name"
