@@ -26,7 +26,7 @@ from hamstring_cli.answers import check_answers, read_answers, unused_warnings
 from hamstring_cli.batch import run_batch
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.cases import CaseError, read_case
-from hamstring_cli.errors import AnswerError, Diagnostic, QuestionnaireError
+from hamstring_cli.errors import AnswerError, Diagnostic, QuestionnaireError, escape_json
 from hamstring_cli.intake.asks import (
     NONE_OF_THESE,
     REPORT_FORMAT,
@@ -211,6 +211,25 @@ def test_json_output_escapes_c1_controls_bidi_overrides_and_separators() -> None
     assert "\\u009b" in written and "\\u202e" in written and "\\u2066" in written
     assert "\U0001f600" in written  # printable text stays as it is
     assert json.loads(written) == data
+
+
+#: What JSON output writes as escapes (errors._JSON_UNSAFE, spelt out again as the reference).
+UNSAFE_CLASS = "[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+def test_json_escaping_finds_each_unsafe_character_wherever_it_stands() -> None:
+    # escape_json looks for the unsafe characters by bytes first (quicker on a long record):
+    # it must escape exactly what the character class names, alone, beside ASCII and beside
+    # the accented letters and dashes a record holds, for every code point that could be
+    # near a boundary of the byte search (the BMP up to U+3000, the surrogates, the top).
+    points = [*range(0x3000), *range(0xD700, 0xE100), *range(0xFF00, 0x10100), 0x10FFFF]
+    for point in points:
+        char = chr(point)
+        for text in (char, f"ab{char}", f"é—{char}x", f"\u2014{char}\u00e9"):
+            expected = "".join(
+                f"\\u{ord(c):04x}" if re.fullmatch(UNSAFE_CLASS, c) else c for c in text
+            )
+            assert escape_json(text) == expected, hex(point)
 
 
 def test_a_batch_record_of_a_hostile_file_name_is_escaped_and_reads_back(
