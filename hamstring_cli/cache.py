@@ -17,6 +17,12 @@ parser refuses) prints a warning on standard error and falls back to the full lo
 gives the same answer: a cache can cost speed, never change a result. Cached questionnaires
 carry no line numbers (nothing at run time reads them).
 
+A process that reads the same entry again (a library caller, a test run) is answered from
+memory: the questionnaire that entry's bytes gave, kept by the entry's digest (at most
+:data:`KEEP`). The entry is still read and its digest still checked on every load, so an entry
+changed on disk is parsed and checked afresh: memory saves the parsing, never a check of what
+the disk holds.
+
 ``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it. The folder is made
 private (0700) whatever the umask.
 """
@@ -59,6 +65,19 @@ _CODE = (
     "model.py",
     "cache.py",
 )
+
+
+#: The questionnaires this process parsed from an entry: by the entry, the name the file was
+#: given by, and the digest of the entry's body (the order of use, at most ``KEEP``).
+_PARSED: dict[tuple[str, str, str], Questionnaire] = {}
+
+
+def _remember(key: tuple[str, str, str], questionnaire: Questionnaire) -> Questionnaire:
+    _PARSED.pop(key, None)
+    _PARSED[key] = questionnaire
+    while len(_PARSED) > KEEP:
+        del _PARSED[next(iter(_PARSED))]
+    return questionnaire
 
 
 def cache_dir() -> str:
@@ -151,7 +170,9 @@ def load_questionnaire(
         return parse_questionnaire(data, source_map)
     data, source_map = read_document(text=raw, name=name)
     questionnaire = parse_questionnaire(data, source_map)
-    _store(entry, data, source_map.digest)
+    digest = _store(entry, data, source_map.digest)
+    if digest is not None:
+        _remember((entry, name, digest), questionnaire)
     return questionnaire
 
 
@@ -203,15 +224,20 @@ def _from_cache(entry: str, name: str, content_hash: str) -> Questionnaire | Non
         header = json.loads(head)
         if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
             raise _Doubt("it was written in another layout")
-        if header.get("digest") != sha256(body).hexdigest():
+        digest = sha256(body).hexdigest()
+        if header.get("digest") != digest:
             raise _Doubt("its content does not match its digest")
         if header.get("content_hash") != content_hash:
             raise _Doubt("it was written for other content")
+        known = _PARSED.get((entry, name, digest))
+        if known is not None:
+            return _remember((entry, name, digest), known)
         data = json.loads(body, parse_constant=_refuse_constant)
         from hamstring_cli.loader import parse_questionnaire
         from hamstring_cli.sourcemap import SourceMap
 
-        return parse_questionnaire(data, SourceMap(name, content_hash))
+        parsed = parse_questionnaire(data, SourceMap(name, content_hash))
+        return _remember((entry, name, digest), parsed)
     except _Doubt as doubt:
         reason = str(doubt)
     except QuestionnaireError as error:
@@ -237,7 +263,8 @@ def _private_folder(folder: Path) -> None:
         os.chmod(level, 0o700)
 
 
-def _store(file: str, data: object, content_hash: str) -> None:
+def _store(file: str, data: object, content_hash: str) -> str | None:
+    """Write the entry; return the digest of its body (None when it could not be written)."""
     from pathlib import Path  # only when an entry is written, after a full load
 
     from hamstring_cli.files import OutputError, write_private
@@ -246,10 +273,11 @@ def _store(file: str, data: object, content_hash: str) -> None:
     try:
         body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         payload = body.encode("utf-8")
+        digest = sha256(payload).hexdigest()
         header = json.dumps(
             {
                 "format": CACHE_FORMAT,
-                "digest": sha256(payload).hexdigest(),
+                "digest": digest,
                 "content_hash": content_hash,
             },
             allow_nan=False,
@@ -263,7 +291,8 @@ def _store(file: str, data: object, content_hash: str) -> None:
         _prune(entry.parent)
     except (OSError, OutputError, TypeError, ValueError):
         # A cache that cannot be written (a read-only home, a full disk) only costs speed.
-        return
+        return None
+    return digest
 
 
 def _prune(folder: Path) -> None:
