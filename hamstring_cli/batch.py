@@ -12,11 +12,12 @@ import contextlib
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, BinaryIO, NamedTuple, cast
 
 from hamstring_cli.answer_set import AnswerSet
 from hamstring_cli.answers import (
@@ -27,6 +28,7 @@ from hamstring_cli.answers import (
     read_answer_document,
     unused_warnings,
 )
+from hamstring_cli.compiled import compiled
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import AnswerError, Code, Diagnostic, Place, diagnostic, escape
 from hamstring_cli.files import ANSWERS_LIMIT, check_output, is_stdout, limit_words, open_output
@@ -34,6 +36,7 @@ from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.formats import Record, batch_module
 from hamstring_cli.safe_yaml import read_data
 from hamstring_cli.scoring import score
+from hamstring_cli.workers import in_order
 
 __all__ = ["batch_command", "run_batch"]
 
@@ -264,22 +267,71 @@ def run_one(item: Input, questionnaire: Questionnaire) -> Record:
     return Record(item.source, result.to_dict(), warnings=warnings, response_status=given.status)
 
 
+class Finished(NamedTuple):
+    """One input's record as its format writes it, with its messages for standard error."""
+
+    ok: bool
+    #: Every diagnostic of the input (errors, then warnings), compiler style, a line each.
+    messages: tuple[str, ...]
+    #: The record as the batch format writes it (a line or a row).
+    text: str
+
+
+class Renderer:
+    """A ``batch`` format of the registry (:mod:`hamstring_cli.render.formats`) writing one
+    record at a time into a string: ``header`` is what it writes first (the CSV header row)."""
+
+    def __init__(self, fmt: str, questionnaire: Questionnaire) -> None:
+        self._buffer = io.StringIO()
+        self._write = batch_module(fmt).record_writer(self._buffer, questionnaire)
+        self.header = self._take()
+
+    def _take(self) -> str:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+    def __call__(self, record: Record) -> Finished:
+        """The record finished: its text and its messages."""
+        self._write(record)
+        messages = tuple(str(found) for found in (*record.errors, *record.warnings))
+        return Finished(record.ok, messages, self._take())
+
+
 def run_all(
-    inputs: Iterable[Input], questionnaire: Questionnaire, *, show_progress: bool = False
-) -> Iterator[Record]:
-    """Run every input in order, yielding records as they are made.
+    inputs: Iterable[Input],
+    questionnaire: Questionnaire,
+    render: Renderer,
+    *,
+    jobs: int | None = None,
+    show_progress: bool = False,
+) -> Iterator[Finished]:
+    """Run every input in order, yielding each record finished as it is made.
+
+    A long batch is scored by worker processes, one a core (:mod:`hamstring_cli.workers`);
+    the records come back in input order whichever way they were made.
 
     Args:
         inputs: what to run (read one at a time).
         questionnaire: loaded once, used for every input.
+        render: the batch format, writing each record into its text.
+        jobs: worker processes (1: all in this process; None: every core, for a long batch).
         show_progress: draw a progress bar on standard error once the batch is long.
     """
     from hamstring_cli.render import progress
 
+    # Compiled before any worker is forked, so that each starts with the rules made.
+    compiled(questionnaire)
+
+    def finish(item: Input) -> Finished:
+        return render(run_one(item, questionnaire))
+
     with contextlib.ExitStack() as stack:
         advance: Callable[[], None] | None = None
-        for count, item in enumerate(inputs, start=1):
-            yield run_one(item, questionnaire)
+        finished = in_order(inputs, finish, jobs=jobs, size=_size)
+        for count, done in enumerate(finished, start=1):
+            yield done
             if advance is not None:
                 advance()
             elif show_progress and count == PROGRESS_AFTER:
@@ -287,6 +339,21 @@ def run_all(
                 advance = stack.enter_context(progress(None, "Scoring", show=True))
                 for _ in range(count):
                     advance()
+
+
+def _may_wait(paths: Sequence[Path]) -> bool:
+    """Whether reading the inputs may wait on a writer: standard input that is not a file."""
+    if not any(os.fspath(path) == STDIN for path in paths):
+        return False
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        # No descriptor (a test's text stream, a closed standard input): read it as a stream.
+        return True
+
+
+def _size(item: Input) -> int:
+    return len(item.text) if item.text is not None else 0
 
 
 def show_progress(*, to_file: bool) -> bool:
@@ -300,20 +367,6 @@ def show_progress(*, to_file: bool) -> bool:
     return to_file or not sys.stdout.isatty()
 
 
-class Writer:
-    """Writes records to a text stream, one at a time, in a ``batch`` format of the registry
-    (:mod:`hamstring_cli.render.formats`); any header is written when it is made."""
-
-    def __init__(self, stream: IO[str], fmt: str, questionnaire: Questionnaire) -> None:
-        self.stream = stream
-        self.fmt = fmt
-        self._write = batch_module(fmt).record_writer(stream, questionnaire)
-
-    def write(self, record: Record) -> None:
-        """Write one record."""
-        self._write(record)
-
-
 def run_batch(
     questionnaire: Questionnaire,
     paths: Sequence[Path],
@@ -321,6 +374,7 @@ def run_batch(
     fmt: str = "jsonl",
     output: Path | None = None,
     force: bool = False,
+    jobs: int | None = None,
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
 ) -> tuple[int, int]:
@@ -331,7 +385,7 @@ def run_batch(
     style) as well as into the error records. ``output`` (``-`` is standard output) is
     written as :func:`hamstring_cli.files.open_output` does: over a file atomically and
     private (mode 0600) once the whole batch has run, so a failed or interrupted batch leaves
-    no partial file.
+    no partial file. ``jobs`` is as :func:`run_all` takes it.
 
     Returns:
         How many inputs ran, and how many of them failed.
@@ -356,6 +410,10 @@ def run_batch(
         check_output(output, force=force)
     notes: list[str] = []
     inputs = iter_inputs(paths, notes)
+    if _may_wait(paths):
+        # Each record of a stream is written as soon as its line is read: workers would hold
+        # it back until a chunk of lines had come.
+        jobs = 1
     bar = stderr is None and show_progress(to_file=output is not None)
     with contextlib.ExitStack() as stack:
         if output is None:
@@ -367,17 +425,18 @@ def run_batch(
             # close the file: open_output does).
             stack.callback(sink.detach)
             stack.callback(sink.flush)
-        writer = Writer(sink, fmt, questionnaire)
+        render = Renderer(fmt, questionnaire)
+        sink.write(render.header)
         failed = total = 0
-        for record in run_all(inputs, questionnaire, show_progress=bar):
+        for done in run_all(inputs, questionnaire, render, jobs=jobs, show_progress=bar):
             for note in notes:
                 warn(f"hamstring: warning: {note}")
             notes.clear()
-            for found in (*record.errors, *record.warnings):
-                warn(str(found))
+            for message in done.messages:
+                warn(message)
             total += 1
-            failed += not record.ok
-            writer.write(record)
+            failed += not done.ok
+            sink.write(done.text)
         for note in notes:
             warn(f"hamstring: warning: {note}")
         if output is None:
@@ -396,11 +455,11 @@ def batch_command(
     fmt: str = "jsonl",
     output: Path | None = None,
     force: bool = False,
+    jobs: int | None = None,
 ) -> int:
     """The ``batch`` command: load the questionnaire once, run every input, return the status."""
     from hamstring_cli.cache import load_questionnaire
 
-    _, failed = run_batch(
-        load_questionnaire(questionnaire), inputs, fmt=fmt, output=output, force=force
-    )
+    loaded = load_questionnaire(questionnaire)
+    _, failed = run_batch(loaded, inputs, fmt=fmt, output=output, force=force, jobs=jobs)
     return 1 if failed else 0

@@ -284,6 +284,20 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help=(
+                "Worker processes scoring the inputs (1: all in this process). Default: one a "
+                "core, once a batch has 100 inputs; the records keep the input order. A stream "
+                "on standard input is scored a line at a time, as it comes."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score many answer files: one record per input, in input order; never prompts.
 
@@ -293,7 +307,7 @@ def batch(
     from hamstring_cli.batch import batch_command
 
     status = batch_command(
-        inputs, questionnaire=questionnaire, fmt=format, output=output, force=force
+        inputs, questionnaire=questionnaire, fmt=format, output=output, force=force, jobs=jobs
     )
     if status:
         raise typer.Exit(status)

@@ -37,6 +37,8 @@ class Spec(NamedTuple):
     choices: Mapping[str, tuple[str, ...]]
     paths: tuple[str, ...]
     positional: str | None = None
+    #: Options whose value is a whole number of at least 1.
+    counts: tuple[str, ...] = ()
 
 
 #: The options that take a value in both triage and batch.
@@ -62,11 +64,12 @@ TRIAGE = Spec(
     paths=("output", "resume", "session"),
 )
 BATCH = Spec(
-    valued=dict(_SHARED),
+    valued={**_SHARED, "--jobs": "jobs", "-j": "jobs"},
     flags={"--force": "force"},
     choices={"fmt": BATCH_FORMATS},
     paths=("output",),
     positional="inputs",
+    counts=("jobs",),
 )
 
 
@@ -107,6 +110,12 @@ def parse(spec: Spec, args: Sequence[str]) -> dict[str, object] | None:
             return None
         if key in spec.choices and value not in spec.choices[key]:
             return None
+        if key in spec.counts:
+            # Digits alone, at least 1: anything else is typer's to refuse in its words.
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
+                return None
+            given[key] = int(value)
+            continue
         given[key] = _path(value) if key in spec.paths else value
     if spec.positional:
         if not positional:

@@ -80,6 +80,7 @@ MODULES: dict[str, tuple[int, str]] = {
     "render.jsonl": (2, "JSON Lines records"),
     "render.csv": (2, "CSV records"),
     "render.fhir": (2, "FHIR reports and records"),
+    "workers": (1, "a long batch's inputs in worker processes, results in order"),
     "batch": (2, "many answer files in, one record each out"),
     "answers": (2, "answer files: read and check"),
     "sessions": (2, "saved intakes (session files)"),

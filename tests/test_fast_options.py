@@ -106,3 +106,23 @@ def test_every_choice_is_taken_and_anything_else_left_to_typer(
             given = parse(spec, [*base, option, value])
             assert given is not None and given[key] == value
         assert parse(spec, [*base, option, "no-such-choice"]) is None
+
+
+@pytest.mark.parametrize(("command", "spec", "function"), COMMANDS, ids=["triage", "batch"])
+def test_the_whole_number_options_are_typers(
+    command: str, spec: Spec, function: Callable[..., int]
+) -> None:
+    counts = {
+        keyword(p)
+        for p in typer_params(command)
+        if p.param_type_name == "option" and p.type.name in ("integer", "int range")
+    }
+    assert set(spec.counts) == counts
+    base = ["-"] if spec.positional else []
+    for key in spec.counts:
+        option = next(s for s, k in spec.valued.items() if k == key and s.startswith("--"))
+        given = parse(spec, [*base, option, "3"])
+        assert given is not None and given[key] == 3
+        # What typer refuses (below its minimum of 1, not a whole number) is left to it.
+        for value in ("0", "-2", "two", "1.5", "٣"):
+            assert parse(spec, [*base, option, value]) is None
