@@ -273,24 +273,25 @@ class Finished(NamedTuple):
     ok: bool
     #: Every diagnostic of the input (errors, then warnings), compiler style, a line each.
     messages: tuple[str, ...]
-    #: The record as the batch format writes it (a line or a row).
-    text: str
+    #: The record as the batch format writes it (a line or a row), in UTF-8: a worker hands
+    #: back bytes, which cross a pipe and reach the output as they are.
+    data: bytes
 
 
 class Renderer:
     """A ``batch`` format of the registry (:mod:`hamstring_cli.render.formats`) writing one
-    record at a time into a string: ``header`` is what it writes first (the CSV header row)."""
+    record at a time, in UTF-8: ``header`` is what it writes first (the CSV header row)."""
 
     def __init__(self, fmt: str, questionnaire: Questionnaire) -> None:
         self._buffer = io.StringIO()
         self._write = batch_module(fmt).record_writer(self._buffer, questionnaire)
         self.header = self._take()
 
-    def _take(self) -> str:
+    def _take(self) -> bytes:
         text = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()
-        return text
+        return text.encode("utf-8")
 
     def __call__(self, record: Record) -> Finished:
         """The record finished: its text and its messages."""
@@ -339,6 +340,16 @@ def run_all(
                 advance = stack.enter_context(progress(None, "Scoring", show=True))
                 for _ in range(count):
                     advance()
+
+
+def _writer(stream: IO[str]) -> Callable[[bytes], object]:
+    """Write UTF-8 records to a text stream: to its bytes when it has them (standard output),
+    after what it holds already; else as text (a test's string stream)."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return lambda data: stream.write(data.decode("utf-8"))
+    stream.flush()
+    return cast(Callable[[bytes], object], buffer.write)
 
 
 def _may_wait(paths: Sequence[Path]) -> bool:
@@ -416,17 +427,13 @@ def run_batch(
         jobs = 1
     bar = stderr is None and show_progress(to_file=output is not None)
     with contextlib.ExitStack() as stack:
-        if output is None:
-            sink = out
+        write: Callable[[bytes], object]
+        if output is not None:
+            write = stack.enter_context(open_output(output, force=force)).write
         else:
-            binary = stack.enter_context(open_output(output, force=force))
-            sink = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=False)
-            # Flushed, then let go before the file is moved into place (the wrapper must not
-            # close the file: open_output does).
-            stack.callback(sink.detach)
-            stack.callback(sink.flush)
+            write = _writer(out)
         render = Renderer(fmt, questionnaire)
-        sink.write(render.header)
+        write(render.header)
         failed = total = 0
         for done in run_all(inputs, questionnaire, render, jobs=jobs, show_progress=bar):
             for note in notes:
@@ -436,7 +443,7 @@ def run_batch(
                 warn(message)
             total += 1
             failed += not done.ok
-            sink.write(done.text)
+            write(done.data)
         for note in notes:
             warn(f"hamstring: warning: {note}")
         if output is None:
