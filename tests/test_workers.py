@@ -146,6 +146,38 @@ def test_work_is_spread_over_processes_and_comes_back_in_order() -> None:
     assert done.stdout == b"ok\n", done.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ("os._exit(3)", "stopped before its work was done (exit status 3)"),
+        ("os.kill(os.getpid(), 9)", "stopped before its work was done (killed by signal 9)"),
+        ("raise ValueError('no')", "a worker process failed: ValueError: no"),
+    ],
+)
+def test_a_worker_that_fails_is_an_error_never_a_hang(failure: str, said: str) -> None:
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from hamstring_cli.workers import WorkerError, in_order
+
+        def work(n):
+            if n == 700:
+                {failure}
+            return n
+
+        try:
+            list(in_order(range(1000), work, jobs=2))
+        except WorkerError as error:
+            print(error)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=HERE, capture_output=True, check=False, timeout=60
+    )
+    assert done.stdout.decode().strip().endswith(said), done.stderr.decode()
+    assert done.returncode == 0
+
+
 def test_a_process_with_a_thread_scores_in_itself() -> None:
     # Forking beside a running thread can deadlock the child: the batch stays in this process.
     script = textwrap.dedent(
