@@ -128,12 +128,21 @@ def assert_valid(q: Questionnaire, path: list[str], result: dict[str, Any]) -> N
     assert {n["source"] for n in result["notes"]} <= cited
 
 
+#: The paths are checked in this many parts (every fourth path each), so that the test's parts
+#: run side by side on the cores of a full run.
+PARTS = 4
+
+
 @pytest.mark.hazard(
     "H01", "H02", "H03", "H04", "H05", "H06", "H07", "H08", "H10", "H14", "H15", "H19"
 )
-def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("part", range(PARTS), ids=lambda n: f"part{n + 1}of{PARTS}")
+def test_every_path(
+    questionnaire: Questionnaire, part: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     q = questionnaire
-    paths = every_path(q)
+    every = every_path(q)
+    paths = every[part::PARTS]
     lengths: list[int] = []
     results = 0
     for _, answers in paths:
@@ -172,7 +181,8 @@ def test_every_path(questionnaire: Questionnaire, capsys: pytest.CaptureFixture[
     assert max(lengths) <= MAX_QUESTIONS
     with capsys.disabled():
         print(
-            f"\n[exhaustive] {len(paths)} paths (each sequence of questions, integers at their"
+            f"\n[exhaustive, part {part + 1} of {PARTS}] {len(paths)} of {len(every)} paths"
+            " (each sequence of questions, integers at their"
             f" boundaries) x {results // len(paths)} safety screens = {results} results,"
             " each checked against the safety properties;"
             f" path length in questions: longest {max(lengths)},"
