@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hamstring_cli import model as m
-from hamstring_cli.errors import assert_never
+from hamstring_cli.errors import UserError, assert_never
 from hamstring_cli.model import (
     END,
     LEVEL_TIMEFRAMES,
@@ -510,7 +510,18 @@ def main(argv: list[str] | None = None) -> int:
     from hamstring_cli.resources import resolve_questionnaire
 
     args = sys.argv[1:] if argv is None else argv
-    questionnaire = load_questionnaire(resolve_questionnaire(args[0] if args else None))
+    if args and args[0] in ("-h", "--help"):
+        sys.stdout.write(
+            "usage: python -m hamstring_cli.clinical_doc [QUESTIONNAIRE] > FILE\n"
+            "Print the clinical logic of a questionnaire (an id or a file; default: the bundled\n"
+            "one) as Markdown.\n"
+        )
+        return 0
+    try:
+        questionnaire = load_questionnaire(resolve_questionnaire(args[0] if args else None))
+    except UserError as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
     text = render_clinical_logic(questionnaire)
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()

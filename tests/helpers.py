@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -321,3 +322,28 @@ def every_path(q: Questionnaire) -> list[tuple[tuple[str, ...], dict[str, Answer
         (walk.path, walk.answers)
         for walk in iter_paths(q, values="routing", integer_values=boundaries)
     ]
+
+
+#: The words a study's reason may use for when it is due, and the timeframe each names.
+TIMING_WORDS = {
+    r"\bwithin 4 hours\b": "within 4 hours",
+    r"\bthe same day\b|\bsame-day\b": "same day",
+    r"\bwithin days\b": "within days",
+    r"\bwithin (?:about )?(?:2|two) weeks\b": "within 2 weeks",
+}
+
+
+def timing_contradictions(result: dict[str, object]) -> list[str]:
+    """The advised studies whose reason names a time other than the study's own timeframe
+    ("MRI ... within about two weeks" on a study due within days): each in words."""
+    imaging = result["imaging"]
+    assert isinstance(imaging, dict)
+    found = []
+    for study in imaging.get("studies", []):
+        for pattern, timeframe in TIMING_WORDS.items():
+            if timeframe != study["timeframe"] and re.search(pattern, study["reason"]):
+                found.append(
+                    f"{study['modality']} of the {study['site']}, {study['timeframe']}:"
+                    f" its reason says {timeframe!r}: {study['reason']}"
+                )
+    return found

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import timing_contradictions
 
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
@@ -142,6 +143,8 @@ def test_case(path: Path) -> None:
 
     # The leading condition is there for a reason the report can name.
     assert result["differential"][0]["for"], "the leading condition has findings for it"
+    # A study's reason never names another time than the study's own (merged reasons included).
+    assert timing_contradictions(result) == [], story
 
 
 @pytest.mark.parametrize("questionnaire_id", LIBRARIES)

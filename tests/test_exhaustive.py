@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import CONTRACT_KEYS, every_path
+from helpers import CONTRACT_KEYS, every_path, timing_contradictions
 from safety import check_result, check_variants, in_repair_window, sit_bone_injury
 
 from hamstring_cli.cache import load_questionnaire
@@ -126,6 +126,8 @@ def assert_valid(q: Questionnaire, path: list[str], result: dict[str, Any]) -> N
         assert not PLACEHOLDER.search(text), f"a placeholder left unfilled: {text}"
     cited = {r["id"] for r in result["references"]}
     assert {n["source"] for n in result["notes"]} <= cited
+    # A study's reason never names another time than the study's own (merged reasons included).
+    assert timing_contradictions(result) == []
 
 
 #: The paths are checked in this many parts (every fourth path each), so that the test's parts
