@@ -10,20 +10,27 @@ as a fresh load (:func:`hamstring_cli.loader.parse_questionnaire`): an entry is 
 declaration of the format exactly as the file is, so it can never describe anything a file
 could not.
 
-An entry is trusted no further than that. It starts with a line naming the SHA-256 of the rest,
-checked on every read; only a regular file is read (never a link, a FIFO or a device), at most
-:data:`MAX_ENTRY` bytes. Any doubt (a changed digest, a malformed or oversized entry, data the
-parser refuses) prints a warning on standard error and falls back to the full load, which
-gives the same answer: a cache can cost speed, never change a result. Cached questionnaires
-carry no line numbers (nothing at run time reads them).
+An entry is trusted no further than that. It starts with a line holding its HMAC-SHA256 (of
+the layout, the entry's name, the file's content hash and the rest of the entry) under a key of
+32 random bytes private to the user, kept outside the cache folder
+(``$XDG_STATE_HOME/hamstring/cache-key``, mode 0600 in a 0700 folder, made on the first store
+and never replaced). Whoever can write the cache folder but not read that key cannot make an
+entry that is believed; the user's own account, which can read the key, still could. The MAC is
+checked on every read (in constant time); only a regular file is read (never a link, a FIFO or
+a device), at most :data:`MAX_ENTRY` bytes. Any doubt (a MAC that does not verify, a malformed
+or oversized entry, data the parser refuses) prints a warning on standard error and falls back
+to the full load, which gives the same answer. A key that cannot be read or made, or that is
+not a private regular file of 32 bytes, means the cache is not used at all. Cached
+questionnaires carry no line numbers (nothing at run time reads them).
 
 A process that reads the same entry again (a library caller, a test run) is answered from
-memory: the questionnaire that entry's bytes gave, kept by the entry's digest (at most
-:data:`KEEP`). The entry is still read and its digest still checked on every load, so an entry
+memory: the questionnaire that entry's bytes gave, kept by the entry's MAC (at most
+:data:`KEEP`). The entry is still read and its MAC still checked on every load, so an entry
 changed on disk is parsed and checked afresh: memory saves the parsing, never a check of what
 the disk holds.
 
-``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it. The folder is made
+``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it, ``XDG_STATE_HOME``
+its key. The folder is made
 private (0700) whatever the umask.
 """
 
@@ -36,7 +43,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from hamstring_cli import __version__
-from hamstring_cli.digest import sha256
+from hamstring_cli.digest import hmac_sha256, same_digest, sha256
 from hamstring_cli.errors import UserError, escape
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
@@ -45,10 +52,12 @@ from hamstring_cli.resources import questionnaire_file
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["CACHE_FORMAT", "cache_dir", "load_questionnaire"]
+__all__ = ["CACHE_FORMAT", "cache_dir", "key_path", "load_questionnaire"]
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
+#: The size of the key that authenticates entries.
+KEY_SIZE = 32
 #: Entries kept; the oldest beyond this are removed when a new one is written.
 KEEP = 16
 #: The largest entry read (the bundled questionnaire's is about 60 KB).
@@ -68,7 +77,7 @@ _CODE = (
 
 
 #: The questionnaires this process parsed from an entry: by the entry, the name the file was
-#: given by, and the digest of the entry's body (the order of use, at most ``KEEP``).
+#: given by, and the entry's MAC (the order of use, at most ``KEEP``).
 _PARSED: dict[tuple[str, str, str], Questionnaire] = {}
 
 
@@ -92,6 +101,15 @@ def cache_dir() -> str:
     if not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "hamstring", "questionnaires")
+
+
+def key_path() -> str:
+    """``$XDG_STATE_HOME/hamstring/cache-key`` (``~/.local/state`` when it is not set or is
+    relative): the key that authenticates cache entries, outside the cache folder."""
+    base = os.environ.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "hamstring", "cache-key")
 
 
 def enabled() -> bool:
@@ -154,10 +172,17 @@ def load_questionnaire(
         # The loader reads it again and reports why it cannot, with its own diagnostics.
         raw = None
     use_cache = raw is not None and enabled() and not located
+    key: bytes | None = None
     if use_cache:
         assert raw is not None
-        entry = entry_path(raw)
-        cached = _from_cache(entry, name, sha256(raw).hexdigest()[:12])
+        try:
+            key = _read_key()
+        except _Doubt as doubt:
+            _warn(f"not using the cache: its key {key_path()} {doubt}")
+            use_cache = False
+    if use_cache and key is not None:
+        assert raw is not None
+        cached = _from_cache(entry_path(raw), name, sha256(raw).hexdigest()[:12], key)
         if cached is not None:
             return cached
     # PyYAML is imported only when a file must be read: an intake whose questionnaire is
@@ -170,14 +195,96 @@ def load_questionnaire(
         return parse_questionnaire(data, source_map)
     data, source_map = read_document(text=raw, name=name)
     questionnaire = parse_questionnaire(data, source_map)
-    digest = _store(entry, data, source_map.digest)
-    if digest is not None:
-        _remember((entry, name, digest), questionnaire)
+    entry = entry_path(raw)
+    mac = _store(entry, data, source_map.digest, key)
+    if mac is not None:
+        _remember((entry, name, mac), questionnaire)
     return questionnaire
 
 
 class _Doubt(Exception):
     """Why a cache entry is not used."""
+
+
+def _read_key() -> bytes | None:
+    """The cache's key (``None`` when there is none yet; ``_Doubt`` when it is not to be trusted).
+
+    Only a regular file of :data:`KEY_SIZE` bytes, owned by this user and private to them, is
+    a key: never a link, a FIFO or a device.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(key_path(), flags)
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # none yet, or none can be made there (the store will fail quietly)
+    except OSError as error:
+        if os.path.islink(key_path()):
+            raise _Doubt("is a symbolic link") from None
+        raise _Doubt(f"cannot be read ({error.strerror or error})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Doubt("is not a regular file")
+        if info.st_size != KEY_SIZE:
+            raise _Doubt(f"is not {KEY_SIZE} bytes long")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise _Doubt("belongs to another user")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise _Doubt("is not private to you (mode 0600)")
+        key = os.read(fd, KEY_SIZE + 1)
+    except OSError as error:
+        raise _Doubt(f"cannot be read ({error.strerror or error})") from None
+    finally:
+        os.close(fd)
+    if len(key) != KEY_SIZE:
+        raise _Doubt(f"is not {KEY_SIZE} bytes long")
+    return key
+
+
+def _make_key() -> bytes | None:
+    """The cache's key, made if there is none: ``None`` when it cannot be read or made.
+
+    A new key is written to a private temporary file, then linked into place, which fails
+    when a key is already there: a key is never replaced, and two runs that race agree on
+    the one that was linked first.
+    """
+    try:
+        key = _read_key()
+    except _Doubt:
+        return None
+    if key is not None:
+        return key
+    import contextlib  # only when a key is made
+
+    path = key_path()
+    folder = os.path.dirname(path)
+    temp = f"{path}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            if os.write(fd, os.urandom(KEY_SIZE)) != KEY_SIZE:
+                return None
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        with contextlib.suppress(FileExistsError):  # another run made it first: theirs is it
+            os.link(temp, path, follow_symlinks=False)
+        return _read_key()
+    except (OSError, _Doubt):
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+
+
+def _mac(key: bytes, entry: str, content_hash: str, body: bytes) -> str:
+    """The MAC of an entry: its layout, its name and the file's content hash go in with its
+    body, so an entry moved to another name or relabelled does not verify."""
+    label = f"hamstring-cache|{CACHE_FORMAT}|{os.path.basename(entry)}|{content_hash}\n"
+    return hmac_sha256(key, label.encode("utf-8") + body).hex()
 
 
 def _read_entry(entry: str) -> bytes | None:
@@ -208,11 +315,11 @@ def _refuse_constant(name: str) -> object:
     raise _Doubt(f"it holds {name}, which is not JSON")
 
 
-def _from_cache(entry: str, name: str, content_hash: str) -> Questionnaire | None:
+def _from_cache(entry: str, name: str, content_hash: str, key: bytes) -> Questionnaire | None:
     """The questionnaire of a cache entry, parsed and checked as a file is; ``None`` if none.
 
     ``content_hash`` is the hash of the file's bytes, as the YAML reader gives it: the entry
-    must name the same one.
+    must name the same one, and its MAC under ``key`` must verify.
     """
     from hamstring_cli.errors import QuestionnaireError
 
@@ -224,20 +331,23 @@ def _from_cache(entry: str, name: str, content_hash: str) -> Questionnaire | Non
         header = json.loads(head)
         if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
             raise _Doubt("it was written in another layout")
-        digest = sha256(body).hexdigest()
-        if header.get("digest") != digest:
-            raise _Doubt("its content does not match its digest")
         if header.get("content_hash") != content_hash:
             raise _Doubt("it was written for other content")
-        known = _PARSED.get((entry, name, digest))
+        mac = _mac(key, entry, content_hash, body)
+        given = header.get("mac")
+        if not isinstance(given, str) or not same_digest(
+            mac.encode("ascii"), given.encode("utf-8", "surrogatepass")
+        ):
+            raise _Doubt("its MAC does not verify: it was changed, or made under another key")
+        known = _PARSED.get((entry, name, mac))
         if known is not None:
-            return _remember((entry, name, digest), known)
+            return _remember((entry, name, mac), known)
         data = json.loads(body, parse_constant=_refuse_constant)
         from hamstring_cli.loader import parse_questionnaire
         from hamstring_cli.sourcemap import SourceMap
 
         parsed = parse_questionnaire(data, SourceMap(name, content_hash))
-        return _remember((entry, name, digest), parsed)
+        return _remember((entry, name, mac), parsed)
     except _Doubt as doubt:
         reason = str(doubt)
     except QuestionnaireError as error:
@@ -263,8 +373,12 @@ def _private_folder(folder: Path) -> None:
         os.chmod(level, 0o700)
 
 
-def _store(file: str, data: object, content_hash: str) -> str | None:
-    """Write the entry; return the digest of its body (None when it could not be written)."""
+def _store(file: str, data: object, content_hash: str, key: bytes | None) -> str | None:
+    """Write the entry; return its MAC (None when it could not be written).
+
+    ``key`` is the cache's key as the load read it; without one, it is made now (the first
+    store), and with no key that can be made, nothing is written.
+    """
     from pathlib import Path  # only when an entry is written, after a full load
 
     from hamstring_cli.files import OutputError, write_private
@@ -273,11 +387,15 @@ def _store(file: str, data: object, content_hash: str) -> str | None:
     try:
         body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         payload = body.encode("utf-8")
-        digest = sha256(payload).hexdigest()
+        if key is None:
+            key = _make_key()
+            if key is None:
+                return None
+        mac = _mac(key, file, content_hash, payload)
         header = json.dumps(
             {
                 "format": CACHE_FORMAT,
-                "digest": digest,
+                "mac": mac,
                 "content_hash": content_hash,
             },
             allow_nan=False,
@@ -292,7 +410,7 @@ def _store(file: str, data: object, content_hash: str) -> str | None:
     except (OSError, OutputError, TypeError, ValueError):
         # A cache that cannot be written (a read-only home, a full disk) only costs speed.
         return None
-    return digest
+    return mac
 
 
 def _prune(folder: Path) -> None:

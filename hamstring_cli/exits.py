@@ -187,7 +187,9 @@ def ready_streams() -> None:
     - ``COLUMNS=0`` and ``LINES=0`` are dropped: they mean no size at all (the standard
       library ignores them too), and rich would draw a summary 0 columns wide, which is nothing.
     - An output encoding that cannot hold the summary's bullets, arrows and boxes
-      (``PYTHONIOENCODING=ascii``, a Latin-1 locale) writes their ASCII look-alikes instead.
+      (``PYTHONIOENCODING=ascii``, a Latin-1 locale) writes their ASCII look-alikes instead;
+      any other character it cannot hold is written as its escape (``\\xf6``), never as another
+      letter.
     """
     if sys.stdin is None or sys.stdout is None or sys.stderr is None:
         _fill_closed_streams()
@@ -221,9 +223,13 @@ def _fill_closed_streams() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
 
 
-#: ASCII for the characters the summaries, graphs and messages draw with.
+#: ASCII stand-ins for the typographic punctuation the summaries, graphs and messages draw
+#: with (bullets, arrows, dashes, curly quotes, the ellipsis, a non-breaking space; box drawing
+#: is read by its name below). Nothing else is ever transliterated: a letter such as ``ö``
+#: could be part of a file name or of a patient's data, and ``no.yaml`` would name another file.
 _ASCII = {
     "\u2022": "*",  # bullet
+    "\u00b7": "-",  # middle dot, as a bullet
     "\u2026": "...",
     "\u2192": "->",
     "\u2190": "<-",
@@ -235,24 +241,28 @@ _ASCII = {
     "\u2019": "'",
     "\u201c": '"',
     "\u201d": '"',
-    "\u2264": "<=",
-    "\u2265": ">=",
-    "\u00d7": "x",
-    "\u00b1": "+/-",
-    "\u00b7": "-",
-    "\u00bb": ">>",
-    "\u00ab": "<<",
     "\u00a0": " ",
-    "\u2713": "v",
-    "\u2717": "x",
-    "\u2714": "v",
-    "\u2718": "x",
 }
 _ERRORS = "hamstring-ascii"
 
 
+def _escape_char(char: str) -> str:
+    """``char`` as ``backslashreplace`` writes it: ``\\xf6``, ``\\u00f1``, ``\\U0001f600``."""
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
 def _ascii_look_alike(error: UnicodeError) -> tuple[str, int]:
-    """A codec error handler: what an encoding cannot hold, as ASCII that reads the same."""
+    """A codec error handler: what an encoding cannot hold, as ASCII.
+
+    The program's own typographic punctuation and box drawing get look-alikes; any other
+    character is written as its escape, never as another letter, so two different names
+    never print as the same text.
+    """
     if not isinstance(error, UnicodeEncodeError):
         raise error
     import unicodedata
@@ -270,8 +280,7 @@ def _ascii_look_alike(error: UnicodeError) -> tuple[str, int]:
             else:
                 out.append("|" if "VERTICAL" in name else "+")
         else:
-            plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-            out.append(plain or "?")
+            out.append(_escape_char(char))
     return "".join(out), error.end
 
 

@@ -422,6 +422,33 @@ def _not_regular(path: Path) -> str | None:
     return kind_of(mode)
 
 
+def unwritable_folder(path: Path) -> str | None:
+    """Why the folder ``path`` would be saved in cannot take it, else None.
+
+    Asked before the first question: a session is written atomically (a temporary file beside
+    it, then renamed), so its folder must exist, be a folder and be writable. A missing folder
+    is refused rather than made, as ``--output`` refuses one: a typing slip must not leave
+    patient answers in a folder nobody meant to make. A symbolic link is saved through, so the
+    folder of the file it points at is the one asked about.
+    """
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    folder = target.parent
+    shown = escape(str(folder))
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        return f"its folder {shown} does not exist (make it first)"
+    except NotADirectoryError:
+        return f"part of its folder {shown} is a file, not a folder"
+    except OSError as error:
+        return f"its folder {shown} cannot be reached ({error.strerror or error})"
+    if not stat.S_ISDIR(mode):
+        return f"its folder {shown} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {shown} is not writable by you"
+    return None
+
+
 def _make_private_dirs(directory: Path) -> None:
     # Every folder made here is 0700, as the XDG spec asks of state folders; mkdir(parents=True)
     # would make the parents with the umask's mode instead.
@@ -473,8 +500,9 @@ class SessionFile:
         Raises:
             SessionFileError: ``path`` exists and is not a session file (an answer file, say,
                 which the intake must not overwrite or remove); it holds a saved intake and
-                this is not ``--resume``; another intake has it (its process id is named); or
-                the sessions folder cannot be made.
+                this is not ``--resume``; another intake has it (its process id is named); its
+                folder is missing, not a folder or not writable; or the sessions folder cannot
+                be made.
         """
         if path is None:
             directory = sessions_dir(environ)
@@ -494,6 +522,12 @@ class SessionFile:
         if kind is not None:
             raise SessionFileError(
                 f"{path} is {kind}, not a regular file; a session is saved to a regular file: "
+                "give another --session FILE"
+            )
+        why = unwritable_folder(path)
+        if why is not None:
+            raise SessionFileError(
+                f"cannot save the session in {escape(str(path))}: {why}; nothing was asked; "
                 "give another --session FILE"
             )
         store = cls(path, questionnaire)

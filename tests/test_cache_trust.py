@@ -1,25 +1,44 @@
-"""A cache entry is held to the format as a file is: doubt means a full load and a warning."""
+"""A cache entry is held to the format as a file is: doubt means a full load and a warning.
+
+An entry is believed only when its MAC, made under the user's private key, verifies.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import BUNDLED
 
 from hamstring_cli import cache
+from hamstring_cli.answers import read_answers
 from hamstring_cli.scoring import score
 
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.delenv("HAMSTRING_NO_CACHE", raising=False)
     return tmp_path / "cache" / "hamstring" / "questionnaires"
+
+
+def key_file(folder: Path) -> Path:
+    return folder.parent.parent.parent / "state" / "hamstring" / "cache-key"
+
+
+def sign(entry: Path, header: dict[str, object], body: bytes, key: bytes) -> None:
+    """Write an entry whose MAC is made under ``key`` with the stdlib ``hmac``."""
+    label = f"hamstring-cache|{cache.CACHE_FORMAT}|{entry.name}|{header['content_hash']}\n"
+    header = dict(header, mac=hmac.new(key, label.encode() + body, hashlib.sha256).hexdigest())
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
 
 
 def the_entry(folder: Path) -> Path:
@@ -55,7 +74,7 @@ def test_an_edited_entry_changes_nothing_and_warns(
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
     assert "urgent" in levels_of(again)
-    assert "digest" in capsys.readouterr().err
+    assert "MAC does not verify" in capsys.readouterr().err
 
 
 def test_an_entry_with_a_matching_digest_is_still_validated(
@@ -68,9 +87,8 @@ def test_an_entry_with_a_matching_digest_is_still_validated(
     data["outcomes"]["levels"]["urgent"] = {"label": 12}
     data["questions"][0]["type"] = "nonsense"
     payload = json.dumps(data).encode()
-    header = json.loads(head)
-    header["digest"] = hashlib.sha256(payload).hexdigest()
-    entry.write_bytes(json.dumps(header).encode() + b"\n" + payload)
+    # Signed with the user's own key (as the user's account could): still checked as a file.
+    sign(entry, json.loads(head), payload, key_file(folder).read_bytes())
     again = cache.load_questionnaire(BUNDLED)
     answers = {"onset": "sudden"}
     assert score(again, answers).to_dict() == score(fresh, answers).to_dict()
@@ -82,10 +100,12 @@ def test_an_entry_with_a_matching_digest_is_still_validated(
     [
         b"",
         b"not json\n{}",
-        b'{"format": 3}\n[[[[',
-        b'{"format": 3, "digest": "0"}\n{}',
+        b'{"format": 4}\n[[[[',
+        b'{"format": 4, "mac": "0"}\n{}',
+        b'{"format": 4, "mac": 7}\n{}',
+        b'{"format": 4, "mac": "\\udc80"}\n{}',
         b"[" * 100_000,
-        b'{"format": 3}\n' + b"[" * 100_000 + b"]" * 100_000,
+        b'{"format": 4}\n' + b"[" * 100_000 + b"]" * 100_000,
     ],
 )
 def test_malformed_entries_fall_back(
@@ -124,3 +144,252 @@ def test_an_entry_naming_other_content_falls_back(
     again = cache.load_questionnaire(BUNDLED)
     assert again.content_hash == fresh.content_hash != "0" * 12
     assert "other content" in capsys.readouterr().err
+
+
+# -- the key: entries are believed only under the user's private key -----------------------------
+
+OTTAWA_ANSWERS = """\
+red_flags: []
+age: 30
+days_since_injury: 1
+bear_weight_immediately: "yes"
+bear_weight_now: "yes"
+pain_malleolar_zone: "yes"
+tender_lateral_malleolus: "yes"
+tender_medial_malleolus: "no"
+pain_midfoot_zone: "no"
+"""
+
+
+def raise_every_bound(data: object) -> object:
+    """Every ``lt`` bound of every rule made ten times larger (a forged rule change)."""
+    if isinstance(data, dict):
+        return {
+            k: (v * 10 if k == "lt" and isinstance(v, int) else raise_every_bound(v))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [raise_every_bound(v) for v in data]
+    return data
+
+
+def hamstring(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        **(env or {}),
+    }
+    environ.pop("HAMSTRING_NO_CACHE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "hamstring_cli", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def test_a_forged_entry_with_a_recomputed_digest_is_refused(folder: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text(OTTAWA_ANSWERS, encoding="utf-8")
+    args = ("triage", "-q", "ottawa-ankle", "-a", str(answers), "--format", "json")
+    fresh = hamstring(tmp_path, *args, env={"HAMSTRING_NO_CACHE": "1"})
+    first = hamstring(tmp_path, *args)
+    assert first.returncode == fresh.returncode == 0
+    assert first.stdout == fresh.stdout and first.stderr == ""
+    entry = the_entry(folder)
+    head, body = entry.read_bytes().split(b"\n", 1)
+    forged_data = raise_every_bound(json.loads(body))
+    forged = json.dumps(forged_data, separators=(",", ":")).encode()
+    # The forgery matters: believed, it takes this patient out of the rules' scope.
+    from hamstring_cli.loader import parse_questionnaire
+    from hamstring_cli.sourcemap import SourceMap
+
+    believed = parse_questionnaire(forged_data, SourceMap("x", "0"))
+    assert not score(believed, read_answers(answers, believed)).to_dict()["scope"]["applies"]
+    # As an outside review forged it: the old plain digest recomputed, under a key guessed anew.
+    header = json.loads(head)
+    header["digest"] = hashlib.sha256(forged).hexdigest()
+    sign(entry, header, forged, os.urandom(32))
+    again = hamstring(tmp_path, *args)
+    assert again.returncode == 0
+    assert again.stdout == fresh.stdout
+    assert json.loads(again.stdout)["scope"]["applies"] is True
+    assert "warning: ignoring the cached copy" in again.stderr
+    assert "MAC does not verify" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_the_key_is_private_and_outside_the_cache(folder: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        cache.load_questionnaire(BUNDLED)
+    finally:
+        os.umask(old)
+    key = key_file(folder)
+    assert Path(cache.key_path()) == key
+    assert not key.is_relative_to(folder.parent.parent)
+    assert stat.S_ISREG(key.lstat().st_mode)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert len(key.read_bytes()) == cache.KEY_SIZE
+    before = key.read_bytes()
+    the_entry(folder).unlink()
+    cache.load_questionnaire(BUNDLED)
+    assert key.read_bytes() == before  # never replaced
+
+
+def test_a_relative_state_home_is_ignored(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", "state")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.key_path() == str(
+        tmp_path / "home" / ".local" / "state" / "hamstring" / "cache-key"
+    )
+
+
+def test_entries_made_under_one_key_are_refused_under_another(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh = cache.load_questionnaire(BUNDLED)
+    key = key_file(folder)
+    key.write_bytes(os.urandom(cache.KEY_SIZE))
+    again = cache.load_questionnaire(BUNDLED)
+    assert levels_of(again) == levels_of(fresh)
+    assert "MAC does not verify" in capsys.readouterr().err
+    # The entry written again under the new key is believed, silently.
+    cache.load_questionnaire(BUNDLED)
+    assert capsys.readouterr().err == ""
+
+
+def test_an_entry_moved_to_another_name_does_not_verify(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Other code (another version or layout) names the same file's entry otherwise: an entry
+    # moved between names names the right content, and only its MAC tells the move.
+    fresh = cache.load_questionnaire(BUNDLED)
+    entry = the_entry(folder)
+    moved = entry.with_name("0" * 64 + ".json")
+    entry.rename(moved)
+    monkeypatch.setattr(cache, "entry_path", lambda raw: str(moved))
+    again = cache.load_questionnaire(BUNDLED)
+    assert levels_of(again) == levels_of(fresh)
+    assert "MAC does not verify" in capsys.readouterr().err
+
+
+def odd_key(kind: str, key: Path, tmp_path: Path) -> None:
+    key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if key.exists() or key.is_symlink():
+        key.unlink()
+    if kind == "fifo":
+        os.mkfifo(key, 0o600)
+    elif kind == "symlink":
+        target = tmp_path / "elsewhere"
+        target.write_bytes(os.urandom(cache.KEY_SIZE))
+        target.chmod(0o600)
+        key.symlink_to(target)
+    elif kind == "short":
+        key.write_bytes(b"0" * 16)
+        key.chmod(0o600)
+    elif kind == "long":
+        key.write_bytes(os.urandom(cache.KEY_SIZE + 1))
+        key.chmod(0o600)
+    elif kind == "readable by others":
+        key.write_bytes(os.urandom(cache.KEY_SIZE))
+        key.chmod(0o644)
+    elif kind == "folder":
+        key.mkdir()
+    elif kind == "unreadable":
+        key.write_bytes(os.urandom(cache.KEY_SIZE))
+        key.chmod(0o000)
+
+
+@pytest.mark.parametrize(
+    "kind", ["fifo", "symlink", "short", "long", "readable by others", "folder", "unreadable"]
+)
+def test_an_odd_key_means_no_cache_and_no_traceback(
+    folder: Path, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if kind == "unreadable" and os.geteuid() == 0:
+        pytest.skip("root reads a file of mode 000")
+    fresh = cache.load_questionnaire(BUNDLED)
+    capsys.readouterr()
+    entry = the_entry(folder)
+    written = entry.read_bytes()
+    key = key_file(folder)
+    odd_key(kind, key, tmp_path)
+    # An entry that is right under the old key is not used, and none is written afresh.
+    entry.write_bytes(b"not json\n{}")
+    again = cache.load_questionnaire(BUNDLED)
+    assert levels_of(again) == levels_of(fresh)
+    err = capsys.readouterr().err
+    assert "not using the cache: its key" in err and "Traceback" not in err
+    assert entry.read_bytes() == b"not json\n{}"
+    assert written != entry.read_bytes()
+    # Through the command, too: a clean result, a warning, no traceback.
+    done = hamstring(tmp_path, "triage", "--answers", "-", "--format", "json")
+    assert "Traceback" not in done.stderr
+    assert "not using the cache" in done.stderr
+
+
+def test_a_key_that_cannot_be_made_means_a_full_load(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    blocker = tmp_path / "state-is-a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    first = cache.load_questionnaire(BUNDLED)
+    again = cache.load_questionnaire(BUNDLED)
+    assert levels_of(again) == levels_of(first)
+    assert not folder.exists() or not list(folder.glob("*.json"))
+    assert capsys.readouterr().err == ""
+
+
+def test_the_hmac_matches_the_standard_library() -> None:
+    from hamstring_cli.digest import hmac_sha256, same_digest
+
+    # RFC 4231 test cases 1, 2, 3, 6 and 7 (HMAC-SHA-256).
+    vectors = [
+        (
+            b"\x0b" * 20,
+            b"Hi There",
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        ),
+        (
+            b"Jefe",
+            b"what do ya want for nothing?",
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        ),
+        (
+            b"\xaa" * 20,
+            b"\xdd" * 50,
+            "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+        ),
+        (
+            b"\xaa" * 131,
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+        ),
+        (
+            b"\xaa" * 131,
+            b"This is a test using a larger than block-size key and a larger than block-size data."
+            b" The key needs to be hashed before being used by the HMAC algorithm.",
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+        ),
+    ]
+    for key, message, expected in vectors:
+        assert hmac_sha256(key, message).hex() == expected
+    for size in (0, 1, 31, 32, 63, 64, 65, 200):
+        for length in (0, 1, 55, 56, 64, 1000):
+            key, message = os.urandom(size), os.urandom(length)
+            tag = hmac_sha256(key, message)
+            assert tag == hmac.new(key, message, hashlib.sha256).digest()
+            assert same_digest(tag, tag) and not same_digest(tag, bytes(32))

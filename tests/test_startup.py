@@ -29,7 +29,7 @@ try:
     main()
 except SystemExit:
     pass
-heavy = ("questionary", "prompt_toolkit", "rich", "yaml", "typer", "pathlib", "_hashlib")
+heavy = ("questionary", "prompt_toolkit", "rich", "yaml", "typer", "pathlib", "_hashlib", "hmac")
 found = {m: m in sys.modules for m in heavy}
 with open(REPORT, "w") as report:
     report.write(json.dumps(found))
@@ -78,6 +78,7 @@ def test_version_imports_no_prompt_library_no_rich_no_yaml(tmp_path: Path) -> No
         "typer": False,
         "pathlib": False,
         "_hashlib": False,
+        "hmac": False,
     }
 
 
@@ -99,6 +100,7 @@ def test_a_scripted_report_imports_no_prompt_library_and_no_rich(
     # Nor pathlib (with urllib.parse and ipaddress) nor OpenSSL: about 6 ms a run together.
     assert not found["pathlib"]
     assert not found["_hashlib"]
+    assert not found["hmac"]  # the cache's MAC is made on the built-in SHA-256 (digest.py)
 
 
 @pytest.mark.slow
