@@ -5,7 +5,11 @@ malleolus is tender at its posterior edge or tip, or the patient could not take 
 right after the injury and now; a foot X-ray series when the midfoot zone hurts and the base of
 the fifth metatarsal or the navicular is tender, or the same four steps were lost. Both when both
 hold, neither otherwise. Under 5, or more than 10 days after the injury, the rule does not apply:
-the result says so, apart from "no X-ray needed". Red flags outside the rule come first.
+the result says so, apart from "no X-ray needed". Red flags outside the rule (an open wound, a
+pale, cold or numb foot, a gross deformity, a high-energy injury) come first, and with any of them
+the rule does not apply either: it was derived on isolated, low-energy ankle injuries (Stiell
+1992), so the flag's own X-ray is advised, now, and nothing anywhere says that no X-ray is needed
+or that a fracture is unlikely.
 
 :func:`expected` is that rule written out again here, independently of the questionnaire; every
 combination of the rule's answers (age, day, weight bearing twice, two zones, four tender
@@ -15,6 +19,8 @@ points) is run through the engine and compared with it exactly.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -23,8 +29,9 @@ import pytest
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.model import Answer
+from hamstring_cli.render.formats import TRIAGE_FORMATS, report_module
 from hamstring_cli.resources import resolve_questionnaire
-from hamstring_cli.scoring import score
+from hamstring_cli.scoring import Result, score
 
 Q = load_questionnaire(resolve_questionnaire("ottawa-ankle"))
 
@@ -45,12 +52,27 @@ VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
 #: The red flag each safety-screen answer raises: a flag of the same id.
 FLAGS = {value: value for value in VOCABULARY["red_flags"][1]}
 YES_NO = ("yes", "no")
+#: How the scope's reason names each red flag.
+FLAG_WORDS = {
+    "open_wound": "open wound",
+    "neurovascular": "pale, cold or numb foot",
+    "deformity": "gross deformity",
+    "high_energy": "high-energy injury",
+}
+#: What only a negative rule that applies may say: no X-ray needed, a fracture unlikely.
+CLEARED = re.compile(
+    r"no x-ray (is )?needed|without an x-ray|fracture (is )?(very )?unlikely"
+    r"|rules? (are|is) negative|leaves? a fracture",
+    re.IGNORECASE,
+)
 
 
 class Expected(NamedTuple):
     """What the published rule says for one answer set."""
 
     series: tuple[str, ...]
+    #: Every study's (modality, urgency, timeframe).
+    study: tuple[str, str, str]
     applies: bool
     level: str
     timeframe: str
@@ -59,7 +81,10 @@ class Expected(NamedTuple):
 
 def expected(answers: dict[str, Answer]) -> Expected:
     """The rule, written from the papers rather than read from the questionnaire."""
-    applies = int(answers["age"]) >= 5 and int(answers["days_since_injury"]) <= 10
+    flags = frozenset(FLAGS[value] for value in answers["red_flags"])  # type: ignore[union-attr]
+    # Any red flag outside the rule puts the patient outside it, as do the age and the day.
+    in_range = int(answers["age"]) >= 5 and int(answers["days_since_injury"]) <= 10
+    applies = in_range and not flags
     # 'Not sure' right after the injury counts as unable: the safe side.
     lost = answers["bear_weight_immediately"] in ("no", "unsure") and (
         answers["bear_weight_now"] == "no"
@@ -75,8 +100,15 @@ def expected(answers: dict[str, Answer]) -> Expected:
         or lost
     )
     series = tuple(site for site, due in (("ankle", ankle), ("foot", foot)) if due and applies)
-    flags = frozenset(FLAGS[value] for value in answers["red_flags"])  # type: ignore[union-attr]
+    study = ("X-ray", "urgent", "same day")
     if flags:
+        # The flag's own X-ray, now, whatever the rule says: of the zone that hurts, or of both
+        # the ankle and the foot when both zones or neither hurt.
+        malleolar = answers["pain_malleolar_zone"] == "yes"
+        midfoot = answers["pain_midfoot_zone"] == "yes"
+        due = (("ankle", malleolar or not midfoot), ("foot", midfoot or not malleolar))
+        series = tuple(site for site, needed in due if needed)
+        study = ("X-ray", "emergency", "now")
         level, timeframe = "emergency", "now"
     elif series or (not applies and answers["bear_weight_now"] == "no"):
         # An X-ray the rule calls for; or, outside the rule, four steps lost now.
@@ -85,7 +117,7 @@ def expected(answers: dict[str, Answer]) -> Expected:
         level, timeframe = "soon", "within 2 weeks"
     else:
         level, timeframe = "routine", "routine"
-    return Expected(series, applies, level, timeframe, flags)
+    return Expected(series, study, applies, level, timeframe, flags)
 
 
 def answer_sets(
@@ -130,9 +162,10 @@ def check(answers: dict[str, Answer]) -> None:
     studies = result.imaging.studies
     got = tuple(study.site for study in studies)
     assert got == want.series, (answers, got)
-    assert all(
-        (s.modality, s.urgency, s.timeframe) == ("X-ray", "urgent", "same day") for s in studies
-    ), (answers, studies)
+    assert all((s.modality, s.urgency, s.timeframe) == want.study for s in studies), (
+        answers,
+        studies,
+    )
     assert result.imaging.advised is bool(want.series)
     assert result.scope.applies is want.applies, (answers, result.scope)
     assert (result.triage.level, result.triage.timeframe) == (want.level, want.timeframe), (
@@ -144,6 +177,48 @@ def check(answers: dict[str, Answer]) -> None:
         # "The rule does not apply" is said, and is not the rule's "no X-ray needed".
         assert "do not apply" in result.scope.reason
         assert "do not apply" in result.imaging.reason or result.imaging.advised is False
+        # The reason says why, in words: a raised red flag, else the age or the day.
+        reason = " ".join(result.scope.reason.split())
+        if want.flags:
+            assert any(FLAG_WORDS[flag] in reason for flag in want.flags), (answers, reason)
+        elif int(answers["age"]) < 5:
+            assert f"the patient is {answers['age']}" in reason, (answers, reason)
+        else:
+            assert f"{answers['days_since_injury']} days old" in reason, (answers, reason)
+    # Only a negative rule that applies clears the patient; nothing else in the result does.
+    cleared = want.applies and not want.series
+    assert bool(CLEARED.search(result_words(result))) is cleared, (answers, result_words(result))
+
+
+def result_words(result: Result) -> str:
+    """The result as JSON (every text it holds), its whitespace made single spaces."""
+    return " ".join(json.dumps(result.to_dict(), ensure_ascii=False).split())
+
+
+def report_words(result: Result) -> dict[str, str]:
+    """Every report of ``triage`` (text, markdown, JSON, FHIR), its whitespace made single."""
+    return {name: " ".join(report_module(name).render(result).split()) for name in TRIAGE_FORMATS}
+
+
+def check_reports(sets: Iterator[dict[str, Answer]]) -> int:
+    """Every report format says "no X-ray needed" / "a fracture unlikely" exactly when a negative
+    rule applies. A report is made from the result alone, so each is rendered once per distinct
+    result apart from its answers (the answers part shows the questions' own words, which every
+    rendered report shows too); returns how many were rendered."""
+    seen: set[str] = set()
+    for answers in sets:
+        result = score(Q, Session(Q, answers).path_answers)
+        data = result.to_dict()
+        data.pop("answers")
+        key = json.dumps(data, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        want = expected(answers)
+        cleared = want.applies and not want.series
+        for name, words in report_words(result).items():
+            assert bool(CLEARED.search(words)) is cleared, (name, answers, words)
+    return len(seen)
 
 
 def test_the_questionnaire_has_the_contract_vocabulary() -> None:
@@ -157,11 +232,20 @@ def test_the_questionnaire_has_the_contract_vocabulary() -> None:
 
 
 def test_every_answer_set_of_the_rule_in_adults_gives_the_rule_s_series() -> None:
-    # The everyday loop: no red flags, the ages and days around the scope's edges.
-    sets = list(answer_sets((4, 5, 30), (10, 11), ((),)))
-    assert len(sets) == 3 * 2 * 3 * 2 * 5 * 5
+    # The everyday loop: no red flag or each alone, the ages and days around the scope's edges.
+    flag_sets = ((), *((flag,) for flag in FLAGS))
+    sets = list(answer_sets((4, 5, 30), (10, 11), flag_sets))
+    assert len(sets) == 5 * 3 * 2 * 3 * 2 * 5 * 5
     for answers in sets:
         check(answers)
+
+
+def test_no_report_clears_a_patient_the_rule_does_not_cover() -> None:
+    # Every report format, on every eleventh of the everyday loop's answer sets (the slow test
+    # renders them all): red flags alone and paired, ages and days on both sides of the scope.
+    flag_sets = ((), *((flag,) for flag in FLAGS), ("deformity", "high_energy"))
+    sets = itertools.islice(answer_sets((4, 5), (10, 11), flag_sets), 0, None, 11)
+    assert check_reports(sets) > 100
 
 
 @pytest.mark.slow
@@ -178,6 +262,8 @@ def test_every_combination_of_the_rule_s_answers_gives_the_rule_s_series() -> No
         check(answers)
         count += 1
     assert count == len(flag_sets) * len(ages) * len(days) * 3 * 2 * 5 * 5
+    # Every report format of every distinct result of those answer sets.
+    assert check_reports(answer_sets(ages, days, flag_sets)) > 1000
 
 
 def test_both_series_are_two_studies_of_one_modality() -> None:
