@@ -321,7 +321,12 @@ def intake(
                     early = True
                 # Stopped early, the questions not asked are unknown: the result reads only
                 # the answers given, as it does for any question the path skips.
-                result = score(questionnaire, session.path_answers, alerted=terminal.alerted)
+                result = score(
+                    questionnaire,
+                    session.path_answers,
+                    alerted=terminal.alerted,
+                    complete=not early,
+                )
                 screen.summary(result)
                 if early:
                     screen.stopped_early(session)

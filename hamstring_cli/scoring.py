@@ -271,19 +271,23 @@ def score(
     answers: Mapping[str, Answer],
     *,
     alerted: Mapping[str, Mapping[str, Answer]] | None = None,
+    complete: bool = True,
 ) -> Result:
     """Score the answers on a path (in the order asked) into a result, and its decision.
 
     ``answers`` must hold only answers on the path taken (``Session.path_answers``), so that
     a rule never reads an answer the patient was not asked about. ``alerted`` gives the red
     flags an intake showed live, each with the answers it was shown on: one that the result
-    no longer raises is listed in the decision as withdrawn, with why.
+    no longer raises is listed in the decision as withdrawn, with why. ``complete`` False says
+    the intake stopped before its path was done (an emergency stop): the questions not reached
+    are unknown, so the confidence is low and the decision names no finding for the leading
+    condition (a rule may hold there only because a question was never asked).
 
     The rules are evaluated as compiled once for the questionnaire
     (:mod:`~hamstring_cli.compiled`); :func:`reference_score` walks them as data instead, with
     the same result.
     """
-    return _score(questionnaire, answers, alerted, compiled(questionnaire))
+    return _score(questionnaire, answers, alerted, compiled(questionnaire), complete=complete)
 
 
 def reference_score(
@@ -302,6 +306,8 @@ def _score(
     answers: Mapping[str, Answer],
     alerted: Mapping[str, Mapping[str, Answer]] | None,
     rules: "Rules",
+    *,
+    complete: bool = True,
 ) -> Result:
     out = q.outcomes
     held = rules.held(answers)
@@ -325,7 +331,7 @@ def _score(
     imaging = _imaging(q, answers, leading, rules)
     # The rules read after imaging may ask which studies it advises.
     advised = advised_studies(imaging.studies)
-    confidence = _confidence(q, answers, differential, rules, held)
+    confidence = _confidence(q, answers, differential, rules, held) if complete else "low"
     triage = _triage(q, answers, condition, raised, imaging.studies, rules, advised)
     flags = tuple(sorted(raised, key=lambda f: (LEVEL_RANK[f.level], TIMEFRAME_RANK[f.timeframe])))
     scope = _scope(q, answers, leading, rules)
@@ -354,6 +360,7 @@ def _score(
             scope,
             rules,
             advised,
+            complete=complete,
         ),
         scope=scope,
     )
@@ -831,6 +838,8 @@ def _decide(
     scope: ScopeAdvice,
     rules: "Rules",
     advised: Studies = frozenset(),
+    *,
+    complete: bool = True,
 ) -> Decision:
     leading = differential[0]
     emergency = tuple(f for f in flags if f.level == "emergency")
@@ -845,7 +854,7 @@ def _decide(
         leading_label=leading.label,
         confidence=confidence,
         otherwise=bool(emergency),
-        because=tuple(sorted(leading.for_, key=lambda f: -f.weight)),
+        because=tuple(sorted(leading.for_, key=lambda f: -f.weight)) if complete else (),
         condition_advice=triage.condition_advice,
         condition_summary=triage.condition_summary,
         studies=imaging.studies,

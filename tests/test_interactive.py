@@ -640,6 +640,29 @@ def test_stopping_at_each_emergency_of_the_bundled_safety_screen_gives_an_emerge
     assert emergencies >= 2, "the safety screen has emergencies to stop for"
 
 
+def test_an_emergency_stop_claims_no_finding_from_questions_never_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stopped after the safety screen, every other question is unknown: a rule that holds only
+    # because a question was not asked ("no sit-bone pain") is no finding, and nothing is sure.
+    q = load_questionnaire(BUNDLED)
+    screen = q.question(q.start)
+    first = next(
+        option.value
+        for option in screen.options
+        if any(r.level == "emergency" for r in raised_flags(q, {q.start: (option.value,)}))
+    )
+    script = use(
+        monkeypatch, (q.start, [first]), (STOP, STOP_HERE), (SAVE, NO_REPORT), (CONFIRM, DISCARD)
+    )
+    intake(q, {})
+    script.done()
+    shown = capsys.readouterr().err
+    assert "confidence low" in shown
+    assert "Because:" not in shown
+    assert "count as unknown in this summary" in shown
+
+
 def test_an_emergency_stop_is_not_offered_when_nothing_is_left_to_ask(
     monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, capsys: pytest.CaptureFixture[str]
 ) -> None:
