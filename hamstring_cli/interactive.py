@@ -173,7 +173,7 @@ class _Terminal:
         on_path = session.path_answers
         held = {k: v for k, v in session.answers.items() if k not in on_path}
         try:
-            self.store.save(on_path, held)
+            self.store.save(on_path, held, alerted=self.alerted)
         except SessionFileError as error:
             self.saving = False
             self.screen.warn(f"{error}; the intake goes on, but cannot be resumed if stopped")
@@ -311,6 +311,9 @@ def intake(
     try:
         session = Session(questionnaire, given)
         terminal = _Terminal(questionnaire, screen, store, plain)
+        if resuming:
+            # The flags shown before the stop: the summary still says if one is withdrawn.
+            terminal.alerted.update(store.shown())
         try:
             with stopped_by_signals() as restore, prompts_on(screen):
                 screen.intro(questionnaire, store, len(given))

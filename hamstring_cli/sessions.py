@@ -39,7 +39,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from hamstring_cli.errors import HamstringError, escape
+from hamstring_cli.errors import HamstringError, InvalidAnswer, escape
 from hamstring_cli.files import OutputError, write_private
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.question_types import answer_json
@@ -47,6 +47,7 @@ from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, bundled_id, bundled_q
 
 __all__ = [
     "MARK",
+    "SHOWN",
     "IntakeStopped",
     "SessionFile",
     "SessionFileError",
@@ -56,12 +57,15 @@ __all__ = [
     "is_session_file",
     "lock_path",
     "new_session_path",
+    "read_shown",
     "resume_command",
     "sessions_dir",
 ]
 
 #: The first words of a session file: a file without them is never overwritten or removed.
 MARK = "# hamstring intake session"
+#: The comment line that keeps the red flags shown so far (JSON after it).
+SHOWN = "# shown: "
 
 _PLAIN_KEY = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -273,6 +277,7 @@ def dump_answers(
     *,
     path: Path,
     now: _dt.datetime | None = None,
+    alerted: Mapping[str, Mapping[str, Answer]] | None = None,
 ) -> str:
     """The text of a session file: a header saying how to resume, then the answers.
 
@@ -282,6 +287,9 @@ def dump_answers(
         held: answers held off the path (kept in case an earlier answer is changed back).
         path: where the file goes (the header names it in the resume command).
         now: the time written in the header.
+        alerted: the red flags shown so far, each with the answers it was shown on, kept in a
+            comment (:data:`SHOWN`) so that a resumed intake's summary still says which the
+            final answers withdrew; the file stays an answer file.
 
     Returns:
         YAML text (a mapping, ``{}`` when nothing is answered yet).
@@ -302,7 +310,56 @@ def dump_answers(
             "# Answers off the current path, used again if an earlier answer changes back:"
         )
         lines += [f"{_key(qid)}: {_value(answer)}" for qid, answer in held.items()]
+    if alerted:
+        shown = {
+            flag: {qid: answer_json(answer) for qid, answer in answers.items()}
+            for flag, answers in alerted.items()
+        }
+        lines.append("# The red flags shown so far, with the answers each was shown on:")
+        lines.append(SHOWN + json.dumps(shown, allow_nan=False, separators=(",", ":")))
     return "\n".join(lines) + "\n"
+
+
+def read_shown(text: str, questionnaire: Questionnaire) -> dict[str, dict[str, Answer]]:
+    """The red flags a session file says were shown (:func:`dump_answers`), each with its answers.
+
+    Only what this questionnaire could have shown is kept: a flag it has, answers to its
+    questions that its questions accept. Anything else (a hand-edited line, another
+    questionnaire's flag) is left out, never an error: it only adds to what the summary says.
+    """
+    flags = {rule.id for rule in questionnaire.outcomes.red_flags}
+    for line in text.splitlines():
+        if not line.startswith(SHOWN):
+            continue
+        try:
+            data = json.loads(line[len(SHOWN) :])
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        kept: dict[str, dict[str, Answer]] = {}
+        for flag, answers in data.items():
+            if flag in flags and isinstance(answers, dict):
+                valid = _valid_answers(questionnaire, answers)
+                if valid is not None:
+                    kept[flag] = valid
+        return kept
+    return {}
+
+
+def _valid_answers(
+    questionnaire: Questionnaire, raw: Mapping[object, object]
+) -> dict[str, Answer] | None:
+    answers: dict[str, Answer] = {}
+    for qid, value in raw.items():
+        question = questionnaire.by_id.get(qid) if isinstance(qid, str) else None
+        if question is None:
+            return None
+        try:
+            answers[question.id] = question.validate(value)
+        except InvalidAnswer:
+            return None
+    return answers
 
 
 def lock_path(path: Path) -> Path:
@@ -554,6 +611,14 @@ class SessionFile:
             raise
         return store
 
+    def shown(self) -> dict[str, dict[str, Answer]]:
+        """The red flags the file says were shown before (:func:`read_shown`); none if unread."""
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return {}
+        return read_shown(text, self.questionnaire)
+
     def close(self) -> None:
         """Let the session file's lock go (the intake has ended)."""
         self._lock.release()
@@ -569,6 +634,7 @@ class SessionFile:
         held: Mapping[str, Answer],
         *,
         now: _dt.datetime | None = None,
+        alerted: Mapping[str, Mapping[str, Answer]] | None = None,
     ) -> bool:
         """Write the answers (atomically, 0600) if they changed since the last save.
 
@@ -578,7 +644,9 @@ class SessionFile:
         Raises:
             SessionFileError: the file cannot be written.
         """
-        body = dump_answers(self.questionnaire, on_path, held, path=self.path, now=now)
+        body = dump_answers(
+            self.questionnaire, on_path, held, path=self.path, now=now, alerted=alerted
+        )
         # Compare without the header's time stamp: an unchanged intake is not rewritten.
         content = body.split("\n", 1)[1]
         if content == self._last:

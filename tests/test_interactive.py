@@ -333,6 +333,36 @@ def test_ctrl_c_saves_the_session_and_it_resumes_where_it_stopped(
     assert not saved.exists()
 
 
+def test_a_flag_shown_before_a_stop_is_still_said_withdrawn_after_the_resume(
+    monkeypatch: pytest.MonkeyPatch,
+    mini: Questionnaire,
+    state: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use(
+        monkeypatch,
+        ("flags", ["numb"]),
+        (STOP, GO_ON),
+        ("onset", "sudden"),
+        ("pop", KeyboardInterrupt),
+    )
+    with pytest.raises(IntakeStopped):
+        intake(mini, {})
+    (saved,) = session_files(state)
+    assert "# shown: " in saved.read_text("utf-8")  # the flag shown, kept beside the answers
+    assert read_answers(saved, mini)["flags"] == ("numb",)  # and still an answer file
+    capsys.readouterr()
+
+    # Resumed with the flag's answer changed (as the review would change it).
+    given = {**read_answers(saved, mini), "flags": ()}
+    script = use(monkeypatch, ("pop", "no"), ("age", "70"), *FINISH)
+    intake(mini, given, session_file=saved, resuming=True)
+    script.done()
+    shown = " ".join(capsys.readouterr().err.split())
+    assert "Shown during the intake, now withdrawn" in shown
+    assert "changed from 'Saddle numbness' to 'None of these'" in shown
+
+
 def test_ctrl_c_before_any_answer_leaves_nothing_behind(
     monkeypatch: pytest.MonkeyPatch, mini: Questionnaire, state: Path
 ) -> None:

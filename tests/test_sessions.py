@@ -24,6 +24,7 @@ from hamstring_cli.sessions import (
     dump_answers,
     is_session_file,
     new_session_path,
+    read_shown,
     resume_command,
     sessions_dir,
 )
@@ -239,3 +240,32 @@ def test_the_stop_message_names_the_file_and_the_commands(tmp_path: Path) -> Non
     assert f"hamstring triage --answers {saved}" in words
     nothing = IntakeStopped(interrupted=True, saved=None, resume=None, answered=0)
     assert "nothing to resume" in str(nothing)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# shown: not json",
+        "# shown: [1, 2]",
+        '# shown: {"no_such_flag": {"flags": ["numb"]}}',
+        '# shown: {"cauda_equina": {"no_such_question": 1}}',
+        '# shown: {"cauda_equina": {"flags": ["not_an_option"]}}',
+        '# shown: {"cauda_equina": {"age": 1e400}}',
+        '# shown: {"cauda_equina": "numb"}',
+    ],
+)
+def test_a_shown_line_that_this_questionnaire_could_not_have_written_is_left_out(
+    mini_path: Path, line: str
+) -> None:
+    # The intake questionnaire of the helpers, which has the cauda_equina flag.
+    intake_mini = load_questionnaire(mini_path)
+    assert read_shown(f"flags: []\n{line}\n", intake_mini) == {}
+
+
+def test_the_shown_flags_read_back_as_written(mini_path: Path, tmp_path: Path) -> None:
+    intake_mini = load_questionnaire(mini_path)
+    alerted: dict[str, dict[str, Answer]] = {"cauda_equina": {"flags": ("numb",), "age": 34}}
+    text = dump_answers(
+        intake_mini, {"flags": ("numb",)}, {}, path=tmp_path / "s.yaml", alerted=alerted
+    )
+    assert read_shown(text, intake_mini) == alerted
