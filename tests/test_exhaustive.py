@@ -23,6 +23,7 @@ Run with ``-s`` to see the counts; they are also printed in the test summary.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import statistics
@@ -38,6 +39,7 @@ from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.engine import Session
 from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Questionnaire
 from hamstring_cli.paths import candidates
+from hamstring_cli.render.decision import DECISION_LINES, DECISION_WIDTH, decision_block, height
 from hamstring_cli.scoring import alerts, score
 
 #: Slow (every path of the bundled tree): the everyday loop is pytest -m "not slow".
@@ -158,6 +160,8 @@ def test_every_path(
                 # From no flag, each flag is added in turn; each sign is strengthened.
                 check_variants(q, given, result)
             check_live_flags(q, path, given, result)
+            if len(screen["red_flags"]) <= 1:  # type: ignore[arg-type]
+                assert fits_a_screen(q, path, given), (screen, path)
             lengths.append(len(path))
             results += 1
             flags = set(screen["red_flags"])  # type: ignore[arg-type]
@@ -190,6 +194,31 @@ def test_every_path(
             f" path length in questions: longest {max(lengths)},"
             f" median {statistics.median(lengths):g}, shortest {min(lengths)}"
         )
+
+
+def fits_a_screen(q: Questionnaire, path: list[str], given: dict[str, Answer]) -> bool:
+    """Whether the decision block of these answers fits its 18 lines at 80 columns."""
+    answers = {qid: given[qid] for qid in path}
+    return height(decision_block(score(q, answers)), DECISION_WIDTH) <= DECISION_LINES
+
+
+def test_any_two_red_flags_still_fit_one_screen(questionnaire: Questionnaire) -> None:
+    # Every pair of red flags ticked at the screen, on a spread of the paths (every 25th), with
+    # and without a blood thinner: the decision keeps to 18 lines at 80 columns.
+    q = questionnaire
+    flags = [o.value for o in q.question(q.start).options]
+    checked = 0
+    for _, answers in every_path(q)[::25]:
+        for pair in itertools.combinations(flags, 2):
+            for thinners in ("no", "unsure"):
+                given = {**answers, q.start: pair, "anticoagulants": thinners}
+                session = Session(q, given)
+                if not session.finished:
+                    continue
+                path = [step.question.id for step in session.transcript]
+                assert fits_a_screen(q, path, dict(session.path_answers)), (pair, path)
+                checked += 1
+    assert checked > 1000
 
 
 @pytest.mark.hazard("H02", "H19")

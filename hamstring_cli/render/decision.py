@@ -85,6 +85,14 @@ class _Detail(NamedTuple):
     reasons: bool = True
     flag_actions: bool = True
     condition: bool = True
+    #: The whole safety net, else its instructions and its most pressing signs only (the
+    #: rest is in the full report).
+    whole_net: bool = True
+    #: The studies and the other red flags each in one run of text, not a line each.
+    compact: bool = False
+    #: The other red flags by name alone (their timeframes are in the report, and the studies
+    #: and the heading keep the most pressing one).
+    flag_times: bool = True
 
 
 #: From the fullest block to the tersest: the first that fits is drawn.
@@ -96,6 +104,24 @@ _LADDER = (
     _Detail(because=1, reasons=False, flag_actions=False),
     _Detail(because=0, reasons=False, flag_actions=False),
     _Detail(because=0, reasons=False, flag_actions=False, condition=False),
+    _Detail(because=0, reasons=False, flag_actions=False, condition=False, whole_net=False),
+    _Detail(
+        because=0,
+        reasons=False,
+        flag_actions=False,
+        condition=False,
+        whole_net=False,
+        compact=True,
+    ),
+    _Detail(
+        because=0,
+        reasons=False,
+        flag_actions=False,
+        condition=False,
+        whole_net=False,
+        compact=True,
+        flag_times=False,
+    ),
 )
 
 
@@ -162,7 +188,7 @@ def _block(result: Result, detail: _Detail) -> Block:
         for gone in decision.withdrawn:
             name = gone.name
             after.append(Entry(f"• {name}: {gone.why}.", "", "  ", "    ", "item"))
-    net = safety_net_words(decision)
+    net = safety_net_words(decision, whole=detail.whole_net)
     if net:
         after.append(Entry(f"Safety net: {net}", "", "", "  "))
     if decision.disclaimer_summary:
@@ -212,6 +238,12 @@ def _imaging_entries(decision: Decision, detail: _Detail) -> list[Entry]:
         lead = "Imaging:" if why.lower().startswith("no imaging") else "Imaging: none now."
         return [Entry(f"{lead} {why}")]
     title = "Imaging, most urgent first:" if len(decision.studies) > 1 else "Imaging:"
+    if detail.compact:
+        studies = "; ".join(
+            f"{study_words(s.modality, s.site)}, {timeframe_words(s.timeframe)}"
+            for s in decision.studies
+        )
+        return [Entry(f"{title} {studies}.", "", "", "  ")]
     entries = [Entry(title, "bold", role="title")]
     for study in decision.studies:
         what = f"{study_words(study.modality, study.site)}, {timeframe_words(study.timeframe)}"
@@ -229,6 +261,12 @@ def _flag_entries(decision: Decision, detail: _Detail, labels: dict[str, str]) -
     if not others:
         return []
     title = "Other red flags:" if decision.emergency else "Red flags:"
+    if detail.compact:
+        named_flags = "; ".join(
+            flag_words(flag, labels.get(flag.level, flag.level)) if detail.flag_times else flag.name
+            for flag in others
+        )
+        return [Entry(f"{title} {named_flags}.", "bold red", "", "  ")]
     entries = [Entry(title, "bold", role="title")]
     for flag in others:
         label = labels.get(flag.level, flag.level)
@@ -238,17 +276,25 @@ def _flag_entries(decision: Decision, detail: _Detail, labels: dict[str, str]) -
     return entries
 
 
-def safety_net_words(decision: Decision) -> str:
+def safety_net_words(decision: Decision, *, whole: bool = True) -> str:
     """The safety net in the block's words: the instructions, then the signs by timeframe.
 
     'Avoid anti-inflammatory painkillers. Seek help now: a tense, swollen thigh; ... The same
-    day: new numbness, weakness or foot drop.'
+    day: new numbness, weakness or foot drop.' Not ``whole``: the signs of the most pressing
+    timeframe only, saying that the rest is in the report.
     """
     parts = [sentence(item.summary) for item in decision.safety_net if item.timeframe is None]
     timeframes = dict.fromkeys(i.timeframe for i in decision.safety_net if i.timeframe)
-    for number, timeframe in enumerate(sorted(timeframes, key=TIMEFRAME_RANK.__getitem__)):
+    ordered = sorted(timeframes, key=TIMEFRAME_RANK.__getitem__)
+    if not whole and len(ordered) > 1:
+        ordered = ordered[:1]
+        parts.append("")  # a marker: the report has the rest
+    for number, timeframe in enumerate(ordered):
         signs = [i.summary.rstrip(".") for i in decision.safety_net if i.timeframe == timeframe]
         when = timeframe_words(timeframe)
         lead = f"Seek help {when}" if number == 0 else when[:1].upper() + when[1:]
         parts.append(f"{lead}: {'; '.join(signs)}.")
+    if "" in parts:
+        parts.remove("")
+        parts.append("The rest of the safety net is in the report.")
     return " ".join(parts)
