@@ -202,6 +202,7 @@ def fits_a_screen(q: Questionnaire, path: list[str], given: dict[str, Answer]) -
     return height(decision_block(score(q, answers)), DECISION_WIDTH) <= DECISION_LINES
 
 
+@pytest.mark.hazard("H19")
 def test_any_two_red_flags_still_fit_one_screen(questionnaire: Questionnaire) -> None:
     # Every pair of red flags ticked at the screen, on a spread of the paths (every 25th), with
     # and without a blood thinner: the decision keeps to 18 lines at 80 columns.
