@@ -132,12 +132,18 @@ def _code_stamp() -> str:
     return ";".join(stamps)
 
 
-def entry_path(raw: bytes) -> str:
-    """Where the cache entry of a file with these bytes lives."""
-    key = sha256()
-    key.update(f"{CACHE_FORMAT}|{__version__}|{_code_stamp()}|".encode())
-    key.update(raw)
-    return os.path.join(cache_dir(), f"{key.hexdigest()}.json")
+def entry_path(raw: bytes, key: bytes) -> str:
+    """Where the cache entry of a file with these bytes lives, under this cache key.
+
+    The key's own digest is part of the name, so an entry made under another key (another
+    ``XDG_STATE_HOME``) is simply not found, not taken for a forgery: only an entry that
+    claims this key's name and fails its MAC is warned about.
+    """
+    name = sha256()
+    name.update(f"{CACHE_FORMAT}|{__version__}|{_code_stamp()}|".encode())
+    name.update(sha256(key).digest())
+    name.update(raw)
+    return os.path.join(cache_dir(), f"{name.hexdigest()}.json")
 
 
 def load_questionnaire(
@@ -182,7 +188,7 @@ def load_questionnaire(
             use_cache = False
     if use_cache and key is not None:
         assert raw is not None
-        cached = _from_cache(entry_path(raw), name, sha256(raw).hexdigest()[:12], key)
+        cached = _from_cache(entry_path(raw, key), name, sha256(raw).hexdigest()[:12], key)
         if cached is not None:
             return cached
     # PyYAML is imported only when a file must be read: an intake whose questionnaire is
@@ -195,7 +201,12 @@ def load_questionnaire(
         return parse_questionnaire(data, source_map)
     data, source_map = read_document(text=raw, name=name)
     questionnaire = parse_questionnaire(data, source_map)
-    entry = entry_path(raw)
+    if key is None:
+        # The first store makes the key; with none that can be made, nothing is stored.
+        key = _make_key()
+        if key is None:
+            return questionnaire
+    entry = entry_path(raw, key)
     mac = _store(entry, data, source_map.digest, key)
     if mac is not None:
         _remember((entry, name, mac), questionnaire)
@@ -373,12 +384,8 @@ def _private_folder(folder: Path) -> None:
         os.chmod(level, 0o700)
 
 
-def _store(file: str, data: object, content_hash: str, key: bytes | None) -> str | None:
-    """Write the entry; return its MAC (None when it could not be written).
-
-    ``key`` is the cache's key as the load read it; without one, it is made now (the first
-    store), and with no key that can be made, nothing is written.
-    """
+def _store(file: str, data: object, content_hash: str, key: bytes) -> str | None:
+    """Write the entry, its MAC made under ``key``; return the MAC (None when not written)."""
     from pathlib import Path  # only when an entry is written, after a full load
 
     from hamstring_cli.files import OutputError, write_private
@@ -387,10 +394,6 @@ def _store(file: str, data: object, content_hash: str, key: bytes | None) -> str
     try:
         body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         payload = body.encode("utf-8")
-        if key is None:
-            key = _make_key()
-            if key is None:
-                return None
         mac = _mac(key, file, content_hash, payload)
         header = json.dumps(
             {

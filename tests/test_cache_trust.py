@@ -253,16 +253,25 @@ def test_a_relative_state_home_is_ignored(
     )
 
 
-def test_entries_made_under_one_key_are_refused_under_another(
+def test_an_entry_made_under_another_key_is_not_used(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fresh = cache.load_questionnaire(BUNDLED)
+    old = the_entry(folder)
     key = key_file(folder)
     key.write_bytes(os.urandom(cache.KEY_SIZE))
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
+    # Entries are named under their key: another key's entry is not found (another
+    # XDG_STATE_HOME is no forgery), and an entry is written under this key.
+    assert capsys.readouterr().err == ""
+    (new,) = [entry for entry in folder.glob("*.json") if entry != old]
+    # The old key's entry put under this key's name claims to be this key's: its MAC fails.
+    new.write_bytes(old.read_bytes())
+    third = cache.load_questionnaire(BUNDLED)
+    assert levels_of(third) == levels_of(fresh)
     assert "MAC does not verify" in capsys.readouterr().err
-    # The entry written again under the new key is believed, silently.
+    # The entry written again under the key is believed, silently.
     cache.load_questionnaire(BUNDLED)
     assert capsys.readouterr().err == ""
 
@@ -276,7 +285,7 @@ def test_an_entry_moved_to_another_name_does_not_verify(
     entry = the_entry(folder)
     moved = entry.with_name("0" * 64 + ".json")
     entry.rename(moved)
-    monkeypatch.setattr(cache, "entry_path", lambda raw: str(moved))
+    monkeypatch.setattr(cache, "entry_path", lambda raw, key: str(moved))
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
     assert "MAC does not verify" in capsys.readouterr().err
