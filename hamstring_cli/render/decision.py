@@ -95,6 +95,9 @@ class _Detail(NamedTuple):
     flag_times: bool = True
 
 
+#: The tersest block that still draws each part its own way.
+_TERSE = _Detail(because=0, reasons=False, flag_actions=False, condition=False)
+
 #: From the fullest block to the tersest: the first that fits is drawn.
 _LADDER = (
     _Detail(),
@@ -103,25 +106,10 @@ _LADDER = (
     _Detail(because=1, reasons=False),
     _Detail(because=1, reasons=False, flag_actions=False),
     _Detail(because=0, reasons=False, flag_actions=False),
-    _Detail(because=0, reasons=False, flag_actions=False, condition=False),
-    _Detail(because=0, reasons=False, flag_actions=False, condition=False, whole_net=False),
-    _Detail(
-        because=0,
-        reasons=False,
-        flag_actions=False,
-        condition=False,
-        whole_net=False,
-        compact=True,
-    ),
-    _Detail(
-        because=0,
-        reasons=False,
-        flag_actions=False,
-        condition=False,
-        whole_net=False,
-        compact=True,
-        flag_times=False,
-    ),
+    _TERSE,
+    _TERSE._replace(whole_net=False),
+    _TERSE._replace(whole_net=False, compact=True),
+    _TERSE._replace(whole_net=False, compact=True, flag_times=False),
 )
 
 
