@@ -274,15 +274,12 @@ def safety_net_words(decision: Decision, *, whole: bool = True) -> str:
     parts = [sentence(item.summary) for item in decision.safety_net if item.timeframe is None]
     timeframes = dict.fromkeys(i.timeframe for i in decision.safety_net if i.timeframe)
     ordered = sorted(timeframes, key=TIMEFRAME_RANK.__getitem__)
-    if not whole and len(ordered) > 1:
-        ordered = ordered[:1]
-        parts.append("")  # a marker: the report has the rest
-    for number, timeframe in enumerate(ordered):
+    rest = not whole and len(ordered) > 1
+    for number, timeframe in enumerate(ordered[:1] if rest else ordered):
         signs = [i.summary.rstrip(".") for i in decision.safety_net if i.timeframe == timeframe]
         when = timeframe_words(timeframe)
         lead = f"Seek help {when}" if number == 0 else when[:1].upper() + when[1:]
         parts.append(f"{lead}: {'; '.join(signs)}.")
-    if "" in parts:
-        parts.remove("")
+    if rest:
         parts.append("The rest of the safety net is in the report.")
     return " ".join(parts)
