@@ -1,33 +1,35 @@
 """A cache of checked questionnaires in the user's cache folder, so that a run skips the YAML.
 
-Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key)
-is the largest part of a scripted run after the interpreter's own start-up. The first load of a
-file goes through the YAML reader as usual; once it has loaded and passed every check, its
-*data* (the plain lists, mappings, text and numbers the reader made) is stored as JSON, never
-pickle, under a name made of the SHA-256 of the file's bytes and of this package's version and
-code. Later loads of the same bytes read that JSON and hand it to the same parser and checks
-as a fresh load (:func:`hamstring_cli.loader.parse_questionnaire`): an entry is held to the one
-declaration of the format exactly as the file is, so it can never describe anything a file
-could not.
+Reading the bundled questionnaire with ``yaml.compose`` (for the places of every key), then
+parsing and checking it, is the largest part of a scripted run after the interpreter's own
+start-up. The first load of a file goes through the YAML reader, the parser and every check as
+usual; once it has passed them, a *snapshot* of the checked model is stored, under a name made
+of the SHA-256 of the file's bytes, of this package's version and code, of the interpreter and
+of the key below. The snapshot is data only: each model record as a list of its class's place
+in a fixed table of :mod:`hamstring_cli.model`'s records and its field values; tuples, mappings,
+text, numbers, booleans and ``None`` as themselves, written with :mod:`marshal` (never pickle:
+nothing in an entry names a class, a function or code, and reading one runs none). Later loads
+of the same bytes rebuild those records and skip the parser and the checks.
 
-An entry is trusted no further than that. It starts with a line holding its HMAC-SHA256 (of
-the layout, the entry's name, the file's content hash and the rest of the entry) under a key of
-32 random bytes private to the user, kept outside the cache folder
+An entry is believed only because it is authenticated. It starts with a line holding its
+HMAC-SHA256 (of the layout, the entry's name, the file's content hash and the snapshot) under a
+key of 32 random bytes private to the user, kept outside the cache folder
 (``$XDG_STATE_HOME/hamstring/cache-key``, mode 0600 in a 0700 folder, made on the first store
-and never replaced). Whoever can write the cache folder but not read that key cannot make an
-entry that is believed; the user's own account, which can read the key, still could. The MAC is
-checked on every read (in constant time); only a regular file is read (never a link, a FIFO or
-a device), at most :data:`MAX_ENTRY` bytes. Any doubt (a MAC that does not verify, a malformed
-or oversized entry, data the parser refuses) prints a warning on standard error and falls back
-to the full load, which gives the same answer. A key that cannot be read or made, or that is
-not a private regular file of 32 bytes, means the cache is not used at all. Cached
-questionnaires carry no line numbers (nothing at run time reads them).
+and never replaced). An entry that verifies was written by this very code, after the checks
+passed, for these very bytes (the code's stamp and the key's digest are in the entry's name, and
+the name is under the MAC). Whoever can write the cache folder but not read that key cannot make
+an entry that is believed; the user's own account, which can read the key, could, as it could
+change the installed code itself. The MAC is checked on every read (in constant time); only a
+regular file is read (never a link, a FIFO or a device), at most :data:`MAX_ENTRY` bytes. Any
+doubt (a MAC that does not verify, a malformed or oversized entry, a snapshot that does not
+rebuild) prints a warning on standard error and falls back to the full load, which gives the
+same answer. A key that cannot be read or made, or that is not a private regular file of 32
+bytes, means the cache is not used at all. Cached questionnaires carry no line numbers (every
+place is the file's name alone: nothing at run time reads them).
 
 A process that reads the same entry again (a library caller, a test run) is answered from
 memory: the questionnaire that entry's bytes gave, kept by the entry's MAC (at most
-:data:`KEEP`). The entry is still read and its MAC still checked on every load, so an entry
-changed on disk is parsed and checked afresh: memory saves the parsing, never a check of what
-the disk holds.
+:data:`KEEP`). The entry is still read and its MAC still checked on every load.
 
 ``HAMSTRING_NO_CACHE=1`` turns the cache off; ``XDG_CACHE_HOME`` moves it, ``XDG_STATE_HOME``
 its key. The folder is made
@@ -37,14 +39,16 @@ private (0700) whatever the umask.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import stat
 import sys
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from hamstring_cli import __version__
+from hamstring_cli import __version__, model
 from hamstring_cli.digest import hmac_sha256, same_digest, sha256
-from hamstring_cli.errors import UserError, escape
+from hamstring_cli.errors import Place, UserError, escape
 from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.resources import questionnaire_file
@@ -52,10 +56,14 @@ from hamstring_cli.resources import questionnaire_file
 if TYPE_CHECKING:
     from pathlib import Path
 
+_K = TypeVar("_K", bound=tuple[str, ...])
+
 __all__ = ["CACHE_FORMAT", "cache_dir", "key_path", "load_questionnaire"]
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
+#: How an entry's file name ends.
+SUFFIX = ".snapshot"
 #: The size of the key that authenticates entries.
 KEY_SIZE = 32
 #: Entries kept; the oldest beyond this are removed when a new one is written.
@@ -72,20 +80,29 @@ _CODE = (
     "loader.py",
     "checks.py",
     "model.py",
+    "errors.py",
+    "question_types.py",
     "cache.py",
 )
 
 
-#: The questionnaires this process parsed from an entry: by the entry, the name the file was
+#: The questionnaires this process rebuilt from an entry: by the entry, the name the file was
 #: given by, and the entry's MAC (the order of use, at most ``KEEP``).
 _PARSED: dict[tuple[str, str, str], Questionnaire] = {}
+#: The questionnaires this process read, parsed and checked in full (with their places): by the
+#: SHA-256 of the file's bytes and the name it was given by (at most ``KEEP``). A file read
+#: again with the same bytes is the same questionnaire; the cache entry, when there is one, is
+#: still read and its MAC checked first.
+_LOADED: dict[tuple[str, str], Questionnaire] = {}
 
 
-def _remember(key: tuple[str, str, str], questionnaire: Questionnaire) -> Questionnaire:
-    _PARSED.pop(key, None)
-    _PARSED[key] = questionnaire
-    while len(_PARSED) > KEEP:
-        del _PARSED[next(iter(_PARSED))]
+def _remember(
+    memory: dict[_K, Questionnaire], key: _K, questionnaire: Questionnaire
+) -> Questionnaire:
+    memory.pop(key, None)
+    memory[key] = questionnaire
+    while len(memory) > KEEP:
+        del memory[next(iter(memory))]
     return questionnaire
 
 
@@ -140,10 +157,11 @@ def entry_path(raw: bytes, key: bytes) -> str:
     claims this key's name and fails its MAC is warned about.
     """
     name = sha256()
-    name.update(f"{CACHE_FORMAT}|{__version__}|{_code_stamp()}|".encode())
+    stamp = f"{CACHE_FORMAT}|{__version__}|{sys.implementation.cache_tag}|{_code_stamp()}|"
+    name.update(stamp.encode())
     name.update(sha256(key).digest())
     name.update(raw)
-    return os.path.join(cache_dir(), f"{name.hexdigest()}.json")
+    return os.path.join(cache_dir(), f"{name.hexdigest()}{SUFFIX}")
 
 
 def load_questionnaire(
@@ -178,39 +196,52 @@ def load_questionnaire(
         # The loader reads it again and reports why it cannot, with its own diagnostics.
         raw = None
     use_cache = raw is not None and enabled() and not located
+    # The file's bytes and name, for what this process already loaded in full from them.
+    loaded = (sha256(raw).hexdigest(), name) if raw is not None else None
     key: bytes | None = None
     if use_cache:
-        assert raw is not None
         try:
             key = _read_key()
         except _Doubt as doubt:
             _warn(f"not using the cache: its key {key_path()} {doubt}")
             use_cache = False
     if use_cache and key is not None:
-        assert raw is not None
-        cached = _from_cache(entry_path(raw, key), name, sha256(raw).hexdigest()[:12], key)
+        assert raw is not None and loaded is not None
+        cached = _from_cache(entry_path(raw, key), name, loaded[0][:12], key)
         if cached is not None:
             return cached
-    # PyYAML is imported only when a file must be read: an intake whose questionnaire is
-    # cached reaches its first prompt without it.
-    from hamstring_cli.loader import parse_questionnaire
-    from hamstring_cli.safe_yaml import read_document
-
-    if raw is None or not use_cache:
-        data, source_map = read_document(path)
-        return parse_questionnaire(data, source_map)
-    data, source_map = read_document(text=raw, name=name)
-    questionnaire = parse_questionnaire(data, source_map)
+    questionnaire = _LOADED.get(loaded) if loaded is not None else None
+    if questionnaire is None:
+        questionnaire = _load_file(path, None if raw is None or not use_cache else raw)
+        if loaded is not None:
+            _remember(_LOADED, loaded, questionnaire)
+    if not use_cache:
+        return questionnaire
+    assert raw is not None
     if key is None:
         # The first store makes the key; with none that can be made, nothing is stored.
         key = _make_key()
         if key is None:
             return questionnaire
     entry = entry_path(raw, key)
-    mac = _store(entry, data, source_map.digest, key)
+    mac = _store(entry, questionnaire, questionnaire.content_hash, key)
     if mac is not None:
-        _remember((entry, name, mac), questionnaire)
+        _remember(_PARSED, (entry, name, mac), questionnaire)
     return questionnaire
+
+
+def _load_file(path: str, raw: bytes | None) -> Questionnaire:
+    """Read, parse and check the file (its bytes ``raw`` when already read)."""
+    # PyYAML is imported only when a file must be read: an intake whose questionnaire is
+    # cached reaches its first prompt without it.
+    from hamstring_cli.loader import parse_questionnaire
+    from hamstring_cli.safe_yaml import read_document
+
+    if raw is None:
+        data, source_map = read_document(path)
+    else:
+        data, source_map = read_document(text=raw, name=path)
+    return parse_questionnaire(data, source_map)
 
 
 class _Doubt(Exception):
@@ -322,18 +353,12 @@ def _read_entry(entry: str) -> bytes | None:
         os.close(fd)
 
 
-def _refuse_constant(name: str) -> object:
-    raise _Doubt(f"it holds {name}, which is not JSON")
-
-
 def _from_cache(entry: str, name: str, content_hash: str, key: bytes) -> Questionnaire | None:
-    """The questionnaire of a cache entry, parsed and checked as a file is; ``None`` if none.
+    """The questionnaire of a cache entry, rebuilt from its snapshot; ``None`` if there is none.
 
     ``content_hash`` is the hash of the file's bytes, as the YAML reader gives it: the entry
     must name the same one, and its MAC under ``key`` must verify.
     """
-    from hamstring_cli.errors import QuestionnaireError
-
     try:
         raw = _read_entry(entry)
         if raw is None:
@@ -352,22 +377,105 @@ def _from_cache(entry: str, name: str, content_hash: str, key: bytes) -> Questio
             raise _Doubt("its MAC does not verify: it was changed, or made under another key")
         known = _PARSED.get((entry, name, mac))
         if known is not None:
-            return _remember((entry, name, mac), known)
-        data = json.loads(body, parse_constant=_refuse_constant)
-        from hamstring_cli.loader import parse_questionnaire
-        from hamstring_cli.sourcemap import SourceMap
-
-        parsed = parse_questionnaire(data, SourceMap(name, content_hash))
-        return _remember((entry, name, mac), parsed)
+            return _remember(_PARSED, (entry, name, mac), known)
+        return _remember(_PARSED, (entry, name, mac), restore(body, name, content_hash))
     except _Doubt as doubt:
         reason = str(doubt)
-    except QuestionnaireError as error:
-        first = error.diagnostics[0].message if error.diagnostics else "it is not valid"
-        reason = f"the format refuses it: {first}"
-    except (ValueError, RecursionError, MemoryError, OSError) as error:
+    except (ValueError, TypeError, IndexError, EOFError, RecursionError, MemoryError) as error:
         reason = f"it is malformed ({type(error).__name__})"
+    except OSError as error:
+        reason = f"it cannot be read ({error.strerror or type(error).__name__})"
     _warn(f"ignoring the cached copy of {name} ({reason}); reading the file again")
     return None
+
+
+# -- the snapshot -------------------------------------------------------------------------------
+
+#: The model's record classes, in the order :mod:`hamstring_cli.model` defines them: a record is
+#: stored as its class's place in this table (the table is part of the code stamped into every
+#: entry's name, so a reader always has the writer's table).
+RECORDS: tuple[type[Any], ...] = tuple(
+    kind
+    for kind in vars(model).values()
+    if isinstance(kind, type)
+    and issubclass(kind, tuple)
+    and kind.__module__ == model.__name__
+    and hasattr(kind, "_fields")
+)
+_TAGS: dict[type, int] = {kind: tag for tag, kind in enumerate(RECORDS)}
+#: A place (the file's name alone, in a cached questionnaire).
+_PLACE = -1
+_PLAIN = (str, int, float, bool, type(None))
+#: The questionnaire's own fields a snapshot holds (``source`` and ``content_hash`` come from
+#: the file being loaded).
+QUESTIONNAIRE_FIELDS = (
+    "id",
+    "version",
+    "title",
+    "questions",
+    "outcomes",
+    "description",
+    "disclaimer",
+    "references",
+    "start",
+    "required",
+    "start_at",
+    "required_at",
+    "next_at",
+    "disclaimer_summary",
+    "rules",
+)
+
+
+def _encode(value: object) -> object:
+    kind = type(value)
+    if kind is Place:
+        return [_PLACE]
+    tag = _TAGS.get(kind)
+    if tag is not None:
+        assert isinstance(value, tuple)
+        return [tag, *map(_encode, value)]
+    if isinstance(value, tuple) and kind is tuple:
+        return tuple(map(_encode, value))
+    if isinstance(value, (dict, MappingProxyType)) and kind in (dict, MappingProxyType):
+        return {k: _encode(v) for k, v in value.items()}
+    if kind in _PLAIN:
+        return value
+    raise TypeError(f"a {kind.__name__} is not part of a snapshot")
+
+
+def snapshot(questionnaire: Questionnaire) -> bytes:
+    """The bytes of a checked questionnaire's snapshot (its places reduced to none)."""
+    fields = {name: _encode(getattr(questionnaire, name)) for name in QUESTIONNAIRE_FIELDS}
+    return marshal.dumps(fields)
+
+
+def restore(body: bytes, name: str, content_hash: str) -> Questionnaire:
+    """The questionnaire a snapshot holds, its ``source`` ``name`` (raises on any doubt)."""
+    fields = marshal.loads(body)  # noqa: S302  data only, and only after its MAC verified
+    if type(fields) is not dict or tuple(fields) != QUESTIONNAIRE_FIELDS:
+        raise _Doubt("it does not hold a questionnaire")
+    place = Place(name)
+    records = RECORDS
+
+    def decode(value: object) -> object:
+        if type(value) is list:
+            tag = value[0]
+            if tag == _PLACE:
+                return place
+            if type(tag) is not int or tag < 0:
+                raise _Doubt("it holds an unknown record")
+            return records[tag](*map(decode, value[1:]))
+        if type(value) is tuple:
+            return tuple(map(decode, value))
+        if type(value) is dict:
+            return MappingProxyType({k: decode(v) for k, v in value.items()})
+        if type(value) in _PLAIN:
+            return value
+        raise _Doubt(f"it holds a {type(value).__name__}")
+
+    built = {key: decode(value) for key, value in fields.items()}
+    return Questionnaire(**built, source=name, content_hash=content_hash)  # type: ignore[arg-type]
 
 
 def _warn(message: str) -> None:
@@ -384,7 +492,7 @@ def _private_folder(folder: Path) -> None:
         os.chmod(level, 0o700)
 
 
-def _store(file: str, data: object, content_hash: str, key: bytes) -> str | None:
+def _store(file: str, questionnaire: Questionnaire, content_hash: str, key: bytes) -> str | None:
     """Write the entry, its MAC made under ``key``; return the MAC (None when not written)."""
     from pathlib import Path  # only when an entry is written, after a full load
 
@@ -392,8 +500,7 @@ def _store(file: str, data: object, content_hash: str, key: bytes) -> str | None
 
     entry = Path(file)
     try:
-        body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        payload = body.encode("utf-8")
+        payload = snapshot(questionnaire)
         mac = _mac(key, file, content_hash, payload)
         header = json.dumps(
             {
@@ -417,6 +524,6 @@ def _store(file: str, data: object, content_hash: str, key: bytes) -> str | None
 
 
 def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)

@@ -1,6 +1,5 @@
-"""A cache entry is held to the format as a file is: doubt means a full load and a warning.
-
-An entry is believed only when its MAC, made under the user's private key, verifies.
+"""A cache entry is believed only when its MAC, made under the user's private key, verifies;
+any doubt means a full load and a warning, never a traceback.
 """
 
 from __future__ import annotations
@@ -8,17 +7,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import marshal
 import os
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from helpers import BUNDLED
 
 from hamstring_cli import cache
 from hamstring_cli.answers import read_answers
+from hamstring_cli.model import Compare, TriageRule
 from hamstring_cli.scoring import score
 
 
@@ -42,8 +45,32 @@ def sign(entry: Path, header: dict[str, object], body: bytes, key: bytes) -> Non
 
 
 def the_entry(folder: Path) -> Path:
-    (entry,) = folder.glob("*.json")
+    (entry,) = folder.glob(f"*{cache.SUFFIX}")
     return entry
+
+
+def edited(body: bytes, change: Callable[[object], object]) -> bytes:
+    """A snapshot with ``change`` made to every record in it (the records rebuilt bottom up)."""
+
+    def walk(value: object) -> object:
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
+            return change(type(value)(*map(walk, value)))
+        if isinstance(value, tuple):
+            return tuple(map(walk, value))
+        if isinstance(value, MappingProxyType):
+            return MappingProxyType({k: walk(v) for k, v in value.items()})
+        return value
+
+    q = cache.restore(body, "x", "0")
+    for name in ("questions", "outcomes"):
+        object.__setattr__(q, name, walk(getattr(q, name)))
+    return cache.snapshot(q)
+
+
+def everything_routine(record: object) -> object:
+    if isinstance(record, TriageRule) and record.level in ("emergency", "urgent"):
+        return record._replace(level="routine")
+    return record
 
 
 def levels_of(q: object) -> list[str]:
@@ -66,33 +93,59 @@ def test_an_edited_entry_changes_nothing_and_warns(
     fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
     head, body = entry.read_bytes().split(b"\n", 1)
-    edited = body.replace(b'"level":"emergency"', b'"level":"routine"').replace(
-        b'"level":"urgent"', b'"level":"routine"'
-    )
-    assert edited != body
-    entry.write_bytes(head + b"\n" + edited)
+    changed = edited(body, everything_routine)
+    assert "urgent" not in levels_of(cache.restore(changed, "x", "0"))
+    entry.write_bytes(head + b"\n" + changed)
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
     assert "urgent" in levels_of(again)
     assert "MAC does not verify" in capsys.readouterr().err
 
 
-def test_an_entry_with_a_matching_digest_is_still_validated(
-    folder: Path, capsys: pytest.CaptureFixture[str]
+def test_the_snapshot_rebuilds_what_the_file_gives(folder: Path) -> None:
+    fresh = cache.load_questionnaire(BUNDLED, located=True)
+    cache.load_questionnaire(BUNDLED)
+    body = the_entry(folder).read_bytes().split(b"\n", 1)[1]
+    rebuilt = cache.restore(body, fresh.source, fresh.content_hash)
+    # Records compare without their places; the places are the file's name alone.
+    for name in cache.QUESTIONNAIRE_FIELDS:
+        if not name.endswith("_at"):
+            assert getattr(rebuilt, name) == getattr(fresh, name), name
+    assert rebuilt.questions[0].at == rebuilt.start_at == (fresh.source, None, None)
+    assert list(rebuilt.next_at) == list(fresh.next_at)
+    assert len(rebuilt.required_at) == len(fresh.required_at)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        marshal.dumps({"id": "x"}),
+        marshal.dumps([1, 2, 3]),
+        marshal.dumps(compile("1", "x", "eval")),
+        marshal.dumps({name: [10_000] for name in cache.QUESTIONNAIRE_FIELDS}),
+        marshal.dumps({name: [-7] for name in cache.QUESTIONNAIRE_FIELDS}),
+        marshal.dumps({name: [[0]] for name in cache.QUESTIONNAIRE_FIELDS}),
+        marshal.dumps(dict.fromkeys(cache.QUESTIONNAIRE_FIELDS, frozenset())),
+        b"\xff" * 64,
+    ],
+    ids=["fields", "list", "code", "tag", "negative tag", "list tag", "frozenset", "garbage"],
+)
+def test_a_signed_snapshot_that_does_not_rebuild_falls_back(
+    folder: Path, body: bytes, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
-    head, body = entry.read_bytes().split(b"\n", 1)
-    data = json.loads(body)
-    data["outcomes"]["levels"]["urgent"] = {"label": 12}
-    data["questions"][0]["type"] = "nonsense"
-    payload = json.dumps(data).encode()
-    # Signed with the user's own key (as the user's account could): still checked as a file.
-    sign(entry, json.loads(head), payload, key_file(folder).read_bytes())
+    # Signed under the user's own key: what rebuilds is believed, what does not is not used.
+    sign(
+        entry,
+        json.loads(entry.read_bytes().split(b"\n", 1)[0]),
+        body,
+        key_file(folder).read_bytes(),
+    )
     again = cache.load_questionnaire(BUNDLED)
-    answers = {"onset": "sudden"}
-    assert score(again, answers).to_dict() == score(fresh, answers).to_dict()
-    assert "the format refuses it" in capsys.readouterr().err
+    assert levels_of(again) == levels_of(fresh)
+    err = capsys.readouterr().err
+    assert "ignoring the cached copy" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -101,11 +154,12 @@ def test_an_entry_with_a_matching_digest_is_still_validated(
         b"",
         b"not json\n{}",
         b'{"format": 4}\n[[[[',
-        b'{"format": 4, "mac": "0"}\n{}',
-        b'{"format": 4, "mac": 7}\n{}',
-        b'{"format": 4, "mac": "\\udc80"}\n{}',
+        b'{"format": %d}\n[[[[' % cache.CACHE_FORMAT,
+        b'{"format": %d, "mac": "0"}\n{}' % cache.CACHE_FORMAT,
+        b'{"format": %d, "mac": 7}\n{}' % cache.CACHE_FORMAT,
+        b'{"format": %d, "mac": "\\udc80"}\n{}' % cache.CACHE_FORMAT,
         b"[" * 100_000,
-        b'{"format": 4}\n' + b"[" * 100_000 + b"]" * 100_000,
+        b'{"format": %d}\n' % cache.CACHE_FORMAT + b"[" * 100_000 + b"]" * 100_000,
     ],
 )
 def test_malformed_entries_fall_back(
@@ -161,16 +215,11 @@ pain_midfoot_zone: "no"
 """
 
 
-def raise_every_bound(data: object) -> object:
+def ten_times_every_bound(record: object) -> object:
     """Every ``lt`` bound of every rule made ten times larger (a forged rule change)."""
-    if isinstance(data, dict):
-        return {
-            k: (v * 10 if k == "lt" and isinstance(v, int) else raise_every_bound(v))
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [raise_every_bound(v) for v in data]
-    return data
+    if isinstance(record, Compare) and record.op == "lt":
+        return record._replace(value=record.value * 10)
+    return record
 
 
 def hamstring(
@@ -203,13 +252,9 @@ def test_a_forged_entry_with_a_recomputed_digest_is_refused(folder: Path, tmp_pa
     assert first.stdout == fresh.stdout and first.stderr == ""
     entry = the_entry(folder)
     head, body = entry.read_bytes().split(b"\n", 1)
-    forged_data = raise_every_bound(json.loads(body))
-    forged = json.dumps(forged_data, separators=(",", ":")).encode()
+    forged = edited(body, ten_times_every_bound)
     # The forgery matters: believed, it takes this patient out of the rules' scope.
-    from hamstring_cli.loader import parse_questionnaire
-    from hamstring_cli.sourcemap import SourceMap
-
-    believed = parse_questionnaire(forged_data, SourceMap("x", "0"))
+    believed = cache.restore(forged, "x", "0")
     assert not score(believed, read_answers(answers, believed)).to_dict()["scope"]["applies"]
     # As an outside review forged it: the old plain digest recomputed, under a key guessed anew.
     header = json.loads(head)
@@ -265,7 +310,7 @@ def test_an_entry_made_under_another_key_is_not_used(
     # Entries are named under their key: another key's entry is not found (another
     # XDG_STATE_HOME is no forgery), and an entry is written under this key.
     assert capsys.readouterr().err == ""
-    (new,) = [entry for entry in folder.glob("*.json") if entry != old]
+    (new,) = [entry for entry in folder.glob(f"*{cache.SUFFIX}") if entry != old]
     # The old key's entry put under this key's name claims to be this key's: its MAC fails.
     new.write_bytes(old.read_bytes())
     third = cache.load_questionnaire(BUNDLED)
@@ -283,7 +328,7 @@ def test_an_entry_moved_to_another_name_does_not_verify(
     # moved between names names the right content, and only its MAC tells the move.
     fresh = cache.load_questionnaire(BUNDLED)
     entry = the_entry(folder)
-    moved = entry.with_name("0" * 64 + ".json")
+    moved = entry.with_name("0" * 64 + cache.SUFFIX)
     entry.rename(moved)
     monkeypatch.setattr(cache, "entry_path", lambda raw, key: str(moved))
     again = cache.load_questionnaire(BUNDLED)
@@ -358,7 +403,7 @@ def test_a_key_that_cannot_be_made_means_a_full_load(
     first = cache.load_questionnaire(BUNDLED)
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(first)
-    assert not folder.exists() or not list(folder.glob("*.json"))
+    assert not folder.exists() or not list(folder.glob(f"*{cache.SUFFIX}"))
     assert capsys.readouterr().err == ""
 
 
