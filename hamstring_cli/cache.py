@@ -403,6 +403,7 @@ RECORDS: tuple[type[Any], ...] = tuple(
     and hasattr(kind, "_fields")
 )
 _TAGS: dict[type, int] = {kind: tag for tag, kind in enumerate(RECORDS)}
+_SIZES: tuple[int, ...] = tuple(len(kind._fields) for kind in RECORDS)
 #: A place (the file's name alone, in a cached questionnaire).
 _PLACE = -1
 _PLAIN = (str, int, float, bool, type(None))
@@ -457,22 +458,30 @@ def restore(body: bytes, name: str, content_hash: str) -> Questionnaire:
         raise _Doubt("it does not hold a questionnaire")
     place = Place(name)
     records = RECORDS
+    sizes = _SIZES
+    make = tuple.__new__
 
     def decode(value: object) -> object:
+        kind = type(value)
+        if kind is str or value is None or kind is int or kind is bool or kind is float:
+            return value
         if type(value) is list:
             tag = value[0]
             if tag == _PLACE:
                 return place
             if type(tag) is not int or tag < 0:
                 raise _Doubt("it holds an unknown record")
-            return records[tag](*map(decode, value[1:]))
+            fields = iter(value)
+            next(fields)
+            record = make(records[tag], map(decode, fields))
+            if len(record) != sizes[tag]:
+                raise _Doubt("it holds a record of the wrong size")
+            return record
         if type(value) is tuple:
             return tuple(map(decode, value))
         if type(value) is dict:
             return MappingProxyType({k: decode(v) for k, v in value.items()})
-        if type(value) in _PLAIN:
-            return value
-        raise _Doubt(f"it holds a {type(value).__name__}")
+        raise _Doubt(f"it holds a {kind.__name__}")
 
     built = {key: decode(value) for key, value in fields.items()}
     return Questionnaire(**built, source=name, content_hash=content_hash)  # type: ignore[arg-type]

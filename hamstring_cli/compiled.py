@@ -47,10 +47,10 @@ def _answer_test(condition: Condition) -> tuple[str, _Test] | None:
     if isinstance(condition, m.OneOf):
         return condition.question, condition.values.__contains__
     if isinstance(condition, m.Contains):
-        wanted = condition.values
+        wanted = frozenset(condition.values)
 
         def contains(given: object) -> bool:
-            return isinstance(given, tuple) and any(v in given for v in wanted)
+            return isinstance(given, tuple) and not wanted.isdisjoint(given)
 
         return condition.question, contains
     if isinstance(condition, m.Compare):
@@ -119,29 +119,54 @@ def compile_condition(condition: Condition) -> Predicate:
 
 
 def _compile_group(condition: m.All | m.AnyOf) -> Predicate:
-    """``all`` or ``any``: one loop over answer tests when every item reads one question."""
-    tests = [_answer_test(c) for c in condition.items]
-    if all(t is not None for t in tests):
-        return _table(tuple(t for t in tests if t is not None), isinstance(condition, m.All))
-    parts = tuple(compile_condition(c) for c in condition.items)
-    if isinstance(condition, m.All):
+    """``all`` or ``any``: the items that read one question in one loop of answer tests, first
+    (the cheapest), then the others; a group of the same kind inside (or a named rule that is
+    one) joins this one. The items are pure, so their order changes no result."""
+    every = isinstance(condition, m.All)
+    items = _members(condition.items, m.All if every else m.AnyOf)
+    simple = [item for item in items if _answer_test(item) is not None]
+    parts = [compile_condition(item) for item in items if _answer_test(item) is None]
+    if len(simple) == 1:
+        parts.insert(0, compile_condition(simple[0]))
+    elif simple:
+        tests = tuple(test for item in simple if (test := _answer_test(item)) is not None)
+        parts.insert(0, _table(tests, every))
+    if len(parts) == 1:
+        return parts[0]
+    members = tuple(parts)
+    if every:
 
-        def every(answers: Answers, leading: str | None, studies: Studies) -> bool:
+        def every_one(answers: Answers, leading: str | None, studies: Studies) -> bool:
             # Loops, not all() over a generator: these run a hundred times an input.
-            for p in parts:  # noqa: SIM110
+            for p in members:  # noqa: SIM110
                 if not p(answers, leading, studies):
                     return False
             return True
 
-        return every
+        return every_one
 
     def some(answers: Answers, leading: str | None, studies: Studies) -> bool:
-        for p in parts:  # noqa: SIM110
+        for p in members:  # noqa: SIM110
             if p(answers, leading, studies):
                 return True
         return False
 
     return some
+
+
+def _members(items: tuple[Condition, ...], kind: type[m.All] | type[m.AnyOf]) -> list[Condition]:
+    """The items of a group, with those of each group of the same ``kind`` in it (named or not)
+    in its place: ``all`` of ``all`` is one ``all``, ``any`` of ``any`` one ``any``."""
+    out: list[Condition] = []
+    stack = list(reversed(items))
+    while stack:
+        item = stack.pop()
+        inner = item.item if isinstance(item, m.Named) else item
+        if isinstance(inner, kind):
+            stack.extend(reversed(inner.items))
+        else:
+            out.append(item)
+    return out
 
 
 def _table(pairs: tuple[tuple[str, _Test], ...], every: bool) -> Predicate:
@@ -351,7 +376,7 @@ class Compiled:
 
     def held(self, answers: Answers) -> tuple[bool, ...]:
         """Whether each score rule holds for these answers, in file order."""
-        return tuple(p(answers, None, _NO_STUDIES) for _rule, p in self.scores)
+        return tuple([p(answers, None, _NO_STUDIES) for _rule, p in self.scores])
 
     def score_holds(self, index: int, answers: Answers) -> bool:
         """Whether the score rule at ``index`` holds for these answers."""

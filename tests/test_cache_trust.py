@@ -125,10 +125,21 @@ def test_the_snapshot_rebuilds_what_the_file_gives(folder: Path) -> None:
         marshal.dumps({name: [10_000] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps({name: [-7] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps({name: [[0]] for name in cache.QUESTIONNAIRE_FIELDS}),
+        marshal.dumps({name: [0, "only one field"] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps(dict.fromkeys(cache.QUESTIONNAIRE_FIELDS, frozenset())),
         b"\xff" * 64,
     ],
-    ids=["fields", "list", "code", "tag", "negative tag", "list tag", "frozenset", "garbage"],
+    ids=[
+        "fields",
+        "list",
+        "code",
+        "tag",
+        "negative tag",
+        "list tag",
+        "short record",
+        "frozenset",
+        "garbage",
+    ],
 )
 def test_a_signed_snapshot_that_does_not_rebuild_falls_back(
     folder: Path, body: bytes, capsys: pytest.CaptureFixture[str]
