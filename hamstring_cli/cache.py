@@ -149,8 +149,9 @@ def _code_stamp() -> str:
     return ";".join(stamps)
 
 
-def entry_path(raw: bytes, key: bytes) -> str:
-    """Where the cache entry of a file with these bytes lives, under this cache key.
+def entry_path(content: str, key: bytes) -> str:
+    """Where the cache entry of a file lives, under this cache key (``content``: the SHA-256 of
+    the file's bytes, in hex).
 
     The key's own digest is part of the name, so an entry made under another key (another
     ``XDG_STATE_HOME``) is simply not found, not taken for a forgery: only an entry that
@@ -160,7 +161,7 @@ def entry_path(raw: bytes, key: bytes) -> str:
     stamp = f"{CACHE_FORMAT}|{__version__}|{sys.implementation.cache_tag}|{_code_stamp()}|"
     name.update(stamp.encode())
     name.update(sha256(key).digest())
-    name.update(raw)
+    name.update(content.encode("ascii"))
     return os.path.join(cache_dir(), f"{name.hexdigest()}{SUFFIX}")
 
 
@@ -207,7 +208,7 @@ def load_questionnaire(
             use_cache = False
     if use_cache and key is not None:
         assert raw is not None and loaded is not None
-        cached = _from_cache(entry_path(raw, key), name, loaded[0][:12], key)
+        cached = _from_cache(entry_path(loaded[0], key), name, loaded[0][:12], key)
         if cached is not None:
             return cached
     questionnaire = _LOADED.get(loaded) if loaded is not None else None
@@ -217,13 +218,13 @@ def load_questionnaire(
             _remember(_LOADED, loaded, questionnaire)
     if not use_cache:
         return questionnaire
-    assert raw is not None
+    assert loaded is not None
     if key is None:
         # The first store makes the key; with none that can be made, nothing is stored.
         key = _make_key()
         if key is None:
             return questionnaire
-    entry = entry_path(raw, key)
+    entry = entry_path(loaded[0], key)
     mac = _store(entry, questionnaire, questionnaire.content_hash, key)
     if mac is not None:
         _remember(_PARSED, (entry, name, mac), questionnaire)

@@ -341,7 +341,7 @@ def test_an_entry_moved_to_another_name_does_not_verify(
     entry = the_entry(folder)
     moved = entry.with_name("0" * 64 + cache.SUFFIX)
     entry.rename(moved)
-    monkeypatch.setattr(cache, "entry_path", lambda raw, key: str(moved))
+    monkeypatch.setattr(cache, "entry_path", lambda content, key: str(moved))
     again = cache.load_questionnaire(BUNDLED)
     assert levels_of(again) == levels_of(fresh)
     assert "MAC does not verify" in capsys.readouterr().err
