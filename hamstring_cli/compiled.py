@@ -29,7 +29,7 @@ from hamstring_cli.model import (
     study_key,
 )
 
-__all__ = ["Compiled", "SoFar", "compile_condition", "compile_so_far", "compiled"]
+__all__ = ["Compiled", "SoFar", "compile_condition", "compile_so_far", "compiled", "ready"]
 
 _MISSING = object()
 _NO_STUDIES: Studies = frozenset()
@@ -413,6 +413,12 @@ def _uncertainty(
 #: reused while the entry stands): a batch scores the same questionnaire for every input.
 _COMPILED: dict[int, tuple[Questionnaire, Compiled]] = {}
 _KEEP = 32
+
+
+def ready(questionnaire: Questionnaire) -> Compiled | None:
+    """The questionnaire's compiled rules if they have been made (else ``None``)."""
+    entry = _COMPILED.get(id(questionnaire))
+    return entry[1] if entry is not None and entry[0] is questionnaire else None
 
 
 def compiled(questionnaire: Questionnaire) -> Compiled:

@@ -11,7 +11,7 @@ contract (schema version 1), with a few extra keys that the contract allows.
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from hamstring_cli.compiled import Compiled, compiled
+from hamstring_cli.compiled import Compiled, compiled, ready
 from hamstring_cli.model import (
     END,
     LEVEL_RANK,
@@ -284,10 +284,25 @@ def score(
     condition (a rule may hold there only because a question was never asked).
 
     The rules are evaluated as compiled once for the questionnaire
-    (:mod:`~hamstring_cli.compiled`); :func:`reference_score` walks them as data instead, with
-    the same result.
+    (:mod:`~hamstring_cli.compiled`), from its second result on: a questionnaire's first result
+    walks them as data (:func:`reference_score`), since making them ready costs more than one
+    walk (about 3.3 ms against 2.0 ms: a scripted run scores once). The result is the same.
     """
-    return _score(questionnaire, answers, alerted, compiled(questionnaire), complete=complete)
+    return _score(questionnaire, answers, alerted, _rules(questionnaire), complete=complete)
+
+
+#: The questionnaires scored once by walking their rules (by id, each kept with its entry).
+_WALKED: dict[int, Questionnaire] = {}
+
+
+def _rules(questionnaire: Questionnaire) -> "Rules":
+    """The compiled rules, once the questionnaire has been scored before (or compiled)."""
+    if ready(questionnaire) is not None or _WALKED.get(id(questionnaire)) is questionnaire:
+        return compiled(questionnaire)
+    if len(_WALKED) >= 32:
+        _WALKED.clear()
+    _WALKED[id(questionnaire)] = questionnaire
+    return Interpreted(questionnaire)
 
 
 def reference_score(

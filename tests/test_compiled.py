@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
 
 from hamstring_cli.cache import load_questionnaire
-from hamstring_cli.compiled import compile_condition, compile_so_far, compiled
+from hamstring_cli.compiled import compile_condition, compile_so_far, compiled, ready
 from hamstring_cli.model import (
     Advised,
     All,
@@ -37,7 +38,7 @@ from hamstring_cli.model import (
     holds_so_far,
     walk_condition,
 )
-from hamstring_cli.resources import bundled_questionnaires
+from hamstring_cli.resources import bundled_questionnaires, resolve_questionnaire
 from hamstring_cli.scoring import reference_score, score
 
 #: Random answer sets compared a questionnaire, in all; the quick loop compares the first few.
@@ -116,6 +117,9 @@ def answer_sets(q: Questionnaire, seed: int, count: int) -> Iterator[dict[str, A
 
 
 def assert_same_results(q: Questionnaire, sets: Iterator[dict[str, Answer]]) -> int:
+    # Made now, so score() takes the compiled rules from the first set on (a questionnaire's
+    # first result is otherwise walked as data).
+    compiled(q)
     compared = 0
     for answers in sets:
         alerted = {flag.id: answers for flag in q.outcomes.red_flags[:1]}
@@ -140,6 +144,21 @@ def test_the_compiled_rules_score_10000_random_answer_sets_alike(qid: str) -> No
     for _ in range(QUICK):
         next(sets)
     assert assert_same_results(q, sets) == SETS - QUICK
+
+
+def test_a_questionnaire_s_first_result_is_walked_and_the_next_compiled_alike(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_bytes(resolve_questionnaire(None).read_bytes())
+    q = load_questionnaire(path, located=True)  # a questionnaire never scored before
+    answers = next(answer_sets(q, seed=11, count=1))
+    assert ready(q) is None
+    first = score(q, answers).to_dict()
+    assert ready(q) is None, "one result: its rules walked as data, not compiled"
+    second = score(q, answers).to_dict()
+    assert ready(q) is not None, "the second result compiles them"
+    assert first == second == reference_score(q, answers).to_dict()
 
 
 def test_both_bundled_questionnaires_are_compared() -> None:
