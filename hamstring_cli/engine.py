@@ -5,7 +5,8 @@ answers that a changed earlier answer took off the path; the path is always re-w
 the start, so going back and changing an answer keeps the later answers still on the path.
 """
 
-from __future__ import annotations
+# Annotations are evaluated (no ``from __future__ import annotations``): each string annotation
+# of a NamedTuple is compiled when its class is made, on every run's start-up.
 
 from collections.abc import Mapping
 from functools import lru_cache

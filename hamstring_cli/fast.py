@@ -13,7 +13,8 @@ choices, paths and flags). The format choices come from the output-format regist
 levels from the model, as typer's do.
 """
 
-from __future__ import annotations
+# Annotations are evaluated (no ``from __future__ import annotations``): each string annotation
+# of a NamedTuple is compiled when its class is made, on every run's start-up.
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -73,7 +74,7 @@ BATCH = Spec(
 )
 
 
-def _path(token: str) -> Path:
+def _path(token: str) -> "Path":
     # pathlib only when a path option is given: a plain scripted run does without it (it
     # brings urllib.parse and ipaddress, about 4 ms).
     from pathlib import Path

@@ -254,7 +254,7 @@ class Answered(NamedTuple):
 class All(NamedTuple):
     """Every one of ``items`` holds."""
 
-    items: "tuple[Condition, ...]"
+    items: tuple["Condition", ...]
     at: Place | None = None
 
 
@@ -262,7 +262,7 @@ class All(NamedTuple):
 class AnyOf(NamedTuple):
     """At least one of ``items`` holds."""
 
-    items: "tuple[Condition, ...]"
+    items: tuple["Condition", ...]
     at: Place | None = None
 
 
@@ -279,7 +279,7 @@ class AtLeast(NamedTuple):
     """At least ``needed`` of ``items`` hold."""
 
     needed: int
-    items: "tuple[Condition, ...]"
+    items: tuple["Condition", ...]
     at: Place | None = None
 
 

@@ -14,7 +14,8 @@ is used, so importing the registry costs nothing (no rich, no FHIR builder):
 Adding a format: write its module, add its :class:`OutputFormat` here. Standard library only.
 """
 
-from __future__ import annotations
+# Annotations are evaluated (no ``from __future__ import annotations``): each string annotation
+# of a NamedTuple is compiled when its class is made, on every run's start-up.
 
 import sys
 from typing import TYPE_CHECKING, NamedTuple, cast
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
         def record_writer(
             self, stream: IO[str], questionnaire: Questionnaire
-        ) -> Callable[[Record], None]:
+        ) -> "Callable[[Record], None]":
             """Write any header to ``stream``; return a function that writes one record."""
 
 
@@ -68,8 +69,8 @@ class Record(NamedTuple):
 
     source: str
     result: dict[str, object] | None = None
-    errors: tuple[Diagnostic, ...] = ()
-    warnings: tuple[Diagnostic, ...] = ()
+    errors: tuple["Diagnostic", ...] = ()
+    warnings: tuple["Diagnostic", ...] = ()
     #: The status of the FHIR QuestionnaireResponse read, if the input was one.
     response_status: str | None = None
 
@@ -179,7 +180,7 @@ def _module(fmt: OutputFormat) -> object:
     return sys.modules[name]
 
 
-def report_module(name: str) -> ReportModule:
+def report_module(name: str) -> "ReportModule":
     """The module that renders one result in the ``triage`` format ``name``.
 
     Raises:
@@ -191,7 +192,7 @@ def report_module(name: str) -> ReportModule:
     return cast("ReportModule", _module(fmt))
 
 
-def batch_module(name: str) -> BatchModule:
+def batch_module(name: str) -> "BatchModule":
     """The module that writes batch records in the ``batch`` format ``name``.
 
     Raises:
