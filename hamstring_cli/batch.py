@@ -31,6 +31,7 @@ from hamstring_cli.answers import (
 from hamstring_cli.compiled import compiled
 from hamstring_cli.engine import Session
 from hamstring_cli.errors import AnswerError, Code, Diagnostic, Place, diagnostic, escape
+from hamstring_cli.exits import settled
 from hamstring_cli.files import ANSWERS_LIMIT, check_output, is_stdout, limit_words, open_output
 from hamstring_cli.model import Questionnaire
 from hamstring_cli.render.formats import Record, batch_module
@@ -324,6 +325,7 @@ def run_all(
 
     # Compiled before any worker is forked, so that each starts with the rules made.
     compiled(questionnaire)
+    settled()
 
     def finish(item: Input) -> Finished:
         return render(run_one(item, questionnaire))

@@ -16,7 +16,7 @@ import typer
 from hamstring_cli import __version__
 from hamstring_cli.cache import load_questionnaire
 from hamstring_cli.errors import UserError, escape, escape_json
-from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, run_entry, say
+from hamstring_cli.exits import Exit, Stop, guarded, print_diagnostics, run_entry, say, settled
 from hamstring_cli.model import IMAGING_CHOICES, LEVELS
 from hamstring_cli.render.formats import (
     BATCH_DEFAULT,
@@ -576,6 +576,7 @@ def graph(
 
 def typer_status() -> int:
     """Run the typer app and return its exit status, every known error printed, not raised."""
+    settled()  # any command may run long here (an intake, practice, an export)
     return guarded(app)
 
 

@@ -8,6 +8,7 @@ line decides how to print them.
 # compiles every string annotation into a ForwardRef when the module is imported, which
 # costs each scripted run about a millisecond over these records.
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -44,7 +45,9 @@ Severity = Literal["error", "warning"]
 #: line and paragraph separators, bidirectional overrides and isolates, and lone surrogates
 #: (undecodable bytes of a file name). Any of them could move the cursor, retitle or clear a
 #: terminal, start a line that looks like another message, or fail to encode.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: (Compiled when first used: the surrogates make a class that takes about half a millisecond
+#: to compile, and a run whose text is all printable never needs it.)
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 #: Runs of digits longer than this are echoed as their length ("a 4,301-digit number").
 _MAX_DIGITS = 30
 _DIGITS = re.compile(rf"\d{{{_MAX_DIGITS + 1},}}")
@@ -65,13 +68,19 @@ def escape(text: str) -> str:
     What is left prints as itself and stays on its own line: nothing a user wrote can move the
     cursor, clear or retitle the terminal, or forge a ``file:1:1: error`` line of its own.
     """
-    return text if text.isprintable() else _UNSAFE.sub(_escape_char, text)
+    return text if text.isprintable() else _pattern(_UNSAFE).sub(_escape_char, text)
 
 
 #: Characters JSON may hold raw but a terminal acts on: DEL and the C1 controls (U+009B starts
 #: an escape sequence as ESC [ does), line and paragraph separators, bidirectional overrides
 #: and isolates, and lone surrogates. JSON output writes them as ``\\u`` escapes.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: (Compiled when first used, as ``_UNSAFE``.)
+_JSON_UNSAFE = "[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 #: The same characters in UTF-8 (a lone surrogate encoded with ``surrogatepass``), found by
@@ -102,7 +111,7 @@ def escape_json(text: str) -> str:
     bidirectional overrides and the line separators as they are. Outside its strings JSON is
     ASCII, so any of them stands in a string, where its escape reads back as the same text.
     """
-    return _JSON_UNSAFE.sub(_json_escape_char, text) if _may_be_unsafe(text) else text
+    return _pattern(_JSON_UNSAFE).sub(_json_escape_char, text) if _may_be_unsafe(text) else text
 
 
 def digits_text(count: int) -> str:

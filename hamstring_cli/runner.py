@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from hamstring_cli.errors import AnswerError, MissingAnswers, Place
-from hamstring_cli.exits import Exit, Stop, print_diagnostics
+from hamstring_cli.exits import Exit, Stop, print_diagnostics, settled
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ def run_triage(
             raise Stop(str(error)) from None
     if interactive:
         from hamstring_cli.interactive import intake
+
+        settled()  # an intake runs for minutes
         from hamstring_cli.sessions import IntakeStopped
 
         # The intake has drawn the text summary on this terminal already: show it once. Any

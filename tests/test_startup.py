@@ -6,6 +6,7 @@ these tests hold the facts that keep it fast.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
@@ -18,6 +19,7 @@ from test_answers import TINY
 
 from hamstring_cli import cache, safe_yaml
 from hamstring_cli.errors import QuestionnaireError
+from hamstring_cli.exits import settled, starting
 from hamstring_cli.scoring import score
 
 #: Runs the command in a fresh interpreter, then reports which of these modules it imported.
@@ -317,3 +319,69 @@ def test_cached_and_uncached_loads_agree_on_the_bundled_questionnaire() -> None:
     assert cached.questions == direct.questions
     assert cached.outcomes == direct.outcomes
     assert cached.content_hash == direct.content_hash
+
+
+# -- the garbage collector during the start-up -----------------------------------------------------
+
+
+def test_settling_leaves_a_library_caller_s_collector_alone() -> None:
+    frozen = gc.get_freeze_count()
+    settled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen, "nothing of the caller's is frozen"
+
+
+def test_the_command_collects_again_once_its_start_up_is_over() -> None:
+    try:
+        starting()
+        assert not gc.isenabled()
+        settled()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0, "what the start-up made is kept out of collections"
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+COLLECTOR = """
+import gc, sys
+from hamstring_cli import exits
+seen = []
+real = exits.settled
+def settled():
+    real()
+    seen.append(gc.isenabled())
+exits.settled = settled
+import hamstring_cli.batch, hamstring_cli.runner
+hamstring_cli.batch.settled = hamstring_cli.runner.settled = settled
+from hamstring_cli.__main__ import main
+try:
+    main()
+finally:
+    sys.stderr.write(f"collector: {gc.isenabled()} {seen}\\n")
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "collecting"),
+    [
+        (["triage", "-q", "TINY", "-a", "ANSWERS", "-f", "json"], "False []"),
+        (["batch", "ANSWERS", "-q", "TINY", "-f", "jsonl"], "True [True]"),
+    ],
+    ids=["scripted triage", "batch"],
+)
+def test_a_scripted_triage_ends_before_collecting_and_a_batch_collects(
+    tmp_path: Path, tiny: Path, args: list[str], collecting: str
+) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text(ANSWERS, encoding="utf-8")
+    argv = [str(tiny) if a == "TINY" else str(answers) if a == "ANSWERS" else a for a in args]
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"collector: {collecting}" in done.stderr
