@@ -541,6 +541,8 @@ def find_case(cases: Iterable[Case], case_id: str) -> Case:
 def check_case_file(
     path: str | os.PathLike[str],
     questionnaires: dict[str, Questionnaire] | None = None,
+    *,
+    document: tuple[object, SourceMap] | None = None,
 ) -> list[Diagnostic] | None:
     """Check a file if it is a teaching case; None when it is not one (a questionnaire, say).
 
@@ -549,16 +551,23 @@ def check_case_file(
     to the same check registers there by its id), else a bundled one; it is loaded once per name
     into ``questionnaires``. A file name in place of the id is refused with the id to write.
 
+    ``document`` is the file's data and source map when the caller has read it already with
+    :func:`~hamstring_cli.safe_yaml.read_document` (``hamstring check`` reads each file once,
+    for this and for the questionnaire loader); without it the file is read here.
+
     Returns:
         Every diagnostic of the case, errors and warnings, in file order; the questionnaire's
         own errors when it cannot be loaded.
     """
-    try:
-        data, places = read_document(path, error=CaseError)
-    except CaseError:
-        # Unreadable as YAML: whether it was meant as a case is unknown, so the questionnaire
-        # loader reports it with its own words.
-        return None
+    if document is not None:
+        data, places = document
+    else:
+        try:
+            data, places = read_document(path, error=CaseError)
+        except CaseError:
+            # Unreadable as YAML: whether it was meant as a case is unknown, so the
+            # questionnaire loader reports it with its own words.
+            return None
     if not is_case_data(data):
         return None
     try:

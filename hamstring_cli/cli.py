@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple, NoReturn, TypeAlias
 
 import typer
 
@@ -31,6 +31,7 @@ from hamstring_cli.runner import scripted_answers
 if TYPE_CHECKING:
     from hamstring_cli.cases import Case
     from hamstring_cli.model import Answer, Questionnaire
+    from hamstring_cli.sourcemap import SourceMap
 
 __all__ = ["app", "main", "typer_status"]
 
@@ -131,8 +132,12 @@ def check(
     failed = False
     loaded: dict[str, Questionnaire] = {}
     for path in paths:
-        # A file whose top level has 'story' and 'answers' is a teaching case.
-        found = check_case_file(path, loaded)
+        # Each file is read once, for all that is asked of it below.
+        read = _read_once(path)
+        document = read.document if read is not None else None
+        # A file whose top level has 'story' and 'answers' is a teaching case; a file that
+        # cannot be read as a document is not one, and the loader says why.
+        found = None if document is None else check_case_file(path, loaded, document=document)
         if found is not None:
             print_diagnostics(found)
             errors = sum(d.severity == "error" for d in found)
@@ -142,10 +147,10 @@ def check(
             sys.stderr.write(f"{escape(str(path))}: {verdict}: teaching case, {warned} warnings\n")
             continue
         try:
-            q = load_questionnaire(path, located=True)
+            q = _located_questionnaire(path, read)
         except UserError as error:
             failed = True
-            if _looks_like_answers(path):
+            if _looks_like_answers(path, read):
                 import shlex
 
                 say(
@@ -165,12 +170,74 @@ def check(
         raise typer.Exit(int(Exit.BAD_INPUT))
 
 
-def _looks_like_answers(path: Path) -> bool:
-    """Whether a file that is not a questionnaire reads as answers to the bundled one."""
-    from hamstring_cli.answers import read_answers
+class _Read(NamedTuple):
+    """A file ``check`` was given, read once: its bytes, and either its document (data and
+    source map, as :func:`~hamstring_cli.safe_yaml.read_document` reads them) or the error
+    that refuses it as a document."""
+
+    raw: bytes
+    document: tuple[object, SourceMap] | None
+    refused: UserError | None
+
+
+def _read_once(path: Path) -> _Read | None:
+    """``path`` read as the questionnaire loader reads it (``load_questionnaire(path,
+    located=True)``: a regular file of bounded size, then the located reader); None when the
+    file itself cannot be read (missing, a folder, too large), which the loader reports."""
+    import os
+
+    from hamstring_cli.errors import QuestionnaireError
+    from hamstring_cli.files import QUESTIONNAIRE_LIMIT, read_input_file
+    from hamstring_cli.safe_yaml import read_document
+
+    name = os.fspath(path)
+    try:
+        raw = read_input_file(
+            path,
+            limit=QUESTIONNAIRE_LIMIT,
+            what="a questionnaire",
+            error=QuestionnaireError,
+            name=name,
+        )
+    except UserError:
+        return None
+    try:
+        return _Read(raw, read_document(text=raw, name=name), None)
+    except UserError as refused:
+        return _Read(raw, None, refused)
+
+
+def _located_questionnaire(path: Path, read: _Read | None) -> Questionnaire:
+    """What ``load_questionnaire(path, located=True)`` gives (or raises), from the file as
+    :func:`_read_once` read it."""
+    if read is None:
+        return load_questionnaire(path, located=True)
+    if read.refused is not None:
+        raise read.refused
+    from hamstring_cli.loader import parse_questionnaire
+
+    assert read.document is not None
+    return parse_questionnaire(*read.document)
+
+
+def _looks_like_answers(path: Path, read: _Read | None = None) -> bool:
+    """Whether a file that is not a questionnaire reads as answers to the bundled one.
+
+    The file as :func:`_read_once` read it is not read again: the answer reader reads the
+    same bytes to the same data and places, and refuses what the located reader refuses
+    with the same diagnostics (only its size limit is smaller: a larger file is read anew).
+    """
+    from hamstring_cli.answers import check_answers, read_answers
+    from hamstring_cli.files import ANSWERS_LIMIT
 
     try:
-        return bool(read_answers(str(path), load_questionnaire(DEFAULT_QUESTIONNAIRE)))
+        bundled = load_questionnaire(DEFAULT_QUESTIONNAIRE)
+        if read is None or len(read.raw) > ANSWERS_LIMIT:
+            return bool(read_answers(str(path), bundled))
+        if read.refused is not None:
+            raise read.refused
+        assert read.document is not None
+        return bool(check_answers(*read.document, bundled))
     except UserError as error:
         # Known question ids with a wrong value here and there are still an answer file.
         return bool(error.diagnostics) and all(

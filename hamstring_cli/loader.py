@@ -204,6 +204,24 @@ def parse_report(data: object, source_map: SourceMap, name: str | None = None) -
 
 
 def _parse(data: object, source_map: SourceMap, name: str | None, *, search: bool) -> LoadReport:
+    # As for reading (safe_yaml.read_document): the model and the checker's tables are many
+    # new objects and no garbage cycles, so the cycle collector is off while they are made.
+    # Nothing is allocated before it is turned off: the read just before has left many
+    # objects counted, and the first allocation would start a pass over them all.
+    import gc  # here: a run that reads no questionnaire does without it
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_report(data, source_map, name, search=search)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_report(
+    data: object, source_map: SourceMap, name: str | None, *, search: bool
+) -> LoadReport:
     parser = _Parser(source_map)
     questionnaire = parser.questionnaire(data, name or source_map.file)
     if parser.problems or questionnaire is None:

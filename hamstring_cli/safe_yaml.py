@@ -433,6 +433,30 @@ def read_document(
     """
     if (path is None) == (text is None):
         raise TypeError("read_document needs exactly one of path and text")
+    # Reading makes tens of thousands of objects (nodes, data, marks) and no reference
+    # cycles: left on, the cycle collector scans them again and again as they are made,
+    # and moves those still alive to its oldest generation, whose every later pass scans
+    # them once more. Refcounting frees them all; the collector runs on after the read.
+    import gc  # here: a run that reads no questionnaire does without it
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_document(path, text, name, error, limit, what, json)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_document(
+    path: str | os.PathLike[str] | None,
+    text: str | bytes | None,
+    name: str | None,
+    error: type[UserError],
+    limit: int,
+    what: str,
+    json: bool | None,
+) -> tuple[object, SourceMap]:
     if path is not None:
         name = name or os.fspath(path)
         # Only a regular file, of bounded size: never a device or a FIFO.

@@ -7,7 +7,8 @@ unless the status is 0; and any JSON printed parses with a strict parser (no ``N
 ``Infinity``).
 
 The examples are derandomised, so CI runs the same few thousand each time (some 2,825
-examples, 3,825 runs), in about a minute and a half.
+examples, 3,825 runs), in under a minute of CPU; the two heaviest tests run in parts
+(``part1of4``...), which pytest-xdist spreads over its workers.
 Set ``HAMSTRING_FUZZ_EXAMPLES`` (a number) to run more, with fresh random ones. Any input that
 ever crashed the command is kept in ``tests/corpus/`` and replayed here by its name:
 ``answers-*`` is an answer file, ``batch-*.jsonl`` a batch (``.jsonl.gz``: compressed, for a
@@ -21,6 +22,7 @@ any output, no HTML in a Markdown report, and a record for every line of a batch
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import errno
@@ -32,13 +34,14 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from helpers import Run, in_process, run_main, text_stream
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from hamstring_cli.cache import load_questionnaire
@@ -65,6 +68,29 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+def parts(count: int) -> pytest.MarkDecorator:
+    """A test run in ``count`` parts (``part1of4``...), which pytest-xdist spreads over its
+    workers; each part runs :func:`run_part`."""
+    return pytest.mark.parametrize("part", range(count), ids=lambda n: f"part{n + 1}of{count}")
+
+
+def run_part(
+    test: Callable[..., None],
+    strategies: dict[str, st.SearchStrategy[Any]],
+    part: int,
+    count: int,
+    examples: int,
+) -> None:
+    """Run ``test`` given ``strategies`` as part ``part`` of ``count``: its share of
+    ``examples``, so the parts run as many examples as one test would. Derandomised, each part
+    has a seed of its own (the same examples each run, and no two parts the same); with
+    ``HAMSTRING_FUZZ_EXAMPLES`` set, fresh random ones."""
+    run = settings(FUZZ, max_examples=-(-examples // count))(given(**strategies)(test))
+    if not MORE:
+        run = seed(1000 * count + part)(run)
+    run()
 
 
 def cli(*args: str | Path, stdin: bytes = b"") -> Run:
@@ -97,18 +123,42 @@ def assert_kept_its_promise(run: Run, *, json_lines: bool = False, json_out: boo
 
 @pytest.fixture(autouse=True, scope="module")
 def quiet_places() -> Iterator[None]:
-    """Session and cache folders of the module's own (tests' fixtures are per function)."""
+    """Session and cache folders of the module's own (tests' fixtures are per function), and
+    the folder :func:`scratch` lends each example."""
     with tempfile.TemporaryDirectory() as folder:
         saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_STATE_HOME", "NO_COLOR")}
         os.environ.update(
             XDG_CACHE_HOME=f"{folder}/cache", XDG_STATE_HOME=f"{folder}/state", NO_COLOR="1"
         )
+        SCRATCH.append(Path(folder) / "scratch")
+        SCRATCH[-1].mkdir()
         yield
+        SCRATCH.pop()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+#: The folder :func:`scratch` lends (set by :func:`quiet_places`).
+SCRATCH: list[Path] = []
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[str]:
+    """An empty folder for one example's files, emptied after it and lent to the next one.
+
+    A folder made and removed for every example (or a file rewritten in place) costs a wait
+    for the disk of some milliseconds on ext4, more than a small example's run; a new file
+    and its removal cost a tenth of that.
+    """
+    folder = SCRATCH[-1]
+    try:
+        yield str(folder)
+    finally:
+        for entry in folder.iterdir():
+            entry.unlink()
 
 
 # -- generated answer files ---------------------------------------------------------------
@@ -192,7 +242,7 @@ ANSWER_FILES = st.one_of(
 @FUZZ
 @given(data=ANSWER_FILES, fmt=st.sampled_from(["json", "markdown", "text"]))
 def test_generated_answer_files(data: bytes, fmt: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         path = Path(folder) / "answers.yaml"
         path.write_bytes(data)
         run = cli("triage", "--answers", path, "--format", fmt)
@@ -203,7 +253,7 @@ def test_generated_answer_files(data: bytes, fmt: str) -> None:
 @given(data=st.lists(ANSWER_FILES, min_size=1, max_size=6), fmt=st.sampled_from(["jsonl", "csv"]))
 def test_generated_batches(data: list[bytes], fmt: str) -> None:
     # Each generated file is also a line of a JSON Lines stream on standard input.
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         for number, item in enumerate(data):
             (Path(folder) / f"{number:02d}.yaml").write_bytes(item)
         stream = b"\n".join(item.replace(b"\n", b" ") for item in data)
@@ -331,7 +381,7 @@ def _items_anywhere(data: object, depth: int = 0) -> Iterator[tuple[dict[str, ob
 @given(generated=fhir_responses())
 def test_generated_fhir_responses(generated: tuple[bytes, str]) -> None:
     data, suffix = generated
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         path = Path(folder) / f"response{suffix}"
         path.write_bytes(data)
         run = cli("triage", "--answers", path, "--format", "json")
@@ -355,7 +405,7 @@ def test_generated_fhir_responses(generated: tuple[bytes, str]) -> None:
 @given(generated=st.lists(fhir_responses(), min_size=1, max_size=5))
 def test_generated_fhir_responses_in_a_batch(generated: list[tuple[bytes, str]]) -> None:
     # One record a response, in order, whatever each holds: a Bundle or an OperationOutcome.
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         for number, (data, suffix) in enumerate(generated):
             (Path(folder) / f"{number:02d}{suffix}").write_bytes(data)
         run = cli("batch", folder, "--format", "fhir")
@@ -424,10 +474,16 @@ def mutated_questionnaires(draw: st.DrawFn) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-@settings(FUZZ, max_examples=max(FUZZ.max_examples // 6, 30))
-@given(text=mutated_questionnaires(), answers=ANSWER_FILES)
-def test_mutated_questionnaires(text: bytes, answers: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+@parts(4)
+def test_mutated_questionnaires(part: int) -> None:
+    """Broken copies of the bundled questionnaire through triage and check: a message, never
+    a traceback (in four parts of a quarter of the examples each)."""
+    strategies = {"text": mutated_questionnaires(), "answers": ANSWER_FILES}
+    run_part(mutant_kept_its_promises, strategies, part, 4, max(FUZZ.max_examples // 6, 30))
+
+
+def mutant_kept_its_promises(text: bytes, answers: bytes) -> None:
+    with scratch() as folder:
         questionnaire = Path(folder) / "q.yaml"
         questionnaire.write_bytes(text)
         given_answers = Path(folder) / "a.yaml"
@@ -713,7 +769,7 @@ def test_generated_json_lines_streams_lose_no_record(
     lines: list[str], crlf: bool, fmt: str
 ) -> None:
     stream = ("\r\n" if crlf else "\n").join(lines).encode("utf-8", errors="surrogatepass")
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         path = Path(folder) / "in.jsonl"
         path.write_bytes(stream)
         runs = [cli("batch", path, "--format", fmt), cli("batch", "-", stdin=stream)]
@@ -797,17 +853,23 @@ def _yaml_quoted(text: str) -> str:
     return '"' + "".join(map(one, text)) + '"'
 
 
-@settings(FUZZ, max_examples=max(FUZZ.max_examples // 40, 30))
-@given(
-    text=INJECTED,
-    point=st.sampled_from(INJECTION_POINTS),
-    which=st.integers(min_value=0, max_value=50),
-)
-def test_injected_text_never_reaches_an_output_raw(text: str, point: str, which: int) -> None:
+@parts(2)
+def test_injected_text_never_reaches_an_output_raw(part: int) -> None:
+    """Hostile text in a questionnaire's title, prompts, labels and advice: refused, or
+    escaped wherever it is shown (in two parts of half the examples each)."""
+    strategies = {
+        "text": INJECTED,
+        "point": st.sampled_from(INJECTION_POINTS),
+        "which": st.integers(min_value=0, max_value=50),
+    }
+    run_part(injected_text_kept_out, strategies, part, 2, max(FUZZ.max_examples // 40, 30))
+
+
+def injected_text_kept_out(text: str, point: str, which: int) -> None:
     source = _inject(text, point, which)
     if source is None:
         return
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         path = Path(folder) / "q.yaml"
         path.write_text(source, encoding="utf-8", errors="surrogatepass")
         checked = cli("check", path)
@@ -835,7 +897,7 @@ def test_injected_text_never_reaches_an_output_raw(text: str, point: str, which:
     fmt=st.sampled_from(["jsonl", "csv"]),
 )
 def test_injected_file_names_never_reach_an_output_raw(names: list[str], fmt: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch() as folder:
         made = []
         for number, name in enumerate(names):
             clean = name.replace("/", "_").replace("\x00", "_")[:100] or "_"
