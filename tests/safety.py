@@ -53,7 +53,7 @@ Each check names the hazards of ``docs/safety/hazard-log.yaml`` it controls with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -309,21 +309,26 @@ def rupture_pattern_anywhere(answers: Mapping[str, Answer]) -> bool:
 
 @pytest.mark.hazard("H01", "H02", "H03", "H04", "H05", "H06", "H07", "H08", "H14")
 def check_variants(
-    q: Questionnaire, answers: Mapping[str, Answer], result: Mapping[str, Any]
+    q: Questionnaire,
+    answers: Mapping[str, Answer],
+    result: Mapping[str, Any],
+    scorer: Callable[[Questionnaire, Mapping[str, Answer]], Mapping[str, Any]] = result_of,
 ) -> None:
-    """The properties that compare a result with the result of one changed answer."""
+    """The properties that compare a result with the result of one changed answer, each as
+    ``scorer`` gives it (:func:`result_of`, or the same results kept by a caller that has
+    already scored some of those answers)."""
     level = rank(result["triage"]["level"])
     rupture = rupture_score(result)
     for qid, weaker, stronger in STRONGER:
         if answers.get(qid) == weaker:
-            changed = result_of(q, {**answers, qid: stronger})
+            changed = scorer(q, {**answers, qid: stronger})
             context = (qid, dict(answers), result["triage"]["level"], changed["triage"]["level"])
             assert rank(changed["triage"]["level"]) <= level, context
             assert rupture_score(changed) >= rupture, (context, rupture, rupture_score(changed))
     flags: tuple[str, ...] = tuple(answers["red_flags"])  # type: ignore[arg-type]
     for flag in q.question("red_flags").values:
         if flag not in flags:
-            changed = result_of(q, {**answers, "red_flags": (*flags, flag)})
+            changed = scorer(q, {**answers, "red_flags": (*flags, flag)})
             context = (flag, dict(answers), result["triage"]["level"], changed["triage"]["level"])
             assert rank(changed["triage"]["level"]) <= level, context
             if flag in TENDON_DRUGS:
@@ -331,7 +336,7 @@ def check_variants(
                 assert rupture_score(changed) >= rupture, context
     if answers.get("examined") == "no" and sit_bone_injury(answers):
         # A phone triage leans towards imaging: never less than an examination finding nothing.
-        examined = result_of(q, {**answers, "examined": "yes", **NORMAL_EXAM})
+        examined = scorer(q, {**answers, "examined": "yes", **NORMAL_EXAM})
         context = (dict(answers), result["triage"]["level"], examined["triage"]["level"])
         assert rank(result["triage"]["level"]) <= rank(examined["triage"]["level"]), context
         if examined["imaging"]["advised"]:
@@ -342,7 +347,7 @@ def check_variants(
             if answers.get(qid) != supporting:
                 continue
             for unknown in unknowns:
-                changed = result_of(q, {**answers, qid: unknown})
+                changed = scorer(q, {**answers, qid: unknown})
                 context = (qid, unknown, dict(answers), result["confidence"], changed["confidence"])
                 assert CONFIDENCE_RANK[changed["confidence"]] <= confidence, context
 

@@ -27,7 +27,7 @@ import itertools
 import random
 import re
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from hamstring_cli.engine import Session
 from hamstring_cli.model import LEVEL_RANK, LEVELS, MODALITIES, Answer, Questionnaire
 from hamstring_cli.paths import candidates
 from hamstring_cli.render.decision import DECISION_LINES, DECISION_WIDTH, decision_block, height
-from hamstring_cli.scoring import alerts, score
+from hamstring_cli.scoring import Result, alerts, score
 
 #: Slow (every path of the bundled tree): the everyday loop is pytest -m "not slow".
 pytestmark = pytest.mark.slow
@@ -76,6 +76,42 @@ def run(q: Questionnaire, answers: dict[str, Answer]) -> tuple[list[str], dict[s
     assert session.unused == [], session.unused
     path = [step.question.id for step in session.transcript]
     return path, score(q, session.path_answers).to_dict()
+
+
+class Results:
+    """The result of each distinct set of answers on a path, scored once.
+
+    The safety screens of one path and the one-answer variants of its screens with no flag
+    share many answer sets (each red flag alone is both a screen and a variant of no flag), so
+    each is scored once: by the answers on the path taken, which are all a result reads.
+    """
+
+    def __init__(self, q: Questionnaire) -> None:
+        self.q = q
+        self.kept: dict[tuple[tuple[str, Answer], ...], tuple[Result, dict[str, Any]]] = {}
+
+    def run(self, answers: Mapping[str, Answer]) -> tuple[list[str], Result, dict[str, Any]]:
+        """As :func:`run`: the path taken, the result and its JSON."""
+        session = Session(self.q, answers)
+        assert session.finished, f"the path stops at '{session.current.id}'"  # type: ignore[union-attr]
+        assert session.unused == [], session.unused
+        path = [step.question.id for step in session.transcript]
+        return (path, *self.scored(session.path_answers))
+
+    def result_of(self, q: Questionnaire, answers: Mapping[str, Answer]) -> dict[str, Any]:
+        """As :func:`safety.result_of`: the JSON result of complete answers on one path."""
+        assert q is self.q
+        session = Session(q, answers)
+        assert session.finished, answers
+        return self.scored(session.path_answers)[1]
+
+    def scored(self, on_path: dict[str, Answer]) -> tuple[Result, dict[str, Any]]:
+        key = tuple(on_path.items())
+        found = self.kept.get(key)
+        if found is None:
+            result = score(self.q, on_path)
+            found = self.kept[key] = (result, result.to_dict())
+        return found
 
 
 def texts(result: dict[str, Any]) -> Iterator[str]:
@@ -132,8 +168,9 @@ def assert_valid(q: Questionnaire, path: list[str], result: dict[str, Any]) -> N
     assert timing_contradictions(result) == []
 
 
-#: The paths are checked in this many parts (every fourth path each), so that the test's parts
-#: run side by side on the cores of a full run.
+#: The paths are checked in this many parts (a quarter of the paths each, in the order of
+#: :func:`~helpers.every_path`), so that the test's parts run side by side on the cores of a
+#: full run.
 PARTS = 4
 
 
@@ -146,22 +183,28 @@ def test_every_path(
 ) -> None:
     q = questionnaire
     every = every_path(q)
-    paths = every[part::PARTS]
+    # A run of consecutive paths (they share more of their opening answers than every fourth).
+    size = -(-len(every) // PARTS)
+    paths = every[part * size : (part + 1) * size]
     lengths: list[int] = []
     results = 0
+    # The live alerts of each distinct answers so far, evaluated once.
+    intakes = Intakes()
     for _, answers in paths:
+        # The results of this path's screens and of their variants, each scored once.
+        kept = Results(q)
         for screen in safety_screens(q):
             given = {**answers, **screen}
-            path, result = run(q, given)
+            path, scored, result = kept.run(given)
             assert_valid(q, path, result)
             # The safety properties of tests/safety.py (also generated in test_properties.py).
             check_result(given, result)
             if not screen["red_flags"]:
                 # From no flag, each flag is added in turn; each sign is strengthened.
-                check_variants(q, given, result)
-            check_live_flags(q, path, given, result)
+                check_variants(q, given, result, kept.result_of)
+            check_live_flags(q, path, given, result, intakes)
             if len(screen["red_flags"]) <= 1:  # type: ignore[arg-type]
-                assert fits_a_screen(q, path, given), (screen, path)
+                assert fits_a_screen(scored), (screen, path)
             lengths.append(len(path))
             results += 1
             flags = set(screen["red_flags"])  # type: ignore[arg-type]
@@ -196,10 +239,9 @@ def test_every_path(
         )
 
 
-def fits_a_screen(q: Questionnaire, path: list[str], given: dict[str, Answer]) -> bool:
-    """Whether the decision block of these answers fits its 18 lines at 80 columns."""
-    answers = {qid: given[qid] for qid in path}
-    return height(decision_block(score(q, answers)), DECISION_WIDTH) <= DECISION_LINES
+def fits_a_screen(result: Result) -> bool:
+    """Whether the decision block of this result fits its 18 lines at 80 columns."""
+    return height(decision_block(result), DECISION_WIDTH) <= DECISION_LINES
 
 
 @pytest.mark.hazard("H19")
@@ -217,25 +259,55 @@ def test_any_two_red_flags_still_fit_one_screen(questionnaire: Questionnaire) ->
                 if not session.finished:
                     continue
                 path = [step.question.id for step in session.transcript]
-                assert fits_a_screen(q, path, dict(session.path_answers)), (pair, path)
+                assert fits_a_screen(score(q, session.path_answers)), (pair, path)
                 checked += 1
     assert checked > 1000
 
 
+class Intakes:
+    """The red flags alerted on the answers so far of each intake, found once for each distinct
+    answers so far: the intakes of a run of paths share their opening answers, so these are
+    kept in a tree of the answers given in turn (one node for each distinct answers so far)."""
+
+    __slots__ = ("after", "alerted")
+
+    def __init__(self) -> None:
+        #: The ids of the red flags :func:`~hamstring_cli.scoring.alerts` gives here.
+        self.alerted: tuple[str, ...] | None = None
+        #: The node of each next answer: (question, answer).
+        self.after: dict[tuple[str, Answer], Intakes] = {}
+
+    def then(self, qid: str, answer: Answer) -> Intakes:
+        """The node of these answers so far followed by ``qid`` answered ``answer``."""
+        found = self.after.get((qid, answer))
+        if found is None:
+            found = self.after[(qid, answer)] = Intakes()
+        return found
+
+
 @pytest.mark.hazard("H02", "H19")
 def check_live_flags(
-    q: Questionnaire, path: list[str], given: dict[str, Answer], result: dict[str, Any]
+    q: Questionnaire,
+    path: list[str],
+    given: dict[str, Answer],
+    result: dict[str, Any],
+    intakes: Intakes | None = None,
 ) -> None:
     """An intake on this path, alerting before each question as the terminal does: every flag
     alerted is in the result or shown as withdrawn; with no answer changed, none is withdrawn,
-    and by the summary every flag of the result has been alerted."""
+    and by the summary every flag of the result has been alerted. ``intakes`` holds the alerts
+    of answers so far already evaluated (the same for every intake that opens with them)."""
     alerted: dict[str, dict[str, Answer]] = {}
     so_far: dict[str, Answer] = {}
+    node = intakes if intakes is not None else Intakes()
     for qid in [*path, None]:
-        for rule in alerts(q, so_far):
-            alerted.setdefault(rule.id, dict(so_far))
+        if node.alerted is None:
+            node.alerted = tuple(rule.id for rule in alerts(q, so_far))
+        for rule_id in node.alerted:
+            alerted.setdefault(rule_id, dict(so_far))
         if qid is not None:
             so_far[qid] = given[qid]
+            node = node.then(qid, given[qid])
     final = score(q, so_far, alerted=alerted)
     raised = {f.id for f in final.red_flags}
     withdrawn = {w.id for w in final.decision.withdrawn}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pty_helpers import COMMAND, ENTER, NEEDS_COMMAND, UP
+from helpers import in_process
+from pty_helpers import COMMAND, CTRL_C, ENTER, NEEDS_COMMAND, UP
 
 pexpect = pytest.importorskip("pexpect")
 pyte = pytest.importorskip("pyte")
@@ -63,6 +63,24 @@ class Terminal:
             except pexpect.TIMEOUT:
                 return self.shown
 
+    def drawn(self, last: str) -> str:
+        """The screen once the output has drawn ``last`` (a pattern of the last thing a prompt
+        draws, say its last choice): everything written before it is on the screen, and the
+        prompt waits for a key. Read as it comes, with no wait for the output to stop."""
+        self.child.expect(last)
+        return self.shown
+
+    def close(self) -> None:
+        """Wait for the command to end (it has been told to), then let go of its terminal."""
+        self.child.expect(pexpect.EOF)
+        self.child.wait()
+        # It has ended and been waited for: no need to give it time to end.
+        self.child.ptyproc.delayafterclose = 0
+        self.child.close()
+
+
+#: The last choice of the menu under the summary: drawn last, and nowhere before it.
+LAST_CHOICE = r"3\) Save a report to a file"
 
 RUPTURE = [
     ("Does the patient take blood thinners", "2"),
@@ -100,8 +118,8 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
         term.expect(prompt)
         term.send(key + ENTER)
     term.expect("Review the answers")
-    term.expect("q closes it")  # taller than the screen: less shows it
-    paged = term.settle()
+    # Taller than the screen: less shows it, its prompt last.
+    paged = term.drawn("q closes it")
     # While the pager is open, its last line says what it shows and how to close it.
     assert re.fullmatch(
         r"Review of the 16 answers: lines 1-23 - Space for more, q closes it *",
@@ -110,8 +128,7 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     term.send("q")
     term.expect("What next")
     term.send(ENTER)
-    term.expect("Finish here")
-    last = term.settle()
+    last = term.drawn(LAST_CHOICE)
     flat = " ".join(last.replace("│", " ").split())
     assert "URGENT" in flat, last
     assert "Most likely: Acute proximal hamstring rupture" in flat, last
@@ -120,13 +137,11 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     assert "Show the reasoning" in flat and "Save a report" in flat
 
     term.send("2" + ENTER)  # the reasoning, in a pager
-    term.expect("q closes it")
-    reasoning = term.settle()
+    reasoning = term.drawn("q closes it")
     assert "Differential" in reasoning
     assert reasoning.splitlines()[-1].startswith("The reasoning: lines 1-23"), reasoning
     term.send("q")
-    term.expect("Finish here")
-    again = " ".join(term.settle().replace("│", " ").split())
+    again = " ".join(term.drawn(LAST_CHOICE).replace("│", " ").split())
     assert "Most likely: Acute proximal hamstring rupture" in again, "the screen ends on it"
     # The menu keeps its numbers: 3 still saves a report.
     assert "1) Finish here 2) Show the reasoning" in again, again
@@ -134,7 +149,7 @@ def test_the_first_question_and_the_summary_fit_an_80x24_screen(tmp_path: Path) 
     term.send(ENTER)
     term.expect("Finish without saving a report")
     term.send("2" + ENTER)  # and discard the answers
-    term.child.expect(pexpect.EOF)
+    term.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,13 +172,11 @@ def test_the_screen_shows_the_text_reports_decision(tmp_path: Path, case: Path) 
     answers = yaml.safe_load(case.read_text(encoding="utf-8"))["answers"]
     given = tmp_path / "answers.yaml"
     given.write_text(yaml.safe_dump(answers), encoding="utf-8")
-    report = subprocess.run(
-        [COMMAND, "triage", "--answers", str(given), "--format", "text"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    # The text report as the command writes it (run in process: the same entry point, output
+    # to a file rather than a terminal, as when piped).
+    run = in_process("triage", "--answers", given, "--format", "text")
+    assert run.status in (None, 0), run.err
+    report = run.out.decode("utf-8")
     expected = " ".join(FRAME.sub(" ", report_block(report)).split())
     heading = report.split("\n", 1)[0]
 
@@ -175,9 +188,10 @@ def test_the_screen_shows_the_text_reports_decision(tmp_path: Path, case: Path) 
         term.send("q")
         term.expect("What next")
     term.send(ENTER)
-    term.expect(r"What next\?")
-    screen = term.settle()
-    term.send("\x03")
+    # The summary, then the menu under it, its last choice drawn last.
+    screen = term.drawn(LAST_CHOICE)
+    term.send(CTRL_C)
+    term.close()
     rows = screen.split("\n")
     # The box of the decision (a red flag's box, drawn earlier, has heavy lines).
     top = max(i for i, row in enumerate(rows) if row.startswith("╭") and heading[:6] in row)
@@ -191,8 +205,8 @@ def test_an_emergency_flag_stops_for_its_summary_and_keeps_the_answers(tmp_path:
     term = Terminal(tmp_path, "triage")
     term.expect("None of these")
     term.send(" " + ENTER)  # the first sign: saddle numbness
-    term.expect("Go on with the intake")
-    asked = term.settle()
+    # The box, then the question under it, its last choice drawn last.
+    asked = term.drawn("Go on with the intake")
     lines = asked.splitlines()
     # The box is whole on the screen with the question under it: its title and its action
     # first, its source on one line.
@@ -203,16 +217,14 @@ def test_an_emergency_flag_stops_for_its_summary_and_keeps_the_answers(tmp_path:
     assert "Stop here and show the emergency summary" in asked
 
     term.send(ENTER)  # stopping is the default
-    term.expect("Finish here")
-    summary = " ".join(term.settle().replace("│", " ").split())
+    summary = " ".join(term.drawn(LAST_CHOICE).replace("│", " ").split())
     assert "EMERGENCY" in summary, summary
     assert "questions were not asked, and count as unknown" in summary, summary
     term.send(ENTER)
     term.expect("Finish without saving a report")
     term.send(ENTER)  # keep the answers, the default
     term.expect("Resume with:")
-    term.child.expect(pexpect.EOF)
-    term.child.close()
+    term.close()
     assert term.child.exitstatus == 0
     (saved,) = (tmp_path / "state" / "hamstring" / "sessions").glob("*.yaml")
     # The command is printed whole (the terminal wraps it at the edge).
@@ -228,7 +240,8 @@ def test_a_red_flag_box_stays_on_the_screen_with_the_next_question(tmp_path: Pat
     # question, whose help gives way to the two boxes.
     term.send("\x1b[B" * 2 + " " + "\x1b[B" * 3 + " " + ENTER)
     term.expect("Does the patient take blood thinners")
-    shown = term.settle()
+    # Its last choice, going back, is drawn last.
+    shown = term.drawn(r"b\) ← Back")
     assert shown.count("RED FLAG: URGENT, the same day") == 2, shown
     assert "Fever or feeling unwell - same-day medical assessment for infection." in shown
     assert "The intake goes on; this flag is in the summary." in shown

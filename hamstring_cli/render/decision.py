@@ -16,6 +16,7 @@ every red flag by name, every withdrawn flag, the safety net and the disclaimer 
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import NamedTuple
 
@@ -41,6 +42,7 @@ __all__ = [
     "named",
     "safety_net_words",
     "wrap",
+    "wrapped",
 ]
 
 #: The width at which the block is fitted to :data:`DECISION_LINES`: a standard terminal.
@@ -115,12 +117,11 @@ _LADDER = (
 
 def decision_block(result: Result) -> Block:
     """The fullest block that fits :data:`DECISION_LINES` at :data:`DECISION_WIDTH` columns."""
-    block = _block(result, _LADDER[0])
-    for detail in _LADDER:
+    for detail in _LADDER[:-1]:
         block = _block(result, detail)
         if height(block, DECISION_WIDTH) <= DECISION_LINES:
-            break
-    return block
+            return block
+    return _block(result, _LADDER[-1])
 
 
 def height(block: Block, width: int) -> int:
@@ -134,16 +135,30 @@ def wrap(entries: tuple[Entry, ...], width: int) -> list[tuple[str, str]]:
     """The entries as lines of at most ``width`` (a word longer than that stays whole)."""
     out: list[tuple[str, str]] = []
     for entry in entries:
-        wrapped = textwrap.wrap(
-            entry.words,
+        lines = wrapped(entry.words, width, entry.first, entry.rest)
+        out += [(line, entry.style) for line in lines]
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def wrapped(words: str, width: int, first: str = "", rest: str = "") -> tuple[str, ...]:
+    """``words`` as lines of at most ``width``, the first opening with ``first`` and the others
+    with ``rest``; a word longer than the width stays whole, and a hyphen never breaks a line.
+
+    Kept once wrapped: the ladder of :func:`decision_block` measures the same entries at each
+    step, and a batch's results share most of their texts (the safety net, the disclaimer, a
+    study's reason).
+    """
+    return tuple(
+        textwrap.wrap(
+            words,
             width=width,
-            initial_indent=entry.first,
-            subsequent_indent=entry.rest,
+            initial_indent=first,
+            subsequent_indent=rest,
             break_on_hyphens=False,
             break_long_words=False,
         )
-        out += [(line, entry.style) for line in wrapped]
-    return out
+    )
 
 
 def flag_words(flag: RaisedFlag, level_label: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import textwrap
 from typing import IO
 
 from rich import box
@@ -22,7 +21,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from hamstring_cli.render.decision import decision_block, flag_words, wrap
+from hamstring_cli.render.decision import decision_block, flag_words, wrap, wrapped
 from hamstring_cli.render.words import (
     reference_words,
     study_words,
@@ -256,16 +255,10 @@ def _hanging(words: str, width: int, first: str = "   ", rest: str = "     ") ->
     # Wrapped here with a hanging indent, so a wrapped line never looks like a new entry:
     # rich's Padding would pad every line to the widest, leaving trailing spaces in text that
     # is pasted into notes.
+    # A reference's url stays whole (a word longer than the width is not broken), so it can
+    # still be opened when it is copied.
     return Text(
-        textwrap.fill(
-            " ".join(words.split()),
-            width=max(width, 20),
-            initial_indent=first,
-            subsequent_indent=rest,
-            break_on_hyphens=False,
-            # A reference's url stays whole, so it can still be opened when it is copied.
-            break_long_words=False,
-        ),
+        "\n".join(wrapped(" ".join(words.split()), max(width, 20), first, rest)),
         no_wrap=True,
         overflow="ignore",
     )
