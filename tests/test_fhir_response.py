@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
-from helpers import questionnaire_text
+from helpers import in_process, questionnaire_text
 
 from hamstring_cli.answers import read_answers
 from hamstring_cli.cache import load_questionnaire
@@ -82,14 +80,21 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
     return [n for n, text in enumerate(lines, 1) if needle in text][nth - 1]
 
 
-def command(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hamstring_cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+class Done(NamedTuple):
+    """What one run of the command did."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def command(*args: str | Path) -> Done:
+    """Run ``hamstring ARGS`` through its entry point in this process (standard input empty,
+    the output streams in memory): the command line, the reading and the output a user gets."""
+    run = in_process(*args)
+    status = run.status
+    code = 0 if status is None else status if isinstance(status, int) else 1
+    return Done(code, run.out.decode("utf-8"), run.err)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ these tests fence the package's own modules:
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import shutil
 import subprocess
@@ -59,6 +60,17 @@ def module_name(path: Path, package: Path = PACKAGE) -> str:
 
 def modules(package: Path = PACKAGE) -> list[Path]:
     return sorted(package.rglob("*.py"))
+
+
+@functools.cache
+def _parse_source(source: str) -> ast.Module:
+    return ast.parse(source)
+
+
+def parsed(path: Path) -> ast.Module:
+    """The syntax tree of a file, parsed once a run for each text it has (callers only read it;
+    several tests walk every module of the package and every test file)."""
+    return _parse_source(path.read_text("utf-8"))
 
 
 def layer_of(name: str) -> int:
@@ -100,10 +112,7 @@ def import_graph(package: Path = PACKAGE) -> dict[str, list[Import]]:
     """Every first-party import of every module of ``package``, by importing module."""
     paths = modules(package)
     known = frozenset(module_name(p, package) for p in paths)
-    return {
-        module_name(p, package): list(first_party(ast.parse(p.read_text("utf-8")), known))
-        for p in paths
-    }
+    return {module_name(p, package): list(first_party(parsed(p), known)) for p in paths}
 
 
 def circles(graph: Mapping[str, list[Import]]) -> list[frozenset[str]]:
@@ -228,7 +237,7 @@ def test_no_module_docstring_states_a_layer() -> None:
 
     stated = []
     for path in modules():
-        doc = ast.get_docstring(ast.parse(path.read_text("utf-8"))) or ""
+        doc = ast.get_docstring(parsed(path)) or ""
         if re.search(r"\blayer [0-9]\b", doc, re.IGNORECASE):
             stated.append(module_name(path))
     assert not stated, f"these module docstrings state a layer (the map is layers.py): {stated}"
@@ -310,7 +319,7 @@ def test_a_new_output_format_is_one_module_and_one_registry_line(tmp_path: Path)
 
 def public_names(path: Path) -> list[str] | None:
     """A module's ``__all__``, or ``None`` when it has none."""
-    for node in ast.parse(path.read_text("utf-8")).body:
+    for node in parsed(path).body:
         targets = (
             node.targets
             if isinstance(node, ast.Assign)
@@ -348,7 +357,7 @@ def test_every_name_imported_from_another_module_is_in_its_all() -> None:
     ]
     for path in users:
         in_package = path.is_relative_to(PACKAGE)
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        for node in ast.walk(parsed(path)):
             if not isinstance(node, ast.ImportFrom) or not node.module:
                 continue
             if node.module.split(".")[0] != "hamstring_cli":
@@ -382,7 +391,7 @@ def test_the_design_names_every_module_a_new_condition_form_touches() -> None:
     named = set(re.findall(r"`([a-z_/]+\.py)`", entry))
     touching = {"format_spec.py", "model.py"}
     for path in modules():
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        for node in ast.walk(parsed(path)):
             if not isinstance(node, ast.ImportFrom) or node.module != "hamstring_cli.model":
                 continue
             if {alias.name for alias in node.names} & forms:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED, chain_questions, questionnaire_text, write
+from helpers import BUNDLED, chain_questions, in_process, questionnaire_text, write
 
 from hamstring_cli.answers import read_answers
 from hamstring_cli.cache import load_questionnaire
@@ -219,18 +219,12 @@ def test_a_non_finite_weight_fails_check_at_its_place(tmp_path: Path, weight: st
         "reason: r, source: R1}\n"
     )
     path = write(tmp_path, body)
-    done = subprocess.run(
-        [sys.executable, "-m", "hamstring_cli", "check", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = in_process("check", path)
     line = next(i for i, text in enumerate(body.splitlines(), 1) if "weight:" in text)
     column = body.splitlines()[line - 1].index(weight) + 1
-    assert done.returncode == 1
-    assert f"{path}:{line}:{column}: error E018" in done.stderr
-    assert "E018" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.status == 1
+    assert f"{path}:{line}:{column}: error E018" in done.err
+    assert "Traceback" not in done.err
 
 
 def test_json_is_never_written_with_nan_or_infinity() -> None:
