@@ -176,8 +176,8 @@ SCRIPTED_JSON = frozenset(
 )
 #: What else it may import beyond ``python -c "import yaml"``: typing (the records are
 #: NamedTuples) and what typing brings, json (the output, the cache), SHA-256 without OpenSSL
-#: (the cache's key and digest), the BOM-aware decoder of answer files and fcntl (the report's
-#: writer).
+#: (the cache's key and digest), the BOM-aware decoder of answer files, fcntl (the report's
+#: writer) and gc (the collector is off while the command starts; a built-in module).
 SCRIPTED_JSON_OTHERS = frozenset(
     {
         "__future__",
@@ -186,6 +186,7 @@ SCRIPTED_JSON_OTHERS = frozenset(
         "contextlib",
         "encodings.utf_8_sig",
         "fcntl",
+        "gc",
         "json",
         "json.decoder",
         "json.encoder",
