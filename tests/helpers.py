@@ -3,6 +3,7 @@ command run in process."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -154,6 +155,10 @@ def run_main(args: Iterable[object], stdin: TextIO, out: TextIO, err: TextIO) ->
         return stop.code
     finally:
         sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+        # The command turns the collector off while it starts (and a long run freezes what
+        # its start-up made): a process of its own ends there; this one goes on.
+        gc.unfreeze()
+        gc.enable()
     return None
 
 
