@@ -772,6 +772,7 @@ class SafetyNetRule(NamedTuple):
     at: Place | None = None
 
 
+@place_blind
 class ScopeRule(NamedTuple):
     """When ``when`` holds, the questionnaire's rule does not cover the patient; ``reason`` says
     why in plain words."""

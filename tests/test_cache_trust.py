@@ -17,11 +17,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from helpers import BUNDLED
+from helpers import BUNDLED, mini_intake_path
 
 from hamstring_cli import cache
 from hamstring_cli.answers import read_answers
 from hamstring_cli.model import Compare, TriageRule
+from hamstring_cli.resources import bundled_questionnaires
 from hamstring_cli.scoring import score
 
 
@@ -102,18 +103,38 @@ def test_an_edited_entry_changes_nothing_and_warns(
     assert "MAC does not verify" in capsys.readouterr().err
 
 
-def test_the_snapshot_rebuilds_what_the_file_gives(folder: Path) -> None:
-    fresh = cache.load_questionnaire(BUNDLED, located=True)
-    cache.load_questionnaire(BUNDLED)
+@pytest.mark.parametrize(
+    "path", [*bundled_questionnaires(), "MINI"], ids=lambda p: getattr(p, "stem", str(p))
+)
+def test_the_snapshot_rebuilds_what_the_file_gives(
+    folder: Path, tmp_path: Path, path: Path | str
+) -> None:
+    if path == "MINI":
+        path = mini_intake_path(tmp_path)
+    fresh = cache.load_questionnaire(path, located=True)
+    cache.load_questionnaire(path)
     body = the_entry(folder).read_bytes().split(b"\n", 1)[1]
     rebuilt = cache.restore(body, fresh.source, fresh.content_hash)
     # Records compare without their places; the places are the file's name alone.
     for name in cache.QUESTIONNAIRE_FIELDS:
         if not name.endswith("_at"):
             assert getattr(rebuilt, name) == getattr(fresh, name), name
-    assert rebuilt.questions[0].at == rebuilt.start_at == (fresh.source, None, None)
+    assert rebuilt.questions[0].at == (fresh.source, None, None)
+    assert (rebuilt.start_at is None) == (fresh.start_at is None)
     assert list(rebuilt.next_at) == list(fresh.next_at)
     assert len(rebuilt.required_at) == len(fresh.required_at)
+    # And it is what a later run is given.
+    again = cache.load_questionnaire(path)
+    assert again.questions == fresh.questions and again.outcomes == fresh.outcomes
+
+
+def test_every_record_with_a_place_compares_without_it() -> None:
+    # Where a rule is written does not change what it means: a cached questionnaire (places
+    # without lines) equals the file loaded with every place, record for record.
+    placed = [kind for kind in cache.RECORDS if "at" in kind._fields]
+    assert len(placed) > 20
+    for kind in placed:
+        assert kind.__eq__ is not tuple.__eq__, f"{kind.__name__} compares its place"
 
 
 @pytest.mark.parametrize(
