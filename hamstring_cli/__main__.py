@@ -13,8 +13,11 @@ def main() -> None:
     Either way through :func:`hamstring_cli.exits.run_entry`, which readies the standard
     streams and turns a fault of standard output (a closed pipe, a full disk) into an exit.
     """
-    from hamstring_cli.exits import run_entry
-
+    try:
+        from hamstring_cli.exits import run_entry
+    except KeyboardInterrupt:  # Ctrl-C in the first milliseconds, while the modules load
+        sys.stderr.write("\nhamstring: interrupted\n")
+        sys.exit(130)
     run_entry(_command)
 
 

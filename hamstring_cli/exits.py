@@ -23,6 +23,7 @@ __all__ = [
     "Exit",
     "Stop",
     "guarded",
+    "interrupted",
     "print_diagnostics",
     "run_entry",
     "say",
@@ -91,8 +92,13 @@ def guarded(command: Callable[[], int | None]) -> int:
         say(str(error))
         return int(Exit.BAD_INPUT)
     except KeyboardInterrupt:
-        sys.stderr.write("\nhamstring: interrupted\n")
-        return int(Exit.INTERRUPTED)
+        return interrupted()
+
+
+def interrupted() -> int:
+    """Say the run was interrupted (Ctrl-C), on a line of its own; the status to exit with."""
+    sys.stderr.write("\nhamstring: interrupted\n")
+    return int(Exit.INTERRUPTED)
 
 
 # -- the standard streams -----------------------------------------------------------------------
@@ -154,6 +160,9 @@ def run_entry(command: Callable[[], int | None]) -> NoReturn:
             status = command()
         except SystemExit as stop:
             status = stop.code
+        except KeyboardInterrupt:
+            # Ctrl-C before the command's own funnel took over (while its modules load).
+            status = interrupted()
         sys.stdout.flush()
     except OSError as error:
         status = output_failed(error)

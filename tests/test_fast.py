@@ -122,3 +122,33 @@ def test_a_lone_dash_is_the_batch_input_standard_input() -> None:
         "output": Path("-"),
         "questionnaire": "proximal-hamstring",
     }
+
+
+#: Ctrl-C while the command's modules are still loading: the fast lane raises it as it
+#: imports what a triage or a batch needs, before any funnel of its own runs.
+EARLY_CTRL_C = """
+import sys
+from hamstring_cli import fast
+
+def interrupted(argv):
+    raise KeyboardInterrupt
+
+fast.run_fast = interrupted
+sys.argv[0] = 'hamstring'
+from hamstring_cli.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["triage", "batch"])
+def test_ctrl_c_while_the_command_loads_ends_as_an_interrupt(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", EARLY_CTRL_C, command, "--format", "json"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "\nhamstring: interrupted\n"
