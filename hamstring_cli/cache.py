@@ -70,18 +70,43 @@ KEY_SIZE = 32
 KEEP = 16
 #: The largest entry read (the bundled questionnaire's is about 60 KB).
 MAX_ENTRY = 8 * 1024 * 1024
+#: The modules whose code reads, checks or defines the model, by their file under the package:
+#: every module of layers 0 and 1 (``hamstring_cli/layers.py``: a loader or a checker can import
+#: nothing above them), and this one. An edit of any of them names every entry afresh
+#: (``tests/test_cache_trust.py`` keeps the list whole).
 _CODE = (
-    "safe_yaml.py",
+    "__init__.py",
+    "answer_set.py",
+    "checks.py",
+    "compiled.py",
+    "condition_reader.py",
+    "digest.py",
+    "engine.py",
+    "errors.py",
+    "exits.py",
+    "fhir/__init__.py",
+    "fhir/bundle.py",
+    "fhir/enable.py",
+    "fhir/questionnaire.py",
+    "field_reader.py",
+    "files.py",
+    "format_doc.py",
     "format_fields.py",
     "format_spec.py",
-    "field_reader.py",
-    "condition_reader.py",
-    "record_reader.py",
+    "graph.py",
+    "json_doc.py",
+    "layers.py",
     "loader.py",
-    "checks.py",
     "model.py",
-    "errors.py",
+    "paths.py",
     "question_types.py",
+    "record_reader.py",
+    "resources.py",
+    "safe_yaml.py",
+    "schema.py",
+    "scoring.py",
+    "sourcemap.py",
+    "workers.py",
     "cache.py",
 )
 
@@ -303,8 +328,10 @@ def _make_key() -> bytes | None:
     folder = os.path.dirname(path)
     temp = f"{path}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        os.chmod(folder, 0o700)
+        from hamstring_cli.files import keep_private, make_private_dirs
+
+        make_private_dirs(folder)
+        keep_private(folder)  # never through a link: the key is made in a folder of its own
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             os.fchmod(fd, 0o600)
@@ -335,8 +362,8 @@ def _read_entry(entry: str) -> bytes | None:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(entry, flags)
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # none, or none can be there (a file stands where the folder goes)
     except OSError as error:
         raise _Doubt(f"cannot open it ({error.strerror or error})") from None
     try:
@@ -468,10 +495,10 @@ def restore(body: bytes, name: str, content_hash: str) -> Questionnaire:
             return value
         if type(value) is list:
             tag = value[0]
+            if type(tag) is not int or tag < _PLACE:
+                raise _Doubt("it holds an unknown record")
             if tag == _PLACE:
                 return place
-            if type(tag) is not int or tag < 0:
-                raise _Doubt("it holds an unknown record")
             fields = iter(value)
             next(fields)
             record = make(records[tag], map(decode, fields))
@@ -484,8 +511,13 @@ def restore(body: bytes, name: str, content_hash: str) -> Questionnaire:
             return MappingProxyType({k: decode(v) for k, v in value.items()})
         raise _Doubt(f"it holds a {kind.__name__}")
 
-    built = {key: decode(value) for key, value in fields.items()}
-    return Questionnaire(**built, source=name, content_hash=content_hash)  # type: ignore[arg-type]
+    try:
+        built = {key: decode(value) for key, value in fields.items()}
+        return Questionnaire(**built, source=name, content_hash=content_hash)  # type: ignore[arg-type]
+    except _Doubt:
+        raise
+    except Exception as error:  # whatever a snapshot that does not rebuild raises
+        raise _Doubt(f"it does not rebuild ({type(error).__name__})") from None
 
 
 def _warn(message: str) -> None:
@@ -496,10 +528,13 @@ def _warn(message: str) -> None:
 
 
 def _private_folder(folder: Path) -> None:
-    """Make the cache folder (and its ``hamstring`` parent) and keep them 0700."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Make the cache folder (and every missing folder above it) 0700, and keep it and its
+    ``hamstring`` parent private; either being a link or not a folder is an ``OSError``."""
+    from hamstring_cli.files import keep_private, make_private_dirs
+
+    make_private_dirs(folder)
     for level in (folder.parent, folder):
-        os.chmod(level, 0o700)
+        keep_private(level)
 
 
 def _store(file: str, questionnaire: Questionnaire, content_hash: str, key: bytes) -> str | None:
@@ -521,10 +556,13 @@ def _store(file: str, questionnaire: Questionnaire, content_hash: str, key: byte
             allow_nan=False,
         )
         _private_folder(entry.parent)
-        # An entry that is not a regular file (a FIFO, a link planted in the folder) is
-        # removed, never written through: the cache only ever holds files it wrote itself.
+        # An entry that is not a regular file (a FIFO, a link planted in the folder, an empty
+        # folder) is removed, never written through: the cache only holds files it wrote.
         if entry.is_symlink() or (entry.exists() and not entry.is_file()):
-            entry.unlink()
+            if entry.is_dir() and not entry.is_symlink():
+                entry.rmdir()
+            else:
+                entry.unlink()
         write_private(entry, header.encode("utf-8") + b"\n" + payload, force=True)
         _prune(entry.parent)
     except (OSError, OutputError, TypeError, ValueError):

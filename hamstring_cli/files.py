@@ -349,3 +349,39 @@ def _sync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def make_private_dirs(directory: str | os.PathLike[str]) -> None:
+    """Make ``directory`` and every missing folder above it, each 0700, as the XDG spec asks of
+    the folders a program makes (``os.makedirs`` and ``mkdir(parents=True)`` would make the
+    ones above with the umask's mode). A folder that is there already is left as it is."""
+    path = os.fspath(directory)
+    missing: list[str] = []
+    while not os.path.lexists(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another run made it first
+            os.mkdir(folder, 0o700)
+
+
+def keep_private(folder: str | os.PathLike[str]) -> None:
+    """Take group and others' access away from a folder of this program's own (never adding
+    any of the owner's: a folder the user made read-only stays so).
+
+    Raises:
+        OSError: it is a symbolic link or not a folder (``ENOTDIR``): nothing outside the
+            program's own folders is changed through it.
+    """
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode):
+        import errno
+
+        what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a folder"
+        raise OSError(errno.ENOTDIR, f"{os.fspath(folder)} is {what}")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        os.chmod(folder, mode & 0o700)

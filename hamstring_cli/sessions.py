@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from hamstring_cli.errors import HamstringError, InvalidAnswer, escape
-from hamstring_cli.files import OutputError, write_private
+from hamstring_cli.files import OutputError, make_private_dirs, write_private
 from hamstring_cli.model import Answer, Questionnaire
 from hamstring_cli.question_types import answer_json
 from hamstring_cli.resources import DEFAULT_QUESTIONNAIRE, bundled_id, bundled_questionnaires
@@ -221,7 +221,7 @@ def default_report_path(
     name = f"hamstring-report-{(now or _dt.datetime.now()):%Y%m%d-%H%M}{suffix}"
     directory = reports_dir(environ)
     try:
-        _make_private_dirs(directory)
+        make_private_dirs(directory)
     except OSError:
         return Path(name)
     if not directory.is_dir():
@@ -506,18 +506,6 @@ def unwritable_folder(path: Path) -> str | None:
     return None
 
 
-def _make_private_dirs(directory: Path) -> None:
-    # Every folder made here is 0700, as the XDG spec asks of state folders; mkdir(parents=True)
-    # would make the parents with the umask's mode instead.
-    missing: list[Path] = []
-    current = directory
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700)
-
-
 class SessionFile:
     """Where one intake is saved as it goes.
 
@@ -564,7 +552,7 @@ class SessionFile:
         if path is None:
             directory = sessions_dir(environ)
             try:
-                _make_private_dirs(directory)
+                make_private_dirs(directory)
             except OSError as error:
                 raise SessionFileError(
                     f"cannot make the session folder {directory}: {error.strerror or error}; "

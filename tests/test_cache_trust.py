@@ -128,6 +128,21 @@ def test_the_snapshot_rebuilds_what_the_file_gives(
     assert again.questions == fresh.questions and again.outcomes == fresh.outcomes
 
 
+def test_a_signed_snapshot_with_a_question_that_is_not_one_falls_back(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh = cache.load_questionnaire(BUNDLED)
+    entry = the_entry(folder)
+    head, body = entry.read_bytes().split(b"\n", 1)
+    fields = marshal.loads(body)
+    fields["questions"] = ("a", *fields["questions"][1:])
+    sign(entry, json.loads(head), marshal.dumps(fields), key_file(folder).read_bytes())
+    again = cache.load_questionnaire(BUNDLED)
+    assert levels_of(again) == levels_of(fresh)
+    err = capsys.readouterr().err
+    assert "it does not rebuild" in err and "Traceback" not in err
+
+
 def test_every_record_with_a_place_compares_without_it() -> None:
     # Where a rule is written does not change what it means: a cached questionnaire (places
     # without lines) equals the file loaded with every place, record for record.
@@ -145,6 +160,7 @@ def test_every_record_with_a_place_compares_without_it() -> None:
         marshal.dumps(compile("1", "x", "eval")),
         marshal.dumps({name: [10_000] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps({name: [-7] for name in cache.QUESTIONNAIRE_FIELDS}),
+        marshal.dumps({name: [-1.0] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps({name: [[0]] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps({name: [0, "only one field"] for name in cache.QUESTIONNAIRE_FIELDS}),
         marshal.dumps(dict.fromkeys(cache.QUESTIONNAIRE_FIELDS, frozenset())),
@@ -156,6 +172,7 @@ def test_every_record_with_a_place_compares_without_it() -> None:
         "code",
         "tag",
         "negative tag",
+        "float tag",
         "list tag",
         "short record",
         "frozenset",
@@ -479,3 +496,82 @@ def test_the_hmac_matches_the_standard_library() -> None:
             tag = hmac_sha256(key, message)
             assert tag == hmac.new(key, message, hashlib.sha256).digest()
             assert same_digest(tag, tag) and not same_digest(tag, bytes(32))
+
+
+# -- the cache's folders -------------------------------------------------------------------------
+
+
+def test_the_code_stamp_covers_every_module_that_reads_or_checks_a_questionnaire() -> None:
+    from hamstring_cli.layers import MODULES, module_file
+
+    below = {module_file(name) for name, (layer, _) in MODULES.items() if layer <= 1}
+    assert set(cache._CODE) == below | {"cache.py"}
+
+
+def test_a_cache_folder_that_is_a_link_is_never_written_through(
+    folder: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o755)
+    elsewhere.chmod(0o755)
+    theirs = [elsewhere / f"photo{i}{cache.SUFFIX}" for i in range(cache.KEEP + 4)]
+    for old in theirs:
+        old.write_text("data")
+        os.utime(old, (0, 0))
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere)
+    fresh = cache.load_questionnaire(BUNDLED)
+    again = cache.load_questionnaire(BUNDLED)
+    assert levels_of(again) == levels_of(fresh)
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
+    assert sorted(elsewhere.iterdir()) == sorted(theirs), "nothing written, nothing removed"
+
+
+def test_a_read_only_cache_folder_stays_read_only(folder: Path) -> None:
+    folder.mkdir(parents=True, mode=0o700)
+    folder.chmod(0o500)
+    try:
+        cache.load_questionnaire(BUNDLED)
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o500
+    finally:
+        folder.chmod(0o700)
+
+
+def test_the_folders_made_for_the_cache_and_the_key_are_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "new" / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "new" / "state"))
+    old = os.umask(0)
+    try:
+        cache.load_questionnaire(BUNDLED)
+    finally:
+        os.umask(old)
+    made = [p for p in (tmp_path / "new").rglob("*") if p.is_dir()] + [tmp_path / "new"]
+    assert len(made) >= 6
+    for path in made:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+
+
+def test_a_file_where_the_cache_folder_goes_means_no_cache_and_no_warning(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder.parent.mkdir(parents=True)
+    folder.write_text("not a folder")
+    for _ in range(2):
+        assert cache.load_questionnaire(BUNDLED).id == "proximal-hamstring"
+    assert capsys.readouterr().err == ""
+
+
+def test_an_empty_folder_where_the_entry_goes_is_replaced(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache.load_questionnaire(BUNDLED)
+    entry = the_entry(folder)
+    entry.unlink()
+    entry.mkdir()
+    cache.load_questionnaire(BUNDLED)
+    assert "not a regular file" in capsys.readouterr().err
+    assert entry.is_file()
+    cache.load_questionnaire(BUNDLED)
+    assert capsys.readouterr().err == ""
