@@ -238,7 +238,7 @@ def load_questionnaire(
             return cached
     questionnaire = _LOADED.get(loaded) if loaded is not None else None
     if questionnaire is None:
-        questionnaire = _load_file(path, None if raw is None or not use_cache else raw)
+        questionnaire = _load_file(path, raw)
         if loaded is not None:
             _remember(_LOADED, loaded, questionnaire)
     if not use_cache:
@@ -558,11 +558,10 @@ def _store(file: str, questionnaire: Questionnaire, content_hash: str, key: byte
         _private_folder(entry.parent)
         # An entry that is not a regular file (a FIFO, a link planted in the folder, an empty
         # folder) is removed, never written through: the cache only holds files it wrote.
-        if entry.is_symlink() or (entry.exists() and not entry.is_file()):
-            if entry.is_dir() and not entry.is_symlink():
-                entry.rmdir()
-            else:
-                entry.unlink()
+        if entry.is_dir() and not entry.is_symlink():
+            entry.rmdir()
+        elif entry.is_symlink() or (entry.exists() and not entry.is_file()):
+            entry.unlink()
         write_private(entry, header.encode("utf-8") + b"\n" + payload, force=True)
         _prune(entry.parent)
     except (OSError, OutputError, TypeError, ValueError):

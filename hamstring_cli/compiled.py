@@ -124,13 +124,13 @@ def _compile_group(condition: m.All | m.AnyOf) -> Predicate:
     one) joins this one. The items are pure, so their order changes no result."""
     every = isinstance(condition, m.All)
     items = _members(condition.items, m.All if every else m.AnyOf)
-    simple = [item for item in items if _answer_test(item) is not None]
-    parts = [compile_condition(item) for item in items if _answer_test(item) is None]
+    tested = [(item, _answer_test(item)) for item in items]
+    simple = [(item, test) for item, test in tested if test is not None]
+    parts = [compile_condition(item) for item, test in tested if test is None]
     if len(simple) == 1:
-        parts.insert(0, compile_condition(simple[0]))
+        parts.insert(0, compile_condition(simple[0][0]))
     elif simple:
-        tests = tuple(test for item in simple if (test := _answer_test(item)) is not None)
-        parts.insert(0, _table(tests, every))
+        parts.insert(0, _table(tuple(test for _, test in simple), every))
     if len(parts) == 1:
         return parts[0]
     members = tuple(parts)

@@ -74,16 +74,21 @@ def everything_routine(record: object) -> object:
     return record
 
 
+def load_under_umask(mask: int) -> None:
+    """Load the bundled questionnaire (making the cache's and the key's folders) under ``mask``."""
+    old = os.umask(mask)
+    try:
+        cache.load_questionnaire(BUNDLED)
+    finally:
+        os.umask(old)
+
+
 def levels_of(q: object) -> list[str]:
     return [rule.level for c in q.outcomes.conditions for rule in c.triage]  # type: ignore[attr-defined]
 
 
 def test_the_folder_is_private_whatever_the_umask(folder: Path) -> None:
-    old = os.umask(0o022)
-    try:
-        cache.load_questionnaire(BUNDLED)
-    finally:
-        os.umask(old)
+    load_under_umask(0o022)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
 
@@ -325,11 +330,7 @@ def test_a_forged_entry_with_a_recomputed_digest_is_refused(folder: Path, tmp_pa
 
 
 def test_the_key_is_private_and_outside_the_cache(folder: Path) -> None:
-    old = os.umask(0o022)
-    try:
-        cache.load_questionnaire(BUNDLED)
-    finally:
-        os.umask(old)
+    load_under_umask(0o022)
     key = key_file(folder)
     assert Path(cache.key_path()) == key
     assert not key.is_relative_to(folder.parent.parent)
@@ -548,11 +549,7 @@ def test_the_folders_made_for_the_cache_and_the_key_are_private(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "new" / "cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "new" / "state"))
-    old = os.umask(0)
-    try:
-        cache.load_questionnaire(BUNDLED)
-    finally:
-        os.umask(old)
+    load_under_umask(0)
     made = [p for p in (tmp_path / "new").rglob("*") if p.is_dir()] + [tmp_path / "new"]
     assert len(made) >= 6
     for path in made:
